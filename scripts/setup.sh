@@ -1,0 +1,30 @@
+#!/usr/bin/env bash
+# Installs npukit's build dependencies from Debian packages and builds it into ./build.
+# Usage: ./scripts/setup.sh            (run as root, or with sudo available)
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+PACKAGES=(
+  build-essential cmake ninja-build pkg-config git
+  protobuf-compiler libprotobuf-dev libonnx-dev libonnx-testdata
+  libyaml-cpp-dev nlohmann-json3-dev libcli11-dev libstb-dev
+  libgtest-dev libgmock-dev
+  python3-numpy python3-onnx
+)
+
+missing=()
+for p in "${PACKAGES[@]}"; do
+  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
+done
+if ((${#missing[@]})); then
+  echo "setup: installing ${missing[*]}"
+  SUDO=""
+  if [[ $(id -u) -ne 0 ]]; then SUDO="sudo"; fi
+  $SUDO apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recommends "${missing[@]}"
+fi
+
+BUILD_TYPE="${NPUKIT_BUILD_TYPE:-RelWithDebInfo}"
+cmake -S . -B build -G Ninja -DCMAKE_BUILD_TYPE="$BUILD_TYPE"
+cmake --build build -j"$(nproc)"
+echo "setup: built ./build/src/npukit"

@@ -1,0 +1,66 @@
+// SPDX-License-Identifier: Apache-2.0
+// interp: shape resolution / constant folding and the float reference interpreter over the IR,
+// built on kernels/ref. This is the oracle every other executor is tested against.
+#pragma once
+
+#include <functional>
+#include <map>
+#include <span>
+#include <string>
+#include <vector>
+
+#include "core/status.h"
+#include "core/tensor.h"
+#include "ir/graph.h"
+#include "kernels/ref/ref_kernels.h"
+
+namespace npukit::interp {
+
+/// Reference kernel for an op kind (expanded from ops.def).
+ref::RefKernelFn ref_kernel(ir::OpKind kind);
+
+struct ResolveOptions {
+  /// Shapes for graph inputs, by name: override declared shapes and resolve dynamic dims.
+  std::map<std::string, Shape> input_shapes;
+  /// Fold nodes whose inputs are all constant (needed to resolve shape subgraphs).
+  bool fold_constants = true;
+  /// Folded results larger than this stay as nodes (their shapes are still inferred).
+  int64_t max_fold_bytes = int64_t{64} << 20;
+};
+
+/// Makes every shape static: applies input shapes (error naming the input and the unresolved dim,
+/// suggesting --input-shape, when a dynamic dim remains), runs shape inference node by node in
+/// topological order, folds constant nodes (Shape of a static tensor, shape arithmetic, ...),
+/// inlines `If` whose condition became constant, removes dead nodes, then checks verify(true).
+Status resolve(ir::Model& model, const ResolveOptions& options = {});
+
+/// Infers the output types of one node from its current input types / constant values and
+/// sets them on the outputs.
+Status infer_node(ir::Node& node);
+
+/// Runs one node's reference kernel on concrete inputs (one per input slot, nullptr if absent):
+/// infers output types from the actual values, allocates outputs, calls the kernel.
+Expected<std::vector<Tensor>> run_node(const ir::Node& node, std::span<const Tensor* const> inputs);
+
+struct RunOptions {
+  /// Called after every node with its outputs (for per-layer dumps and similarity tables).
+  std::function<void(const ir::Node&, std::span<const Tensor>)> on_node;
+};
+
+/// Executes a resolved graph with the reference kernels.
+class Interpreter {
+ public:
+  explicit Interpreter(const ir::Graph& graph) : graph_(graph) {}
+  /// Inputs by graph-input order (non-constant graph inputs only). Checks dtype and shape of each
+  /// input against the graph and names the input on mismatch. Returns graph outputs in order.
+  Expected<std::vector<Tensor>> run(const std::vector<Tensor>& inputs, const RunOptions& options = {}) const;
+  /// Inputs by name.
+  Expected<std::vector<Tensor>> run(const std::map<std::string, Tensor>& inputs, const RunOptions& options = {}) const;
+  /// Runtime (non-constant) graph inputs, in order.
+  std::vector<const ir::Value*> runtime_inputs() const;
+
+ private:
+  const ir::Graph& graph_;
+};
+
+}  // namespace npukit::interp

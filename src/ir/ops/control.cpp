@@ -1,0 +1,10 @@
+// SPDX-License-Identifier: Apache-2.0
+// STUB (to be replaced): schema + shape inference for: If
+#include "ir/op_table.h"
+
+namespace npukit::ir {
+
+std::span<const AttrSpec> attrs_If() { return {}; }
+Expected<std::vector<TensorType>> infer_If(const InferContext& ctx) { return ctx.error(ErrorCode::kUnimplemented, "shape inference not written"); }
+
+}  // namespace npukit::ir
