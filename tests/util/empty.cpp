@@ -1,0 +1,1 @@
+// keeps npukit_test_util non-empty
