@@ -7,7 +7,7 @@ cd "$(dirname "$0")/.."
 PACKAGES=(
   build-essential cmake ninja-build pkg-config git
   protobuf-compiler libprotobuf-dev libonnx-dev libonnx-testdata
-  libyaml-cpp-dev nlohmann-json3-dev libcli11-dev libstb-dev
+  libyaml-cpp-dev nlohmann-json3-dev libcli11-dev libstb-dev zlib1g-dev
   libgtest-dev libgmock-dev
   python3-numpy python3-onnx
 )
