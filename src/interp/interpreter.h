@@ -28,6 +28,10 @@ struct ResolveOptions {
   int64_t max_fold_bytes = int64_t{64} << 20;
 };
 
+/// Checks ResolveOptions::input_shapes against the graph without changing it: each name must be a
+/// runtime graph input (kInvalidArgument) and each rank must equal the declared rank (kShapeMismatch).
+Status check_input_shapes(const ir::Graph& graph, const std::map<std::string, Shape>& input_shapes);
+
 /// Makes every shape static: applies input shapes (error naming the input and the unresolved dim,
 /// suggesting --input-shape, when a dynamic dim remains), runs shape inference node by node in
 /// topological order, folds constant nodes (Shape of a static tensor, shape arithmetic, ...),

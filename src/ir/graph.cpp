@@ -31,6 +31,33 @@ void Node::truncate_inputs(size_t n) {
 
 Graph::~Graph() = default;
 
+Graph::Graph(Graph&& other) noexcept { *this = std::move(other); }
+
+Graph& Graph::operator=(Graph&& other) noexcept {
+  if (this == &other) return *this;
+  name_ = std::move(other.name_);
+  parent_ = other.parent_;
+  values_ = std::move(other.values_);
+  by_name_ = std::move(other.by_name_);
+  nodes_ = std::move(other.nodes_);
+  inputs_ = std::move(other.inputs_);
+  outputs_ = std::move(other.outputs_);
+  other.parent_ = nullptr;
+  other.values_.clear();
+  other.by_name_.clear();
+  other.nodes_.clear();
+  other.inputs_.clear();
+  other.outputs_.clear();
+  // Values and nodes point back at their owner, subgraphs at their parent: re-point them here.
+  for (auto& v : values_) v->owner_ = this;
+  for (auto& n : nodes_) {
+    n->owner_ = this;
+    for (auto& [k, sg] : n->subgraphs_)
+      if (sg) sg->parent_ = this;
+  }
+  return *this;
+}
+
 Expected<Value*> Graph::add_value(const std::string& name) {
   if (by_name_.count(name))
     return make_error(ErrorCode::kInvalidModel, "tensor name '", name, "' is defined twice");
@@ -90,8 +117,19 @@ Expected<Node*> Graph::add_node(OpKind op, const std::string& name, const std::v
   return p;
 }
 
+void Graph::detach_reads() {
+  for (auto& n : nodes_) {
+    n->truncate_inputs(0);
+    for (auto& [k, sg] : n->subgraphs_)
+      if (sg) sg->detach_reads();
+  }
+}
+
 void Graph::remove_node(Node* n) {
   n->truncate_inputs(0);
+  // Nodes inside subgraphs are users of the outer values they read: unlink them too.
+  for (auto& [k, sg] : n->subgraphs_)
+    if (sg) sg->detach_reads();
   for (Value* o : n->outputs_)
     if (o->producer_ == n) o->producer_ = nullptr;
   auto it = std::find_if(nodes_.begin(), nodes_.end(), [&](const auto& u) { return u.get() == n; });
@@ -180,12 +218,14 @@ void Graph::add_input(Value* v) {
 }
 
 void Graph::add_output(Value* v) {
-  v->is_graph_output_ = true;
+  // A subgraph may return a value of an enclosing graph; that value is not an output of its owner.
+  if (v->owner_ == this) v->is_graph_output_ = true;
   outputs_.push_back(v);
 }
 
 void Graph::set_outputs(const std::vector<Value*>& outs) {
-  for (Value* o : outputs_) o->is_graph_output_ = false;
+  for (Value* o : outputs_)
+    if (o->owner_ == this) o->is_graph_output_ = false;
   outputs_.clear();
   for (Value* o : outs) add_output(o);
 }
@@ -331,7 +371,8 @@ Status Graph::verify(bool require_types) const {
     }
   }
   for (Value* o : outputs_) {
-    if (!o->is_graph_output_) return make_error(ErrorCode::kInternal, "graph output '", o->name(), "' not flagged");
+    if (o->owner_ == this && !o->is_graph_output_)
+      return make_error(ErrorCode::kInternal, "graph output '", o->name(), "' not flagged");
     if (o->owner_ == this && !defined.count(o))
       return make_error(ErrorCode::kInvalidModel, "graph output '", o->name(), "' is never produced");
   }

@@ -116,6 +116,10 @@ class Graph {
   Graph() = default;
   Graph(const Graph&) = delete;
   Graph& operator=(const Graph&) = delete;
+  /// Moves a graph (so Model can travel in Expected<Model>): values, nodes and subgraphs are
+  /// re-owned by the destination; pointers to them stay valid. The source is left empty.
+  Graph(Graph&& other) noexcept;
+  Graph& operator=(Graph&& other) noexcept;
   ~Graph();
 
   const std::string& name() const { return name_; }
@@ -142,6 +146,9 @@ class Graph {
   void remove_node(Node* n);
   /// Replaces every use of `from` (including graph outputs) with `to`.
   void replace_all_uses(Value* from, Value* to);
+  /// Unlinks every node of this graph (and of nested subgraphs) from the use lists of the values it
+  /// reads. Call before destroying a subgraph that was detached from its node.
+  void detach_reads();
   /// Removes values that have no producer, no users, are not graph inputs/outputs.
   void remove_dead_values();
   /// Removes nodes whose outputs are all unused (repeats until nothing changes). Returns count removed.

@@ -1,10 +1,110 @@
 // SPDX-License-Identifier: Apache-2.0
-// STUB (to be replaced): reference kernels for: Gemm MatMul
+// Reference kernels for Gemm and MatMul: f32 in, double accumulation, f32 out.
+#include <algorithm>
+#include <vector>
+
 #include "kernels/ref/ref_kernels.h"
 
 namespace npukit::ref {
 
-Status ref_Gemm(const KernelArgs& a) { return a.error(ErrorCode::kUnimplemented, "kernel not written"); }
-Status ref_MatMul(const KernelArgs& a) { return a.error(ErrorCode::kUnimplemented, "kernel not written"); }
+Status ref_Gemm(const KernelArgs& a) {
+  const Tensor& ta = a.in(0);
+  const Tensor& tb = a.in(1);
+  Tensor& y = a.out(0);
+  if (ta.rank() != 2 || tb.rank() != 2 || y.rank() != 2) return a.error(ErrorCode::kShapeMismatch, "rank mismatch");
+  const bool trans_a = a.attrs.get_int("transA") != 0, trans_b = a.attrs.get_int("transB") != 0;
+  const float alpha = a.attrs.get_float("alpha", 1.f), beta = a.attrs.get_float("beta", 1.f);
+  const int64_t m = y.dim(0), n = y.dim(1);
+  const int64_t k = trans_a ? ta.dim(0) : ta.dim(1);
+  if ((trans_a ? ta.dim(1) : ta.dim(0)) != m || (trans_b ? tb.dim(1) : tb.dim(0)) != k ||
+      (trans_b ? tb.dim(0) : tb.dim(1)) != n)
+    return a.error(ErrorCode::kShapeMismatch, "operand shapes do not match the output");
+  const float* ad = ta.data<float>();
+  const float* bd = tb.data<float>();
+  float* yd = y.data<float>();
+  // C broadcast: right-aligned, dims of size 1 repeat. Resolve to strides over [M, N].
+  const float* cd = nullptr;
+  int64_t c_sm = 0, c_sn = 0;
+  if (a.has_input(2)) {
+    const Tensor& c = a.in(2);
+    cd = c.data<float>();
+    if (c.rank() > 2) return a.error(ErrorCode::kShapeMismatch, "C rank > 2");
+    int64_t cm = c.rank() == 2 ? c.dim(0) : 1, cn = c.rank() >= 1 ? c.dim(c.rank() - 1) : 1;
+    if ((cm != 1 && cm != m) || (cn != 1 && cn != n)) return a.error(ErrorCode::kShapeMismatch, "C not broadcastable");
+    c_sm = cm == 1 ? 0 : cn;
+    c_sn = cn == 1 ? 0 : 1;
+  }
+  for (int64_t i = 0; i < m; ++i)
+    for (int64_t j = 0; j < n; ++j) {
+      double acc = 0;
+      for (int64_t p = 0; p < k; ++p) {
+        double av = trans_a ? ad[p * m + i] : ad[i * k + p];
+        double bv = trans_b ? bd[j * k + p] : bd[p * n + j];
+        acc += av * bv;
+      }
+      double v = alpha * acc;
+      if (cd) v += static_cast<double>(beta) * cd[i * c_sm + j * c_sn];
+      yd[i * n + j] = static_cast<float>(v);
+    }
+  return Status::Ok();
+}
+
+Status ref_MatMul(const KernelArgs& a) {
+  Shape sa = a.in(0).shape(), sb = a.in(1).shape();
+  if (sa.empty() || sb.empty()) return a.error(ErrorCode::kShapeMismatch, "rank-0 operand");
+  if (sa.size() == 1) sa.insert(sa.begin(), 1);
+  if (sb.size() == 1) sb.push_back(1);
+  const int64_t m = sa[sa.size() - 2], k = sa.back(), n = sb.back();
+  if (sb[sb.size() - 2] != k) return a.error(ErrorCode::kShapeMismatch, "inner dims differ");
+  // Batch dims, right-aligned and broadcast.
+  const size_t ra = sa.size() - 2, rb = sb.size() - 2, r = std::max(ra, rb);
+  Shape batch(r);
+  std::vector<int64_t> stride_a(r, 0), stride_b(r, 0);
+  {
+    int64_t sa_acc = m * k, sb_acc = k * n;
+    for (size_t i = r; i-- > 0;) {
+      int64_t da = i >= r - ra ? sa[i - (r - ra)] : 1;
+      int64_t db = i >= r - rb ? sb[i - (r - rb)] : 1;
+      if (da != db && da != 1 && db != 1) return a.error(ErrorCode::kShapeMismatch, "batch dims do not broadcast");
+      batch[i] = std::max(da, db);
+      if (da == 0 || db == 0) batch[i] = 0;
+      stride_a[i] = da == 1 ? 0 : sa_acc;
+      stride_b[i] = db == 1 ? 0 : sb_acc;
+      sa_acc *= da;
+      sb_acc *= db;
+    }
+  }
+  int64_t nb = 1;
+  for (int64_t d : batch) nb *= d;
+  Tensor& y = a.out(0);
+  if (y.numel() != nb * m * n) return a.error(ErrorCode::kShapeMismatch, "output size mismatch");
+  const float* ad = a.in(0).data<float>();
+  const float* bd = a.in(1).data<float>();
+  float* yd = y.data<float>();
+  std::vector<double> acc(static_cast<size_t>(n));
+  for (int64_t b = 0; b < nb; ++b) {
+    int64_t oa = 0, ob = 0, rem = b;
+    for (size_t i = r; i-- > 0;) {
+      int64_t c = rem % batch[i];
+      rem /= batch[i];
+      oa += c * stride_a[i];
+      ob += c * stride_b[i];
+    }
+    const float* ap = ad + oa;
+    const float* bp = bd + ob;
+    float* yp = yd + b * m * n;
+    // Row accumulator: walks B row-wise (cache friendly); each element still sums p = 0..k-1 in order.
+    for (int64_t i = 0; i < m; ++i) {
+      std::fill(acc.begin(), acc.end(), 0.0);
+      for (int64_t p = 0; p < k; ++p) {
+        const double av = ap[i * k + p];
+        const float* brow = bp + p * n;
+        for (int64_t j = 0; j < n; ++j) acc[static_cast<size_t>(j)] += av * brow[j];
+      }
+      for (int64_t j = 0; j < n; ++j) yp[i * n + j] = static_cast<float>(acc[static_cast<size_t>(j)]);
+    }
+  }
+  return Status::Ok();
+}
 
 }  // namespace npukit::ref

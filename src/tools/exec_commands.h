@@ -1,0 +1,32 @@
+// SPDX-License-Identifier: Apache-2.0
+// tools: subcommands of the `exec` group.
+#pragma once
+
+#include <cstdint>
+#include <map>
+#include <string>
+#include <vector>
+
+#include "ir/graph.h"
+#include "tools/cli.h"
+
+namespace npukit::cli {
+
+/// `npukit exec model_info --model_file M.onnx [--input-shape NAME SHAPE]... [--json]`
+void register_exec_model_info(CLI::App& exec, Context& ctx);
+/// `npukit exec infer --model_file M.onnx --input_file a.npy,b.pb --output_dir D ...`
+void register_exec_infer(CLI::App& exec, Context& ctx);
+
+/// Parameter statistics: elements and bytes of float / 8-32-bit integer constants read by nodes
+/// (64-bit integer and bool constants are shape/index/axis data, not weights).
+struct ParamStats {
+  int64_t count = 0;
+  int64_t bytes = 0;
+};
+ParamStats count_parameters(const ir::Graph& g);
+/// Multiply-accumulates of Conv/ConvTranspose/Gemm/MatMul/LSTM in a resolved graph (subgraphs included).
+int64_t count_macs(const ir::Graph& g);
+/// Node counts by op type, including nodes inside subgraphs.
+std::map<std::string, int64_t> count_ops(const ir::Graph& g);
+
+}  // namespace npukit::cli

@@ -1,0 +1,157 @@
+// SPDX-License-Identifier: Apache-2.0
+// tools: `npukit exec infer` — run the float reference interpreter on input files, write outputs.
+#include <cmath>
+#include <cstdio>
+#include <filesystem>
+#include <iostream>
+#include <set>
+
+#include "core/file_util.h"
+#include "core/log.h"
+#include "interp/interpreter.h"
+#include "io/image.h"
+#include "io/npy.h"
+#include "pipeline/load.h"
+#include "tools/exec_commands.h"
+
+namespace npukit::cli {
+
+namespace {
+
+struct InferArgs {
+  std::string model_file;
+  std::vector<std::string> input_files;
+  std::string output_dir;
+  std::vector<std::pair<std::string, std::string>> input_shapes;
+  bool output_txt = false;
+  // image preprocessing
+  std::string image_size, channel_order = "rgb", layout;
+  std::vector<float> mean, scale;
+  int64_t resize_short = 0;
+};
+
+Expected<std::vector<float>> parse_floats(const std::string& flag, const std::vector<float>& v) {
+  for (float f : v)
+    if (!std::isfinite(f)) return make_error(ErrorCode::kInvalidArgument, flag, ": values must be finite");
+  return v;
+}
+
+Expected<io::ImagePreprocess> image_options(const InferArgs& a) {
+  io::ImagePreprocess p;
+  if (!a.image_size.empty()) {
+    NPUKIT_ASSIGN_OR_RETURN(Shape s, pipeline::parse_shape(a.image_size));
+    if (s.size() != 2 || s[0] <= 0 || s[1] <= 0)
+      return make_error(ErrorCode::kInvalidArgument, "--image_size must be HxW, got '", a.image_size, "'");
+    p.height = s[0];
+    p.width = s[1];
+  }
+  NPUKIT_ASSIGN_OR_RETURN(p.order, io::parse_channel_order(a.channel_order));
+  if (!a.layout.empty()) {
+    NPUKIT_ASSIGN_OR_RETURN(p.layout, io::parse_layout(a.layout));
+  }
+  NPUKIT_ASSIGN_OR_RETURN(p.mean, parse_floats("--mean", a.mean));
+  NPUKIT_ASSIGN_OR_RETURN(p.scale, parse_floats("--scale", a.scale));
+  if (a.resize_short < 0) return make_error(ErrorCode::kInvalidArgument, "--resize_short must be positive");
+  p.resize_short = a.resize_short;
+  return p;
+}
+
+std::string preview(const Tensor& t, int64_t count) {
+  std::string r;
+  const int64_t n = std::min(count, t.numel());
+  for (int64_t i = 0; i < n; ++i) {
+    char buf[40];
+    if (dtype_is_float(t.dtype()))
+      std::snprintf(buf, sizeof buf, "%.6g", t.get_as_double(i));
+    else
+      std::snprintf(buf, sizeof buf, "%lld", static_cast<long long>(t.get_as_int64(i)));
+    r += (i ? ", " : "") + std::string(buf);
+  }
+  if (t.numel() > n) r += ", ...";
+  return r;
+}
+
+std::string to_text(const Tensor& t) {
+  std::string r = str_cat("# ", dtype_name(t.dtype()), " ", shape_str(t.shape()), "\n");
+  char buf[40];
+  for (int64_t i = 0; i < t.numel(); ++i) {
+    if (dtype_is_float(t.dtype()))
+      std::snprintf(buf, sizeof buf, "%.9g\n", t.get_as_double(i));
+    else
+      std::snprintf(buf, sizeof buf, "%lld\n", static_cast<long long>(t.get_as_int64(i)));
+    r += buf;
+  }
+  return r;
+}
+
+Status run_infer(const InferArgs& args) {
+  NPUKIT_ASSIGN_OR_RETURN(auto shapes, parse_input_shapes(args.input_shapes));
+  NPUKIT_ASSIGN_OR_RETURN(io::ImagePreprocess pre, image_options(args));
+  if (args.output_dir.empty()) return make_error(ErrorCode::kInvalidArgument, "--output_dir must not be empty");
+  for (const auto& f : args.input_files)
+    if (f.empty()) return make_error(ErrorCode::kInvalidArgument, "--input_file has an empty entry");
+  log::info("infer: loading ", args.model_file);
+  pipeline::LoadOptions lo;
+  lo.input_shapes = shapes;
+  NPUKIT_ASSIGN_OR_RETURN(ir::Model model, pipeline::load_model(args.model_file, lo));
+  interp::Interpreter interp(model.graph);
+  const auto rin = interp.runtime_inputs();
+  if (args.input_files.size() != rin.size()) {
+    std::string names;
+    for (const ir::Value* v : rin)
+      names += str_cat(names.empty() ? "" : ", ", "'", v->name(), "' ", dtype_name(v->dtype()), shape_str(v->shape()));
+    return make_error(ErrorCode::kInvalidArgument, "model has ", rin.size(), " input(s) (", names,
+                      ") but --input_file gave ", args.input_files.size(), " file(s)");
+  }
+  std::vector<Tensor> inputs;
+  for (size_t i = 0; i < rin.size(); ++i) {
+    auto t = pipeline::read_input_file(args.input_files[i], pre, rin[i], !args.layout.empty());
+    if (!t.ok()) return t.status().with_context(str_cat("input '", rin[i]->name(), "'"));
+    log::info("input '", rin[i]->name(), "' <- ", args.input_files[i], " ", dtype_name(t->dtype()),
+              shape_str(t->shape()));
+    inputs.push_back(std::move(t).value());
+  }
+  NPUKIT_ASSIGN_OR_RETURN(auto outs, interp.run(inputs));
+  std::set<std::string> used;
+  for (size_t i = 0; i < outs.size(); ++i) {
+    const std::string& name = model.graph.outputs()[i]->name();
+    std::string stem = sanitize_file_name(name);
+    for (int k = 1; used.count(stem); ++k) stem = str_cat(sanitize_file_name(name), "_", k);
+    used.insert(stem);
+    const std::string path = (std::filesystem::path(args.output_dir) / (stem + ".npy")).string();
+    NPUKIT_RETURN_IF_ERROR(io::save_npy(path, outs[i]));
+    if (args.output_txt) {
+      const std::string txt = (std::filesystem::path(args.output_dir) / (stem + ".txt")).string();
+      NPUKIT_RETURN_IF_ERROR(atomic_write_file(txt, to_text(outs[i])));
+    }
+    std::cout << "output '" << name << "': " << dtype_name(outs[i].dtype()) << shape_str(outs[i].shape()) << " -> "
+              << path << "\n  [" << preview(outs[i], 8) << "]\n";
+    log::info("output '", name, "' ", dtype_name(outs[i].dtype()), shape_str(outs[i].shape()), " written to ", path);
+  }
+  return Status::Ok();
+}
+
+}  // namespace
+
+void register_exec_infer(CLI::App& exec, Context& ctx) {
+  auto a = std::make_shared<InferArgs>();
+  CLI::App* cmd = exec.add_subcommand("infer", "run the float reference interpreter and write outputs as .npy");
+  cmd->add_option("--model_file,--model-file", a->model_file, "ONNX model")->required();
+  cmd->add_option("--input_file,--input-file", a->input_files,
+                  "input files in graph-input order, comma-separated (.pb, .npy, .jpg/.png/.bmp)")
+      ->delimiter(',');
+  cmd->add_option("--output_dir,--output-dir", a->output_dir, "folder for <output_name>.npy files")->required();
+  add_input_shape_option(cmd, &a->input_shapes);
+  cmd->add_flag("--output_txt,--output-txt", a->output_txt, "also write <output_name>.txt (one value per line)");
+  cmd->add_option("--image_size,--image-size", a->image_size, "image target size HxW (default: the model input's)");
+  cmd->add_option("--image_channel_order,--image-channel-order", a->channel_order, "rgb, bgr or gray")
+      ->capture_default_str();
+  cmd->add_option("--mean", a->mean, "per-channel mean, comma-separated (out = (x - mean) * scale)")->delimiter(',');
+  cmd->add_option("--scale", a->scale, "per-channel scale, comma-separated")->delimiter(',');
+  cmd->add_option("--layout", a->layout, "image tensor layout: nchw or nhwc (default: guessed from the model input)");
+  cmd->add_option("--resize_short,--resize-short", a->resize_short,
+                  "resize the shorter side to this, then centre-crop to --image_size");
+  cmd->callback([a, &ctx] { ctx.action = [a] { return run_infer(*a); }; });
+}
+
+}  // namespace npukit::cli
