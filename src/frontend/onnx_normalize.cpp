@@ -285,18 +285,15 @@ Status Canonicalizer::batch_norm() {
   return emit_main(OpKind::kBatchNormalization);
 }
 
-// ---- Dropout: inference identity; the mask output is dropped when unused -------------------------
+// ---- Dropout: inference identity; the optional mask output is all true ---------------------------
 Status Canonicalizer::dropout() {
   // ratio/is_test attributes (< 12) only matter in training.
   rn_.attrs.erase("ratio");
   rn_.attrs.erase("is_test");
-  if (output_used(1))
-    return err(ErrorCode::kUnsupportedAttr, "output 'mask' ('", rn_.outputs[1]->name(),
-               "') is used; only inference Dropout is supported");
   if (Value* tm = input(2);
       tm && tm->is_constant() && tm->const_value()->numel() == 1 && tm->const_value()->get_as_double(0) != 0.0)
     return err(ErrorCode::kUnsupportedAttr, "input 'training_mode' is true; only inference Dropout is supported");
-  if (rn_.outputs.size() > 1) rn_.outputs.resize(1);
+  if (rn_.outputs.size() > 1 && !output_used(1)) rn_.outputs.resize(1);
   return emit_main(OpKind::kDropout);
 }
 
@@ -398,13 +395,9 @@ Status Canonicalizer::run() {
       return batch_norm();
     case OpKind::kDropout:
       return dropout();
-    // LayerNormalization: Mean / InvStdDev outputs are training by-products; dropped when unused.
+    // LayerNormalization: Mean / InvStdDev are computed when used; trailing unused ones are dropped.
     case OpKind::kLayerNormalization:
-      for (size_t i = 1; i < rn_.outputs.size(); ++i)
-        if (output_used(i))
-          return err(ErrorCode::kUnsupportedAttr, "output ", i, " '", rn_.outputs[i]->name(),
-                     "' (Mean / InvStdDev) is used; only the normalised output Y is supported");
-      if (rn_.outputs.size() > 1) rn_.outputs.resize(1);
+      while (rn_.outputs.size() > 1 && !output_used(rn_.outputs.size() - 1)) rn_.outputs.pop_back();
       return emit_main(info->kind);
     case OpKind::kSoftmax:
     case OpKind::kLogSoftmax:

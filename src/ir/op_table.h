@@ -18,8 +18,11 @@ namespace npukit::ir {
 
 /// Highest default-domain opset the frontend accepts (18 where the ops used are unchanged or rewritable).
 inline constexpr int kMaxOpset = 18;
-/// Lowest default-domain opset the frontend accepts.
-inline constexpr int kMinOpset = 7;
+/// Lowest default-domain opset the frontend accepts. Opsets 7–18 are the supported range; models
+/// of opsets 1–6 are accepted too, because an op whose form changed since then carries a legacy
+/// attribute (consumed_inputs, broadcast, a shape attribute, ...) that the schema check rejects by
+/// name, so such a model fails with a clear message instead of running with changed semantics.
+inline constexpr int kMinOpset = 1;
 /// Opset of the canonical form (the IR's semantics and the exporter's opset).
 inline constexpr int kCanonicalOpset = 17;
 

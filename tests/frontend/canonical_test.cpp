@@ -310,17 +310,35 @@ TEST(FrontendCanonical, DropoutMaskDroppedWhenUnused) {
   EXPECT_FALSE(d->attrs().has("ratio"));
 }
 
-TEST(FrontendCanonical, DropoutMaskUsedIsError) {
+TEST(FrontendCanonical, DropoutMaskUsedIsKept) {
+  // In inference the mask is all true; a model that reads it keeps the second output.
   OnnxBuilder b(7);
   b.input("x", {4});
   b.node("Dropout", "dr", {"x"}, {"y", "mask"});
   b.node("Not", "n", {"mask"}, {"z"});
   b.output("y");
   b.output("z");
+  ir::Model m = parse_ok(b);
+  ir::Node* d = find_node(m.graph, OpKind::kDropout);
+  ASSERT_TRUE(d);
+  EXPECT_EQ(d->num_outputs(), 2u);
+  EXPECT_EQ(d->output(1)->name(), "mask");
+}
+
+TEST(FrontendCanonical, DropoutTrainingModeConstantTrueIsError) {
+  OnnxBuilder b(13);
+  b.input("x", {4});
+  b.init_f32("ratio", {}, {0.5f});
+  auto* t = b.m.mutable_graph()->add_initializer();
+  t->set_name("tm");
+  t->set_data_type(onnx::TensorProto::BOOL);
+  t->add_int32_data(1);
+  b.node("Dropout", "dr", {"x", "ratio", "tm"}, {"y"});
+  b.output("y");
   auto m = b.parse();
   ASSERT_FALSE(m.ok());
   EXPECT_EQ(m.status().code(), ErrorCode::kUnsupportedAttr);
-  EXPECT_THAT(m.status().message(), HasSubstr("Dropout 'dr': output 'mask'"));
+  EXPECT_THAT(m.status().message(), HasSubstr("Dropout 'dr': input 'training_mode' is true"));
 }
 
 TEST(FrontendCanonical, Softmax11InnerAxisRewrittenWithFlattenReshape) {
@@ -656,7 +674,7 @@ namespace {
 using namespace testing;
 using ir::OpKind;
 
-TEST(FrontendCanonical, LayerNormUnusedStatsDroppedUsedStatsRejected) {
+TEST(FrontendCanonical, LayerNormUnusedStatsDroppedUsedStatsKept) {
   for (bool used : {false, true}) {
     OnnxBuilder b(17);
     b.input("x", {2, 4});
@@ -669,9 +687,11 @@ TEST(FrontendCanonical, LayerNormUnusedStatsDroppedUsedStatsRejected) {
       ASSERT_TRUE(m.ok()) << m.status().to_string();
       EXPECT_EQ(find_node(m->graph, OpKind::kLayerNormalization)->num_outputs(), 1u);
     } else {
-      ASSERT_FALSE(m.ok());
-      EXPECT_EQ(m.status().code(), ErrorCode::kUnsupportedAttr);
-      EXPECT_THAT(m.status().message(), ::testing::HasSubstr("LayerNormalization 'ln': output 2 'istd'"));
+      // InvStdDev is read: all three outputs stay (Mean unused in the middle keeps its slot).
+      ASSERT_TRUE(m.ok()) << m.status().to_string();
+      ir::Node* ln = find_node(m->graph, OpKind::kLayerNormalization);
+      ASSERT_EQ(ln->num_outputs(), 3u);
+      EXPECT_EQ(ln->output(2)->name(), "istd");
     }
   }
 }

@@ -201,12 +201,28 @@ TEST(FrontendMalformed, DeclaredButUnusedDomainIsFine) {
 }
 
 TEST(FrontendMalformed, OpsetOutOfRange) {
-  for (int opset : {6, 19}) {
+  for (int opset : {0, 19}) {
     auto m = relu_model(opset).parse();
     ASSERT_FALSE(m.ok());
     EXPECT_EQ(m.status().code(), ErrorCode::kUnsupportedOp);
     EXPECT_THAT(m.status().message(), HasSubstr("opset " + std::to_string(opset) + " is not supported"));
   }
+}
+
+TEST(FrontendMalformed, OldOpsetAcceptedOnlyWithoutLegacyAttributes) {
+  // Opset 6 Relu has today's form: accepted.
+  auto ok = relu_model(6).parse();
+  ASSERT_TRUE(ok.ok()) << ok.status().to_string();
+  // Opset 1 Relu with its legacy consumed_inputs attribute: rejected by name, never run as if current.
+  OnnxBuilder b(1);
+  b.input("x", {2});
+  auto* n = b.node("Relu", "r", {"x"}, {"y"});
+  attr_ints(n, "consumed_inputs", {0});
+  b.output("y");
+  auto m = b.parse();
+  ASSERT_FALSE(m.ok());
+  EXPECT_EQ(m.status().code(), ErrorCode::kUnsupportedAttr);
+  EXPECT_THAT(m.status().message(), HasSubstr("Relu 'r': unknown attribute 'consumed_inputs'"));
 }
 
 TEST(FrontendMalformed, OpNewerThanModelOpset) {
