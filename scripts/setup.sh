@@ -1,8 +1,18 @@
 #!/usr/bin/env bash
 # Installs npukit's build dependencies from Debian packages and builds it into ./build.
-# Usage: ./scripts/setup.sh            (run as root, or with sudo available)
+# Usage: ./scripts/setup.sh [--e2e]    (run as root, or with sudo available)
+#   --e2e   also installs Debian's PyTorch + torchvision, used by the heavy e2e tier (ctest -L e2e)
 set -euo pipefail
 cd "$(dirname "$0")/.."
+
+WITH_E2E=0
+for arg in "$@"; do
+  case "$arg" in
+    --e2e) WITH_E2E=1 ;;
+    -h|--help) sed -n 2,5p "$0"; exit 0 ;;
+    *) echo "setup: unknown option $arg" >&2; exit 2 ;;
+  esac
+done
 
 PACKAGES=(
   build-essential cmake ninja-build pkg-config git
@@ -11,6 +21,7 @@ PACKAGES=(
   libgtest-dev libgmock-dev
   python3-numpy python3-onnx
 )
+if ((WITH_E2E)); then PACKAGES+=(python3-torch python3-torchvision); fi
 
 missing=()
 for p in "${PACKAGES[@]}"; do
