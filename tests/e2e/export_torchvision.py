@@ -15,6 +15,20 @@ import torchvision
 MODELS = ["mobilenet_v2", "resnet18", "resnet50", "efficientnet_b0", "shufflenet_v2_x1_0"]
 
 
+def randomize_batchnorm(model: torch.nn.Module, gain: float) -> None:
+    """torchvision's fresh init (BN identity, small classifier weights) makes some nets' outputs
+    vanish (~1e-14 for EfficientNet), which would make any comparison pass. Give every BatchNorm
+    trained-looking statistics so activations keep a realistic magnitude through the network.
+    `gain` scales the BN weights: residual nets (ResNet) need a smaller one or their sums explode."""
+    with torch.no_grad():
+        for mod in model.modules():
+            if isinstance(mod, torch.nn.BatchNorm2d):
+                mod.weight.uniform_(0.8 * gain, 1.6 * gain)
+                mod.bias.normal_(0.0, 0.2)
+                mod.running_mean.normal_(0.0, 0.1)
+                mod.running_var.uniform_(0.3, 0.8)
+
+
 def main() -> int:
     out = sys.argv[1]
     names = sys.argv[2:] or MODELS
@@ -26,6 +40,7 @@ def main() -> int:
             continue
         torch.manual_seed(1234 + i)
         model = getattr(torchvision.models, name)(weights=None).eval()
+        randomize_batchnorm(model, 0.25 if name.startswith("resnet") else 1.0)
         x = torch.randn(1, 3, 224, 224, generator=torch.Generator().manual_seed(99))
         with torch.no_grad():
             y = model(x)
