@@ -6,6 +6,7 @@
 #include <nlohmann/json.hpp>
 
 #include "core/log.h"
+#include "core/file_util.h"
 #include "frontend/onnx_import.h"
 #include "interp/interpreter.h"
 #include "tools/exec_commands.h"
@@ -98,6 +99,7 @@ struct InfoArgs {
   std::string model_file;
   std::vector<std::pair<std::string, std::string>> input_shapes;
   bool json = false;
+  std::string dump_ir;  ///< file for the textual IR dump ("" = none, "-" = stdout)
 };
 
 Status run_model_info(const InfoArgs& args) {
@@ -144,6 +146,16 @@ Status run_model_info(const InfoArgs& args) {
     annotate(out_text, out_json, routs);
   }
 
+  if (!args.dump_ir.empty()) {
+    // The IR as npukit sees it: canonical ops, filled attributes, static shapes when resolved.
+    const std::string text = ir::dump(model);
+    if (args.dump_ir == "-") {
+      std::cout << text;
+    } else {
+      NPUKIT_RETURN_IF_ERROR(atomic_write_file(args.dump_ir, text));
+      log::info("model_info: IR dump written to ", args.dump_ir);
+    }
+  }
   if (args.json) {
     nlohmann::json j;
     j["model"] = args.model_file;
@@ -249,6 +261,8 @@ void register_exec_model_info(CLI::App& exec, Context& ctx) {
   cmd->add_option("--model_file,--model-file", args->model_file, "ONNX model")->required();
   add_input_shape_option(cmd, &args->input_shapes);
   cmd->add_flag("--json", args->json, "print JSON instead of text");
+  cmd->add_option("--dump_ir,--dump-ir", args->dump_ir,
+                  "write the textual IR (after shape resolution when it succeeds) to FILE ('-' = stdout)");
   cmd->callback([args, &ctx] { ctx.action = [args] { return run_model_info(*args); }; });
 }
 
