@@ -11,70 +11,14 @@
 #include "core/tensor.h"
 #include "ir/op_table.h"
 #include "kernels/ref/ref_kernels.h"
+#include "util/op_test_util.h"
 
 namespace npukit {
 namespace {
 
 using ir::OpKind;
 
-// ---- shared op-test helpers (each ops test file keeps its own copy: files are owned separately) ----
-
-/// TensorInfo for a tensor whose value is known (constant) or, with `known_value=false`, only its type.
-[[maybe_unused]] ir::TensorInfo info_of(const Tensor* t, bool known_value = true) {
-  ir::TensorInfo ti;
-  if (!t) return ti;
-  ti.present = true;
-  ti.dtype = t->dtype();
-  ti.shape = t->shape();
-  ti.value = known_value ? t : nullptr;
-  return ti;
-}
-
-/// Fills schema defaults (like the frontend), then runs the op's shape inference.
-Expected<std::vector<ir::TensorType>> infer_infos(OpKind kind, Attrs& attrs, const std::vector<ir::TensorInfo>& infos,
-                                                  size_t num_outputs = 1) {
-  NPUKIT_RETURN_IF_ERROR(ir::normalize_attrs(kind, "t", attrs));
-  ir::InferContext ctx{ir::op_name(kind), "t", attrs, infos, num_outputs};
-  return ir::op_info(kind).infer(ctx);
-}
-
-Expected<std::vector<ir::TensorType>> infer(OpKind kind, Attrs attrs, const std::vector<const Tensor*>& inputs,
-                                            size_t num_outputs = 1) {
-  std::vector<ir::TensorInfo> infos;
-  for (const Tensor* t : inputs) infos.push_back(info_of(t));
-  return infer_infos(kind, attrs, infos, num_outputs);
-}
-
-/// Infers, allocates outputs as the interpreter does, then calls the reference kernel.
-Expected<std::vector<Tensor>> run(OpKind kind, ref::RefKernelFn kernel, Attrs attrs,
-                                  const std::vector<const Tensor*>& inputs, size_t num_outputs = 1) {
-  std::vector<ir::TensorInfo> infos;
-  for (const Tensor* t : inputs) infos.push_back(info_of(t));
-  NPUKIT_ASSIGN_OR_RETURN(auto types, infer_infos(kind, attrs, infos, num_outputs));
-  std::vector<Tensor> outs;
-  for (const auto& t : types) outs.emplace_back(t.dtype, t.shape);
-  ref::KernelArgs args{ir::op_name(kind), "t", attrs, inputs, outs};
-  NPUKIT_RETURN_IF_ERROR(kernel(args));
-  return outs;
-}
-
-[[maybe_unused]] Tensor f32(const std::vector<float>& v, Shape shape) {
-  return Tensor::from_vector<float>(v, std::move(shape));
-}
-
-/// Checks shape and every element of an f32 tensor against `want` within `tol`.
-void expect_f32(const Tensor& t, const Shape& shape, const std::vector<float>& want, float tol) {
-  ASSERT_EQ(t.dtype(), DType::kF32);
-  ASSERT_EQ(shape_str(t.shape()), shape_str(shape));
-  ASSERT_EQ(static_cast<size_t>(t.numel()), want.size());
-  for (size_t i = 0; i < want.size(); ++i) EXPECT_NEAR(t.data<float>()[i], want[i], tol) << "element " << i;
-}
-
-[[maybe_unused]] ErrorCode code_of(const Status& s) { return s.code(); }
-template <class T>
-ErrorCode code_of(const Expected<T>& e) {
-  return e.status().code();
-}
+using namespace npukit::optest;  // NOLINT: test helpers
 
 }  // namespace
 

@@ -11,41 +11,16 @@
 #include <string>
 
 #include "ir/op_table.h"
+#include "ir/ops/infer_util.h"
 
 namespace npukit::ir {
 namespace {
 
 /// Upper bound for strides / dilations / pads / kernel sizes given as attributes.
-constexpr int64_t kMaxSpatialAttr = int64_t{1} << 24;
 
 constexpr int64_t kOne = 1;
 
-Status check_f32(const InferContext& ctx, size_t i, const char* what) {
-  DType t = ctx.input(i).dtype;
-  if (t == DType::kF32) return Status::Ok();
-  if (dtype_is_float(t))
-    return ctx.error(ErrorCode::kUnsupportedAttr, "input ", i, " (", what, ") has dtype ", dtype_name(t),
-                     " which npukit does not compute in (f32 only)");
-  return ctx.error(ErrorCode::kShapeMismatch, "input ", i, " (", what, ") must be f32, got ", dtype_name(t));
-}
 
-/// Reads an optional per-spatial-dim ints attribute: absent → `def` repeated; else size must be `n`.
-Expected<std::vector<int64_t>> spatial_attr(const InferContext& ctx, const char* name, size_t n, int64_t def,
-                                            int64_t min_value) {
-  if (!ctx.attrs.has(name)) return std::vector<int64_t>(n, def);
-  std::vector<int64_t> v = ctx.attrs.get_ints(name);
-  if (v.size() != n)
-    return ctx.error(ErrorCode::kShapeMismatch, "attribute '", name, "' has ", v.size(), " values, expected ", n,
-                     " (one per spatial dim)");
-  for (int64_t x : v) {
-    if (x < min_value)
-      return ctx.error(ErrorCode::kInvalidModel, "attribute '", name, "' value ", x, " must be >= ", min_value);
-    // Bounding attribute values keeps every size product below 2^63 (tensor dims are < 2^34).
-    if (x > kMaxSpatialAttr)
-      return ctx.error(ErrorCode::kOutOfRange, "attribute '", name, "' value ", x, " exceeds ", kMaxSpatialAttr);
-  }
-  return v;
-}
 
 struct ConvGeom {
   size_t nsp = 0;

@@ -4,18 +4,11 @@
 //  - MatMul: numpy.matmul semantics: 1-D operands are promoted (a prepended / b appended 1) and the promoted
 //    dim is removed from the result; leading batch dims broadcast numpy-style.
 #include "ir/op_table.h"
+#include "ir/ops/infer_util.h"
 
 namespace npukit::ir {
 namespace {
 
-Status check_f32(const InferContext& ctx, size_t i, const char* what) {
-  DType t = ctx.input(i).dtype;
-  if (t == DType::kF32) return Status::Ok();
-  if (dtype_is_float(t))
-    return ctx.error(ErrorCode::kUnsupportedAttr, "input ", i, " (", what, ") has dtype ", dtype_name(t),
-                     " which npukit does not compute in (f32 only)");
-  return ctx.error(ErrorCode::kShapeMismatch, "input ", i, " (", what, ") must be f32, got ", dtype_name(t));
-}
 
 }  // namespace
 

@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: Apache-2.0
-#include "ir/op_table.h"
+#include "ir/ops/infer_util.h"
 
 namespace npukit::ir {
 
@@ -22,6 +22,32 @@ Expected<int64_t> normalize_axis(int64_t axis, int64_t rank) {
   if (axis < -rank || axis >= rank || (rank == 0 && axis != 0 && axis != -1))
     return make_error(ErrorCode::kInvalidModel, "axis ", axis, " is out of range for rank ", rank);
   return axis < 0 ? axis + rank : axis;
+}
+
+Status check_f32(const InferContext& ctx, size_t i, const char* what) {
+  DType t = ctx.input(i).dtype;
+  if (t == DType::kF32) return Status::Ok();
+  if (dtype_is_float(t))
+    return ctx.error(ErrorCode::kUnsupportedAttr, "input ", i, " (", what, ") has dtype ", dtype_name(t),
+                     " which npukit does not compute in (f32 only)");
+  return ctx.error(ErrorCode::kShapeMismatch, "input ", i, " (", what, ") must be f32, got ", dtype_name(t));
+}
+
+Expected<std::vector<int64_t>> spatial_attr(const InferContext& ctx, const char* name, size_t n, int64_t def,
+                                            int64_t min_value) {
+  if (!ctx.attrs.has(name)) return std::vector<int64_t>(n, def);
+  std::vector<int64_t> v = ctx.attrs.get_ints(name);
+  if (v.size() != n)
+    return ctx.error(ErrorCode::kShapeMismatch, "attribute '", name, "' has ", v.size(), " values, expected ", n,
+                     " (one per spatial dim)");
+  for (int64_t x : v) {
+    if (x < min_value)
+      return ctx.error(ErrorCode::kInvalidModel, "attribute '", name, "' value ", x, " must be >= ", min_value);
+    // Bounding attribute values keeps every size product below 2^63 (tensor dims are < 2^34).
+    if (x > kMaxSpatialAttr)
+      return ctx.error(ErrorCode::kOutOfRange, "attribute '", name, "' value ", x, " exceeds ", kMaxSpatialAttr);
+  }
+  return v;
 }
 
 }  // namespace npukit::ir

@@ -6,18 +6,11 @@
 //    output today; if a node carries the optional Mean / InvStdDev outputs they are inferred as
 //    X.shape[:axis] + [1]*(rank-axis) (stash_type=1: f32) so the op keeps working if the table is widened.
 #include "ir/op_table.h"
+#include "ir/ops/infer_util.h"
 
 namespace npukit::ir {
 namespace {
 
-Status check_f32(const InferContext& ctx, size_t i, const char* what) {
-  DType t = ctx.input(i).dtype;
-  if (t == DType::kF32) return Status::Ok();
-  if (dtype_is_float(t))
-    return ctx.error(ErrorCode::kUnsupportedAttr, "input ", i, " (", what, ") has dtype ", dtype_name(t),
-                     " which npukit does not compute in (f32 only)");
-  return ctx.error(ErrorCode::kShapeMismatch, "input ", i, " (", what, ") must be f32, got ", dtype_name(t));
-}
 
 Status require_inputs(const InferContext& ctx, size_t n) {
   for (size_t i = 0; i < n; ++i)

@@ -12,12 +12,10 @@
 #include <string>
 
 #include "ir/op_table.h"
+#include "ir/ops/infer_util.h"
 
 namespace npukit::ir {
 namespace {
-
-/// Upper bound for strides / dilations / pads / kernel sizes given as attributes.
-constexpr int64_t kMaxSpatialAttr = int64_t{1} << 24;
 
 Status check_dtype(const InferContext& ctx, bool allow_int8) {
   DType t = ctx.input(0).dtype;
@@ -27,23 +25,6 @@ Status check_dtype(const InferContext& ctx, bool allow_int8) {
                      " which npukit does not compute in (f32 only)");
   return ctx.error(ErrorCode::kShapeMismatch, "input X must be f32", allow_int8 ? " (or u8/i8)" : "", ", got ",
                    dtype_name(t));
-}
-
-Expected<std::vector<int64_t>> spatial_attr(const InferContext& ctx, const char* name, size_t n, int64_t def,
-                                            int64_t min_value) {
-  if (!ctx.attrs.has(name)) return std::vector<int64_t>(n, def);
-  std::vector<int64_t> v = ctx.attrs.get_ints(name);
-  if (v.size() != n)
-    return ctx.error(ErrorCode::kShapeMismatch, "attribute '", name, "' has ", v.size(), " values, expected ", n,
-                     " (one per spatial dim)");
-  for (int64_t x : v) {
-    if (x < min_value)
-      return ctx.error(ErrorCode::kInvalidModel, "attribute '", name, "' value ", x, " must be >= ", min_value);
-    // Bounding attribute values keeps every size product below 2^63 (tensor dims are < 2^34).
-    if (x > kMaxSpatialAttr)
-      return ctx.error(ErrorCode::kOutOfRange, "attribute '", name, "' value ", x, " exceeds ", kMaxSpatialAttr);
-  }
-  return v;
 }
 
 Expected<Shape> pool_output_shape(const InferContext& ctx, bool has_dilations) {

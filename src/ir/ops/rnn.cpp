@@ -11,18 +11,11 @@
 #include <string>
 
 #include "ir/op_table.h"
+#include "ir/ops/infer_util.h"
 
 namespace npukit::ir {
 namespace {
 
-Status check_f32(const InferContext& ctx, size_t i, const char* what) {
-  DType t = ctx.input(i).dtype;
-  if (t == DType::kF32) return Status::Ok();
-  if (dtype_is_float(t))
-    return ctx.error(ErrorCode::kUnsupportedAttr, "input ", i, " (", what, ") has dtype ", dtype_name(t),
-                     " which npukit does not compute in (f32 only)");
-  return ctx.error(ErrorCode::kShapeMismatch, "input ", i, " (", what, ") must be f32, got ", dtype_name(t));
-}
 
 Status check_shape(const InferContext& ctx, size_t i, const char* what, const Shape& want) {
   NPUKIT_RETURN_IF_ERROR(check_f32(ctx, i, what));

@@ -10,25 +10,11 @@
 #include <vector>
 
 #include "kernels/ref/ref_kernels.h"
+#include "kernels/ref/ref_util.h"
 
 namespace npukit::ref {
 namespace {
 
-template <class F>
-bool visit_numeric(DType t, F&& f) {
-  switch (t) {
-    case DType::kF32: f(float{}); return true;
-    case DType::kI8: f(int8_t{}); return true;
-    case DType::kU8: f(uint8_t{}); return true;
-    case DType::kI16: f(int16_t{}); return true;
-    case DType::kU16: f(uint16_t{}); return true;
-    case DType::kI32: f(int32_t{}); return true;
-    case DType::kU32: f(uint32_t{}); return true;
-    case DType::kI64: f(int64_t{}); return true;
-    case DType::kU64: f(uint64_t{}); return true;
-    default: return false;
-  }
-}
 
 /// Iterates the elements of a broadcast output, tracking the matching element offset of each input.
 class BroadcastLoop {

@@ -9,26 +9,12 @@
 #include <type_traits>
 
 #include "kernels/ref/ref_kernels.h"
+#include "kernels/ref/ref_util.h"
 
 namespace npukit::ref {
 namespace {
 
 /// Calls f(T{}) with the C++ type of a numeric dtype (f32 and all integers); false if unsupported.
-template <class F>
-bool visit_numeric(DType t, F&& f) {
-  switch (t) {
-    case DType::kF32: f(float{}); return true;
-    case DType::kI8: f(int8_t{}); return true;
-    case DType::kU8: f(uint8_t{}); return true;
-    case DType::kI16: f(int16_t{}); return true;
-    case DType::kU16: f(uint16_t{}); return true;
-    case DType::kI32: f(int32_t{}); return true;
-    case DType::kU32: f(uint32_t{}); return true;
-    case DType::kI64: f(int64_t{}); return true;
-    case DType::kU64: f(uint64_t{}); return true;
-    default: return false;
-  }
-}
 
 Status check_shapes(const KernelArgs& a) {
   if (a.num_inputs() < 1 || !a.has_input(0) || a.outputs.size() < 1)
