@@ -7,6 +7,7 @@
 #include <vector>
 
 #include "kernels/ref/ref_kernels.h"
+#include "kernels/ref/ref_util.h"
 
 namespace npukit::ref {
 namespace {
@@ -43,15 +44,6 @@ Expected<Geom> base_geom(const KernelArgs& a) {
   if (g.strides.size() != g.nsp || g.dilations.size() != g.nsp)
     return a.error(ErrorCode::kShapeMismatch, "strides/dilations must have one value per spatial dim");
   return g;
-}
-
-/// Iterates a multi-index over `dims` (row-major). Returns false when done.
-bool next_index(std::vector<int64_t>& idx, const std::vector<int64_t>& dims) {
-  for (size_t i = idx.size(); i-- > 0;) {
-    if (++idx[i] < dims[i]) return true;
-    idx[i] = 0;
-  }
-  return false;
 }
 
 }  // namespace

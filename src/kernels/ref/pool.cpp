@@ -8,6 +8,7 @@
 #include <vector>
 
 #include "kernels/ref/ref_kernels.h"
+#include "kernels/ref/ref_util.h"
 
 namespace npukit::ref {
 namespace {
@@ -56,15 +57,6 @@ Expected<PoolGeom> pool_geom(const KernelArgs& a, bool has_dilations) {
 /// Visits every window of every (n, c) plane: fn(plane_index, out_pos, taps) where taps are the flat in-plane
 /// offsets of the window's in-bounds elements; `padded_count` is the number of window positions inside the
 /// padded extent [-pad_begin, in + pad_end) (the count_include_pad divisor).
-/// Advances a row-major multi-index over `dims`; false once it wraps around.
-bool next_index(std::vector<int64_t>& idx, const std::vector<int64_t>& dims) {
-  for (size_t i = idx.size(); i-- > 0;) {
-    if (++idx[i] < dims[i]) return true;
-    idx[i] = 0;
-  }
-  return false;
-}
-
 template <class Fn>
 void for_each_window(const PoolGeom& g, Fn fn) {
   const size_t n = g.nsp;

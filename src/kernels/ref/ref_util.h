@@ -3,6 +3,7 @@
 #pragma once
 
 #include <cstdint>
+#include <vector>
 
 #include "core/dtype.h"
 
@@ -24,6 +25,15 @@ bool visit_numeric(DType t, F&& f) {
     case DType::kU64: f(uint64_t{}); return true;
     default: return false;
   }
+}
+
+/// Advances a row-major multi-index over `dims`; returns false once it wraps around to all zeros.
+inline bool next_index(std::vector<int64_t>& idx, const std::vector<int64_t>& dims) {
+  for (size_t i = idx.size(); i-- > 0;) {
+    if (++idx[i] < dims[i]) return true;
+    idx[i] = 0;
+  }
+  return false;
 }
 
 }  // namespace npukit::ref
