@@ -6,12 +6,14 @@ cd "$(dirname "$0")/../src"
 status=0
 # folder : include prefixes it must NOT use
 rules=(
-  "core:ir/ frontend/ interp/ kernels/ io/ pipeline/ tools/ onnx/"
-  "ir:frontend/ interp/ kernels/ io/ pipeline/ tools/ onnx/"
-  "kernels:ir/ frontend/ interp/ io/ pipeline/ tools/ onnx/"
-  "io:ir/ frontend/ interp/ kernels/ pipeline/ tools/ onnx/"
-  "interp:frontend/ io/ pipeline/ tools/ onnx/"
-  "frontend:interp/ kernels/ io/ pipeline/ tools/"
+  "core:ir/ frontend/ interp/ kernels/ io/ pipeline/ tools/ onnx/ quant/ config/ yaml-cpp/"
+  "ir:frontend/ interp/ kernels/ io/ pipeline/ tools/ onnx/ quant/ config/"
+  "kernels:ir/ frontend/ interp/ io/ pipeline/ tools/ onnx/ config/"
+  "io:ir/ frontend/ interp/ kernels/ pipeline/ tools/ onnx/ quant/ config/"
+  "interp:frontend/ io/ pipeline/ tools/ onnx/ quant/ config/"
+  "frontend:interp/ kernels/ io/ pipeline/ tools/ quant/ config/"
+  "config:ir/ frontend/ interp/ kernels/ io/ pipeline/ tools/ onnx/ quant/"
+  "quant:frontend/ io/ pipeline/ tools/ onnx/ config/"
   "pipeline:tools/ onnx/"
 )
 for rule in "${rules[@]}"; do
@@ -22,6 +24,10 @@ for rule in "${rules[@]}"; do
     fi
   done
 done
+# kernels/ may use the one integer spec (quant/arith.h) and nothing else of quant/.
+if hits=$(grep -rnE '#include [<"]quant/' kernels | grep -v 'quant/arith\.h'); then
+  echo "layering violation: kernels/ may include only quant/arith.h from quant/:"; echo "$hits"; status=1
+fi
 # protobuf / ONNX headers live in frontend/ only.
 if hits=$(grep -rnE '#include [<"](onnx/|google/protobuf)' --exclude-dir=frontend . 2>/dev/null); then
   echo "layering violation: protobuf/ONNX headers outside frontend/:"; echo "$hits"; status=1
