@@ -68,6 +68,8 @@ class Canonicalizer {
   Status batch_norm();
   Status dropout();
   Status softmax(OpKind kind);
+  Status legacy_broadcast(OpKind kind);
+  Status unsqueeze_trailing(size_t slot, int64_t count);
 
   ImportState& st_;
   GraphBuild& gb_;
@@ -301,6 +303,64 @@ Status Canonicalizer::dropout() {
 // Before opset 13 the op flattened the input to [prod(d0..d(axis-1)), prod(d(axis)..)] and
 // normalised each row. That equals the opset-13 op when axis is the last axis, so the rewrite is
 // only emitted when that cannot be established from the declared rank.
+// ---- opsets 1-6: explicit broadcasting → numpy broadcasting ------------------------------------
+// Before opset 7, binary ops broadcast only with broadcast=1, and then B's shape matches a
+// contiguous run of A's dims starting at `axis` (default: B aligned to A's trailing dims). Numpy
+// broadcasting aligns trailing dims, so appending (rank(A) - axis - rank(B)) unit dims to B gives the
+// same result. PRelu-6's 1-D slope is per channel (dim 1), which likewise becomes [C, 1, ..., 1].
+Status Canonicalizer::unsqueeze_trailing(size_t slot, int64_t count) {
+  Value* b = input(slot);
+  const int64_t rank_b = static_cast<int64_t>(b->shape().size());
+  std::vector<int64_t> axes;
+  for (int64_t i = 0; i < count; ++i) axes.push_back(rank_b + i);
+  Value* out = g_.add_unique_value(b->name() + "_legacy_bcast");
+  NPUKIT_RETURN_IF_ERROR(emit(OpKind::kUnsqueeze, gb_.unique_node_name(rn_.name + "/legacy_bcast"),
+                              {b, const_i64("legacy_bcast_axes", axes)}, {out}, {})
+                             .status());
+  set_input(slot, out);
+  return Status::Ok();
+}
+
+Status Canonicalizer::legacy_broadcast(OpKind kind) {
+  switch (kind) {
+    case OpKind::kGemm:  // C broadcasting became unconditional (unidirectional) in opset 7
+      rn_.attrs.erase("broadcast");
+      return Status::Ok();
+    case OpKind::kPRelu: {
+      Value* x = input(0);
+      Value* slope = input(1);
+      if (x && slope && x->has_type() && slope->has_type() && slope->shape().size() == 1 && x->shape().size() > 2 &&
+          slope->shape()[0] != 1)
+        return unsqueeze_trailing(1, static_cast<int64_t>(x->shape().size()) - 2);
+      return Status::Ok();
+    }
+    case OpKind::kAdd: case OpKind::kSub: case OpKind::kMul: case OpKind::kDiv: case OpKind::kPow:
+    case OpKind::kEqual: case OpKind::kGreater: case OpKind::kLess: case OpKind::kAnd: case OpKind::kOr:
+      break;
+    default:
+      return Status::Ok();
+  }
+  const bool bcast = rn_.attrs.get_int("broadcast", 0) != 0;
+  const bool has_axis = rn_.attrs.has("axis");
+  const int64_t axis = rn_.attrs.get_int("axis", 0);
+  rn_.attrs.erase("broadcast");
+  rn_.attrs.erase("axis");
+  if (!bcast || !has_axis) return Status::Ok();  // same shapes, or trailing alignment = numpy's rule
+  Value* a = input(0);
+  Value* b = input(1);
+  if (!a || !b || !a->has_type() || !b->has_type())
+    return err(ErrorCode::kUnsupportedAttr, "legacy broadcast with axis=", axis,
+               " needs the ranks of both inputs (declare their types in the model)");
+  const int64_t rank_a = static_cast<int64_t>(a->shape().size());
+  const int64_t rank_b = static_cast<int64_t>(b->shape().size());
+  const int64_t ax = axis < 0 ? axis + rank_a : axis;
+  if (ax < 0 || ax + rank_b > rank_a)
+    return err(ErrorCode::kInvalidModel, "legacy broadcast axis ", axis, " does not fit B of rank ", rank_b,
+               " into A of rank ", rank_a);
+  const int64_t trailing = rank_a - ax - rank_b;
+  return trailing > 0 ? unsqueeze_trailing(1, trailing) : Status::Ok();
+}
+
 Status Canonicalizer::softmax(OpKind kind) {
   if (st_.opset >= 13) return emit_main(kind);
   const int64_t axis = rn_.attrs.has("axis") ? rn_.attrs.get_int("axis") : 1;  // old default: 1
@@ -353,6 +413,7 @@ Status Canonicalizer::run() {
   if (st_.opset < info->since_opset)
     return make_error(ErrorCode::kUnsupportedOp, "op ", op, " (node '", rn_.name,
                       "') needs opset >= ", info->since_opset, ", the model declares opset ", st_.opset);
+  if (st_.opset < 7) NPUKIT_RETURN_IF_ERROR(legacy_broadcast(info->kind));
   switch (info->kind) {
     // Squeeze/Unsqueeze: axes attribute (< 13) → constant input 1.
     case OpKind::kSqueeze:

@@ -753,3 +753,57 @@ TEST(FrontendCanonical, Resize18DefaultPolicyAttrsAccepted) {
 
 }  // namespace
 }  // namespace npukit::frontend
+
+namespace npukit::frontend {
+namespace {
+
+using ir::OpKind;
+
+TEST(FrontendCanonical, Opset6LegacyBroadcastWithAxisBecomesNumpyBroadcast) {
+  // Add-6 with broadcast=1, axis=1: B [3] matches A [2,3,4] at dim 1 → B gets one trailing unit dim.
+  OnnxBuilder b(6);
+  b.input("a", {2, 3, 4});
+  b.init_f32("b", {3}, {1, 2, 3});
+  auto* n = b.node("Add", "add", {"a", "b"}, {"y"});
+  attr_i(n, "broadcast", 1);
+  attr_i(n, "axis", 1);
+  b.output("y");
+  ir::Model m = parse_ok(b);
+  ir::Node* add = find_node(m.graph, OpKind::kAdd);
+  ASSERT_TRUE(add);
+  EXPECT_EQ(add->attrs().size(), 0u);
+  ir::Node* uq = add->input(1)->producer();
+  ASSERT_TRUE(uq);
+  EXPECT_EQ(uq->op(), OpKind::kUnsqueeze);
+  EXPECT_EQ(uq->input(1)->const_value()->to_int64_vector(), (std::vector<int64_t>{1}));
+}
+
+TEST(FrontendCanonical, Opset6PReluSlopeIsPerChannel) {
+  OnnxBuilder b(6);
+  b.input("x", {2, 3, 4, 5});
+  b.init_f32("s", {3}, {0.1f, 0.2f, 0.3f});
+  b.node("PRelu", "pr", {"x", "s"}, {"y"});
+  b.output("y");
+  ir::Model m = parse_ok(b);
+  ir::Node* pr = find_node(m.graph, OpKind::kPRelu);
+  ASSERT_TRUE(pr && pr->input(1)->producer());
+  EXPECT_EQ(pr->input(1)->producer()->input(1)->const_value()->to_int64_vector(), (std::vector<int64_t>{1, 2}));
+}
+
+TEST(FrontendCanonical, Opset6LegacyBroadcastNeedsKnownRanks) {
+  OnnxBuilder b(6);
+  b.input("a", {2, 3, 4});
+  b.node("Relu", "r", {"a"}, {"t"});  // untyped intermediate
+  b.init_f32("b", {3}, {1, 2, 3});
+  auto* n = b.node("Add", "add", {"b", "t"}, {"y"});
+  attr_i(n, "broadcast", 1);
+  attr_i(n, "axis", 0);
+  b.output("y");
+  auto r = b.parse();
+  ASSERT_FALSE(r.ok());
+  EXPECT_EQ(r.status().code(), ErrorCode::kUnsupportedAttr);
+  EXPECT_THAT(r.status().message(), ::testing::HasSubstr("Add 'add': legacy broadcast with axis=0 needs the ranks"));
+}
+
+}  // namespace
+}  // namespace npukit::frontend

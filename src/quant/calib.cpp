@@ -1,0 +1,292 @@
+// SPDX-License-Identifier: Apache-2.0
+// npukit quant: calibration observers (min/max, sign-split magnitude histogram) — see calib.h.
+#include "quant/calib.h"
+
+#include <algorithm>
+#include <cmath>
+#include <limits>
+
+namespace npukit::quant {
+namespace {
+
+// Calls f(double) for every element of t, converted to double. Returns false for dtypes that do
+// not hold calibratable numbers.
+template <class F>
+bool for_each_value(const Tensor& t, F&& f) {
+  // An empty tensor visits nothing but still goes through the dtype check (consistent contract).
+  const int64_t n = t.empty() ? 0 : t.numel();
+  auto run = [&](auto tag) {
+    using T = decltype(tag);
+    const T* p = t.data<T>();
+    for (int64_t i = 0; i < n && p; ++i) f(static_cast<double>(p[i]));
+  };
+  switch (t.dtype()) {
+    case DType::kF32: run(float{}); return true;
+    case DType::kF64: run(double{}); return true;
+    case DType::kF16: {
+      const uint16_t* p = t.data<uint16_t>();
+      for (int64_t i = 0; i < n && p; ++i) f(static_cast<double>(f16_to_f32(p[i])));
+      return true;
+    }
+    case DType::kI8: run(int8_t{}); return true;
+    case DType::kU8: run(uint8_t{}); return true;
+    case DType::kI16: run(int16_t{}); return true;
+    case DType::kU16: run(uint16_t{}); return true;
+    case DType::kI32: run(int32_t{}); return true;
+    case DType::kU32: run(uint32_t{}); return true;
+    case DType::kI64: run(int64_t{}); return true;
+    case DType::kU64: run(uint64_t{}); return true;
+    default: return false;
+  }
+}
+
+Status unsupported_dtype(const Tensor& t) {
+  return make_error(ErrorCode::kUnsupportedAttr, "calibration observer: dtype ", dtype_name(t.dtype()),
+                    " is not numeric (supported: f32, f16, f64, integer types)");
+}
+
+// Statistics of one batch, gathered before anything is committed (observe() is atomic).
+struct BatchScan {
+  int64_t finite = 0;
+  int64_t nan = 0;
+  int64_t inf = 0;
+  double min = std::numeric_limits<double>::infinity();
+  double max = -std::numeric_limits<double>::infinity();
+};
+
+Expected<BatchScan> scan_batch(const Tensor& t, InfPolicy policy) {
+  BatchScan s;
+  const bool ok = for_each_value(t, [&](double v) {
+    if (std::isnan(v)) {
+      ++s.nan;
+    } else if (std::isinf(v)) {
+      ++s.inf;
+    } else {
+      ++s.finite;
+      s.min = std::min(s.min, v);
+      s.max = std::max(s.max, v);
+    }
+  });
+  if (!ok) return unsupported_dtype(t);
+  if (s.inf > 0 && policy == InfPolicy::kError) {
+    return make_error(ErrorCode::kInvalidArgument, "calibration data contains ", s.inf,
+                      " infinite value(s) (overflow upstream?); use InfPolicy::kSkip to ignore them");
+  }
+  return s;
+}
+
+bool is_pow2(int64_t v) { return v > 0 && (v & (v - 1)) == 0; }
+
+// Range exponent limits: keep range, num_bins / range and every |x| * scale comfortably normal.
+constexpr int kMinRangeExp = -1000;
+constexpr int kMaxRangeExp = 1000;
+
+}  // namespace
+
+// ----------------------------------------------------------------------------------------------
+// MinMaxObserver
+// ----------------------------------------------------------------------------------------------
+
+Status MinMaxObserver::observe(const Tensor& t) {
+  NPUKIT_ASSIGN_OR_RETURN(BatchScan s, scan_batch(t, inf_policy_));
+  nan_count_ += s.nan;
+  inf_count_ += s.inf;
+  if (s.finite > 0) {
+    min_ = count_ == 0 ? s.min : std::min(min_, s.min);
+    max_ = count_ == 0 ? s.max : std::max(max_, s.max);
+    count_ += s.finite;
+  }
+  return Status::Ok();
+}
+
+void MinMaxObserver::merge(const MinMaxObserver& other) {
+  nan_count_ += other.nan_count_;
+  inf_count_ += other.inf_count_;
+  if (other.count_ == 0) return;
+  min_ = count_ == 0 ? other.min_ : std::min(min_, other.min_);
+  max_ = count_ == 0 ? other.max_ : std::max(max_, other.max_);
+  count_ += other.count_;
+}
+
+double MinMaxObserver::max_abs() const {
+  if (count_ == 0) return 0.0;
+  return std::max(std::fabs(min_), std::fabs(max_));
+}
+
+// ----------------------------------------------------------------------------------------------
+// Histogram
+// ----------------------------------------------------------------------------------------------
+
+uint64_t Histogram::total() const {
+  uint64_t s = 0;
+  for (size_t i = 0; i < pos.size() && i < neg.size(); ++i) s += pos[i] + neg[i];
+  return s;
+}
+
+Status Histogram::validate() const {
+  if (pos.empty() || pos.size() != neg.size()) {
+    return make_error(ErrorCode::kInvalidArgument, "histogram: pos/neg must have the same nonzero size (got ",
+                      pos.size(), " and ", neg.size(), ")");
+  }
+  if (!(range > 0.0) || !std::isfinite(range)) {
+    return make_error(ErrorCode::kInvalidArgument, "histogram: range must be finite and > 0 (got ", range, ")");
+  }
+  if (total() == 0) return make_error(ErrorCode::kInvalidArgument, "histogram: no counts (empty observer)");
+  if (!(max_abs >= 0.0) || max_abs > range || !(min <= max) || std::fabs(min) > range || std::fabs(max) > range) {
+    return make_error(ErrorCode::kInvalidArgument, "histogram: inconsistent extrema (min ", min, ", max ", max,
+                      ", max_abs ", max_abs, ", range ", range, ")");
+  }
+  return Status::Ok();
+}
+
+// ----------------------------------------------------------------------------------------------
+// HistogramObserver
+// ----------------------------------------------------------------------------------------------
+
+HistogramObserver::HistogramObserver(HistogramOptions options)
+    : options_(options), minmax_(options.inf_policy) {}
+
+Status HistogramObserver::check_options() const {
+  if (!is_pow2(options_.num_bins) || options_.num_bins < 4 || options_.num_bins > (int64_t{1} << 24)) {
+    return make_error(ErrorCode::kInvalidArgument, "histogram observer: num_bins must be a power of two in [4, 2^24], got ",
+                      options_.num_bins);
+  }
+  if (!(options_.base_range > 0.0) || !std::isfinite(options_.base_range)) {
+    return make_error(ErrorCode::kInvalidArgument, "histogram observer: base_range must be finite and > 0, got ",
+                      options_.base_range);
+  }
+  return Status::Ok();
+}
+
+// num_bins / range for range = base_range * 2^k. Defined as (num_bins / base_range) * 2^-k so that
+// stepping k halves the scale exactly (the basis of exact re-binning, see calib.h).
+double HistogramObserver::scale_for(int k) const {
+  return std::ldexp(static_cast<double>(options_.num_bins) / options_.base_range, -k);
+}
+
+void HistogramObserver::grow_to(int k) {
+  const size_t n = pos_.size();
+  while (k_ < k) {
+    // Doubling the range: old bins 2j and 2j+1 become new bin j; the upper half empties.
+    for (size_t j = 0; j < n / 2; ++j) {
+      pos_[j] = pos_[2 * j] + pos_[2 * j + 1];
+      neg_[j] = neg_[2 * j] + neg_[2 * j + 1];
+    }
+    std::fill(pos_.begin() + static_cast<std::ptrdiff_t>(n / 2), pos_.end(), 0);
+    std::fill(neg_.begin() + static_cast<std::ptrdiff_t>(n / 2), neg_.end(), 0);
+    ++k_;
+  }
+}
+
+Status HistogramObserver::observe(const Tensor& t) {
+  NPUKIT_RETURN_IF_ERROR(check_options());
+  NPUKIT_ASSIGN_OR_RETURN(BatchScan s, scan_batch(t, options_.inf_policy));
+  const double nb = static_cast<double>(options_.num_bins);
+  const double batch_max_abs = s.finite > 0 ? std::max(std::fabs(s.min), std::fabs(s.max)) : 0.0;
+
+  // Decide the exponent the histogram needs after this batch (before committing anything).
+  int new_k = k_;
+  bool need_range = false;
+  if (batch_max_abs > 0.0) {
+    const auto fits = [&](int k) { return batch_max_abs * scale_for(k) < nb; };
+    if (!has_range()) {
+      // Minimal k with batch_max_abs * scale_for(k) < num_bins. `fits` is monotone in k (the
+      // product halves exactly per step), so start near log2 and walk to the boundary.
+      int k = static_cast<int>(std::ceil(std::log2(batch_max_abs / options_.base_range)));
+      k = std::clamp(k, kMinRangeExp - 1, kMaxRangeExp + 1);
+      while (k > kMinRangeExp - 1 && fits(k - 1)) --k;
+      while (k <= kMaxRangeExp + 1 && !fits(k)) ++k;
+      new_k = k;
+      need_range = true;
+    } else {
+      while (new_k <= kMaxRangeExp + 1 && !fits(new_k)) ++new_k;
+    }
+    if (new_k < kMinRangeExp || new_k > kMaxRangeExp) {
+      return make_error(ErrorCode::kOutOfRange, "histogram observer: magnitude ", batch_max_abs,
+                        " needs a range outside base_range * 2^[", kMinRangeExp, ", ", kMaxRangeExp, "]");
+    }
+  }
+
+  // Commit.
+  NPUKIT_RETURN_IF_ERROR(minmax_.observe(t));  // cannot fail now: same scan, same policy
+  if (need_range) {
+    pos_.assign(static_cast<size_t>(options_.num_bins), 0);
+    neg_.assign(static_cast<size_t>(options_.num_bins), 0);
+    k_ = new_k;
+    pos_[0] += pending_zeros_;
+    pending_zeros_ = 0;
+  } else if (has_range()) {
+    grow_to(new_k);
+  }
+  if (!has_range()) {
+    // Only zeros (or nothing finite) so far: keep them aside until a range exists.
+    pending_zeros_ += static_cast<uint64_t>(s.finite);
+    return Status::Ok();
+  }
+  const double scale = scale_for(k_);
+  const size_t last = pos_.size() - 1;
+  for_each_value(t, [&](double v) {
+    if (!std::isfinite(v)) return;
+    // floor(|v| * scale) < num_bins by construction of k_; the min() only guards the invariant.
+    const size_t idx = std::min(static_cast<size_t>(std::fabs(v) * scale), last);
+    if (v < 0.0) {
+      ++neg_[idx];
+    } else {
+      ++pos_[idx];
+    }
+  });
+  return Status::Ok();
+}
+
+Status HistogramObserver::merge(const HistogramObserver& other) {
+  if (other.options_.num_bins != options_.num_bins || other.options_.base_range != options_.base_range) {
+    return make_error(ErrorCode::kInvalidArgument, "histogram observer merge: options differ (num_bins ",
+                      options_.num_bins, " vs ", other.options_.num_bins, ", base_range ", options_.base_range, " vs ",
+                      other.options_.base_range, ")");
+  }
+  minmax_.merge(other.minmax_);
+  if (!other.has_range()) {
+    if (has_range()) {
+      pos_[0] += other.pending_zeros_;
+    } else {
+      pending_zeros_ += other.pending_zeros_;
+    }
+    return Status::Ok();
+  }
+  if (!has_range()) {
+    const uint64_t zeros = pending_zeros_;
+    pos_ = other.pos_;
+    neg_ = other.neg_;
+    k_ = other.k_;
+    pending_zeros_ = 0;
+    pos_[0] += zeros;
+    return Status::Ok();
+  }
+  // Bring both to the larger exponent, then add bin by bin.
+  HistogramObserver tmp = other;
+  tmp.grow_to(k_);
+  grow_to(tmp.k_);
+  for (size_t i = 0; i < pos_.size(); ++i) {
+    pos_[i] += tmp.pos_[i];
+    neg_[i] += tmp.neg_[i];
+  }
+  return Status::Ok();
+}
+
+Expected<Histogram> HistogramObserver::histogram() const {
+  if (empty()) return make_error(ErrorCode::kInvalidArgument, "histogram observer is empty (no finite values observed)");
+  if (!has_range()) {
+    return make_error(ErrorCode::kInvalidArgument, "histogram observer saw only zeros (", minmax_.count(),
+                      " values): no positive threshold exists");
+  }
+  Histogram h;
+  h.range = std::ldexp(options_.base_range, k_);
+  h.pos = pos_;
+  h.neg = neg_;
+  h.max_abs = minmax_.max_abs();
+  h.min = minmax_.min();
+  h.max = minmax_.max();
+  return h;
+}
+
+}  // namespace npukit::quant
