@@ -10,10 +10,11 @@ rules=(
   "ir:frontend/ interp/ kernels/ io/ pipeline/ tools/ onnx/ quant/ config/"
   "kernels:ir/ frontend/ interp/ io/ pipeline/ tools/ onnx/ config/"
   "io:ir/ frontend/ interp/ kernels/ pipeline/ tools/ onnx/ quant/ config/"
-  "interp:frontend/ io/ pipeline/ tools/ onnx/ quant/ config/"
+  "interp:frontend/ io/ pipeline/ tools/ onnx/ quant/ config/ passes/"
   "frontend:interp/ kernels/ io/ pipeline/ tools/ quant/ config/"
   "config:ir/ frontend/ interp/ kernels/ io/ pipeline/ tools/ onnx/ quant/"
   "quant:frontend/ io/ pipeline/ tools/ onnx/ config/"
+  "passes:frontend/ interp/ kernels/ io/ pipeline/ tools/ onnx/ quant/ config/"
   "pipeline:tools/ onnx/"
 )
 for rule in "${rules[@]}"; do

@@ -467,12 +467,19 @@ Status Parser::per_input(const KeyMap& g, const std::string& key, const CompileC
   const std::string w = where("input_parameters", key);
   NPUKIT_ASSIGN_OR_RETURN(out, multi(g.at(key), w));
   const auto& names = c.input_parameters.input_name;
+  // A YAML list is one item per input; a list of channel values or dims is a likely mistake, so say how
+  // one input's values are written.
+  std::string hint;
+  if (g.at(key).IsSequence() && (key == "mean_value" || key == "scale_value"))
+    hint = " (the channel values of one input are separated by spaces: '103.94 116.78 123.68')";
+  else if (g.at(key).IsSequence() && key == "input_shape")
+    hint = " (the dims of one input are separated by x: '1x3x224x224')";
   if (!names.empty() && out.size() != names.size())
     return fail(w, out.size(), " value(s) given but input_name names ", names.size(), " input(s) (", join(names),
-                "); give one value per input, separated by ';'");
+                "); give one value per input, separated by ';'", hint);
   if (names.empty() && out.size() > 1)
     return fail(w, out.size(), " values given; a multi-input model needs input_name (one name per input, in the "
-                "same order)");
+                "same order)", hint);
   return Status::Ok();
 }
 
@@ -898,10 +905,13 @@ Status Parser::cross_checks(CompileConfig& c) {
   if (cp.optimization.asymmetric && cp.calibration_type == CalibrationType::kDefault)
     return fail("calibration_parameters.optimization",
                 "asymmetric cannot be set with calibration_type default (the default search chooses it itself)");
-  if (max_percentile_given_ && cp.calibration_type != CalibrationType::kMax)
+  // Only values that differ from the default are worth a warning (the reference template itself writes
+  // max_percentile: 1.0 next to calibration_type kl). skip calibrates with max, so max_percentile applies.
+  if (max_percentile_given_ && cp.max_percentile != 1.0 && cp.calibration_type != CalibrationType::kMax &&
+      cp.calibration_type != CalibrationType::kSkip)
     c.warnings.push_back(str_cat("calibration_parameters.max_percentile has no effect with calibration_type ",
                                  to_string(cp.calibration_type), " (only max)"));
-  if (per_channel_given_ && (cp.calibration_type == CalibrationType::kDefault ||
+  if (per_channel_given_ && cp.per_channel && (cp.calibration_type == CalibrationType::kDefault ||
                              cp.calibration_type == CalibrationType::kMix))
     c.warnings.push_back(str_cat("calibration_parameters.per_channel has no effect with calibration_type ",
                                  to_string(cp.calibration_type)));

@@ -88,6 +88,17 @@ Value* Graph::lookup_value(const std::string& name) const {
   return nullptr;
 }
 
+Status Graph::rename_value(Value* v, const std::string& new_name) {
+  if (v->owner_ != this) return make_error(ErrorCode::kInternal, "rename of '", v->name(), "' in a foreign graph");
+  if (v->name_ == new_name) return Status::Ok();
+  if (by_name_.count(new_name))
+    return make_error(ErrorCode::kInvalidModel, "cannot rename '", v->name(), "': name '", new_name, "' is taken");
+  by_name_.erase(v->name_);
+  v->name_ = new_name;
+  by_name_[new_name] = v;
+  return Status::Ok();
+}
+
 Value* Graph::add_constant(const std::string& hint, Tensor t) {
   Value* v = add_unique_value(hint);
   v->set_constant(std::move(t));

@@ -136,6 +136,8 @@ class Graph {
   Value* find_value(const std::string& name) const;
   /// Finds a value by name here or in an enclosing graph (outer-scope reads of subgraphs).
   Value* lookup_value(const std::string& name) const;
+  /// Renames a value of this graph; fails if the new name is taken here.
+  Status rename_value(Value* v, const std::string& new_name);
   /// Creates a constant value holding `t`.
   Value* add_constant(const std::string& hint, Tensor t);
 

@@ -5,13 +5,20 @@
 #include <filesystem>
 
 #include "frontend/onnx_import.h"
+#include "core/log.h"
 #include "interp/interpreter.h"
+#include "passes/promote_f16_compute.h"
 #include "io/npy.h"
 
 namespace npukit::pipeline {
 
 Expected<ir::Model> load_model(const std::string& path, const LoadOptions& options) {
   NPUKIT_ASSIGN_OR_RETURN(ir::Model model, frontend::load_onnx(path));
+  if (options.promote_f16) {
+    bool changed = false;
+    NPUKIT_RETURN_IF_ERROR(passes::promote_f16_compute(model.graph, changed).with_context(path));
+    if (changed) log::info("load: fp16 model: compute promoted to f32 (inputs/outputs stay f16)");
+  }
   if (options.resolve) {
     interp::ResolveOptions ro;
     ro.input_shapes = options.input_shapes;

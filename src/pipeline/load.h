@@ -17,6 +17,8 @@ struct LoadOptions {
   std::map<std::string, Shape> input_shapes;
   /// Run interp::resolve (static shapes, constant folding). Off: the model as imported.
   bool resolve = true;
+  /// fp16 models: compute in f32 (passes::promote_f16_compute); inputs/outputs stay f16.
+  bool promote_f16 = true;
 };
 
 /// frontend::load_onnx + interp::resolve.

@@ -196,7 +196,7 @@ struct KlOptions {
 /// Adaptation: if levels >= the number of occupied bins (e.g. int16: 32768 levels vs 2048 bins),
 /// the histogram cannot resolve the quantization error, so any clipping only adds divergence;
 /// we return the exact max_abs in that case.
-/// Cost: O(sum of candidate i) <= O(num_bins^2 / 2) double ops, no allocation per candidate.
+/// Cost: O(num_bins * levels) with prefix sums (one log per group and candidate).
 Expected<double> threshold_kl(const Histogram& hist, const KlOptions& options = {});
 
 /// Expected squared error of symmetric quantization with threshold T on the histogram's data:

@@ -132,39 +132,50 @@ Expected<double> threshold_kl(const Histogram& hist, const KlOptions& options) {
   const int64_t occupied = last_occupied(hist) + 1;
   if (levels >= occupied) return max_abs;  // documented adaptation (int16, or very narrow data)
 
-  std::vector<double> h(static_cast<size_t>(occupied));
-  for (int64_t j = 0; j < occupied; ++j) h[j] = static_cast<double>(hist.abs_count(j));
+  // Prefix sums make every candidate O(levels) instead of O(i):
+  //   KL = sum_j p_j log p_j - sum_g (sum_{j in g, P_j > 0} p_j) log q_g
+  // because Q is constant (q_g) on the nonzero-P bins of a group g. With p_j = P_j / N and
+  // sum_j P_j = N, the first term is (sum_j P_j log P_j) / N - log N, where P differs from the raw
+  // counts only in bin i-1; the second needs per-group counts and nonzero-bin counts.
+  const size_t m = static_cast<size_t>(occupied);
+  std::vector<double> h(m);
+  for (size_t j = 0; j < m; ++j) h[j] = static_cast<double>(hist.abs_count(static_cast<int64_t>(j)));
   const double total = static_cast<double>(hist.total());
-  // suffix[j] = sum of h[j..occupied) (the mass folded into the last bin of candidate j).
-  std::vector<double> suffix(static_cast<size_t>(occupied) + 1, 0.0);
-  for (int64_t j = occupied - 1; j >= 0; --j) suffix[j] = suffix[j + 1] + h[j];
+  const double log_total = std::log(total);
+  std::vector<double> pre_h(m + 1, 0.0), pre_hlogh(m + 1, 0.0);
+  std::vector<int64_t> pre_nz(m + 1, 0);
+  for (size_t j = 0; j < m; ++j) {
+    pre_h[j + 1] = pre_h[j] + h[j];
+    pre_hlogh[j + 1] = pre_hlogh[j] + (h[j] > 0.0 ? h[j] * std::log(h[j]) : 0.0);
+    pre_nz[j + 1] = pre_nz[j] + (h[j] > 0.0 ? 1 : 0);
+  }
+  const double log_eps = std::log(options.epsilon);
 
   double best_kl = std::numeric_limits<double>::infinity();
   int64_t best_i = occupied;
   for (int64_t i = levels; i <= occupied; ++i) {
-    const double tail = suffix[i];            // clipped mass, folded into P[i-1]
-    const double q_total = total - tail;      // Q is built from the unfolded bins [0, i)
-    double kl = 0.0;
+    const double tail = total - pre_h[i];   // clipped mass, folded into P[i-1]
+    const double q_total = pre_h[i];        // Q is built from the unfolded bins [0, i)
+    const double h_last = h[i - 1];
+    const double p_last = h_last + tail;
+    double plogp = pre_hlogh[i - 1] + (p_last > 0.0 ? p_last * std::log(p_last) : 0.0);
+    double kl = plogp / total - log_total;
     for (int64_t g = 0; g < levels; ++g) {
       // Group g covers bins [g*i/levels, (g+1)*i/levels); every group has >= 1 bin since i >= levels.
       const int64_t start = g * i / levels;
       const int64_t stop = (g + 1) * i / levels;
-      double group_sum = 0.0;
-      int64_t nonzero = 0;
-      for (int64_t j = start; j < stop; ++j) {
-        const double pj = j == i - 1 ? h[j] + tail : h[j];
-        group_sum += h[j];
-        if (pj > 0.0) ++nonzero;
+      const double group_sum = pre_h[stop] - pre_h[start];
+      int64_t nonzero = pre_nz[stop] - pre_nz[start];
+      double p_mass = group_sum;  // sum of P over the group (all of it sits on nonzero-P bins)
+      if (stop == i) {
+        p_mass += tail;
+        if (h_last == 0.0 && tail > 0.0) ++nonzero;  // bin i-1 became nonzero by folding
       }
-      if (nonzero == 0) continue;
-      const double q_bin = group_sum / static_cast<double>(nonzero);
-      for (int64_t j = start; j < stop; ++j) {
-        const double pj = j == i - 1 ? h[j] + tail : h[j];
-        if (pj <= 0.0) continue;
-        const double p = pj / total;
-        const double q = (q_bin > 0.0 && q_total > 0.0) ? q_bin / q_total : options.epsilon;
-        kl += p * std::log(p / q);
-      }
+      if (p_mass <= 0.0) continue;
+      const double log_q = (group_sum > 0.0 && q_total > 0.0)
+                               ? std::log(group_sum / static_cast<double>(nonzero) / q_total)
+                               : log_eps;
+      kl -= p_mass / total * log_q;
     }
     if (kl < best_kl) {
       best_kl = kl;

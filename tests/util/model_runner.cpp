@@ -5,6 +5,7 @@
 
 #include "frontend/onnx_import.h"
 #include "interp/interpreter.h"
+#include "pipeline/load.h"
 
 namespace npukit::testing {
 
@@ -16,11 +17,9 @@ std::string shared_model_path(const std::string& relative) {
 }
 
 Expected<ir::Model> load_resolved(const std::string& path, const std::map<std::string, Shape>& input_shapes) {
-  NPUKIT_ASSIGN_OR_RETURN(ir::Model m, frontend::load_onnx(path));
-  interp::ResolveOptions ro;
-  ro.input_shapes = input_shapes;
-  NPUKIT_RETURN_IF_ERROR(interp::resolve(m, ro));
-  return m;
+  pipeline::LoadOptions lo;
+  lo.input_shapes = input_shapes;
+  return pipeline::load_model(path, lo);
 }
 
 Expected<std::vector<Tensor>> run_reference(const ir::Model& model, const std::vector<Tensor>& inputs) {

@@ -15,7 +15,7 @@ namespace npukit::testing {
 /// Absolute path of a file under ../shared/models, or "" when the shared folder is absent.
 std::string shared_model_path(const std::string& relative);
 
-/// frontend::load_onnx + interp::resolve with the given input shapes.
+/// pipeline::load_model: import (+ fp16 promotion) + interp::resolve with the given input shapes.
 Expected<ir::Model> load_resolved(const std::string& path, const std::map<std::string, Shape>& input_shapes = {});
 
 /// Runs the float reference interpreter on inputs given in runtime-input order.
