@@ -264,7 +264,11 @@ std::string joined(const std::vector<T>& v, F f, const char* sep = ";") {
 std::string opt_str(const std::optional<std::string>& s) { return s ? quote(*s) : "null"; }
 
 std::string list_or_null(const std::vector<std::string>& v) {
-  return v.empty() ? "null" : quote(joined(v, [](const std::string& s) { return s; }));
+  if (v.empty()) return "null";
+  // A name containing ';' cannot be written in the 'a;b' form; a YAML list keeps it intact.
+  if (std::any_of(v.begin(), v.end(), [](const std::string& s) { return s.find(';') != std::string::npos; }))
+    return "[" + joined(v, [](const std::string& s) { return quote(s); }, ", ") + "]";
+  return quote(joined(v, [](const std::string& s) { return s; }));
 }
 
 std::string values_or_null(const std::vector<std::vector<double>>& v) {

@@ -174,22 +174,23 @@ inline double multiplier_value(QuantizedMultiplier m) { return std::ldexp(static
 /// Scales an accumulator by M with the ONE rounding rule of npukit, without zero point or clamp:
 ///   v = floor(acc * mult / 2^r + 1/2)  with r = 31 - shift   (round half UP, i.e. toward +inf on ties)
 /// evaluated exactly. Implementation: p = acc * mult in 128-bit; r >= 1: (p + 2^(r-1)) >> r (arithmetic);
-/// r <= 0 (only r == 0 occurs, M in [2^30, 2^31)): p << -r with saturation. The result is saturated to [-2^40, 2^40] (wide enough that adding any int32 zero point
+/// r <= 0 (only r == 0 occurs, M in [2^30, 2^31)): p << -r with saturation.
+/// The result is saturated to [-2^40, 2^40] (wide enough that adding any int32 zero point
 /// and clamping to any int32 range gives the same answer as exact arithmetic).
 /// For an int32 accumulator, |p| < 2^62, so any r >= 63 gives exactly 0: that is the defined result.
 inline int64_t scale_round(int64_t acc, QuantizedMultiplier m) {
   constexpr int64_t kLim = int64_t{1} << 40;
   if (m.mult == 0 || acc == 0) return 0;
   const __int128 p = static_cast<__int128>(acc) * m.mult;  // |p| < 2^94
-  const int r = 31 - m.shift;
+  const int64_t r = 31 - static_cast<int64_t>(m.shift);  // int64: no overflow for any int32 shift
   __int128 v;
   if (r >= 1) {
     if (r >= 100) return 0;  // |p| < 2^94: |p / 2^r| < 2^-6, rounds to 0
     v = (p + (static_cast<__int128>(1) << (r - 1))) >> r;  // >> on signed __int128 is arithmetic (GCC/Clang)
   } else {
     // M >= 2^30: the result is at least 2^30 * |acc| before saturation.
-    const int l = -r;  // <= 62
-    const __int128 lim = static_cast<__int128>(kLim) >> std::min(l, 41);
+    const int64_t l = -r;  // 0 for encoded multipliers; larger only for hand-made {mult, shift}
+    const __int128 lim = static_cast<__int128>(kLim) >> std::min<int64_t>(l, 41);
     if (p > lim || p < -lim) return p > 0 ? kLim : -kLim;
     v = p << l;
   }
@@ -224,8 +225,9 @@ inline int64_t div_round_half_up(int64_t n, int64_t d) {
 /// ReLU = [0, +inf] (qmin becomes the zero point), ReLU6 = [0, 6], Clip(a, b) = [a, b].
 inline QRange fused_range(float lo, float hi, float out_scale, int32_t out_zp, QRange base) {
   QRange r = base;
-  if (lo > -std::numeric_limits<float>::infinity()) r.qmin = std::max(base.qmin, quantize_value(lo, out_scale, out_zp, base));
-  if (hi < std::numeric_limits<float>::infinity()) r.qmax = std::min(base.qmax, quantize_value(hi, out_scale, out_zp, base));
+  constexpr float kInf = std::numeric_limits<float>::infinity();
+  if (lo > -kInf) r.qmin = std::max(base.qmin, quantize_value(lo, out_scale, out_zp, base));
+  if (hi < kInf) r.qmax = std::min(base.qmax, quantize_value(hi, out_scale, out_zp, base));
   if (r.qmax < r.qmin) r.qmax = r.qmin;  // degenerate clamp (lo > hi): constant output, like Clip
   return r;
 }
@@ -262,7 +264,8 @@ inline AddParams make_add_params(float sa, int32_t za, float sb, int32_t zb, flo
   return p;
 }
 
-/// One element of quantized add (subtract = true: a - b).
+/// One element of quantized add (subtract = true: a - b). Precondition: left_shift in [0, 24] (the kernels
+/// check it; make_add_params produces 15 or 20).
 inline int32_t add_quantized(int32_t a, int32_t b, const AddParams& p, bool subtract = false) {
   const int64_t sa = (static_cast<int64_t>(a) - p.a_zp) * (int64_t{1} << p.left_shift);
   const int64_t sb = (static_cast<int64_t>(b) - p.b_zp) * (int64_t{1} << p.left_shift);

@@ -7,6 +7,16 @@
 #include <limits>
 
 namespace npukit::quant {
+
+// Statistics of one batch, gathered before anything is committed (observe() is atomic).
+struct BatchScan {
+  int64_t finite = 0;
+  int64_t nan = 0;
+  int64_t inf = 0;
+  double min = std::numeric_limits<double>::infinity();
+  double max = -std::numeric_limits<double>::infinity();
+};
+
 namespace {
 
 // Calls f(double) for every element of t, converted to double. Returns false for dtypes that do
@@ -45,15 +55,6 @@ Status unsupported_dtype(const Tensor& t) {
                     " is not numeric (supported: f32, f16, f64, integer types)");
 }
 
-// Statistics of one batch, gathered before anything is committed (observe() is atomic).
-struct BatchScan {
-  int64_t finite = 0;
-  int64_t nan = 0;
-  int64_t inf = 0;
-  double min = std::numeric_limits<double>::infinity();
-  double max = -std::numeric_limits<double>::infinity();
-};
-
 Expected<BatchScan> scan_batch(const Tensor& t, InfPolicy policy) {
   BatchScan s;
   const bool ok = for_each_value(t, [&](double v) {
@@ -89,6 +90,11 @@ constexpr int kMaxRangeExp = 1000;
 
 Status MinMaxObserver::observe(const Tensor& t) {
   NPUKIT_ASSIGN_OR_RETURN(BatchScan s, scan_batch(t, inf_policy_));
+  add_scan(s);
+  return Status::Ok();
+}
+
+void MinMaxObserver::add_scan(const BatchScan& s) {
   nan_count_ += s.nan;
   inf_count_ += s.inf;
   if (s.finite > 0) {
@@ -96,7 +102,6 @@ Status MinMaxObserver::observe(const Tensor& t) {
     max_ = count_ == 0 ? s.max : std::max(max_, s.max);
     count_ += s.finite;
   }
-  return Status::Ok();
 }
 
 void MinMaxObserver::merge(const MinMaxObserver& other) {
@@ -111,6 +116,63 @@ void MinMaxObserver::merge(const MinMaxObserver& other) {
 double MinMaxObserver::max_abs() const {
   if (count_ == 0) return 0.0;
   return std::max(std::fabs(min_), std::fabs(max_));
+}
+
+// ----------------------------------------------------------------------------------------------
+// PerChannelMinMaxObserver
+// ----------------------------------------------------------------------------------------------
+
+Status PerChannelMinMaxObserver::observe(const Tensor& t) {
+  const int64_t rank = static_cast<int64_t>(t.rank());
+  const int64_t axis = axis_ < 0 ? axis_ + rank : axis_;
+  if (axis < 0 || axis >= rank) {
+    return make_error(ErrorCode::kShapeMismatch, "per-channel observer: axis ", axis_, " is out of range for shape ",
+                      shape_str(t.shape()));
+  }
+  const int64_t c = t.dim(static_cast<size_t>(axis));
+  if (rank_ >= 0 && (rank != rank_ || c != num_channels())) {
+    return make_error(ErrorCode::kShapeMismatch, "per-channel observer: batch shape ", shape_str(t.shape()),
+                      " does not match the first batch (rank ", rank_, ", ", num_channels(), " channels)");
+  }
+  NPUKIT_ASSIGN_OR_RETURN(BatchScan all, scan_batch(t, inf_policy_));  // dtype / inf checks first: atomic
+  (void)all;
+  // Element e belongs to channel (e / inner) % c with inner = product of dims after axis.
+  int64_t inner = 1;
+  for (int64_t d = axis + 1; d < rank; ++d) inner *= t.dim(static_cast<size_t>(d));
+  std::vector<BatchScan> per(static_cast<size_t>(c));
+  int64_t e = 0;
+  for_each_value(t, [&](double v) {
+    BatchScan& s = per[static_cast<size_t>((e++ / inner) % c)];
+    if (std::isnan(v)) {
+      ++s.nan;
+    } else if (std::isinf(v)) {
+      ++s.inf;
+    } else {
+      ++s.finite;
+      s.min = std::min(s.min, v);
+      s.max = std::max(s.max, v);
+    }
+  });
+  if (rank_ < 0) {
+    rank_ = rank;
+    channels_.assign(static_cast<size_t>(c), MinMaxObserver(inf_policy_));
+  }
+  for (int64_t k = 0; k < c; ++k) channels_[static_cast<size_t>(k)].add_scan(per[static_cast<size_t>(k)]);
+  return Status::Ok();
+}
+
+Expected<std::vector<double>> threshold_max_per_channel(const PerChannelMinMaxObserver& obs) {
+  if (obs.num_channels() == 0) return make_error(ErrorCode::kInvalidArgument, "per-channel max: nothing observed");
+  std::vector<double> out;
+  out.reserve(obs.channels().size());
+  for (size_t k = 0; k < obs.channels().size(); ++k) {
+    const MinMaxObserver& ch = obs.channels()[k];
+    if (ch.empty()) {
+      return make_error(ErrorCode::kInvalidArgument, "per-channel max: channel ", k, " has no finite value");
+    }
+    out.push_back(ch.max_abs());
+  }
+  return out;
 }
 
 // ----------------------------------------------------------------------------------------------

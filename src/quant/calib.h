@@ -13,7 +13,8 @@
 //   mix             the quantizer's per-node choice among default_candidates()
 //   skip            max on data from random_calibration_tensor()
 //   (mse)           threshold_mse(), a building block of `default`
-// Asymmetric (`optimization: asymmetric`) uses range_minmax() / range_percentile().
+// Asymmetric (`optimization: asymmetric`) uses range_minmax() / range_percentile();
+// `per_channel: True` with max uses PerChannelMinMaxObserver / threshold_max_per_channel().
 //
 // Determinism: all results are pure functions of the observed multiset of values (see the
 // observers' notes on batch-order independence); ties are broken towards the smaller threshold
@@ -28,6 +29,8 @@
 #include "core/tensor.h"
 
 namespace npukit::quant {
+
+struct BatchScan;  // calib.cpp: statistics of one batch
 
 /// What an observer does with +-inf values.
 enum class InfPolicy {
@@ -66,6 +69,9 @@ class MinMaxObserver {
   double max_abs() const;                           ///< max(|min|, |max|); 0 if empty
 
  private:
+  friend class PerChannelMinMaxObserver;
+  void add_scan(const BatchScan& s);
+
   InfPolicy inf_policy_;
   int64_t count_ = 0;
   int64_t nan_count_ = 0;
@@ -73,6 +79,36 @@ class MinMaxObserver {
   double min_ = 0.0;
   double max_ = 0.0;
 };
+
+/// Per-channel min / max along one axis (the yaml `per_channel: True`, and weights).
+///
+/// The channel count is fixed by the first batch: every batch must have the same
+/// rank and the same extent on `axis` (kShapeMismatch otherwise). Same NaN / inf / dtype rules
+/// and the same exact batch-order independence as MinMaxObserver.
+class PerChannelMinMaxObserver {
+ public:
+  /// `axis` may be negative (counted from the back), resolved against each batch's rank.
+  explicit PerChannelMinMaxObserver(int64_t axis, InfPolicy inf_policy = InfPolicy::kError)
+      : axis_(axis), inf_policy_(inf_policy) {}
+
+  /// Adds a batch. Errors: kShapeMismatch (axis out of range, channel count changed),
+  /// kUnsupportedAttr (dtype), kInvalidArgument (inf under kError). Atomic.
+  Status observe(const Tensor& t);
+  int64_t num_channels() const { return static_cast<int64_t>(channels_.size()); }
+  /// Per-channel statistics (empty vector before the first batch).
+  const std::vector<MinMaxObserver>& channels() const { return channels_; }
+
+ private:
+  int64_t axis_;
+  InfPolicy inf_policy_;
+  int64_t rank_ = -1;
+  std::vector<MinMaxObserver> channels_;
+};
+
+/// Per-channel max |x|. Unlike threshold_max(), a channel whose values are all zero yields 0
+/// (pruned filters are common; any scale represents them exactly) instead of an error. Errors:
+/// kInvalidArgument if nothing was observed or some channel has no finite value.
+Expected<std::vector<double>> threshold_max_per_channel(const PerChannelMinMaxObserver& obs);
 
 /// A histogram over magnitudes, split by sign: bin i covers |x| in [i*w, (i+1)*w) with
 /// w = range/num_bins; pos[i] counts x >= 0 (including +0 and -0: zeros are counted, in bin 0),
@@ -98,8 +134,9 @@ struct Histogram {
 
 /// Options of the HistogramObserver.
 struct HistogramOptions {
-  /// Number of magnitude bins; must be a power of two in [4, 2^24]. (A power of two keeps the
-  /// pairwise merging exact and the KL level groups evenly sized.)
+  /// Number of magnitude bins; must be a power of two in [4, 2^24]. (Pairwise merging only needs
+  /// an even count; a power of two additionally makes every bin edge i * range / num_bins an exact
+  /// double when base_range is a power of two, and splits evenly into KL's 2^(bits-1) groups.)
   int64_t num_bins = 2048;
   /// The range is always base_range * 2^k for an integer k (possibly negative); must be finite > 0.
   double base_range = 1.0;
@@ -206,7 +243,10 @@ Expected<double> threshold_kl(const Histogram& hist, const KlOptions& options = 
 Expected<double> expected_sq_error(const Histogram& hist, double threshold, int bits = 8);
 
 /// mse: the threshold minimising expected_sq_error over the bin edges T = i * bin_width
-/// (i = 1 .. last occupied bin + 1) and the exact max_abs. Smallest T on ties.
+/// (i = 1 .. last occupied bin + 1) and the exact max_abs. Smallest T on ties. Note that a
+/// squared-error criterion is deliberately NOT outlier-robust: a handful of far outliers can
+/// outweigh the rounding error of a million inliers (see the tests for a worked example), which
+/// is why `default` also offers percentiles and kl.
 Expected<double> threshold_mse(const Histogram& hist, int bits = 8);
 
 /// One candidate of the `default` search.

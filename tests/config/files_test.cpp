@@ -160,7 +160,7 @@ TEST(ConfigDump, RoundTripsEveryField) {
   std::string text = Cfg::minimal()
                          .set(M, "output_nodes", "'a;b'")
                          .set(M, "remove_node_type", "'Cast;Softmax'")
-                         .set(M, "remove_node_name", "'it''s'")
+                         .set(M, "remove_node_name", "['it''s', 'semi;colon']")
                          .set(M, "debug_mode", "'dump_calibration_data'")
                          .set(M, "node_info", "{Conv_1: {ON: CPU, InputType2: float16, OutputType: int16}}")
                          .set(I, "input_name", "'img;aux'")

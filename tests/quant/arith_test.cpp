@@ -307,6 +307,14 @@ TEST(QuantArith, LutEntriesGolden) {
   EXPECT_EQ(th[32768], 0);
   EXPECT_EQ(th[32768 + 1000], 7845);
   EXPECT_EQ(th[65535], 32767);
+  // HardSwish, int8 in (0.05, 0) out (0.04, -10); python: round(hs(c * f32(0.05)) / f32(0.04) - 10).
+  const std::vector<int32_t> hs =
+      build_lut_int8([](double x) { return act::hard_swish(x); }, QParams{0.05f, 0, kRangeI8},
+                     QParams{0.04f, -10, kRangeI8});
+  EXPECT_EQ(hs[0], -10);         // x = -6.4 -> 0
+  EXPECT_EQ(hs[128 - 40], -18);  // -18.33
+  EXPECT_EQ(hs[128 + 20], 7);    // 6.67
+  EXPECT_EQ(hs[128 + 100], 115); // 115.000005
   // Wrong input range sizes give an empty table.
   EXPECT_TRUE(build_lut_int8(act::tanh, QParams{1.0f, 0, kRangeI16}, out).empty());
   EXPECT_TRUE(build_lut_int16(act::tanh, in, out).empty());

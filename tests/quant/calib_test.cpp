@@ -109,6 +109,34 @@ TEST(CalibMinMax, EmptyAndAllZeroAreErrors) {
   EXPECT_EQ(range_minmax(obs).status().code(), ErrorCode::kInvalidArgument);
 }
 
+TEST(CalibMinMax, PerChannel) {
+  // Shape [2, 3, 2], channels on axis 1 (also given as -2): element (n, c, w) = v[n][c][w].
+  const Tensor t = Tensor::from_vector<float>({1, -2, 0, 0, 5, 6,  //
+                                               -7, 1, 0, 0, 3, -1},
+                                              {2, 3, 2});
+  for (int64_t axis : {1, -2}) {
+    PerChannelMinMaxObserver obs(axis);
+    ASSERT_TRUE(obs.observe(t).ok());
+    ASSERT_EQ(obs.num_channels(), 3);
+    EXPECT_EQ(obs.channels()[0].min(), -7.0);
+    EXPECT_EQ(obs.channels()[0].max(), 1.0);
+    EXPECT_EQ(obs.channels()[2].min(), -1.0);
+    EXPECT_EQ(obs.channels()[2].max(), 6.0);
+    auto th = threshold_max_per_channel(obs);
+    ASSERT_TRUE(th.ok());
+    EXPECT_EQ(*th, (std::vector<double>{7.0, 0.0, 6.0}));  // the all-zero channel gives 0, no error
+  }
+  PerChannelMinMaxObserver obs(1);
+  EXPECT_EQ(threshold_max_per_channel(obs).status().code(), ErrorCode::kInvalidArgument);
+  EXPECT_EQ(obs.observe(f32({1.0f})).code(), ErrorCode::kShapeMismatch);  // rank 1 has no axis 1
+  ASSERT_TRUE(obs.observe(t).ok());
+  EXPECT_EQ(obs.observe(Tensor(DType::kF32, {2, 4, 2})).code(), ErrorCode::kShapeMismatch);
+  Tensor with_inf = t.clone();
+  with_inf.data<float>()[4] = std::numeric_limits<float>::infinity();
+  EXPECT_EQ(obs.observe(with_inf).code(), ErrorCode::kInvalidArgument);
+  EXPECT_EQ(obs.channels()[2].count(), 4);  // atomic: the failed batch added nothing
+}
+
 // ---------------------------------------------------------------------------------------------
 // HistogramObserver
 // ---------------------------------------------------------------------------------------------
@@ -273,7 +301,7 @@ TEST(CalibThreshold, PercentileInterpolatesInsideTheBin) {
   h.max = 3.9;
   EXPECT_DOUBLE_EQ(*threshold_percentile(h, 0.5), 2.5);
   EXPECT_DOUBLE_EQ(*threshold_percentile(h, 0.1), 0.5);  // target 1 of 2 in bin 0
-  EXPECT_DOUBLE_EQ(*threshold_percentile(h, 0.99), 3.9);  // 3 + 1.8/2 = 3.9, capped by max_abs anyway
+  EXPECT_DOUBLE_EQ(*threshold_percentile(h, 0.99), 3.9);  // target 9.9: 3 + 1.9/2 = 3.95, capped at max_abs
   // Signed: order is neg bin 2 (3), neg bin 0 (1), pos bin 0 (1), pos bin 2 (3), pos bin 3 (2).
   // p = 0.9: hi target 9 -> pos bin 3 after 8: 3 + 1/2 = 3.5; lo target 1 -> neg bin 2 [-3,-2): -3 + 1/3.
   auto r = range_percentile(h, 0.9);

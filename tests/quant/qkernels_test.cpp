@@ -5,8 +5,8 @@
 //      31 bits (relative error <= 2^-31) and rounds ties up, so when the exact real value lies within a tiny
 //      distance of a half-integer the two roundings can pick neighbouring codes, never codes 2 apart.
 //      Average pooling rounds twice (division, then rescale with M <= 1): error < 0.5 M + 0.5 + 0.5 < 2 codes,
-//      so still <= 1 LSB. Every comparison also requires >= 90% (pooling: 70%) of the codes to be exactly equal and outputs not to be
-//      mostly saturated (so a kernel returning garbage within 1 LSB of a clamp cannot pass).
+//      so still <= 1 LSB. Every comparison also requires >= 90% (pooling: 70%) of the codes to be exactly
+//      equal and outputs not to be mostly saturated (so a kernel returning garbage within 1 LSB of a clamp cannot pass).
 //  (2) small hand-computed cases pinned bit-exactly.
 #include <cmath>
 #include <cstdint>
@@ -282,7 +282,8 @@ void run_gemm_case(int64_t m, int64_t k, int64_t n, DType adt, int32_t azp, bool
     for (int64_t j = 0; j < n; ++j) {
       double s = bs[static_cast<size_t>(j)] * sa * sw[static_cast<size_t>(j)];
       for (int64_t t = 0; t < k; ++t)
-        s += (as[static_cast<size_t>(i * k + t)] - azp) * sa * (ws[static_cast<size_t>(j * k + t)] * sw[static_cast<size_t>(j)]);
+        s += (as[static_cast<size_t>(i * k + t)] - azp) * sa *
+             (ws[static_cast<size_t>(j * k + t)] * sw[static_cast<size_t>(j)]);
       real[static_cast<size_t>(i * n + j)] = s;
       maxabs = std::max(maxabs, std::fabs(s));
     }
@@ -345,7 +346,8 @@ TEST(QKernels, MatMulAgainstFloatReference) {
       for (int j = 0; j < 4; ++j) {
         double s = 0;
         for (int t = 0; t < 5; ++t)
-          s += (as[static_cast<size_t>((bi * 3 + i) * 5 + t)] - za) * sa * ((bs[static_cast<size_t>((bi * 5 + t) * 4 + j)] - zb) * sb);
+          s += (as[static_cast<size_t>((bi * 3 + i) * 5 + t)] - za) * sa *
+               ((bs[static_cast<size_t>((bi * 5 + t) * 4 + j)] - zb) * sb);
         real[static_cast<size_t>((bi * 3 + i) * 4 + j)] = s;
         maxabs = std::max(maxabs, std::fabs(s));
       }
@@ -614,7 +616,8 @@ TEST(QKernels, LutAppliesTable) {
   ASSERT_TRUE(qlut(all, t, -128, DType::kI8, &y).ok());
   const auto ys = codes_of(y);
   for (int i = 0; i < 256; ++i)
-    ASSERT_EQ(ys[static_cast<size_t>(i)], ref_quant(1.0 / (1.0 + std::exp(-(i - 128) * 0.0625)), 1.0 / 256, -128, kRangeI8));
+    ASSERT_EQ(ys[static_cast<size_t>(i)],
+              ref_quant(1.0 / (1.0 + std::exp(-(i - 128) * 0.0625)), 1.0 / 256, -128, kRangeI8));
   // int16 tanh table on int16 input; a table not covering the codes is an error.
   const auto t16 = quant::build_lut_int16(quant::act::tanh, QParams{8.0f / 32768, 0, kRangeI16},
                                           QParams{1.0f / 32767, 0, kRangeI16});

@@ -191,7 +191,8 @@ Status qrequantize(const Tensor& x, int32_t input_zero_point, QuantizedMultiplie
   NPUKIT_RETURN_IF_ERROR(detail::check_zero_point(x.dtype(), input_zero_point, "qrequantize input"));
   NPUKIT_RETURN_IF_ERROR(detail::check_output(output_dtype, out_range, output_zero_point, "qrequantize"));
   NPUKIT_RETURN_IF_ERROR(detail::check_multipliers({m}, 1, "qrequantize"));
-  for (auto& c : codes) c = quant::requantize(static_cast<int64_t>(c) - input_zero_point, m, output_zero_point, out_range);
+  for (auto& c : codes)
+    c = quant::requantize(static_cast<int64_t>(c) - input_zero_point, m, output_zero_point, out_range);
   return detail::store_codes(codes, output_dtype, x.shape(), y);
 }
 

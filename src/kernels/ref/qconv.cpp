@@ -2,6 +2,7 @@
 // kernels/ref: integer 2-D convolution (any group count incl. depthwise, stride, dilation, explicit pads),
 // per-channel requantization, fused clamp and optional fused residual add. Spec: quant/arith.h.
 #include <cstdint>
+#include <initializer_list>
 #include <vector>
 
 #include "kernels/ref/qkernels.h"
@@ -25,6 +26,11 @@ Status qconv2d(const Tensor& x, const Tensor& w, const Tensor* bias, const QConv
   if (p.stride_h < 1 || p.stride_w < 1 || p.dilation_h < 1 || p.dilation_w < 1 || p.pad_top < 0 || p.pad_left < 0 ||
       p.pad_bottom < 0 || p.pad_right < 0 || kh < 1 || kw < 1)
     return make_error(ErrorCode::kInvalidArgument, "qconv2d: strides / dilations / kernel must be >= 1, pads >= 0");
+  // Bound every geometric parameter so that the index arithmetic below cannot overflow int64.
+  constexpr int64_t kMaxGeom = int64_t{1} << 31;
+  for (int64_t v : {p.stride_h, p.stride_w, p.dilation_h, p.dilation_w, p.pad_top, p.pad_left, p.pad_bottom,
+                    p.pad_right, kh, kw, h, wd})
+    if (v > kMaxGeom) return make_error(ErrorCode::kOutOfRange, "qconv2d: geometry parameter ", v, " too large");
   const int64_t eff_h = (kh - 1) * p.dilation_h + 1, eff_w = (kw - 1) * p.dilation_w + 1;
   const int64_t ph = h + p.pad_top + p.pad_bottom, pw = wd + p.pad_left + p.pad_right;
   if (ph < eff_h || pw < eff_w)

@@ -29,7 +29,8 @@ Status qgemm(const Tensor& a, const Tensor& w, const Tensor* bias, const QGemmPa
     NPUKIT_RETURN_IF_ERROR(detail::load_codes(*bias, "qgemm bias", &bs));
   }
   const bool wide = a.dtype() == DType::kI16;
-  std::vector<int32_t> out(static_cast<size_t>(m * n));
+  NPUKIT_ASSIGN_OR_RETURN(int64_t total, checked_numel(Shape{m, n}));
+  std::vector<int32_t> out(static_cast<size_t>(total));
   for (int64_t i = 0; i < m; ++i) {
     for (int64_t j = 0; j < n; ++j) {
       int64_t acc = 0;
@@ -75,7 +76,8 @@ Status qmatmul(const Tensor& a, const Tensor& b, const QMatMulParams& p, Tensor*
   const bool wide = a.dtype() == DType::kI16 || b.dtype() == DType::kI16;
   Shape out_shape(a.shape().begin(), a.shape().end() - 1);
   out_shape.push_back(n);
-  std::vector<int32_t> out(static_cast<size_t>(batch * m * n));
+  NPUKIT_ASSIGN_OR_RETURN(int64_t total, checked_numel(out_shape));
+  std::vector<int32_t> out(static_cast<size_t>(total));
   for (int64_t bi = 0; bi < batch; ++bi) {
     const int64_t a0 = bi * m * k, b0 = b.rank() == 2 ? 0 : bi * k * n;
     for (int64_t i = 0; i < m; ++i) {

@@ -2,6 +2,7 @@
 // kernels/ref: integer average / max / global average pooling (NCHW). Rules: docs/QUANTIZATION.md.
 #include <algorithm>
 #include <cstdint>
+#include <initializer_list>
 #include <limits>
 #include <vector>
 
@@ -34,6 +35,9 @@ Status pool(const char* name, PoolKind kind, const Tensor& x, const QPool2dParam
   }
   if (kh < 1 || kw < 1 || sh < 1 || sw < 1 || pt < 0 || pl < 0 || pb < 0 || pr < 0)
     return make_error(ErrorCode::kInvalidArgument, name, ": kernel / strides must be >= 1 and pads >= 0");
+  constexpr int64_t kMaxGeom = int64_t{1} << 31;  // keeps the index arithmetic far from int64 overflow
+  for (int64_t v : {kh, kw, sh, sw, pt, pl, pb, pr, h, w})
+    if (v > kMaxGeom) return make_error(ErrorCode::kOutOfRange, name, ": geometry parameter ", v, " too large");
   // A window made only of padding has no defined max / average: pads must be smaller than the kernel.
   if (pt >= kh || pb >= kh || pl >= kw || pr >= kw)
     return make_error(ErrorCode::kInvalidArgument, name, ": pads must be smaller than the kernel");
