@@ -4,6 +4,7 @@
 // (a face found in a portrait, speech detected in speech and not in noise).
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <cmath>
 #include <cstring>
 #include <filesystem>
@@ -192,6 +193,43 @@ TEST(SharedModels, SileroVadV5UnrolledRuns) {
   float p = (*out)[0].data<float>()[0];
   EXPECT_TRUE(p >= 0 && p <= 1) << p;
   EXPECT_EQ((*out)[1].shape(), (Shape{2, 1, 128}));
+}
+
+}  // namespace
+}  // namespace npukit
+
+namespace npukit {
+namespace {
+
+// SqueezeNet 1.1 on real photos with its documented preprocessing (BGR, 0..255 minus the
+// per-channel mean 104/117/123, shorter side 256, centre crop 224) names what they show.
+TEST(SharedModels, SqueezeNetClassifiesRealPhotos) {
+  NPUKIT_REQUIRE_SHARED(path, "squeezenet1.1/model.onnx");
+  if (shared_file("images/goldfish.jpg").empty()) GTEST_SKIP() << "shared images absent";
+  auto model = testing::load_resolved(path);
+  ASSERT_TRUE(model.ok()) << model.status().to_string();
+  io::ImagePreprocess pp;
+  pp.height = pp.width = 224;
+  pp.resize_short = 256;
+  pp.order = io::ChannelOrder::kBGR;
+  pp.mean = {104.f, 117.f, 123.f};
+  struct Case {
+    const char* image;
+    int64_t cls;  // ImageNet index (synset.txt line)
+  };
+  for (const Case& c : {Case{"goldfish.jpg", 1}, Case{"kitten_224.png", 281}, Case{"wolves.jpg", 270},
+                        Case{"piano.jpg", 579}, Case{"coffee.png", 967}}) {
+    auto x = io::load_image(shared_file(std::string("images/") + c.image), pp);
+    ASSERT_TRUE(x.ok()) << x.status().to_string();
+    auto out = testing::run_reference(*model, {*x});
+    ASSERT_TRUE(out.ok()) << out.status().to_string();
+    const Tensor& y = (*out)[0];
+    ASSERT_EQ(y.numel(), 1000);
+    const float* p = y.data<float>();
+    int64_t top = std::max_element(p, p + 1000) - p;
+    EXPECT_EQ(top, c.cls) << c.image;
+    EXPECT_GT(p[top], 0.5f) << c.image;
+  }
 }
 
 }  // namespace
