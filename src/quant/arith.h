@@ -127,7 +127,9 @@ inline QParams asymmetric_u8_params(float min, float max) {
   QParams p;
   p.range = kRangeU8;
   float s = (max - min) / 255.0f;
-  if (!(s > kMinScale) || !std::isfinite(s)) s = kMinScale;
+  // max - min can overflow f32 for absurd ranges: redo that case in double (the result fits in f32).
+  if (std::isinf(s)) s = static_cast<float>((static_cast<double>(max) - min) / 255.0);
+  if (!(s > kMinScale)) s = kMinScale;
   p.scale = s;
   p.zero_point = round_saturate(static_cast<double>(-min / s), kRangeU8);
   return p;

@@ -215,6 +215,9 @@ TEST(QuantArith, AsymmetricU8Params) {
   p = asymmetric_u8_params(-0.3f, 0.7f);  // -min/s = 76.5f exactly: half to even -> 76
   EXPECT_EQ(p.scale, 1.0f / 255.0f);
   EXPECT_EQ(p.zero_point, 76);
+  p = asymmetric_u8_params(-3e38f, 3e38f);  // max - min overflows f32: computed in double, finite
+  EXPECT_EQ(p.scale, 2.3529411e36f);  // numpy: float32((float64(float32(3e38)) * 2) / 255), shortest repr
+  EXPECT_EQ(p.zero_point, 128);       // -min / s = 127.50001f
   p = asymmetric_u8_params(0.0f, 0.0f);
   EXPECT_EQ(p.scale, kMinScale);
   EXPECT_EQ(p.zero_point, 0);

@@ -661,5 +661,41 @@ TEST(QKernels, RequantizeQuantizeDequantize) {
   EXPECT_EQ(codes_of(bq), (std::vector<int64_t>{2, 8}));
 }
 
+TEST(QKernels, RandomParametersNeverCrash) {
+  // Random (often invalid) geometry: every call returns either ok with the documented output shape or an
+  // error Status. Run under ASan/UBSan this also checks that no kernel reads out of bounds.
+  std::mt19937 rng(99);
+  auto r = [&](int lo, int hi) { return std::uniform_int_distribution<int>(lo, hi)(rng); };
+  int ok = 0;
+  for (int it = 0; it < 300; ++it) {
+    const int64_t c = r(1, 4), g = r(1, 3), h = r(1, 6), w = r(1, 6);
+    const Tensor x = random_codes(DType::kI8, {1, c, h, w}, -128, 127, static_cast<uint32_t>(it));
+    const Tensor wt = random_codes(DType::kI8, {r(1, 4), r(1, 4), r(1, 4), r(1, 4)}, -127, 127, 7);
+    QConv2dParams p;
+    p.group = g;
+    p.stride_h = r(0, 3), p.stride_w = r(1, 3), p.dilation_h = r(1, 2), p.dilation_w = r(0, 2);
+    p.pad_top = r(-1, 3), p.pad_left = r(0, 3), p.pad_bottom = r(0, 3), p.pad_right = r(0, 3);
+    p.out_mult = mults({0.01});
+    Tensor y;
+    const Status st = qconv2d(x, wt, nullptr, p, &y);
+    if (st.ok()) {
+      ++ok;
+      ASSERT_EQ(y.dim(1), wt.dim(0));
+    }
+    QPool2dParams pp;
+    pp.kernel_h = r(0, 4), pp.kernel_w = r(1, 4), pp.stride_h = r(1, 3), pp.stride_w = r(0, 3);
+    pp.pad_top = r(0, 3), pp.pad_left = r(-1, 2), pp.pad_bottom = r(0, 3), pp.pad_right = r(0, 2);
+    pp.count_include_pad = r(0, 1) != 0;
+    if (qavgpool2d(x, pp, &y).ok()) ++ok;
+    if (qmaxpool2d(x, pp, &y).ok()) ++ok;
+  }
+  EXPECT_GT(ok, 30);  // the generator does produce valid cases too
+  Tensor y;
+  EXPECT_FALSE(qadd(Tensor(), Tensor(), quant::make_add_params(1, 0, 1, 0, 1, 0, kRangeI8), DType::kI8, &y).ok());
+  EXPECT_EQ(qrequantize(codes_tensor(DType::kI8, {1}, {1}), 0, mults({1.0})[0], 0, kRangeI8, DType::kI8, nullptr)
+                .code(),
+            ErrorCode::kInvalidArgument);
+}
+
 }  // namespace
 }  // namespace npukit::qref

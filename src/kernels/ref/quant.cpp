@@ -1,8 +1,8 @@
 // SPDX-License-Identifier: Apache-2.0
 // Reference kernels for QuantizeLinear / DequantizeLinear (opset 13):
 //   q = saturate(round_half_to_even(x / scale) + zero_point),   x = (q - zero_point) * scale
-// The division is done in f32 like the ONNX reference (np.divide on float32), then rounded with nearbyint
-// (default FE_TONEAREST = half to even).
+// The division is done in f32 like the ONNX reference (np.divide on float32), then rounded half to even
+// by quant::quantize_value, the one integer spec.
 #include <algorithm>
 #include <cfenv>
 #include <cmath>
@@ -10,6 +10,7 @@
 #include <limits>
 
 #include "kernels/ref/ref_kernels.h"
+#include "quant/arith.h"
 
 namespace npukit::ref {
 namespace {
@@ -42,15 +43,13 @@ void quantize(const KernelArgs& a, const ParamIndexer& idx) {
   const float* scale = a.in(1).data<float>();
   const Q* zp = a.has_input(2) ? a.in(2).data<Q>() : nullptr;
   Q* y = a.out(0).data<Q>();
-  constexpr double lo = std::numeric_limits<Q>::min(), hi = std::numeric_limits<Q>::max();
+  // The one integer spec's float->code rule (quant/arith.h): f32 division, round half to even
+  // independent of the FPU rounding mode, zero point added exactly, saturation; NaN -> zero point.
+  const quant::QRange range{std::numeric_limits<Q>::min(), std::numeric_limits<Q>::max()};
   for (int64_t i = 0; i < x.numel(); ++i) {
     const int64_t p = idx(i);
     float xv = x.dtype() == DType::kF32 ? x.data<float>()[i] : static_cast<float>(x.data<int32_t>()[i]);
-    double q = std::nearbyint(static_cast<double>(xv / scale[p]));
-    q += zp ? zp[p] : 0;
-    // NaN saturates to the zero point's neighbourhood in some runtimes; we map it to 0 deterministically.
-    if (std::isnan(q)) q = 0;
-    y[i] = static_cast<Q>(std::clamp(q, lo, hi));
+    y[i] = static_cast<Q>(quant::quantize_value(xv, scale[p], zp ? static_cast<int32_t>(zp[p]) : 0, range));
   }
 }
 
