@@ -13,7 +13,7 @@ rules=(
   "interp:frontend/ io/ pipeline/ tools/ onnx/ quant/ config/ passes/"
   "frontend:interp/ kernels/ io/ pipeline/ tools/ quant/ config/"
   "config:ir/ frontend/ interp/ kernels/ io/ pipeline/ tools/ onnx/ quant/"
-  "quant:frontend/ io/ pipeline/ tools/ onnx/ config/"
+  "quant:frontend/ pipeline/ tools/ onnx/ config/"
   "passes:frontend/ interp/ kernels/ io/ pipeline/ tools/ onnx/ quant/ config/"
   "pipeline:tools/ onnx/"
 )
