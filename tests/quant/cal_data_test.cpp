@@ -13,6 +13,7 @@
 
 #include "core/file_util.h"
 #include "io/npy.h"
+#include "util/bmp.h"
 
 namespace npukit::quant {
 namespace {
@@ -48,42 +49,8 @@ std::string floats_bytes(const std::vector<float>& v) {
   return s;
 }
 
-// A 24-bit uncompressed BMP; pixels given top row first as {r, g, b}.
-struct Rgb {
-  uint8_t r, g, b;
-};
-std::string make_bmp(int w, int h, const std::vector<Rgb>& px) {
-  const int row = (w * 3 + 3) / 4 * 4;
-  const uint32_t data_size = static_cast<uint32_t>(row * h);
-  std::string s;
-  auto u16 = [&](uint32_t v) { s.push_back(static_cast<char>(v & 0xff)); s.push_back(static_cast<char>(v >> 8)); };
-  auto u32 = [&](uint32_t v) { u16(v & 0xffff); u16(v >> 16); };
-  s += "BM";
-  u32(54 + data_size);
-  u32(0);
-  u32(54);
-  u32(40);
-  u32(static_cast<uint32_t>(w));
-  u32(static_cast<uint32_t>(h));  // positive: rows stored bottom-up
-  u16(1);
-  u16(24);
-  u32(0);
-  u32(data_size);
-  u32(2835);
-  u32(2835);
-  u32(0);
-  u32(0);
-  for (int y = h - 1; y >= 0; --y) {
-    for (int x = 0; x < w; ++x) {
-      const Rgb& p = px[static_cast<size_t>(y * w + x)];
-      s.push_back(static_cast<char>(p.b));
-      s.push_back(static_cast<char>(p.g));
-      s.push_back(static_cast<char>(p.r));
-    }
-    for (int k = w * 3; k < row; ++k) s.push_back('\0');
-  }
-  return s;
-}
+using testing::make_bmp;
+using testing::Rgb;
 
 // 2x2 test image: red, blue / (10,20,30), white.
 const std::vector<Rgb> kPixels = {{255, 0, 0}, {0, 0, 255}, {10, 20, 30}, {255, 255, 255}};

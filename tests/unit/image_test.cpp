@@ -8,53 +8,13 @@
 #include <filesystem>
 
 #include "core/file_util.h"
+#include "util/bmp.h"
 
 namespace npukit {
 namespace {
 
-struct Rgb {
-  uint8_t r, g, b;
-};
-
-// Minimal 24-bit uncompressed BMP (bottom-up rows, BGR, rows padded to 4 bytes).
-std::string make_bmp(int w, int h, const std::vector<Rgb>& px) {
-  const int row = (w * 3 + 3) / 4 * 4;
-  const uint32_t data_size = static_cast<uint32_t>(row * h), file_size = 54 + data_size;
-  std::string s;
-  auto u16 = [&](uint32_t v) {
-    s.push_back(static_cast<char>(v & 0xff));
-    s.push_back(static_cast<char>(v >> 8));
-  };
-  auto u32 = [&](uint32_t v) {
-    u16(v & 0xffff);
-    u16(v >> 16);
-  };
-  s += "BM";
-  u32(file_size);
-  u32(0);
-  u32(54);
-  u32(40);
-  u32(static_cast<uint32_t>(w));
-  u32(static_cast<uint32_t>(h));
-  u16(1);
-  u16(24);
-  u32(0);
-  u32(data_size);
-  u32(2835);
-  u32(2835);
-  u32(0);
-  u32(0);
-  for (int y = h - 1; y >= 0; --y) {
-    for (int x = 0; x < w; ++x) {
-      const Rgb& p = px[static_cast<size_t>(y * w + x)];
-      s.push_back(static_cast<char>(p.b));
-      s.push_back(static_cast<char>(p.g));
-      s.push_back(static_cast<char>(p.r));
-    }
-    s.append(static_cast<size_t>(row - w * 3), '\0');
-  }
-  return s;
-}
+using testing::make_bmp;
+using testing::Rgb;
 
 class ImageTest : public ::testing::Test {
  protected:
