@@ -15,7 +15,7 @@ for arg in "$@"; do
 done
 
 PACKAGES=(
-  build-essential cmake ninja-build pkg-config git
+  build-essential cmake ninja-build pkg-config git clang-format
   protobuf-compiler libprotobuf-dev libonnx-dev libonnx-testdata
   libyaml-cpp-dev nlohmann-json3-dev libcli11-dev libstb-dev zlib1g-dev
   libgtest-dev libgmock-dev

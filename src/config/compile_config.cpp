@@ -15,17 +15,21 @@
 namespace npukit::config {
 namespace detail {
 
-const std::vector<EnumRow<March>> kMarchRows = {
-    {"nash-e", March::kNashE}, {"nash-m", March::kNashM},   {"nash-p", March::kNashP},
-    {"bayes", March::kBayes},  {"bayes-e", March::kBayesE}, {"bernoulli2", March::kBernoulli2},
-    {"rk3588", March::kRk3588}, {"tiny", March::kTiny}};
+const std::vector<EnumRow<March>> kMarchRows = {{"nash-e", March::kNashE},   {"nash-m", March::kNashM},
+                                                {"nash-p", March::kNashP},   {"bayes", March::kBayes},
+                                                {"bayes-e", March::kBayesE}, {"bernoulli2", March::kBernoulli2},
+                                                {"rk3588", March::kRk3588},  {"tiny", March::kTiny}};
 const std::vector<EnumRow<InputType>> kTrainTypeRows = {
-    {"rgb", InputType::kRgb},   {"bgr", InputType::kBgr},   {"yuv444", InputType::kYuv444},
-    {"yuv444_128", InputType::kYuv444_128}, {"gray", InputType::kGray}, {"featuremap", InputType::kFeaturemap}};
-const std::vector<EnumRow<InputType>> kRtTypeRows = {
-    {"nv12", InputType::kNv12}, {"yuv444", InputType::kYuv444}, {"yuv444_128", InputType::kYuv444_128},
-    {"rgb", InputType::kRgb},   {"bgr", InputType::kBgr},       {"gray", InputType::kGray},
-    {"featuremap", InputType::kFeaturemap}};
+    {"rgb", InputType::kRgb},       {"bgr", InputType::kBgr},
+    {"yuv444", InputType::kYuv444}, {"yuv444_128", InputType::kYuv444_128},
+    {"gray", InputType::kGray},     {"featuremap", InputType::kFeaturemap}};
+const std::vector<EnumRow<InputType>> kRtTypeRows = {{"nv12", InputType::kNv12},
+                                                     {"yuv444", InputType::kYuv444},
+                                                     {"yuv444_128", InputType::kYuv444_128},
+                                                     {"rgb", InputType::kRgb},
+                                                     {"bgr", InputType::kBgr},
+                                                     {"gray", InputType::kGray},
+                                                     {"featuremap", InputType::kFeaturemap}};
 const std::vector<EnumRow<Layout>> kLayoutRows = {{"NCHW", Layout::kNCHW}, {"NHWC", Layout::kNHWC}};
 const std::vector<EnumRow<SpaceAndRange>> kSpaceRows = {{"regular", SpaceAndRange::kRegular},
                                                         {"bt601_video", SpaceAndRange::kBt601Video}};
@@ -38,13 +42,10 @@ const std::vector<EnumRow<CalibrationType>> kCalibRows = {{"default", Calibratio
                                                           {"kl", CalibrationType::kKl},
                                                           {"max", CalibrationType::kMax},
                                                           {"skip", CalibrationType::kSkip}};
-const std::vector<EnumRow<CompileMode>> kCompileModeRows = {{"latency", CompileMode::kLatency},
-                                                            {"bandwidth", CompileMode::kBandwidth},
-                                                            {"balance", CompileMode::kBalance}};
-const std::vector<EnumRow<OptimizeLevel>> kOptLevelRows = {{"O0", OptimizeLevel::kO0},
-                                                           {"O1", OptimizeLevel::kO1},
-                                                           {"O2", OptimizeLevel::kO2},
-                                                           {"O3", OptimizeLevel::kO3}};
+const std::vector<EnumRow<CompileMode>> kCompileModeRows = {
+    {"latency", CompileMode::kLatency}, {"bandwidth", CompileMode::kBandwidth}, {"balance", CompileMode::kBalance}};
+const std::vector<EnumRow<OptimizeLevel>> kOptLevelRows = {
+    {"O0", OptimizeLevel::kO0}, {"O1", OptimizeLevel::kO1}, {"O2", OptimizeLevel::kO2}, {"O3", OptimizeLevel::kO3}};
 const std::vector<EnumRow<InputSource>> kInputSourceRows = {
     {"ddr", InputSource::kDdr}, {"pyramid", InputSource::kPyramid}, {"resizer", InputSource::kResizer}};
 const std::vector<EnumRow<Device>> kDeviceRows = {{"BPU", Device::kBpu}, {"CPU", Device::kCpu}};
@@ -109,17 +110,12 @@ bool type_combination_allowed(InputType train, InputType rt) {
   auto yuv = [](InputType t) { return t == InputType::kYuv444 || t == InputType::kYuv444_128; };
   switch (train) {
     case InputType::kYuv444:
-    case InputType::kYuv444_128:
-      return rt == InputType::kNv12 || yuv(rt);
+    case InputType::kYuv444_128: return rt == InputType::kNv12 || yuv(rt);
     case InputType::kRgb:
-    case InputType::kBgr:
-      return rt == InputType::kNv12 || yuv(rt) || rt == InputType::kRgb || rt == InputType::kBgr;
-    case InputType::kGray:
-      return rt == InputType::kGray;
-    case InputType::kFeaturemap:
-      return rt == InputType::kFeaturemap;
-    case InputType::kNv12:
-      return false;
+    case InputType::kBgr: return rt == InputType::kNv12 || yuv(rt) || rt == InputType::kRgb || rt == InputType::kBgr;
+    case InputType::kGray: return rt == InputType::kGray;
+    case InputType::kFeaturemap: return rt == InputType::kFeaturemap;
+    case InputType::kNv12: return false;
   }
   return false;
 }
@@ -150,12 +146,12 @@ Status check_input_shape(const CompileConfig& c, size_t i, const Shape& shape, c
   const auto& ip = c.input_parameters;
   const std::string label = input_label(c, i);
   auto fail = [&](const char* key, const auto&... parts) {
-    return make_error(ErrorCode::kInvalidArgument, c.source, ": input_parameters.", key, ": ", label, ": ",
-                      parts...);
+    return make_error(ErrorCode::kInvalidArgument, c.source, ": input_parameters.", key, ": ", label, ": ", parts...);
   };
   const InputType train = ip.input_type_train[i], rt = ip.input_type_rt[i];
   const std::optional<Layout> layout = ip.input_layout_train[i];
-  const std::string desc = str_cat(shape_str(shape), " (", origin, layout ? str_cat(", ", to_string(*layout)) : "", ")");
+  const std::string desc =
+      str_cat(shape_str(shape), " (", origin, layout ? str_cat(", ", to_string(*layout)) : "", ")");
   const bool four_d = shape.size() == 4;
   const int c_axis = layout == Layout::kNHWC ? 3 : 1;
   const int h_axis = layout == Layout::kNHWC ? 1 : 2;
@@ -204,18 +200,42 @@ const char* name_of(const std::vector<EnumRow<E>>& rows, E v) {
 
 }  // namespace
 
-const char* to_string(March v) { return v == March::kFile ? "file" : name_of(kMarchRows, v); }
-const char* to_string(InputType v) { return name_of(kRtTypeRows, v); }
-const char* to_string(Layout v) { return name_of(kLayoutRows, v); }
-const char* to_string(SpaceAndRange v) { return name_of(kSpaceRows, v); }
-const char* to_string(NormType v) { return name_of(kNormRows, v); }
-const char* to_string(CalibrationType v) { return name_of(kCalibRows, v); }
-const char* to_string(CompileMode v) { return name_of(kCompileModeRows, v); }
-const char* to_string(OptimizeLevel v) { return name_of(kOptLevelRows, v); }
-const char* to_string(InputSource v) { return name_of(kInputSourceRows, v); }
-const char* to_string(Device v) { return name_of(kDeviceRows, v); }
-const char* to_string(NodeDType v) { return name_of(kNodeDTypeRows, v); }
-const char* to_string(DebugMode v) { return v == DebugMode::kNone ? "none" : name_of(kDebugModeRows, v); }
+const char* to_string(March v) {
+  return v == March::kFile ? "file" : name_of(kMarchRows, v);
+}
+const char* to_string(InputType v) {
+  return name_of(kRtTypeRows, v);
+}
+const char* to_string(Layout v) {
+  return name_of(kLayoutRows, v);
+}
+const char* to_string(SpaceAndRange v) {
+  return name_of(kSpaceRows, v);
+}
+const char* to_string(NormType v) {
+  return name_of(kNormRows, v);
+}
+const char* to_string(CalibrationType v) {
+  return name_of(kCalibRows, v);
+}
+const char* to_string(CompileMode v) {
+  return name_of(kCompileModeRows, v);
+}
+const char* to_string(OptimizeLevel v) {
+  return name_of(kOptLevelRows, v);
+}
+const char* to_string(InputSource v) {
+  return name_of(kInputSourceRows, v);
+}
+const char* to_string(Device v) {
+  return name_of(kDeviceRows, v);
+}
+const char* to_string(NodeDType v) {
+  return name_of(kNodeDTypeRows, v);
+}
+const char* to_string(DebugMode v) {
+  return v == DebugMode::kNone ? "none" : name_of(kDebugModeRows, v);
+}
 
 InputSource effective_input_source(const CompileConfig& c, size_t i) {
   const auto& src = c.compiler_parameters.input_source;
@@ -226,8 +246,8 @@ InputSource effective_input_source(const CompileConfig& c, size_t i) {
   } else if (names.empty() && src.size() == 1) {
     return src.begin()->second;  // single-input model without input_name: the one entry is this input's
   }
-  const InputType rt = i < c.input_parameters.input_type_rt.size() ? c.input_parameters.input_type_rt[i]
-                                                                  : InputType::kFeaturemap;
+  const InputType rt =
+      i < c.input_parameters.input_type_rt.size() ? c.input_parameters.input_type_rt[i] : InputType::kFeaturemap;
   return (rt == InputType::kNv12 || rt == InputType::kGray) ? InputSource::kPyramid : InputSource::kDdr;
 }
 
@@ -239,8 +259,10 @@ namespace {
 std::string quote(const std::string& s) {
   std::string out = "'";
   for (char ch : s) {
-    if (ch == '\'') out += "''";
-    else out += ch;
+    if (ch == '\'')
+      out += "''";
+    else
+      out += ch;
   }
   return out + "'";
 }
@@ -261,13 +283,18 @@ std::string joined(const std::vector<T>& v, F f, const char* sep = ";") {
   return out;
 }
 
-std::string opt_str(const std::optional<std::string>& s) { return s ? quote(*s) : "null"; }
+std::string opt_str(const std::optional<std::string>& s) {
+  return s ? quote(*s) : "null";
+}
 
 std::string list_or_null(const std::vector<std::string>& v) {
   if (v.empty()) return "null";
   // A name containing ';' cannot be written in the 'a;b' form; a YAML list keeps it intact.
   if (std::any_of(v.begin(), v.end(), [](const std::string& s) { return s.find(';') != std::string::npos; }))
-    return "[" + joined(v, [](const std::string& s) { return quote(s); }, ", ") + "]";
+    return "[" +
+           joined(
+               v, [](const std::string& s) { return quote(s); }, ", ") +
+           "]";
   return quote(joined(v, [](const std::string& s) { return s; }));
 }
 
@@ -276,7 +303,9 @@ std::string values_or_null(const std::vector<std::vector<double>>& v) {
   for (const auto& x : v) any |= !x.empty();
   if (!any) return "null";
   return quote(joined(v, [](const std::vector<double>& x) {
-    return x.empty() ? std::string("None") : joined(x, [](double d) { return num(d); }, " ");
+    return x.empty() ? std::string("None")
+                     : joined(
+                           x, [](double d) { return num(d); }, " ");
   }));
 }
 
@@ -344,11 +373,10 @@ std::string dump_compile_config(const CompileConfig& c) {
   os << "  input_type_rt: " << enum_list(ip.input_type_rt) << "\n";
   const bool has_layout = !ip.input_layout_train.empty() && ip.input_layout_train[0].has_value();
   os << "  input_layout_train: "
-     << (has_layout ? quote(joined(ip.input_layout_train,
-                                   [](const std::optional<Layout>& l) {
-                                     return std::string(l ? to_string(*l) : "NCHW");
-                                   }))
-                    : "null")
+     << (has_layout
+             ? quote(joined(ip.input_layout_train,
+                            [](const std::optional<Layout>& l) { return std::string(l ? to_string(*l) : "NCHW"); }))
+             : "null")
      << "\n";
   os << "  input_space_and_range: " << enum_list(ip.input_space_and_range) << "\n";
   os << "  input_shape: "
@@ -366,9 +394,12 @@ std::string dump_compile_config(const CompileConfig& c) {
   os << "  per_channel: " << (cp.per_channel ? "True" : "False") << "\n";
   os << "  optimization: " << list_or_null(cp.optimization.raw) << "\n";
   os << "  quant_config: ";
-  if (!cp.quant_config_path.empty()) os << quote(cp.quant_config_path);
-  else if (cp.quant_config) os << quant_config_flow(*cp.quant_config);
-  else os << "null";
+  if (!cp.quant_config_path.empty())
+    os << quote(cp.quant_config_path);
+  else if (cp.quant_config)
+    os << quant_config_flow(*cp.quant_config);
+  else
+    os << "null";
   os << "\n";
   os << "compiler_parameters:\n";
   os << "  compile_mode: " << quote(to_string(xp.compile_mode)) << "\n";
@@ -421,16 +452,16 @@ Expected<std::vector<size_t>> map_inputs(const CompileConfig& c, const ModelInpu
   for (const auto& n : cfg_names) {
     auto it = std::find(names.begin(), names.end(), n);
     if (it == names.end())
-      return model_error(c, "input_parameters.input_name",
-                         str_cat("'", n, "' is not an input of the model (inputs: ", join(names), ")",
-                                 did_you_mean(n, names)));
+      return model_error(
+          c, "input_parameters.input_name",
+          str_cat("'", n, "' is not an input of the model (inputs: ", join(names), ")", did_you_mean(n, names)));
     out.push_back(static_cast<size_t>(it - names.begin()));
   }
   for (const auto& n : names)
     if (std::find(cfg_names.begin(), cfg_names.end(), n) == cfg_names.end())
-      return model_error(c, "input_parameters.input_name",
-                         str_cat("model input '", n, "' is not listed; input_name must name every model input (",
-                                 join(names), ")"));
+      return model_error(
+          c, "input_parameters.input_name",
+          str_cat("model input '", n, "' is not listed; input_name must name every model input (", join(names), ")"));
   return out;
 }
 
@@ -456,13 +487,13 @@ Expected<std::vector<Shape>> effective_input_shapes(const CompileConfig& c, cons
       const Shape& s = given[i];
       if (s.size() != mi.shape.size())
         return model_error(c, "input_parameters.input_shape",
-                           str_cat(input_label(c, i), ": ", shape_str(s), " has rank ", s.size(), " but the model input '",
-                                   mi.name, "' is ", shape_str(mi.shape)));
+                           str_cat(input_label(c, i), ": ", shape_str(s), " has rank ", s.size(),
+                                   " but the model input '", mi.name, "' is ", shape_str(mi.shape)));
       for (size_t d = 0; d < s.size(); ++d)
         if (mi.shape[d] > 0 && mi.shape[d] != s[d])
           return model_error(c, "input_parameters.input_shape",
-                             str_cat(input_label(c, i), ": ", shape_str(s), " does not match the model input '", mi.name,
-                                     "' shape ", shape_str(mi.shape), " at dim ", d));
+                             str_cat(input_label(c, i), ": ", shape_str(s), " does not match the model input '",
+                                     mi.name, "' shape ", shape_str(mi.shape), " at dim ", d));
       out.push_back(s);
       continue;
     }
@@ -508,14 +539,15 @@ Status check_against_model(const CompileConfig& c, const ModelInputs& m) {
   const auto& cp = c.calibration_parameters;
   std::vector<std::string> kinds = cp.optimization.input_int16_kinds;
   kinds.insert(kinds.end(), cp.optimization.output_int16_kinds.begin(), cp.optimization.output_int16_kinds.end());
-  NPUKIT_RETURN_IF_ERROR(
-      check_names(c, "calibration_parameters.optimization", kinds, m.known_op_types, "NodeKind"));
+  NPUKIT_RETURN_IF_ERROR(check_names(c, "calibration_parameters.optimization", kinds, m.known_op_types, "NodeKind"));
   if (cp.quant_config) {
     std::vector<std::string> ops, nodes;
     for (const auto& [k, v] : cp.quant_config->op_config) ops.push_back(k);
     for (const auto& [k, v] : cp.quant_config->node_config) nodes.push_back(k);
-    NPUKIT_RETURN_IF_ERROR(check_names(c, "calibration_parameters.quant_config", ops, m.known_op_types, "op_config type"));
-    NPUKIT_RETURN_IF_ERROR(check_names(c, "calibration_parameters.quant_config", nodes, m.node_names, "node_config node"));
+    NPUKIT_RETURN_IF_ERROR(
+        check_names(c, "calibration_parameters.quant_config", ops, m.known_op_types, "op_config type"));
+    NPUKIT_RETURN_IF_ERROR(
+        check_names(c, "calibration_parameters.quant_config", nodes, m.node_names, "node_config node"));
   }
   return Status::Ok();
 }

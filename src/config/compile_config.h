@@ -52,10 +52,10 @@ const char* to_string(DebugMode v);
 
 /// One node_info entry (also produced by the legacy run_on_cpu / run_on_bpu lists).
 struct NodeInfo {
-  std::optional<Device> on;                     ///< 'ON': 'BPU' | 'CPU'
-  std::optional<NodeDType> input_type;          ///< 'InputType': applies to every input of the node
-  std::map<int, NodeDType> input_type_at;       ///< 'InputType<N>': input N only (overrides input_type)
-  std::optional<NodeDType> output_type;         ///< 'OutputType': every output (no per-output form exists)
+  std::optional<Device> on;                ///< 'ON': 'BPU' | 'CPU'
+  std::optional<NodeDType> input_type;     ///< 'InputType': applies to every input of the node
+  std::map<int, NodeDType> input_type_at;  ///< 'InputType<N>': input N only (overrides input_type)
+  std::optional<NodeDType> output_type;    ///< 'OutputType': every output (no per-output form exists)
   bool operator==(const NodeInfo&) const = default;
 };
 
@@ -66,7 +66,7 @@ struct ModelParameters {
   March march = March::kNashE;             ///< required key
   std::string march_file;                  ///< resolved path when march == kFile, else empty
   std::string output_model_file_prefix = "model";
-  std::string working_dir;                 ///< resolved; default "<yaml folder>/model_output"
+  std::string working_dir;  ///< resolved; default "<yaml folder>/model_output"
   bool layer_out_dump = false;
   std::vector<std::string> output_nodes;
   std::vector<std::string> remove_node_type;  ///< each one of Quantize, Transpose, Dequantize, Cast, Reshape, Softmax
@@ -80,17 +80,17 @@ struct ModelParameters {
 /// Per-input vectors have one entry per input: num_inputs() = input_name.size(), or 1 when input_name is
 /// absent (single-input model). Absent keys are filled with their defaults.
 struct InputParameters {
-  std::vector<std::string> input_name;                     ///< empty: not given (single-input model)
-  std::vector<InputType> input_type_train;                 ///< default featuremap
-  std::vector<InputType> input_type_rt;                    ///< default featuremap
-  std::vector<std::optional<Layout>> input_layout_train;   ///< no default; required where a channel axis is needed
-  std::vector<SpaceAndRange> input_space_and_range;        ///< default regular
-  std::vector<Shape> input_shape;                          ///< empty: read from the model; else one per input
-  int64_t input_batch = 1;                                 ///< 1..4096; >1 only for single-input, first dim 1
+  std::vector<std::string> input_name;                    ///< empty: not given (single-input model)
+  std::vector<InputType> input_type_train;                ///< default featuremap
+  std::vector<InputType> input_type_rt;                   ///< default featuremap
+  std::vector<std::optional<Layout>> input_layout_train;  ///< no default; required where a channel axis is needed
+  std::vector<SpaceAndRange> input_space_and_range;       ///< default regular
+  std::vector<Shape> input_shape;                         ///< empty: read from the model; else one per input
+  int64_t input_batch = 1;                                ///< 1..4096; >1 only for single-input, first dim 1
   bool separate_batch = false;
-  std::vector<NormType> norm_type;                         ///< default no_preprocess
-  std::vector<std::vector<double>> mean_value;             ///< per input: 1 or C values; empty = None
-  std::vector<std::vector<double>> scale_value;            ///< per input: 1 or C values; empty = None
+  std::vector<NormType> norm_type;               ///< default no_preprocess
+  std::vector<std::vector<double>> mean_value;   ///< per input: 1 or C values; empty = None
+  std::vector<std::vector<double>> scale_value;  ///< per input: 1 or C values; empty = None
   bool operator==(const InputParameters&) const = default;
 };
 
@@ -105,46 +105,46 @@ struct Optimization {
   bool asymmetric = false;
   bool bias_correction = false;
   bool lstm_batch_last = false;
-  std::vector<std::string> raw;                 ///< the values as written, in order (for the dump)
+  std::vector<std::string> raw;  ///< the values as written, in order (for the dump)
   bool operator==(const Optimization&) const = default;
 };
 
 /// The quant_config JSON (model_config < op_config < node_config in priority).
 struct QuantConfig {
-  std::optional<NodeDType> all_node_type;         ///< int16 | float16
-  std::optional<NodeDType> model_output_type;     ///< int8 | int16
-  std::map<std::string, NodeDType> op_config;     ///< ONNX op type → type
-  std::map<std::string, NodeDType> node_config;   ///< node name → type
+  std::optional<NodeDType> all_node_type;        ///< int16 | float16
+  std::optional<NodeDType> model_output_type;    ///< int8 | int16
+  std::map<std::string, NodeDType> op_config;    ///< ONNX op type → type
+  std::map<std::string, NodeDType> node_config;  ///< node name → type
   bool operator==(const QuantConfig&) const = default;
 };
 
 struct CalibrationParameters {
-  std::vector<std::string> cal_data_dir;          ///< resolved folders, one per input; required unless skip
+  std::vector<std::string> cal_data_dir;  ///< resolved folders, one per input; required unless skip
   CalibrationType calibration_type = CalibrationType::kDefault;
-  double max_percentile = 1.0;                    ///< 0.5..1.0; acts only with calibration_type max
+  double max_percentile = 1.0;  ///< 0.5..1.0; acts only with calibration_type max
   bool per_channel = false;
   Optimization optimization;
-  std::string quant_config_path;                  ///< resolved path of the JSON file ("" if inline/absent)
+  std::string quant_config_path;  ///< resolved path of the JSON file ("" if inline/absent)
   std::optional<QuantConfig> quant_config;
   bool operator==(const CalibrationParameters&) const = default;
 };
 
 struct CompilerParameters {
   CompileMode compile_mode = CompileMode::kLatency;
-  std::optional<int64_t> balance_factor;          ///< 0..100, required with compile_mode balance
+  std::optional<int64_t> balance_factor;  ///< 0..100, required with compile_mode balance
   int64_t core_num = 1;
   OptimizeLevel optimize_level = OptimizeLevel::kO0;
   std::map<std::string, InputSource> input_source;  ///< as written; see effective_input_source()
-  int64_t max_time_per_fc = 0;                    ///< 0 or 1000..4294967295 (µs)
-  int64_t jobs = 16;                              ///< ≥ 1; the compiler clamps it to the machine's cores
-  int64_t advice = 0;                             ///< ≥ 0 (µs)
-  bool debug = false;                             ///< legacy hb_mapper key
+  int64_t max_time_per_fc = 0;                      ///< 0 or 1000..4294967295 (µs)
+  int64_t jobs = 16;                                ///< ≥ 1; the compiler clamps it to the machine's cores
+  int64_t advice = 0;                               ///< ≥ 0 (µs)
+  bool debug = false;                               ///< legacy hb_mapper key
   bool operator==(const CompilerParameters&) const = default;
 };
 
 struct CompileConfig {
-  std::string source;    ///< name of the YAML file (for messages)
-  std::string base_dir;  ///< folder relative paths were resolved against
+  std::string source;      ///< name of the YAML file (for messages)
+  std::string base_dir;    ///< folder relative paths were resolved against
   bool fast_perf = false;  ///< built by make_fast_perf_config(): place every BPU-capable node on the BPU
   ModelParameters model_parameters;
   InputParameters input_parameters;
@@ -153,9 +153,7 @@ struct CompileConfig {
   /// Settings that are accepted but have no effect (e.g. max_percentile with calibration_type kl).
   std::vector<std::string> warnings;
 
-  size_t num_inputs() const {
-    return input_parameters.input_name.empty() ? 1 : input_parameters.input_name.size();
-  }
+  size_t num_inputs() const { return input_parameters.input_name.empty() ? 1 : input_parameters.input_name.size(); }
   bool operator==(const CompileConfig&) const = default;
 };
 
@@ -207,9 +205,9 @@ Status check_files_exist(const CompileConfig& config);
 
 /// hb_compile --fast-perf: the built-in performance configuration for a model (no YAML file).
 struct FastPerfOptions {
-  std::string model;                                         ///< .onnx or .caffemodel
-  std::string proto;                                         ///< Caffe prototxt (Caffe models only)
-  std::string march;                                         ///< preset name or march .yaml path
+  std::string model;                                              ///< .onnx or .caffemodel
+  std::string proto;                                              ///< Caffe prototxt (Caffe models only)
+  std::string march;                                              ///< preset name or march .yaml path
   std::vector<std::pair<std::string, std::string>> input_shapes;  ///< (--input-shape NAME 1x3x224x224)...
   std::string working_dir = "model_output";
 };

@@ -27,14 +27,18 @@ const std::vector<std::vector<std::string>> kGroupKeys = {
      "output_nodes", "remove_node_type", "remove_node_name", "debug_mode", "node_info"},
     {"input_name", "input_type_train", "input_type_rt", "input_layout_train", "input_space_and_range", "input_shape",
      "input_batch", "separate_batch", "norm_type", "mean_value", "scale_value"},
-    {"cal_data_dir", "calibration_type", "max_percentile", "per_channel", "optimization", "quant_config",
-     "run_on_cpu", "run_on_bpu"},
+    {"cal_data_dir", "calibration_type", "max_percentile", "per_channel", "optimization", "quant_config", "run_on_cpu",
+     "run_on_bpu"},
     {"compile_mode", "balance_factor", "core_num", "optimize_level", "input_source", "max_time_per_fc", "jobs",
      "advice", "debug"}};
 
-const std::vector<std::string> kFixedOptimizations = {
-    "set_model_output_int8", "set_model_output_int16", "set_Softmax_input_int8", "set_Softmax_output_int8",
-    "asymmetric",            "bias_correction",        "lstm_batch_last"};
+const std::vector<std::string> kFixedOptimizations = {"set_model_output_int8",
+                                                      "set_model_output_int16",
+                                                      "set_Softmax_input_int8",
+                                                      "set_Softmax_output_int8",
+                                                      "asymmetric",
+                                                      "bias_correction",
+                                                      "lstm_batch_last"};
 const char* kOptimizationHelp =
     "set_model_output_int8, set_model_output_int16, set_{NodeKind}_input_int16, set_{NodeKind}_output_int16, "
     "set_Softmax_input_int8, set_Softmax_output_int8, asymmetric, bias_correction, lstm_batch_last";
@@ -69,8 +73,10 @@ std::string strip_json_comments(const std::string& s) {
     const char ch = s[i];
     if (in_str) {
       out += ch;
-      if (ch == '\\' && i + 1 < s.size()) out += s[++i];
-      else if (ch == '"') in_str = false;
+      if (ch == '\\' && i + 1 < s.size())
+        out += s[++i];
+      else if (ch == '"')
+        in_str = false;
     } else if (ch == '"') {
       in_str = true;
       out += ch;
@@ -263,10 +269,10 @@ Expected<CompileConfig> Parser::run(const std::string& text) {
   std::map<std::string, YAML::Node> groups;
   for (const auto& kv : root) {
     const std::string key = kv.first.IsScalar() ? kv.first.Scalar() : std::string("?");
-    if (groups.count(key))
-      return make_error(ErrorCode::kInvalidArgument, name_, ": group '", key, "' is given twice");
+    if (groups.count(key)) return make_error(ErrorCode::kInvalidArgument, name_, ": group '", key, "' is given twice");
     if (std::find(kGroupNames.begin(), kGroupNames.end(), key) == kGroupNames.end()) {
-      std::string msg = str_cat("unknown group '", key, "' (groups: ", join(kGroupNames), ")", did_you_mean(key, kGroupNames));
+      std::string msg =
+          str_cat("unknown group '", key, "' (groups: ", join(kGroupNames), ")", did_you_mean(key, kGroupNames));
       for (size_t g = 0; g < kGroupNames.size(); ++g) {
         const auto& ks = kGroupKeys[g];
         if (std::find(ks.begin(), ks.end(), key) != ks.end())
@@ -278,8 +284,8 @@ Expected<CompileConfig> Parser::run(const std::string& text) {
   }
   for (const auto& g : kGroupNames)
     if (!groups.count(g))
-      return make_error(ErrorCode::kInvalidArgument, name_, ": missing group '", g,
-                        "' (every config needs ", join(kGroupNames), "; a group may be empty)");
+      return make_error(ErrorCode::kInvalidArgument, name_, ": missing group '", g, "' (every config needs ",
+                        join(kGroupNames), "; a group may be empty)");
   CompileConfig c;
   c.source = name_;
   c.base_dir = base_;
@@ -307,9 +313,12 @@ Status Parser::model_group(const KeyMap& g, CompileConfig& c) {
     NPUKIT_ASSIGN_OR_RETURN(std::string s, scalar(g.at(k), where(G, k)));
     if (trim(s).empty()) return fail(where(G, k), "must be a model path, got an empty string");
     std::string p = resolve(trim(s));
-    if (std::string(k) == "onnx_model") mp.onnx_model = p;
-    else if (std::string(k) == "caffe_model") mp.caffe_model = p;
-    else mp.prototxt = p;
+    if (std::string(k) == "onnx_model")
+      mp.onnx_model = p;
+    else if (std::string(k) == "caffe_model")
+      mp.caffe_model = p;
+    else
+      mp.prototxt = p;
   }
   if (mp.onnx_model && (mp.caffe_model || mp.prototxt))
     return fail(where(G, "onnx_model"), "give either onnx_model or caffe_model + prototxt, not both");
@@ -320,8 +329,9 @@ Status Parser::model_group(const KeyMap& g, CompileConfig& c) {
   if (!mp.onnx_model && !mp.caffe_model)
     return fail(where(G, "onnx_model"), "missing required key: give onnx_model (or caffe_model + prototxt)");
 
-  if (!g.has("march")) return fail(where(G, "march"), "missing required key (one of ", join(row_names(kMarchRows)),
-                                   ", or a path to a march .yaml file)");
+  if (!g.has("march"))
+    return fail(where(G, "march"), "missing required key (one of ", join(row_names(kMarchRows)),
+                ", or a path to a march .yaml file)");
   {
     NPUKIT_ASSIGN_OR_RETURN(std::string s, scalar(g.at("march"), where(G, "march")));
     const std::string t = trim(s);
@@ -478,8 +488,10 @@ Status Parser::per_input(const KeyMap& g, const std::string& key, const CompileC
     return fail(w, out.size(), " value(s) given but input_name names ", names.size(), " input(s) (", join(names),
                 "); give one value per input, separated by ';'", hint);
   if (names.empty() && out.size() > 1)
-    return fail(w, out.size(), " values given; a multi-input model needs input_name (one name per input, in the "
-                "same order)", hint);
+    return fail(w, out.size(),
+                " values given; a multi-input model needs input_name (one name per input, in the "
+                "same order)",
+                hint);
   return Status::Ok();
 }
 
@@ -585,8 +597,7 @@ Status Parser::input_group(const KeyMap& g, CompileConfig& c) {
         if (pos >= text.size()) break;
         size_t end = pos;
         while (end < text.size() && !std::isspace(static_cast<unsigned char>(text[end]))) ++end;
-        NPUKIT_ASSIGN_OR_RETURN(double d,
-                                to_double(text.substr(pos, end - pos), w, -1e30, 1e30, "numbers or None"));
+        NPUKIT_ASSIGN_OR_RETURN(double d, to_double(text.substr(pos, end - pos), w, -1e30, 1e30, "numbers or None"));
         dst[i].push_back(d);
         pos = end;
       }
@@ -702,13 +713,20 @@ Status Parser::calibration_group(const KeyMap& g, CompileConfig& c) {
     for (const auto& v : vals) {
       if (!seen.insert(v).second) return fail(w, "'", v, "' is listed twice");
       o.raw.push_back(v);
-      if (v == "set_model_output_int8") o.set_model_output_int8 = true;
-      else if (v == "set_model_output_int16") o.set_model_output_int16 = true;
-      else if (v == "set_Softmax_input_int8") o.softmax_input_int8 = true;
-      else if (v == "set_Softmax_output_int8") o.softmax_output_int8 = true;
-      else if (v == "asymmetric") o.asymmetric = true;
-      else if (v == "bias_correction") o.bias_correction = true;
-      else if (v == "lstm_batch_last") o.lstm_batch_last = true;
+      if (v == "set_model_output_int8")
+        o.set_model_output_int8 = true;
+      else if (v == "set_model_output_int16")
+        o.set_model_output_int16 = true;
+      else if (v == "set_Softmax_input_int8")
+        o.softmax_input_int8 = true;
+      else if (v == "set_Softmax_output_int8")
+        o.softmax_output_int8 = true;
+      else if (v == "asymmetric")
+        o.asymmetric = true;
+      else if (v == "bias_correction")
+        o.bias_correction = true;
+      else if (v == "lstm_batch_last")
+        o.lstm_batch_last = true;
       else {
         const std::string in_suf = "_input_int16", out_suf = "_output_int16";
         auto kind_with = [&](const std::string& suf) -> std::string {
@@ -766,8 +784,8 @@ Status Parser::calibration_group(const KeyMap& g, CompileConfig& c) {
     for (const auto& node : nodes) {
       auto& info = c.model_parameters.node_info[node];
       if (info.on && *info.on != dev)
-        return fail(w, "node '", node, "' is also placed on ", to_string(*info.on),
-                    " (by node_info or run_on_", dev == Device::kCpu ? "bpu" : "cpu", ")");
+        return fail(w, "node '", node, "' is also placed on ", to_string(*info.on), " (by node_info or run_on_",
+                    dev == Device::kCpu ? "bpu" : "cpu", ")");
       info.on = dev;
     }
   }
@@ -787,7 +805,8 @@ Status Parser::compiler_group(const KeyMap& g, CompileConfig& c) {
   }
   if (g.has("balance_factor")) {
     balance_factor_given_ = true;
-    NPUKIT_ASSIGN_OR_RETURN(xp.balance_factor, to_int(g.at("balance_factor"), where(G, "balance_factor"), 0, 100, "0-100"));
+    NPUKIT_ASSIGN_OR_RETURN(xp.balance_factor,
+                            to_int(g.at("balance_factor"), where(G, "balance_factor"), 0, 100, "0-100"));
   }
   if (g.has("core_num")) {
     NPUKIT_ASSIGN_OR_RETURN(xp.core_num, to_int(g.at("core_num"), where(G, "core_num"), 1, 64, "1-64"));
@@ -815,8 +834,8 @@ Status Parser::compiler_group(const KeyMap& g, CompileConfig& c) {
   }
   if (g.has("max_time_per_fc")) {
     const std::string w = where(G, "max_time_per_fc");
-    NPUKIT_ASSIGN_OR_RETURN(xp.max_time_per_fc, to_int(g.at("max_time_per_fc"), w, 0, 4294967295LL,
-                                                       "0 or 1000-4294967295"));
+    NPUKIT_ASSIGN_OR_RETURN(xp.max_time_per_fc,
+                            to_int(g.at("max_time_per_fc"), w, 0, 4294967295LL, "0 or 1000-4294967295"));
     if (xp.max_time_per_fc > 0 && xp.max_time_per_fc < 1000)
       return fail(w, xp.max_time_per_fc, " is out of range (allowed: 0 or 1000-4294967295)");
   }
@@ -824,7 +843,8 @@ Status Parser::compiler_group(const KeyMap& g, CompileConfig& c) {
     NPUKIT_ASSIGN_OR_RETURN(xp.jobs, to_int(g.at("jobs"), where(G, "jobs"), 1, 1024, "1-1024"));
   }
   if (g.has("advice")) {
-    NPUKIT_ASSIGN_OR_RETURN(xp.advice, to_int(g.at("advice"), where(G, "advice"), 0, INT64_MAX, "a natural number >= 0"));
+    NPUKIT_ASSIGN_OR_RETURN(xp.advice,
+                            to_int(g.at("advice"), where(G, "advice"), 0, INT64_MAX, "a natural number >= 0"));
   }
   if (g.has("debug")) {
     NPUKIT_ASSIGN_OR_RETURN(xp.debug, to_bool(g.at("debug"), where(G, "debug")));
@@ -846,12 +866,12 @@ Status Parser::cross_checks(CompileConfig& c) {
     const InputType train = ip.input_type_train[i], rt = ip.input_type_rt[i];
     if (!type_combination_allowed(train, rt))
       return fail("input_parameters.input_type_rt", label, ": input_type_rt '", to_string(rt),
-                  "' is not allowed with input_type_train '", to_string(train), "' (allowed: ",
-                  join(allowed_rt_for(train)), ")");
+                  "' is not allowed with input_type_train '", to_string(train),
+                  "' (allowed: ", join(allowed_rt_for(train)), ")");
     if (ip.input_space_and_range[i] == SpaceAndRange::kBt601Video) {
       if (rt != InputType::kNv12)
-        return fail("input_parameters.input_space_and_range", label,
-                    ": bt601_video requires input_type_rt nv12, got ", to_string(rt));
+        return fail("input_parameters.input_space_and_range", label, ": bt601_video requires input_type_rt nv12, got ",
+                    to_string(rt));
       if (train != InputType::kRgb && train != InputType::kBgr)
         return fail("input_parameters.input_space_and_range", label,
                     ": bt601_video requires input_type_train rgb or bgr, got ", to_string(train));
@@ -885,8 +905,8 @@ Status Parser::cross_checks(CompileConfig& c) {
     if (!ip.input_shape.empty()) NPUKIT_RETURN_IF_ERROR(check_input_shape(c, i, ip.input_shape[i], "input_shape"));
   }
   if (ip.input_batch > 1 && n > 1)
-    return fail("input_parameters.input_batch", ip.input_batch, " is only allowed for a single-input model; input_name names ",
-                n, " inputs");
+    return fail("input_parameters.input_batch", ip.input_batch,
+                " is only allowed for a single-input model; input_name names ", n, " inputs");
   if (ip.separate_batch && ip.input_batch == 1)
     c.warnings.push_back("input_parameters.separate_batch has no effect while input_batch is 1");
   // input_source names must be inputs of the config.
@@ -911,12 +931,13 @@ Status Parser::cross_checks(CompileConfig& c) {
       cp.calibration_type != CalibrationType::kSkip)
     c.warnings.push_back(str_cat("calibration_parameters.max_percentile has no effect with calibration_type ",
                                  to_string(cp.calibration_type), " (only max)"));
-  if (per_channel_given_ && cp.per_channel && (cp.calibration_type == CalibrationType::kDefault ||
-                             cp.calibration_type == CalibrationType::kMix))
+  if (per_channel_given_ && cp.per_channel &&
+      (cp.calibration_type == CalibrationType::kDefault || cp.calibration_type == CalibrationType::kMix))
     c.warnings.push_back(str_cat("calibration_parameters.per_channel has no effect with calibration_type ",
                                  to_string(cp.calibration_type)));
   if (xp.compile_mode == CompileMode::kBalance && !xp.balance_factor)
-    return fail("compiler_parameters.balance_factor", "missing required key: compile_mode balance needs balance_factor (0-100)");
+    return fail("compiler_parameters.balance_factor",
+                "missing required key: compile_mode balance needs balance_factor (0-100)");
   if (balance_factor_given_ && xp.compile_mode != CompileMode::kBalance)
     c.warnings.push_back(str_cat("compiler_parameters.balance_factor has no effect with compile_mode ",
                                  to_string(xp.compile_mode), " (only balance)"));

@@ -18,7 +18,9 @@ const char* attr_type_name(AttrType t) {
   return "?";
 }
 
-AttrType attr_value_type(const AttrValue& v) { return static_cast<AttrType>(v.index()); }
+AttrType attr_value_type(const AttrValue& v) {
+  return static_cast<AttrType>(v.index());
+}
 
 std::string attr_value_str(const AttrValue& v) {
   std::ostringstream os;

@@ -17,8 +17,8 @@ namespace npukit {
 enum class AttrType : uint8_t { kInt, kFloat, kString, kInts, kFloats, kStrings, kTensor };
 const char* attr_type_name(AttrType t);
 
-using AttrValue =
-    std::variant<int64_t, float, std::string, std::vector<int64_t>, std::vector<float>, std::vector<std::string>, Tensor>;
+using AttrValue = std::variant<int64_t, float, std::string, std::vector<int64_t>, std::vector<float>,
+                               std::vector<std::string>, Tensor>;
 
 AttrType attr_value_type(const AttrValue& v);
 /// Human-readable value ("3", "[1,1]", "\"nearest\"", "tensor f32[3]").

@@ -51,12 +51,20 @@ DType dtype_from_name(const std::string& name) {
   return DType::kUndefined;
 }
 
-bool dtype_is_float(DType t) { return t == DType::kF32 || t == DType::kF16 || t == DType::kF64; }
+bool dtype_is_float(DType t) {
+  return t == DType::kF32 || t == DType::kF16 || t == DType::kF64;
+}
 
 bool dtype_is_integer(DType t) {
   switch (t) {
-    case DType::kI8: case DType::kU8: case DType::kI16: case DType::kU16:
-    case DType::kI32: case DType::kU32: case DType::kI64: case DType::kU64: return true;
+    case DType::kI8:
+    case DType::kU8:
+    case DType::kI16:
+    case DType::kU16:
+    case DType::kI32:
+    case DType::kU32:
+    case DType::kI64:
+    case DType::kU64: return true;
     default: return false;
   }
 }
@@ -71,7 +79,10 @@ float f16_to_f32(uint16_t h) {
       bits = sign;
     } else {  // subnormal: normalise
       int e = -1;
-      do { ++e; mant <<= 1; } while ((mant & 0x400u) == 0);
+      do {
+        ++e;
+        mant <<= 1;
+      } while ((mant & 0x400u) == 0);
       mant &= 0x3ffu;
       bits = sign | (static_cast<uint32_t>(127 - 15 - e) << 23) | (mant << 13);
     }
@@ -94,7 +105,7 @@ uint16_t f32_to_f16(float f) {
   if (exp == 0xff) return static_cast<uint16_t>(sign | 0x7c00u | (mant ? 0x200u : 0));
   int e = static_cast<int>(exp) - 127 + 15;
   if (e >= 0x1f) return static_cast<uint16_t>(sign | 0x7c00u);  // overflow → inf
-  if (e <= 0) {                                                  // subnormal or zero
+  if (e <= 0) {                                                 // subnormal or zero
     if (e < -10) return static_cast<uint16_t>(sign);
     mant |= 0x800000u;
     int shift = 14 - e;

@@ -65,6 +65,8 @@ std::string dir_name(const std::string& path) {
   return p.empty() ? "." : p;
 }
 
-std::string base_name(const std::string& path) { return std::filesystem::path(path).filename().string(); }
+std::string base_name(const std::string& path) {
+  return std::filesystem::path(path).filename().string();
+}
 
 }  // namespace npukit

@@ -32,16 +32,11 @@ Expected<Level> parse_level(const std::string& s) {
 
 const char* level_name(Level l) {
   switch (l) {
-    case Level::kDebug:
-      return "DEBUG";
-    case Level::kInfo:
-      return "INFO";
-    case Level::kWarn:
-      return "WARN";
-    case Level::kError:
-      return "ERROR";
-    case Level::kOff:
-      return "OFF";
+    case Level::kDebug: return "DEBUG";
+    case Level::kInfo: return "INFO";
+    case Level::kWarn: return "WARN";
+    case Level::kError: return "ERROR";
+    case Level::kOff: return "OFF";
   }
   return "?";
 }

@@ -68,10 +68,9 @@ Status make_error(ErrorCode code, const Args&... args) {
 template <class T>
 class [[nodiscard]] Expected {
  public:
-  Expected(T value) : v_(std::move(value)) {}  // NOLINT: implicit by design
+  Expected(T value) : v_(std::move(value)) {}        // NOLINT: implicit by design
   Expected(Status status) : v_(std::move(status)) {  // NOLINT
-    if (std::get<Status>(v_).ok())
-      v_ = Status(ErrorCode::kInternal, "Expected constructed from an ok Status");
+    if (std::get<Status>(v_).ok()) v_ = Status(ErrorCode::kInternal, "Expected constructed from an ok Status");
   }
 
   bool ok() const { return std::holds_alternative<T>(v_); }
@@ -98,10 +97,10 @@ class [[nodiscard]] Expected {
 #define NPUKIT_CONCAT_(a, b) NPUKIT_CONCAT_INNER_(a, b)
 
 /// Returns the Status from the enclosing function if `expr` is not ok.
-#define NPUKIT_RETURN_IF_ERROR(expr)              \
-  do {                                            \
-    ::npukit::Status npukit_st_ = (expr);         \
-    if (!npukit_st_.ok()) return npukit_st_;      \
+#define NPUKIT_RETURN_IF_ERROR(expr)         \
+  do {                                       \
+    ::npukit::Status npukit_st_ = (expr);    \
+    if (!npukit_st_.ok()) return npukit_st_; \
   } while (0)
 
 /// `NPUKIT_ASSIGN_OR_RETURN(auto x, fn())`: unwraps an Expected or returns its Status.

@@ -65,8 +65,14 @@ class Tensor {
 
   void* raw() { return buf_ ? buf_.get() : nullptr; }
   const void* raw() const { return buf_ ? buf_.get() : nullptr; }
-  template <class T> T* data() { return static_cast<T*>(raw()); }
-  template <class T> const T* data() const { return static_cast<const T*>(raw()); }
+  template <class T>
+  T* data() {
+    return static_cast<T*>(raw());
+  }
+  template <class T>
+  const T* data() const {
+    return static_cast<const T*>(raw());
+  }
 
   /// Same buffer, new shape with equal element count (no copy).
   Tensor reshaped(Shape shape) const;

@@ -144,24 +144,12 @@ Status convert_attribute(ImportState& st, ir::Graph& g, const onnx::AttributePro
       return make_error(ErrorCode::kInvalidModel, what, ": has no type and no value");
   }
   switch (type) {
-    case AP::FLOAT:
-      rn.attrs.set(a.name(), a.f());
-      break;
-    case AP::INT:
-      rn.attrs.set(a.name(), static_cast<int64_t>(a.i()));
-      break;
-    case AP::STRING:
-      rn.attrs.set(a.name(), a.s());
-      break;
-    case AP::FLOATS:
-      rn.attrs.set(a.name(), std::vector<float>(a.floats().begin(), a.floats().end()));
-      break;
-    case AP::INTS:
-      rn.attrs.set(a.name(), std::vector<int64_t>(a.ints().begin(), a.ints().end()));
-      break;
-    case AP::STRINGS:
-      rn.attrs.set(a.name(), std::vector<std::string>(a.strings().begin(), a.strings().end()));
-      break;
+    case AP::FLOAT: rn.attrs.set(a.name(), a.f()); break;
+    case AP::INT: rn.attrs.set(a.name(), static_cast<int64_t>(a.i())); break;
+    case AP::STRING: rn.attrs.set(a.name(), a.s()); break;
+    case AP::FLOATS: rn.attrs.set(a.name(), std::vector<float>(a.floats().begin(), a.floats().end())); break;
+    case AP::INTS: rn.attrs.set(a.name(), std::vector<int64_t>(a.ints().begin(), a.ints().end())); break;
+    case AP::STRINGS: rn.attrs.set(a.name(), std::vector<std::string>(a.strings().begin(), a.strings().end())); break;
     case AP::TENSOR: {
       TensorSource src{what, st.base_dir, &st.byte_budget};
       NPUKIT_ASSIGN_OR_RETURN(Tensor t, tensor_from_proto(a.t(), src));
@@ -184,7 +172,9 @@ Status convert_attribute(ImportState& st, ir::Graph& g, const onnx::AttributePro
   return Status::Ok();
 }
 
-bool is_default_domain(const std::string& d) { return d.empty() || d == "ai.onnx"; }
+bool is_default_domain(const std::string& d) {
+  return d.empty() || d == "ai.onnx";
+}
 
 Status build_graph(ImportState& st, const onnx::GraphProto& gp, ir::Graph& g, bool is_main) {
   GraphBuild gb;

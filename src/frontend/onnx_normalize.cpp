@@ -334,11 +334,17 @@ Status Canonicalizer::legacy_broadcast(OpKind kind) {
         return unsqueeze_trailing(1, static_cast<int64_t>(x->shape().size()) - 2);
       return Status::Ok();
     }
-    case OpKind::kAdd: case OpKind::kSub: case OpKind::kMul: case OpKind::kDiv: case OpKind::kPow:
-    case OpKind::kEqual: case OpKind::kGreater: case OpKind::kLess: case OpKind::kAnd: case OpKind::kOr:
-      break;
-    default:
-      return Status::Ok();
+    case OpKind::kAdd:
+    case OpKind::kSub:
+    case OpKind::kMul:
+    case OpKind::kDiv:
+    case OpKind::kPow:
+    case OpKind::kEqual:
+    case OpKind::kGreater:
+    case OpKind::kLess:
+    case OpKind::kAnd:
+    case OpKind::kOr: break;
+    default: return Status::Ok();
   }
   const bool bcast = rn_.attrs.get_int("broadcast", 0) != 0;
   const bool has_axis = rn_.attrs.has("axis");
@@ -420,8 +426,7 @@ Status Canonicalizer::run() {
     case OpKind::kUnsqueeze:
       if (st_.opset < 13) attr_to_i64_input("axes", 1);
       return emit_main(info->kind);
-    case OpKind::kSplit:
-      return split();
+    case OpKind::kSplit: return split();
     // ReduceSum: axes attribute (< 13) → constant input 1.
     case OpKind::kReduceSum:
       if (st_.opset < 13) attr_to_i64_input("axes", 1);
@@ -448,27 +453,21 @@ Status Canonicalizer::run() {
         attr_to_i64_input("axes", 3);
       }
       return emit_main(info->kind);
-    case OpKind::kPad:
-      return pad();
-    case OpKind::kResize:
-      return resize();
-    case OpKind::kBatchNormalization:
-      return batch_norm();
-    case OpKind::kDropout:
-      return dropout();
+    case OpKind::kPad: return pad();
+    case OpKind::kResize: return resize();
+    case OpKind::kBatchNormalization: return batch_norm();
+    case OpKind::kDropout: return dropout();
     // LayerNormalization: Mean / InvStdDev are computed when used; trailing unused ones are dropped.
     case OpKind::kLayerNormalization:
       while (rn_.outputs.size() > 1 && !output_used(rn_.outputs.size() - 1)) rn_.outputs.pop_back();
       return emit_main(info->kind);
     case OpKind::kSoftmax:
-    case OpKind::kLogSoftmax:
-      return softmax(info->kind);
+    case OpKind::kLogSoftmax: return softmax(info->kind);
     case OpKind::kIf:
       if (!rn_.subgraphs.count("then_branch") || !rn_.subgraphs.count("else_branch"))
         return err(ErrorCode::kInvalidModel, "needs graph attributes 'then_branch' and 'else_branch'");
       return emit_main(info->kind);
-    default:
-      return emit_main(info->kind);
+    default: return emit_main(info->kind);
   }
 }
 

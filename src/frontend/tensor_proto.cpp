@@ -23,65 +23,38 @@ using TP = onnx::TensorProto;
 
 DType dtype_from_onnx(int32_t t) {
   switch (t) {
-    case TP::FLOAT:
-      return DType::kF32;
-    case TP::FLOAT16:
-      return DType::kF16;
-    case TP::DOUBLE:
-      return DType::kF64;
-    case TP::INT8:
-      return DType::kI8;
-    case TP::UINT8:
-      return DType::kU8;
-    case TP::INT16:
-      return DType::kI16;
-    case TP::UINT16:
-      return DType::kU16;
-    case TP::INT32:
-      return DType::kI32;
-    case TP::UINT32:
-      return DType::kU32;
-    case TP::INT64:
-      return DType::kI64;
-    case TP::UINT64:
-      return DType::kU64;
-    case TP::BOOL:
-      return DType::kBool;
-    case TP::STRING:
-      return DType::kString;
-    default:
-      return DType::kUndefined;
+    case TP::FLOAT: return DType::kF32;
+    case TP::FLOAT16: return DType::kF16;
+    case TP::DOUBLE: return DType::kF64;
+    case TP::INT8: return DType::kI8;
+    case TP::UINT8: return DType::kU8;
+    case TP::INT16: return DType::kI16;
+    case TP::UINT16: return DType::kU16;
+    case TP::INT32: return DType::kI32;
+    case TP::UINT32: return DType::kU32;
+    case TP::INT64: return DType::kI64;
+    case TP::UINT64: return DType::kU64;
+    case TP::BOOL: return DType::kBool;
+    case TP::STRING: return DType::kString;
+    default: return DType::kUndefined;
   }
 }
 
 int32_t dtype_to_onnx(DType t) {
   switch (t) {
-    case DType::kF32:
-      return TP::FLOAT;
-    case DType::kF16:
-      return TP::FLOAT16;
-    case DType::kF64:
-      return TP::DOUBLE;
-    case DType::kI8:
-      return TP::INT8;
-    case DType::kU8:
-      return TP::UINT8;
-    case DType::kI16:
-      return TP::INT16;
-    case DType::kU16:
-      return TP::UINT16;
-    case DType::kI32:
-      return TP::INT32;
-    case DType::kU32:
-      return TP::UINT32;
-    case DType::kI64:
-      return TP::INT64;
-    case DType::kU64:
-      return TP::UINT64;
-    case DType::kBool:
-      return TP::BOOL;
-    default:
-      return TP::UNDEFINED;
+    case DType::kF32: return TP::FLOAT;
+    case DType::kF16: return TP::FLOAT16;
+    case DType::kF64: return TP::DOUBLE;
+    case DType::kI8: return TP::INT8;
+    case DType::kU8: return TP::UINT8;
+    case DType::kI16: return TP::INT16;
+    case DType::kU16: return TP::UINT16;
+    case DType::kI32: return TP::INT32;
+    case DType::kU32: return TP::UINT32;
+    case DType::kI64: return TP::INT64;
+    case DType::kU64: return TP::UINT64;
+    case DType::kBool: return TP::BOOL;
+    default: return TP::UNDEFINED;
   }
 }
 
@@ -106,33 +79,23 @@ namespace {
 // Number of elements stored in the typed field that holds `dt`.
 int64_t typed_count(const TP& tp, DType dt) {
   switch (dt) {
-    case DType::kF32:
-      return tp.float_data_size();
-    case DType::kF64:
-      return tp.double_data_size();
-    case DType::kI64:
-      return tp.int64_data_size();
+    case DType::kF32: return tp.float_data_size();
+    case DType::kF64: return tp.double_data_size();
+    case DType::kI64: return tp.int64_data_size();
     case DType::kU32:
-    case DType::kU64:
-      return tp.uint64_data_size();
-    default:
-      return tp.int32_data_size();  // i8/u8/i16/u16/i32/bool/f16 (bits)
+    case DType::kU64: return tp.uint64_data_size();
+    default: return tp.int32_data_size();  // i8/u8/i16/u16/i32/bool/f16 (bits)
   }
 }
 
 const char* typed_field_name(DType dt) {
   switch (dt) {
-    case DType::kF32:
-      return "float_data";
-    case DType::kF64:
-      return "double_data";
-    case DType::kI64:
-      return "int64_data";
+    case DType::kF32: return "float_data";
+    case DType::kF64: return "double_data";
+    case DType::kI64: return "int64_data";
     case DType::kU32:
-    case DType::kU64:
-      return "uint64_data";
-    default:
-      return "int32_data";
+    case DType::kU64: return "uint64_data";
+    default: return "int32_data";
   }
 }
 
@@ -174,8 +137,7 @@ void copy_typed(const TP& tp, Tensor& t) {
     case DType::kBool:
       for (int64_t i = 0; i < n; ++i) t.data<uint8_t>()[i] = tp.int32_data(static_cast<int>(i)) != 0 ? 1 : 0;
       break;
-    default:
-      break;
+    default: break;
   }
 }
 
@@ -297,16 +259,13 @@ Expected<Tensor> tensor_from_proto(const TP& tp, const TensorSource& src) {
       if (dt == DType::kBool)
         for (int64_t i = 0; i < n; ++i) t.data<uint8_t>()[i] = t.data<uint8_t>()[i] ? 1 : 0;
       break;
-    case From::kTyped:
-      copy_typed(tp, t);
-      break;
+    case From::kTyped: copy_typed(tp, t); break;
     case From::kExternal:
       NPUKIT_RETURN_IF_ERROR(read_external(tp, src, nbytes, t));
       if (dt == DType::kBool)
         for (int64_t i = 0; i < n; ++i) t.data<uint8_t>()[i] = t.data<uint8_t>()[i] ? 1 : 0;
       break;
-    case From::kNone:
-      break;
+    case From::kNone: break;
   }
   return t;
 }

@@ -27,7 +27,9 @@ struct Env {
   }
 };
 
-std::string where(const ir::Node& n) { return str_cat(n.op_type(), " '", n.name(), "'"); }
+std::string where(const ir::Node& n) {
+  return str_cat(n.op_type(), " '", n.name(), "'");
+}
 
 // Every value a node reads, including reads from inside its subgraphs (outer-scope reads).
 void collect_reads(const ir::Node& n, std::vector<const ir::Value*>& out) {

@@ -9,11 +9,15 @@ namespace npukit::interp {
 
 namespace internal {
 
-std::string type_str(DType dtype, const Shape& shape) { return str_cat(dtype_name(dtype), shape_str(shape)); }
+std::string type_str(DType dtype, const Shape& shape) {
+  return str_cat(dtype_name(dtype), shape_str(shape));
+}
 
 namespace {
 
-std::string node_where(const ir::Node& node) { return str_cat(node.op_type(), " '", node.name(), "'"); }
+std::string node_where(const ir::Node& node) {
+  return str_cat(node.op_type(), " '", node.name(), "'");
+}
 
 // If: the output types are the branch output types. Both branches must agree because the IR keeps
 // one static type per value (a data-dependent shape would make everything downstream dynamic).

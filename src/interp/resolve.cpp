@@ -15,7 +15,9 @@ namespace npukit::interp {
 
 namespace {
 
-std::string where(const ir::Node& n) { return str_cat(n.op_type(), " '", n.name(), "'"); }
+std::string where(const ir::Node& n) {
+  return str_cat(n.op_type(), " '", n.name(), "'");
+}
 
 // "1x3x224x224"-style suggestion for the error message: a dynamic leading (batch) dim becomes 1,
 // other dynamic dims become '?' because no safe default exists for them (image sizes, lengths).

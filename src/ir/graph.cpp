@@ -31,7 +31,9 @@ void Node::truncate_inputs(size_t n) {
 
 Graph::~Graph() = default;
 
-Graph::Graph(Graph&& other) noexcept { *this = std::move(other); }
+Graph::Graph(Graph&& other) noexcept {
+  *this = std::move(other);
+}
 
 Graph& Graph::operator=(Graph&& other) noexcept {
   if (this == &other) return *this;
@@ -59,8 +61,7 @@ Graph& Graph::operator=(Graph&& other) noexcept {
 }
 
 Expected<Value*> Graph::add_value(const std::string& name) {
-  if (by_name_.count(name))
-    return make_error(ErrorCode::kInvalidModel, "tensor name '", name, "' is defined twice");
+  if (by_name_.count(name)) return make_error(ErrorCode::kInvalidModel, "tensor name '", name, "' is defined twice");
   auto v = std::make_unique<Value>();
   v->name_ = name;
   v->owner_ = this;
@@ -349,8 +350,8 @@ Status Graph::verify(bool require_types) const {
       return make_error(ErrorCode::kInvalidModel, where, ": has ", nin, " inputs, expected ", info.min_inputs, "..",
                         info.max_inputs);
     if (nout < info.min_outputs || nout > info.max_outputs)
-      return make_error(ErrorCode::kInvalidModel, where, ": has ", nout, " outputs, expected ", info.min_outputs,
-                        "..", info.max_outputs);
+      return make_error(ErrorCode::kInvalidModel, where, ": has ", nout, " outputs, expected ", info.min_outputs, "..",
+                        info.max_outputs);
     for (size_t i = 0; i < n->inputs().size(); ++i) {
       Value* in = n->inputs()[i];
       if (!in) continue;

@@ -27,13 +27,20 @@ class Value {
   const Shape& shape() const { return shape_; }
   /// True once shape inference (or a declaration) set a static type.
   bool has_type() const { return dtype_ != DType::kUndefined; }
-  void set_type(DType dtype, Shape shape) { dtype_ = dtype; shape_ = std::move(shape); }
+  void set_type(DType dtype, Shape shape) {
+    dtype_ = dtype;
+    shape_ = std::move(shape);
+  }
 
   /// Constant data (initializers and folded values). nullptr for runtime values.
   const Tensor* const_value() const { return constant_ ? &*constant_ : nullptr; }
   bool is_constant() const { return constant_.has_value(); }
   /// Sets constant data and the matching type.
-  void set_constant(Tensor t) { dtype_ = t.dtype(); shape_ = t.shape(); constant_ = std::move(t); }
+  void set_constant(Tensor t) {
+    dtype_ = t.dtype();
+    shape_ = t.shape();
+    constant_ = std::move(t);
+  }
   void clear_constant() { constant_.reset(); }
 
   Node* producer() const { return producer_; }
@@ -191,13 +198,13 @@ class Graph {
 struct Model {
   Graph graph;
   int64_t ir_version = 8;
-  int opset = kCanonicalOpset;                 ///< default-domain opset of the source file
-  std::map<std::string, int64_t> opset_imports; ///< all declared domains, as read
+  int opset = kCanonicalOpset;                   ///< default-domain opset of the source file
+  std::map<std::string, int64_t> opset_imports;  ///< all declared domains, as read
   std::string producer_name;
   std::string producer_version;
   std::string doc_string;
   std::map<std::string, std::string> metadata;
-  std::string source_path;                     ///< file it was loaded from (for messages)
+  std::string source_path;  ///< file it was loaded from (for messages)
 };
 
 /// Textual dump of a graph (stable, diff-able; used by --dump and golden tests).

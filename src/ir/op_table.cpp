@@ -43,9 +43,15 @@ const char* cost_class_name(CostClass c) {
   return "?";
 }
 
-const OpInfo& op_info(OpKind kind) { return kTable[static_cast<size_t>(kind)]; }
-std::span<const OpInfo> all_ops() { return kTable; }
-const char* op_name(OpKind kind) { return op_info(kind).name; }
+const OpInfo& op_info(OpKind kind) {
+  return kTable[static_cast<size_t>(kind)];
+}
+std::span<const OpInfo> all_ops() {
+  return kTable;
+}
+const char* op_name(OpKind kind) {
+  return op_info(kind).name;
+}
 
 const OpInfo* find_op(std::string_view onnx_name) {
   static const auto* map = [] {
@@ -65,8 +71,7 @@ Status normalize_attrs(OpKind kind, std::string_view node_name, Attrs& attrs) {
     for (const auto& s : schema)
       if (name == s.name) spec = &s;
     if (!spec)
-      return make_error(ErrorCode::kUnsupportedAttr, info.name, " '", node_name, "': unknown attribute '", name,
-                        "'");
+      return make_error(ErrorCode::kUnsupportedAttr, info.name, " '", node_name, "': unknown attribute '", name, "'");
     AttrType got = attr_value_type(value);
     if (got != spec->type) {
       // ints given where floats are expected (and vice versa for scalars) are a common exporter quirk.

@@ -36,7 +36,19 @@ inline constexpr size_t kNumOps = static_cast<size_t>(OpKind::kCount);
 
 /// Coarse cost family: used by the estimator and NPU placement (later stages).
 enum class CostClass : uint8_t {
-  kConv, kMatMul, kNorm, kActivation, kElementwise, kReduce, kPool, kResize, kDataMove, kShape, kRnn, kQuant, kControl
+  kConv,
+  kMatMul,
+  kNorm,
+  kActivation,
+  kElementwise,
+  kReduce,
+  kPool,
+  kResize,
+  kDataMove,
+  kShape,
+  kRnn,
+  kQuant,
+  kControl
 };
 const char* cost_class_name(CostClass c);
 
@@ -57,7 +69,7 @@ struct AttrSpec {
 
 /// What shape inference knows about one input.
 struct TensorInfo {
-  bool present = false;           ///< false for an absent optional input
+  bool present = false;  ///< false for an absent optional input
   DType dtype = DType::kUndefined;
   Shape shape;
   const Tensor* value = nullptr;  ///< constant value when known (initializer or folded), else nullptr
@@ -93,12 +105,12 @@ using InferFn = Expected<std::vector<TensorType>> (*)(const InferContext&);
 /// One row of the table.
 struct OpInfo {
   OpKind kind;
-  const char* name;       ///< ONNX op_type (default domain)
+  const char* name;  ///< ONNX op_type (default domain)
   int min_inputs, max_inputs, min_outputs, max_outputs;
   int since_opset;
   CostClass cost;
-  AttrsFn attrs;          ///< schema (with defaults)
-  InferFn infer;          ///< shape/dtype inference
+  AttrsFn attrs;  ///< schema (with defaults)
+  InferFn infer;  ///< shape/dtype inference
 };
 
 /// Row for a kind (always valid for kind < kCount).

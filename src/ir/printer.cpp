@@ -45,7 +45,10 @@ void dump_graph(const Graph& g, bool data, int indent, std::ostringstream& os) {
     os << " = " << n->op_type() << "(";
     for (size_t i = 0; i < n->inputs().size(); ++i) {
       os << (i ? ", " : "");
-      if (n->inputs()[i]) os << "%" << n->inputs()[i]->name(); else os << "_";
+      if (n->inputs()[i])
+        os << "%" << n->inputs()[i]->name();
+      else
+        os << "_";
     }
     os << ")";
     if (n->attrs().size()) {

@@ -51,8 +51,8 @@ Status promote(ir::Graph& g, bool& changed) {
     for (ir::Node* u : users)
       for (size_t i = 0; i < u->num_inputs(); ++i)
         if (u->input(i) == in) u->set_input(i, wide);
-    NPUKIT_ASSIGN_OR_RETURN(ir::Node * c, g.add_node(ir::OpKind::kCast, in->name() + "/to_f32", {in}, {wide},
-                                                     cast_to(kOnnxFloat)));
+    NPUKIT_ASSIGN_OR_RETURN(ir::Node * c,
+                            g.add_node(ir::OpKind::kCast, in->name() + "/to_f32", {in}, {wide}, cast_to(kOnnxFloat)));
     c->origin() = {in->name()};
     changed = true;
   }
@@ -67,8 +67,8 @@ Status promote(ir::Graph& g, bool& changed) {
     ir::Value* narrow = g.add_value(name).value();
     narrow->set_type(DType::kF16, out->shape());
     out->set_type(DType::kF32, out->shape());
-    NPUKIT_ASSIGN_OR_RETURN(ir::Node * c, g.add_node(ir::OpKind::kCast, name + "/to_f16", {out}, {narrow},
-                                                     cast_to(kOnnxFloat16)));
+    NPUKIT_ASSIGN_OR_RETURN(ir::Node * c,
+                            g.add_node(ir::OpKind::kCast, name + "/to_f16", {out}, {narrow}, cast_to(kOnnxFloat16)));
     if (out->producer()) c->origin() = out->producer()->origin();
     out = narrow;
     changed = true;

@@ -4,11 +4,11 @@
 #include <cctype>
 #include <filesystem>
 
-#include "frontend/onnx_import.h"
 #include "core/log.h"
+#include "frontend/onnx_import.h"
 #include "interp/interpreter.h"
-#include "passes/promote_f16_compute.h"
 #include "io/npy.h"
+#include "passes/promote_f16_compute.h"
 
 namespace npukit::pipeline {
 

@@ -46,11 +46,17 @@ struct QParams {
 };
 
 /// Saturates an int64 to [lo, hi].
-inline constexpr int64_t clamp64(int64_t v, int64_t lo, int64_t hi) { return v < lo ? lo : (v > hi ? hi : v); }
+inline constexpr int64_t clamp64(int64_t v, int64_t lo, int64_t hi) {
+  return v < lo ? lo : (v > hi ? hi : v);
+}
 /// Saturates an int64 to a QRange.
-inline constexpr int32_t saturate(int64_t v, QRange r) { return static_cast<int32_t>(clamp64(v, r.qmin, r.qmax)); }
+inline constexpr int32_t saturate(int64_t v, QRange r) {
+  return static_cast<int32_t>(clamp64(v, r.qmin, r.qmax));
+}
 /// Saturates an int64 to int32.
-inline constexpr int32_t saturate_i32(int64_t v) { return saturate(v, kRangeI32); }
+inline constexpr int32_t saturate_i32(int64_t v) {
+  return saturate(v, kRangeI32);
+}
 
 // ---------------------------------------------------------------------------------------------------------
 // Float -> integer rounding (round half to even, explicit)
@@ -89,13 +95,17 @@ inline int32_t quantize_value(float x, float scale, int32_t zero_point, QRange r
   if (v <= -4.0e9) return r.qmin;
   return saturate(static_cast<int64_t>(v) + zero_point, r);
 }
-inline int32_t quantize_value(float x, const QParams& p) { return quantize_value(x, p.scale, p.zero_point, p.range); }
+inline int32_t quantize_value(float x, const QParams& p) {
+  return quantize_value(x, p.scale, p.zero_point, p.range);
+}
 
 /// Code -> float: (q - zero_point) * scale, computed in f32 (as ONNX DequantizeLinear).
 inline float dequantize_value(int32_t q, float scale, int32_t zero_point) {
   return static_cast<float>(static_cast<int64_t>(q) - zero_point) * scale;
 }
-inline float dequantize_value(int32_t q, const QParams& p) { return dequantize_value(q, p.scale, p.zero_point); }
+inline float dequantize_value(int32_t q, const QParams& p) {
+  return dequantize_value(q, p.scale, p.zero_point);
+}
 
 /// Bias quantization: bias_q = saturate_int32(round_half_even(b / (s_in * s_w))), computed in double.
 inline int32_t quantize_bias(float b, float s_in, float s_w) {
@@ -171,7 +181,9 @@ inline QuantizedMultiplier quantize_multiplier(double m) {
 }
 
 /// The real value a QuantizedMultiplier stands for (for tests and documentation).
-inline double multiplier_value(QuantizedMultiplier m) { return std::ldexp(static_cast<double>(m.mult), m.shift - 31); }
+inline double multiplier_value(QuantizedMultiplier m) {
+  return std::ldexp(static_cast<double>(m.mult), m.shift - 31);
+}
 
 /// Scales an accumulator by M with the ONE rounding rule of npukit, without zero point or clamp:
 ///   v = floor(acc * mult / 2^r + 1/2)  with r = 31 - shift   (round half UP, i.e. toward +inf on ties)
@@ -184,10 +196,10 @@ inline int64_t scale_round(int64_t acc, QuantizedMultiplier m) {
   constexpr int64_t kLim = int64_t{1} << 40;
   if (m.mult == 0 || acc == 0) return 0;
   const __int128 p = static_cast<__int128>(acc) * m.mult;  // |p| < 2^94
-  const int64_t r = 31 - static_cast<int64_t>(m.shift);  // int64: no overflow for any int32 shift
+  const int64_t r = 31 - static_cast<int64_t>(m.shift);    // int64: no overflow for any int32 shift
   __int128 v;
   if (r >= 1) {
-    if (r >= 100) return 0;  // |p| < 2^94: |p / 2^r| < 2^-6, rounds to 0
+    if (r >= 100) return 0;                                // |p| < 2^94: |p / 2^r| < 2^-6, rounds to 0
     v = (p + (static_cast<__int128>(1) << (r - 1))) >> r;  // >> on signed __int128 is arithmetic (GCC/Clang)
   } else {
     // M >= 2^30: the result is at least 2^30 * |acc| before saturation.
@@ -340,18 +352,30 @@ inline std::vector<int32_t> build_lut_int16(const std::function<double(double)>&
 
 /// The float functions the vector unit implements through tables (double precision definitions).
 namespace act {
-inline double sigmoid(double x) { return 1.0 / (1.0 + std::exp(-x)); }
-inline double tanh(double x) { return std::tanh(x); }
+inline double sigmoid(double x) {
+  return 1.0 / (1.0 + std::exp(-x));
+}
+inline double tanh(double x) {
+  return std::tanh(x);
+}
 /// ONNX HardSigmoid: max(0, min(1, alpha x + beta)), defaults alpha = 0.2, beta = 0.5.
 inline double hard_sigmoid(double x, double alpha = 0.2, double beta = 0.5) {
   return std::max(0.0, std::min(1.0, alpha * x + beta));
 }
 /// ONNX HardSwish: x * max(0, min(1, x / 6 + 1/2)).
-inline double hard_swish(double x) { return x * std::max(0.0, std::min(1.0, x / 6.0 + 0.5)); }
-inline double exp(double x) { return std::exp(x); }
-inline double erf(double x) { return std::erf(x); }
+inline double hard_swish(double x) {
+  return x * std::max(0.0, std::min(1.0, x / 6.0 + 0.5));
+}
+inline double exp(double x) {
+  return std::exp(x);
+}
+inline double erf(double x) {
+  return std::erf(x);
+}
 /// Exact (erf) GELU: x / 2 (1 + erf(x / sqrt 2)).
-inline double gelu(double x) { return 0.5 * x * (1.0 + std::erf(x / std::sqrt(2.0))); }
+inline double gelu(double x) {
+  return 0.5 * x * (1.0 + std::erf(x / std::sqrt(2.0)));
+}
 }  // namespace act
 
 }  // namespace npukit::quant

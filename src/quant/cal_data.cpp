@@ -80,8 +80,8 @@ Expected<Tensor> load_npy_sample(const std::string& path, const CalInputSpec& sp
 
 Expected<Tensor> load_bin_sample(const std::string& path, const CalInputSpec& spec) {
   if (spec.dtype != DType::kF32) {
-    return make_error(ErrorCode::kShapeMismatch, path, ": raw .bin files hold float32, but input '", spec.name,
-                      "' is ", dtype_name(spec.dtype));
+    return make_error(ErrorCode::kShapeMismatch, path, ": raw .bin files hold float32, but input '", spec.name, "' is ",
+                      dtype_name(spec.dtype));
   }
   NPUKIT_ASSIGN_OR_RETURN(Tensor out, Tensor::create(DType::kF32, spec.shape));
   NPUKIT_ASSIGN_OR_RETURN(std::string bytes, read_file(path, out.nbytes() + 1));
@@ -241,8 +241,8 @@ Status apply_norm(Tensor& t, const std::vector<double>& mean, const std::vector<
   }
   auto check = [&](const std::vector<double>& v, const char* what) -> Status {
     if (v.size() > 1 && static_cast<int64_t>(v.size()) != channels) {
-      return make_error(ErrorCode::kInvalidArgument, "apply_norm: ", what, " has ", v.size(), " values, the tensor has ",
-                        channels, " channels");
+      return make_error(ErrorCode::kInvalidArgument, "apply_norm: ", what, " has ", v.size(),
+                        " values, the tensor has ", channels, " channels");
     }
     return Status::Ok();
   };

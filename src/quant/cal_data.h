@@ -53,10 +53,10 @@ Expected<CalImageFormat> parse_cal_image_format(const std::string& s);
 
 /// One model input as the loader needs it.
 struct CalInputSpec {
-  std::string name;       ///< input name (messages only)
-  std::string dir;        ///< folder with this input's files
+  std::string name;  ///< input name (messages only)
+  std::string dir;   ///< folder with this input's files
   DType dtype = DType::kF32;
-  Shape shape;            ///< static input shape (batch included)
+  Shape shape;  ///< static input shape (batch included)
   /// Format of image files; kFeaturemap rejects image files (a feature map has no pixel format).
   CalImageFormat format = CalImageFormat::kFeaturemap;
   std::optional<CalLayout> layout;  ///< image layout; unset: guessed from the shape

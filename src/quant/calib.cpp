@@ -76,7 +76,9 @@ Expected<BatchScan> scan_batch(const Tensor& t, InfPolicy policy) {
   return s;
 }
 
-bool is_pow2(int64_t v) { return v > 0 && (v & (v - 1)) == 0; }
+bool is_pow2(int64_t v) {
+  return v > 0 && (v & (v - 1)) == 0;
+}
 
 // Range exponent limits: keep range, num_bins / range and every |x| * scale comfortably normal.
 constexpr int kMinRangeExp = -1000;
@@ -205,13 +207,12 @@ Status Histogram::validate() const {
 // HistogramObserver
 // ----------------------------------------------------------------------------------------------
 
-HistogramObserver::HistogramObserver(HistogramOptions options)
-    : options_(options), minmax_(options.inf_policy) {}
+HistogramObserver::HistogramObserver(HistogramOptions options) : options_(options), minmax_(options.inf_policy) {}
 
 Status HistogramObserver::check_options() const {
   if (!is_pow2(options_.num_bins) || options_.num_bins < 4 || options_.num_bins > (int64_t{1} << 24)) {
-    return make_error(ErrorCode::kInvalidArgument, "histogram observer: num_bins must be a power of two in [4, 2^24], got ",
-                      options_.num_bins);
+    return make_error(ErrorCode::kInvalidArgument,
+                      "histogram observer: num_bins must be a power of two in [4, 2^24], got ", options_.num_bins);
   }
   if (!(options_.base_range > 0.0) || !std::isfinite(options_.base_range)) {
     return make_error(ErrorCode::kInvalidArgument, "histogram observer: base_range must be finite and > 0, got ",
@@ -336,7 +337,8 @@ Status HistogramObserver::merge(const HistogramObserver& other) {
 }
 
 Expected<Histogram> HistogramObserver::histogram() const {
-  if (empty()) return make_error(ErrorCode::kInvalidArgument, "histogram observer is empty (no finite values observed)");
+  if (empty())
+    return make_error(ErrorCode::kInvalidArgument, "histogram observer is empty (no finite values observed)");
   if (!has_range()) {
     return make_error(ErrorCode::kInvalidArgument, "histogram observer saw only zeros (", minmax_.count(),
                       " values): no positive threshold exists");

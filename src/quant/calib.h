@@ -116,12 +116,12 @@ Expected<std::vector<double>> threshold_max_per_channel(const PerChannelMinMaxOb
 ///
 /// Plain data so that tests (and the quantizer) can build one directly.
 struct Histogram {
-  double range = 0.0;            ///< upper edge of the last bin (> 0)
-  std::vector<uint64_t> pos;     ///< counts of x >= 0 per magnitude bin
-  std::vector<uint64_t> neg;     ///< counts of x < 0 per magnitude bin (same size as pos)
-  double max_abs = 0.0;          ///< exact largest |x| (<= range)
-  double min = 0.0;              ///< exact smallest x
-  double max = 0.0;              ///< exact largest x
+  double range = 0.0;         ///< upper edge of the last bin (> 0)
+  std::vector<uint64_t> pos;  ///< counts of x >= 0 per magnitude bin
+  std::vector<uint64_t> neg;  ///< counts of x < 0 per magnitude bin (same size as pos)
+  double max_abs = 0.0;       ///< exact largest |x| (<= range)
+  double min = 0.0;           ///< exact smallest x
+  double max = 0.0;           ///< exact largest x
 
   int64_t num_bins() const { return static_cast<int64_t>(pos.size()); }
   double bin_width() const { return pos.empty() ? 0.0 : range / static_cast<double>(pos.size()); }
@@ -187,7 +187,7 @@ class HistogramObserver {
 
   HistogramOptions options_;
   MinMaxObserver minmax_;
-  int k_ = 0;                 // range = base_range * 2^k_ (valid when has_range())
+  int k_ = 0;                   // range = base_range * 2^k_ (valid when has_range())
   uint64_t pending_zeros_ = 0;  // zeros observed before a range existed
   std::vector<uint64_t> pos_;
   std::vector<uint64_t> neg_;

@@ -119,12 +119,11 @@ Expected<Tensor> random_calibration_tensor(DType dtype, const Shape& shape, uint
     return make_error(ErrorCode::kInvalidArgument, "random calibration data: parameters must be finite");
   }
   if (spec.dist == RandomDist::kUniform && !(spec.a < spec.b)) {
-    return make_error(ErrorCode::kInvalidArgument, "random calibration data: uniform needs a < b, got [", spec.a,
-                      ", ", spec.b, ")");
+    return make_error(ErrorCode::kInvalidArgument, "random calibration data: uniform needs a < b, got [", spec.a, ", ",
+                      spec.b, ")");
   }
   if (spec.dist == RandomDist::kNormal && !(spec.b >= 0.0)) {
-    return make_error(ErrorCode::kInvalidArgument, "random calibration data: normal stddev must be >= 0, got ",
-                      spec.b);
+    return make_error(ErrorCode::kInvalidArgument, "random calibration data: normal stddev must be >= 0, got ", spec.b);
   }
   if (dtype_size(dtype) == 0) {
     return make_error(ErrorCode::kUnsupportedAttr, "random calibration data: dtype ", dtype_name(dtype),

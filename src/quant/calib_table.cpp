@@ -122,8 +122,7 @@ Expected<CalibTable> calib_table_from_json(const std::string& text, const std::s
     t.scale = static_cast<float>(scale);
     NPUKIT_RETURN_IF_ERROR(get_field(e, "method", where, t.method));
     if (!(t.threshold >= 0.0) || !std::isfinite(t.threshold)) {
-      return make_error(ErrorCode::kInvalidArgument, where, ": 'threshold' must be finite and >= 0, got ",
-                        t.threshold);
+      return make_error(ErrorCode::kInvalidArgument, where, ": 'threshold' must be finite and >= 0, got ", t.threshold);
     }
     if (!(t.scale > 0.0f) || !std::isfinite(t.scale)) {
       return make_error(ErrorCode::kInvalidArgument, where, ": 'scale' must be finite and > 0, got ", t.scale);

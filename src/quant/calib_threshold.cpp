@@ -17,12 +17,14 @@ Status check_bits(int bits) {
   return Status::Ok();
 }
 
-double qmax_for(int bits) { return std::ldexp(1.0, bits - 1) - 1.0; }
+double qmax_for(int bits) {
+  return std::ldexp(1.0, bits - 1) - 1.0;
+}
 
 Status check_percentile(double p, double lo_exclusive) {
   if (!(p > lo_exclusive && p <= 1.0)) {
-    return make_error(ErrorCode::kInvalidArgument, "calibration: percentile must be in (", lo_exclusive,
-                      ", 1], got ", p);
+    return make_error(ErrorCode::kInvalidArgument, "calibration: percentile must be in (", lo_exclusive, ", 1], got ",
+                      p);
   }
   return Status::Ok();
 }
@@ -154,8 +156,8 @@ Expected<double> threshold_kl(const Histogram& hist, const KlOptions& options) {
   double best_kl = std::numeric_limits<double>::infinity();
   int64_t best_i = occupied;
   for (int64_t i = levels; i <= occupied; ++i) {
-    const double tail = total - pre_h[i];   // clipped mass, folded into P[i-1]
-    const double q_total = pre_h[i];        // Q is built from the unfolded bins [0, i)
+    const double tail = total - pre_h[i];  // clipped mass, folded into P[i-1]
+    const double q_total = pre_h[i];       // Q is built from the unfolded bins [0, i)
     const double h_last = h[i - 1];
     const double p_last = h_last + tail;
     double plogp = pre_hlogh[i - 1] + (p_last > 0.0 ? p_last * std::log(p_last) : 0.0);
@@ -172,9 +174,8 @@ Expected<double> threshold_kl(const Histogram& hist, const KlOptions& options) {
         if (h_last == 0.0 && tail > 0.0) ++nonzero;  // bin i-1 became nonzero by folding
       }
       if (p_mass <= 0.0) continue;
-      const double log_q = (group_sum > 0.0 && q_total > 0.0)
-                               ? std::log(group_sum / static_cast<double>(nonzero) / q_total)
-                               : log_eps;
+      const double log_q =
+          (group_sum > 0.0 && q_total > 0.0) ? std::log(group_sum / static_cast<double>(nonzero) / q_total) : log_eps;
       kl -= p_mass / total * log_q;
     }
     if (kl < best_kl) {

@@ -25,7 +25,9 @@ std::string shortest_decimal(double p) {
   return buf;
 }
 
-bool needs_histogram(CalibMethod m) { return m != CalibMethod::kMax && m != CalibMethod::kSkip; }
+bool needs_histogram(CalibMethod m) {
+  return m != CalibMethod::kMax && m != CalibMethod::kSkip;
+}
 
 Status check_spec(const CalibMethodSpec& spec, const std::string& where) {
   if (spec.method == CalibMethod::kMaxPercentile && !(spec.percentile > 0.0 && spec.percentile <= 1.0)) {

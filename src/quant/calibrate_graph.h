@@ -58,8 +58,8 @@ struct CalibOptions {
   CalibMethodSpec method;
   /// Per tensor / node name method (mix). Names that match nothing are an error (typo guard).
   std::map<std::string, CalibMethodSpec> overrides;
-  int bits = 8;                  ///< 8 or 16: KL levels, expected-error step and the table's scales
-  int64_t num_bins = 2048;       ///< histogram bins (power of two, see HistogramOptions)
+  int bits = 8;             ///< 8 or 16: KL levels, expected-error step and the table's scales
+  int64_t num_bins = 2048;  ///< histogram bins (power of two, see HistogramOptions)
   InfPolicy inf_policy = InfPolicy::kError;
   /// skip: number of generated samples, seed, and value distribution for f32 inputs.
   int64_t skip_samples = 1;

@@ -5,8 +5,8 @@
 #include <iostream>
 #include <nlohmann/json.hpp>
 
-#include "core/log.h"
 #include "core/file_util.h"
+#include "core/log.h"
 #include "frontend/onnx_import.h"
 #include "interp/interpreter.h"
 #include "tools/exec_commands.h"
@@ -33,10 +33,8 @@ bool is_weight_dtype(DType t) {
     case DType::kI16:
     case DType::kU16:
     case DType::kI32:
-    case DType::kU32:
-      return true;
-    default:
-      return false;
+    case DType::kU32: return true;
+    default: return false;
   }
 }
 
@@ -248,8 +246,7 @@ int64_t count_macs(const ir::Graph& g) {
         total += numel(n.input(0)->shape()) / in_size * (numel(n.input(1)->shape()) + numel(n.input(2)->shape()));
         break;
       }
-      default:
-        break;
+      default: break;
     }
   });
   return total;

@@ -10,7 +10,9 @@
 namespace npukit::cli {
 namespace {
 
-std::string arity(int lo, int hi) { return lo == hi ? std::to_string(lo) : str_cat(lo, "–", hi); }
+std::string arity(int lo, int hi) {
+  return lo == hi ? std::to_string(lo) : str_cat(lo, "–", hi);
+}
 
 std::string attr_list(const ir::OpInfo& op) {
   std::ostringstream os;

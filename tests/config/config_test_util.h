@@ -14,7 +14,9 @@
 
 namespace npukit::config {
 /// gtest prints configs as their dump instead of raw bytes.
-inline void PrintTo(const CompileConfig& c, std::ostream* os) { *os << "\n" << dump_compile_config(c); }
+inline void PrintTo(const CompileConfig& c, std::ostream* os) {
+  *os << "\n" << dump_compile_config(c);
+}
 }  // namespace npukit::config
 
 namespace npukit::config::testing {
@@ -69,8 +71,10 @@ template <class R>
                                      ErrorCode code = ErrorCode::kInvalidArgument) {
   if (r.ok()) return ::testing::AssertionFailure() << "parsed OK, expected error containing: " << needle;
   const Status& s = [&]() -> const Status& {
-    if constexpr (std::is_same_v<R, Status>) return r;
-    else return r.status();
+    if constexpr (std::is_same_v<R, Status>)
+      return r;
+    else
+      return r.status();
   }();
   if (s.code() != code)
     return ::testing::AssertionFailure() << "code " << error_code_name(s.code()) << ", expected "

@@ -26,16 +26,19 @@ Cfg image(const std::string& rt = "'nv12'") {
 
 TEST(ConfigKeys, TypoSuggestsNearestKey) {
   auto r = Cfg::minimal().set(K, "calibraton_type", "'kl'").parse();
-  EXPECT_TRUE(FailsWith(r, "model.yaml: calibration_parameters: unknown key 'calibraton_type'; did you mean "
-                           "'calibration_type'?"));
-  EXPECT_TRUE(FailsWith(Cfg::minimal().set(M, "marhc", "'nash-e'").parse(), "unknown key 'marhc'; did you mean 'march'?"));
+  EXPECT_TRUE(FailsWith(r,
+                        "model.yaml: calibration_parameters: unknown key 'calibraton_type'; did you mean "
+                        "'calibration_type'?"));
+  EXPECT_TRUE(
+      FailsWith(Cfg::minimal().set(M, "marhc", "'nash-e'").parse(), "unknown key 'marhc'; did you mean 'march'?"));
   EXPECT_TRUE(FailsWith(Cfg::minimal().set(X, "optimise_level", "'O1'").parse(), "did you mean 'optimize_level'?"));
 }
 
 TEST(ConfigKeys, KeyInWrongGroupSaysWhereItBelongs) {
   auto r = Cfg::minimal().set(X, "per_channel", "True").parse();
-  EXPECT_TRUE(FailsWith(r, "compiler_parameters: unknown key 'per_channel'; 'per_channel' belongs in "
-                           "calibration_parameters"));
+  EXPECT_TRUE(FailsWith(r,
+                        "compiler_parameters: unknown key 'per_channel'; 'per_channel' belongs in "
+                        "calibration_parameters"));
 }
 
 TEST(ConfigKeys, UnrelatedUnknownKeyHasNoSuggestion) {
@@ -53,8 +56,9 @@ TEST(ConfigKeys, GroupNamesAreChecked) {
   EXPECT_TRUE(FailsWith(parse_compile_config(base + "march: nash-e\n", "model.yaml", "/cfg"),
                         "'march' is a key of model_parameters and must be indented under it"));
   // Missing group.
-  const std::string no_compiler = "model_parameters: {onnx_model: m.onnx, march: nash-e}\ninput_parameters:\n"
-                                  "calibration_parameters: {calibration_type: skip}\n";
+  const std::string no_compiler =
+      "model_parameters: {onnx_model: m.onnx, march: nash-e}\ninput_parameters:\n"
+      "calibration_parameters: {calibration_type: skip}\n";
   EXPECT_TRUE(FailsWith(parse_compile_config(no_compiler, "model.yaml", "/cfg"),
                         "model.yaml: missing group 'compiler_parameters'"));
   // Duplicate key and group.
@@ -87,14 +91,16 @@ TEST(ConfigKeys, BadYamlSyntaxReportsLineAndColumn) {
 
 TEST(ConfigModel, ExactlyOneModelKind) {
   EXPECT_TRUE(Cfg::minimal().parse().ok());
-  EXPECT_TRUE(FailsWith(Cfg::minimal().set(M, "caffe_model", "'a.caffemodel'").set(M, "prototxt", "'a.prototxt'").parse(),
-                        "model_parameters.onnx_model: give either onnx_model or caffe_model + prototxt, not both"));
+  EXPECT_TRUE(
+      FailsWith(Cfg::minimal().set(M, "caffe_model", "'a.caffemodel'").set(M, "prototxt", "'a.prototxt'").parse(),
+                "model_parameters.onnx_model: give either onnx_model or caffe_model + prototxt, not both"));
   EXPECT_TRUE(FailsWith(Cfg::minimal().erase(M, "onnx_model").set(M, "caffe_model", "'a.caffemodel'").parse(),
                         "model_parameters.prototxt: missing required key"));
   EXPECT_TRUE(FailsWith(Cfg::minimal().erase(M, "onnx_model").set(M, "prototxt", "'a.prototxt'").parse(),
                         "model_parameters.caffe_model: missing required key"));
-  EXPECT_TRUE(FailsWith(Cfg::minimal().erase(M, "onnx_model").parse(),
-                        "model_parameters.onnx_model: missing required key: give onnx_model (or caffe_model + prototxt)"));
+  EXPECT_TRUE(
+      FailsWith(Cfg::minimal().erase(M, "onnx_model").parse(),
+                "model_parameters.onnx_model: missing required key: give onnx_model (or caffe_model + prototxt)"));
   EXPECT_TRUE(FailsWith(Cfg::minimal().set(M, "onnx_model", "null").parse(), "onnx_model: missing required key"));
 }
 
@@ -137,8 +143,9 @@ TEST(ConfigMultiValue, CountsMustMatchInputName) {
   EXPECT_EQ(effective_input_source(*ok, 1), InputSource::kDdr);
 
   auto few = Cfg::minimal().set(I, "input_name", "'a;b;c'").set(I, "input_type_rt", "'featuremap'").parse();
-  EXPECT_TRUE(FailsWith(few, "input_parameters.input_type_rt: 1 value(s) given but input_name names 3 input(s) (a, b, "
-                             "c); give one value per input, separated by ';'"));
+  EXPECT_TRUE(FailsWith(few,
+                        "input_parameters.input_type_rt: 1 value(s) given but input_name names 3 input(s) (a, b, "
+                        "c); give one value per input, separated by ';'"));
   auto many = Cfg::minimal().set(I, "norm_type", "'no_preprocess;no_preprocess'").parse();
   EXPECT_TRUE(FailsWith(many, "input_parameters.norm_type: 2 values given; a multi-input model needs input_name"));
   auto cal = Cfg::minimal().set(I, "input_name", "'a;b'").set(K, "cal_data_dir", "'c1'").parse();
@@ -164,7 +171,11 @@ TEST(ConfigInputs, TrainRtCombinationTable) {
   // Rows: input_type_train; columns: nv12 yuv444 rgb bgr gray featuremap (the reference's table).
   const std::vector<std::string> rt = {"nv12", "yuv444", "rgb", "bgr", "gray", "featuremap"};
   const std::vector<std::pair<std::string, std::string>> table = {
-      {"yuv444", "YYNNNN"}, {"rgb", "YYYYNN"}, {"bgr", "YYYYNN"}, {"gray", "NNNNYN"}, {"featuremap", "NNNNNY"},
+      {"yuv444", "YYNNNN"},
+      {"rgb", "YYYYNN"},
+      {"bgr", "YYYYNN"},
+      {"gray", "NNNNYN"},
+      {"featuremap", "NNNNNY"},
       // yuv444_128 is in the train range but not in the table: it shares yuv444's row.
       {"yuv444_128", "YYNNNN"}};
   for (const auto& [train, allowed] : table) {
@@ -195,14 +206,13 @@ TEST(ConfigInputs, TrainRtCombinationTable) {
 
 TEST(ConfigInputs, SpaceAndRangeOnlyWithNv12AndRgbBgr) {
   EXPECT_TRUE(image("'nv12'").set(I, "input_space_and_range", "'bt601_video'").parse().ok());
-  EXPECT_TRUE(FailsWith(image("'yuv444'").set(I, "input_space_and_range", "'bt601_video'").parse(),
-                        "input_parameters.input_space_and_range: input #0: bt601_video requires input_type_rt nv12, got "
-                        "yuv444"));
-  EXPECT_TRUE(FailsWith(image("'nv12'")
-                            .set(I, "input_type_train", "'yuv444'")
-                            .set(I, "input_space_and_range", "'bt601_video'")
-                            .parse(),
-                        "bt601_video requires input_type_train rgb or bgr, got yuv444"));
+  EXPECT_TRUE(
+      FailsWith(image("'yuv444'").set(I, "input_space_and_range", "'bt601_video'").parse(),
+                "input_parameters.input_space_and_range: input #0: bt601_video requires input_type_rt nv12, got "
+                "yuv444"));
+  EXPECT_TRUE(FailsWith(
+      image("'nv12'").set(I, "input_type_train", "'yuv444'").set(I, "input_space_and_range", "'bt601_video'").parse(),
+      "bt601_video requires input_type_train rgb or bgr, got yuv444"));
   // 'regular' is the default and harmless with any format (the reference's template uses it with yuv444).
   EXPECT_TRUE(image("'yuv444'").set(I, "input_space_and_range", "'regular'").parse().ok());
 }
@@ -217,8 +227,10 @@ TEST(ConfigInputs, LayoutRequiredWhereAChannelAxisIsNeeded) {
 }
 
 TEST(ConfigInputs, NormTypeNeedsItsValuesAndOnlyThose) {
-  auto ok = image().set(I, "norm_type", "'data_mean_and_scale'").set(I, "mean_value", "128").set(I, "scale_value",
-                                                                                                  "'0.0078125'");
+  auto ok = image()
+                .set(I, "norm_type", "'data_mean_and_scale'")
+                .set(I, "mean_value", "128")
+                .set(I, "scale_value", "'0.0078125'");
   EXPECT_TRUE(ok.parse().ok());
   EXPECT_TRUE(FailsWith(image().set(I, "norm_type", "'data_mean'").parse(),
                         "input_parameters.mean_value: input #0: missing required key: norm_type data_mean needs a mean "
@@ -227,9 +239,9 @@ TEST(ConfigInputs, NormTypeNeedsItsValuesAndOnlyThose) {
                         "input_parameters.scale_value: input #0: missing required key"));
   EXPECT_TRUE(FailsWith(image().set(I, "mean_value", "128").parse(),
                         "input_parameters.mean_value: input #0: mean values are given but norm_type is no_preprocess"));
-  EXPECT_TRUE(FailsWith(image().set(I, "norm_type", "'data_mean'").set(I, "mean_value", "1").set(I, "scale_value", "2")
-                            .parse(),
-                        "scale values are given but norm_type is data_mean"));
+  EXPECT_TRUE(
+      FailsWith(image().set(I, "norm_type", "'data_mean'").set(I, "mean_value", "1").set(I, "scale_value", "2").parse(),
+                "scale values are given but norm_type is data_mean"));
 }
 
 TEST(ConfigInputs, NonFourDFeaturemapMustNotBePreprocessed) {
@@ -241,9 +253,10 @@ TEST(ConfigInputs, NonFourDFeaturemapMustNotBePreprocessed) {
         .set(I, "input_shape", shape);
   };
   EXPECT_TRUE(fm("'1x8x4x4'").parse().ok());
-  EXPECT_TRUE(FailsWith(fm("'1x10'").parse(),
-                        "input_parameters.norm_type: input #0: must be no_preprocess for a featuremap input that is not "
-                        "4-D, got data_scale with shape 1x10 (input_shape, NCHW)"));
+  EXPECT_TRUE(
+      FailsWith(fm("'1x10'").parse(),
+                "input_parameters.norm_type: input #0: must be no_preprocess for a featuremap input that is not "
+                "4-D, got data_scale with shape 1x10 (input_shape, NCHW)"));
   EXPECT_TRUE(Cfg::minimal().set(I, "input_shape", "'1x10'").parse().ok());
 }
 
@@ -264,11 +277,7 @@ TEST(ConfigInputs, ChannelCountsAndImageShape) {
   EXPECT_TRUE(FailsWith(mean("'1 2'").parse(),
                         "input_parameters.mean_value: input #0: 2 values given; need 1 or 3 (one per channel)"));
   // NHWC: channels last.
-  EXPECT_TRUE(image()
-                  .set(I, "input_layout_train", "'NHWC'")
-                  .set(I, "input_shape", "'1x224x224x3'")
-                  .parse()
-                  .ok());
+  EXPECT_TRUE(image().set(I, "input_layout_train", "'NHWC'").set(I, "input_shape", "'1x224x224x3'").parse().ok());
 }
 
 TEST(ConfigInputs, Nv12NeedsEvenHeightAndWidth) {
@@ -300,33 +309,45 @@ TEST(ConfigCalibration, DataRequiredUnlessSkip) {
     EXPECT_TRUE(FailsWith(Cfg::minimal().set(K, "calibration_type", std::string("'") + t + "'").parse(),
                           std::string("calibration_parameters.cal_data_dir: missing required key: calibration_type ") +
                               t + " needs calibration data"));
-    EXPECT_TRUE(
-        Cfg::minimal().set(K, "calibration_type", std::string("'") + t + "'").set(K, "cal_data_dir", "'c'").parse().ok());
+    EXPECT_TRUE(Cfg::minimal()
+                    .set(K, "calibration_type", std::string("'") + t + "'")
+                    .set(K, "cal_data_dir", "'c'")
+                    .parse()
+                    .ok());
   }
 }
 
 TEST(ConfigCalibration, MaxPercentileIsAParameterNotAType) {
   EXPECT_TRUE(FailsWith(Cfg::minimal().set(K, "calibration_type", "'max_percentile'").parse(),
                         "use calibration_type: max with the separate key max_percentile"));
-  auto kl = Cfg::minimal().set(K, "calibration_type", "'kl'").set(K, "cal_data_dir", "'c'").set(K, "max_percentile",
-                                                                                                  "0.9999");
+  auto kl = Cfg::minimal()
+                .set(K, "calibration_type", "'kl'")
+                .set(K, "cal_data_dir", "'c'")
+                .set(K, "max_percentile", "0.9999");
   auto r = kl.parse();
   ASSERT_TRUE(r.ok());
   ASSERT_EQ(r->warnings.size(), 1u);
   EXPECT_EQ(r->warnings[0], "calibration_parameters.max_percentile has no effect with calibration_type kl (only max)");
-  EXPECT_TRUE(FailsWith(Cfg::minimal().set(K, "max_percentile", "1.5").parse(), "1.5 is out of range (allowed: 0.5-1.0)"));
+  EXPECT_TRUE(
+      FailsWith(Cfg::minimal().set(K, "max_percentile", "1.5").parse(), "1.5 is out of range (allowed: 0.5-1.0)"));
   EXPECT_TRUE(Cfg::minimal().set(K, "max_percentile", "0.5").parse().ok());
   EXPECT_TRUE(Cfg::minimal().set(K, "max_percentile", "'1.0'").parse().ok());
 }
 
 TEST(ConfigCalibration, PerChannelInertWithDefaultAndMix) {
-  auto r = Cfg::minimal().set(K, "calibration_type", "'mix'").set(K, "cal_data_dir", "'c'").set(K, "per_channel",
-                                                                                                 "True").parse();
+  auto r = Cfg::minimal()
+               .set(K, "calibration_type", "'mix'")
+               .set(K, "cal_data_dir", "'c'")
+               .set(K, "per_channel", "True")
+               .parse();
   ASSERT_TRUE(r.ok());
   EXPECT_EQ(r->warnings, (std::vector<std::string>{"calibration_parameters.per_channel has no effect with "
                                                    "calibration_type mix"}));
-  auto k = Cfg::minimal().set(K, "calibration_type", "'kl'").set(K, "cal_data_dir", "'c'").set(K, "per_channel",
-                                                                                                "True").parse();
+  auto k = Cfg::minimal()
+               .set(K, "calibration_type", "'kl'")
+               .set(K, "cal_data_dir", "'c'")
+               .set(K, "per_channel", "True")
+               .parse();
   ASSERT_TRUE(k.ok());
   EXPECT_TRUE(k->warnings.empty());
 }
@@ -336,8 +357,10 @@ TEST(ConfigCalibration, OptimizationRules) {
   EXPECT_TRUE(FailsWith(def.set(K, "optimization", "'asymmetric'").parse(),
                         "calibration_parameters.optimization: asymmetric cannot be set with calibration_type default"));
   EXPECT_TRUE(def.set(K, "optimization", "'bias_correction'").parse().ok());
-  EXPECT_TRUE(Cfg::minimal().set(K, "calibration_type", "'kl'").set(K, "cal_data_dir", "'c'").set(K, "optimization",
-                                                                                                   "'asymmetric'")
+  EXPECT_TRUE(Cfg::minimal()
+                  .set(K, "calibration_type", "'kl'")
+                  .set(K, "cal_data_dir", "'c'")
+                  .set(K, "optimization", "'asymmetric'")
                   .parse()
                   .ok());
   EXPECT_TRUE(FailsWith(Cfg::minimal().set(K, "optimization", "'set_model_output_int8;set_model_output_int16'").parse(),
@@ -358,9 +381,9 @@ TEST(ConfigCalibration, OptimizationRules) {
 TEST(ConfigCalibration, RunOnCpuBpuConflicts) {
   EXPECT_TRUE(FailsWith(Cfg::minimal().set(K, "run_on_cpu", "'Conv_1'").set(K, "run_on_bpu", "'Conv_1'").parse(),
                         "calibration_parameters.run_on_bpu: node 'Conv_1' is also placed on CPU"));
-  EXPECT_TRUE(FailsWith(
-      Cfg::minimal().set(M, "node_info", "{Conv_1: {ON: BPU}}").set(K, "run_on_cpu", "'Conv_1'").parse(),
-      "calibration_parameters.run_on_cpu: node 'Conv_1' is also placed on BPU"));
+  EXPECT_TRUE(
+      FailsWith(Cfg::minimal().set(M, "node_info", "{Conv_1: {ON: BPU}}").set(K, "run_on_cpu", "'Conv_1'").parse(),
+                "calibration_parameters.run_on_cpu: node 'Conv_1' is also placed on BPU"));
   // Agreeing placement and node_info data types merge.
   auto r = Cfg::minimal().set(M, "node_info", "{Conv_1: {InputType: int16}}").set(K, "run_on_bpu", "'Conv_1'").parse();
   ASSERT_TRUE(r.ok()) << r.status().message();
@@ -415,9 +438,10 @@ TEST(ConfigCompiler, CoreNumPerMarch) {
 TEST(ConfigCompiler, InputSourceRules) {
   // resizer only with nv12 / gray.
   EXPECT_TRUE(image("'nv12'").set(I, "input_name", "'data'").set(X, "input_source", "{data: resizer}").parse().ok());
-  EXPECT_TRUE(FailsWith(image("'yuv444'").set(I, "input_name", "'data'").set(X, "input_source", "{data: resizer}").parse(),
-                        "compiler_parameters.input_source: input 'data': resizer requires input_type_rt nv12 or gray, "
-                        "got yuv444"));
+  EXPECT_TRUE(
+      FailsWith(image("'yuv444'").set(I, "input_name", "'data'").set(X, "input_source", "{data: resizer}").parse(),
+                "compiler_parameters.input_source: input 'data': resizer requires input_type_rt nv12 or gray, "
+                "got yuv444"));
   // resizer not with layer_out_dump.
   EXPECT_TRUE(FailsWith(image("'nv12'")
                             .set(M, "layer_out_dump", "True")

@@ -23,8 +23,7 @@ class TempDir {
  public:
   TempDir() {
     const auto* info = ::testing::UnitTest::GetInstance()->current_test_info();
-    path_ = fs::temp_directory_path() /
-            (std::string("npukit_cfg_") + info->name() + "_" + std::to_string(::getpid()));
+    path_ = fs::temp_directory_path() / (std::string("npukit_cfg_") + info->name() + "_" + std::to_string(::getpid()));
     fs::remove_all(path_);
     fs::create_directories(path_);
   }
@@ -44,7 +43,9 @@ class TempDir {
   fs::path path_;
 };
 
-std::string fixture() { return std::string(NPUKIT_SOURCE_DIR) + "/tests/config/full_example.yaml"; }
+std::string fixture() {
+  return std::string(NPUKIT_SOURCE_DIR) + "/tests/config/full_example.yaml";
+}
 
 TEST(ConfigFiles, RelativePathsResolveAgainstTheYamlFolder) {
   TempDir t;
@@ -103,8 +104,8 @@ TEST(ConfigFiles, QuantConfigJsonFileWithComments) {
   EXPECT_EQ(cp.quant_config->node_config.at("Add_2"), NodeDType::kInt8);
 
   const std::string missing = t.write("m2.yaml", Cfg::minimal().set(K, "quant_config", "'absent.json'").text());
-  EXPECT_TRUE(FailsWith(load_compile_config(missing), "calibration_parameters.quant_config: cannot read '" + t.str() +
-                                                          "/absent.json'",
+  EXPECT_TRUE(FailsWith(load_compile_config(missing),
+                        "calibration_parameters.quant_config: cannot read '" + t.str() + "/absent.json'",
                         ErrorCode::kNotFound));
 }
 
@@ -241,7 +242,8 @@ TEST(ConfigModelCheck, InputShapesAgainstTheModel) {
   EXPECT_TRUE(FailsWith(check_against_model(*c, one_input({1, 3, 8, 8})),
                         "input_parameters.input_shape: input #0: 4x3x8x8 does not match the model input 'data' shape "
                         "1x3x8x8 at dim 0"));
-  EXPECT_TRUE(FailsWith(check_against_model(*c, one_input({1, 3, 8})), "has rank 4 but the model input 'data' is 1x3x8"));
+  EXPECT_TRUE(
+      FailsWith(check_against_model(*c, one_input({1, 3, 8})), "has rank 4 but the model input 'data' is 1x3x8"));
   auto d = Cfg::minimal().parse();
   ASSERT_TRUE(d.ok());
   auto shapes = effective_input_shapes(*d, one_input({0, 3, 8, 8}));
@@ -255,20 +257,28 @@ TEST(ConfigModelCheck, ShapeRulesUseTheModelShape) {
   auto batch = Cfg::minimal().set(I, "input_batch", "8").parse();
   ASSERT_TRUE(batch.ok());
   EXPECT_TRUE(check_against_model(*batch, one_input({1, 16})).ok());
-  EXPECT_TRUE(FailsWith(check_against_model(*batch, one_input({2, 16})),
-                        "input_parameters.input_batch: 8 needs the first dim of input #0 to be 1, shape is 2x16 (model)"));
-  auto fm = Cfg::minimal().set(I, "input_layout_train", "'NCHW'").set(I, "norm_type", "'data_scale'").set(
-      I, "scale_value", "'1 2 3'");
+  EXPECT_TRUE(
+      FailsWith(check_against_model(*batch, one_input({2, 16})),
+                "input_parameters.input_batch: 8 needs the first dim of input #0 to be 1, shape is 2x16 (model)"));
+  auto fm = Cfg::minimal()
+                .set(I, "input_layout_train", "'NCHW'")
+                .set(I, "norm_type", "'data_scale'")
+                .set(I, "scale_value", "'1 2 3'");
   auto fmc = fm.parse();
   ASSERT_TRUE(fmc.ok());
   EXPECT_TRUE(check_against_model(*fmc, one_input({1, 3, 5, 5})).ok());
   EXPECT_TRUE(FailsWith(check_against_model(*fmc, one_input({1, 75})), "must be no_preprocess for a featuremap input"));
-  EXPECT_TRUE(FailsWith(check_against_model(*fmc, one_input({1, 4, 5, 5})), "3 values given; need 1 or 4 (one per channel)"));
-  auto nv12 = Cfg::minimal().set(I, "input_type_train", "'rgb'").set(I, "input_type_rt", "'nv12'").set(
-      I, "input_layout_train", "'NCHW'").parse();
+  EXPECT_TRUE(
+      FailsWith(check_against_model(*fmc, one_input({1, 4, 5, 5})), "3 values given; need 1 or 4 (one per channel)"));
+  auto nv12 = Cfg::minimal()
+                  .set(I, "input_type_train", "'rgb'")
+                  .set(I, "input_type_rt", "'nv12'")
+                  .set(I, "input_layout_train", "'NCHW'")
+                  .parse();
   ASSERT_TRUE(nv12.ok());
   EXPECT_TRUE(check_against_model(*nv12, one_input({1, 3, 224, 224})).ok());
-  EXPECT_TRUE(FailsWith(check_against_model(*nv12, one_input({1, 3, 225, 224})), "nv12 needs an even height and width"));
+  EXPECT_TRUE(
+      FailsWith(check_against_model(*nv12, one_input({1, 3, 225, 224})), "nv12 needs an even height and width"));
   EXPECT_TRUE(FailsWith(check_against_model(*nv12, one_input({1, 1, 224, 224})), "rgb input must have 3 channel(s)"));
   // input_source key of an unnamed single input must be the model's input name.
   auto src = Cfg::minimal().set(X, "input_source", "{inp: ddr}").parse();
@@ -306,8 +316,9 @@ TEST(ConfigFiles, CheckFilesExist) {
       Cfg::minimal().set(K, "calibration_type", "'kl'").set(K, "cal_data_dir", "'cal'").text(), "model.yaml", t.str());
   ASSERT_TRUE(ok.ok());
   EXPECT_TRUE(check_files_exist(*ok).ok());
-  auto bad = parse_compile_config(
-      Cfg::minimal().set(K, "calibration_type", "'kl'").set(K, "cal_data_dir", "'nocal'").text(), "model.yaml", t.str());
+  auto bad =
+      parse_compile_config(Cfg::minimal().set(K, "calibration_type", "'kl'").set(K, "cal_data_dir", "'nocal'").text(),
+                           "model.yaml", t.str());
   ASSERT_TRUE(bad.ok());
   EXPECT_TRUE(FailsWith(check_files_exist(*bad),
                         "calibration_parameters.cal_data_dir: folder '" + t.str() + "/nocal' does not exist",

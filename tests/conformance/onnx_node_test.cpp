@@ -134,7 +134,9 @@ std::string run_one(const fs::path& dir, bool* frozen) {
 }
 
 // Ops the frontend rewrites into table ops (so tests of them are claimed too).
-bool importable_op(const std::string& op) { return ir::find_op(op) || op == "Upsample"; }
+bool importable_op(const std::string& op) {
+  return ir::find_op(op) || op == "Upsample";
+}
 
 // Runs one suite of libonnx-testdata (node, pytorch-converted, pytorch-operator, simple).
 class OnnxBackendSuite : public ::testing::TestWithParam<const char*> {};
@@ -142,8 +144,9 @@ class OnnxBackendSuite : public ::testing::TestWithParam<const char*> {};
 TEST_P(OnnxBackendSuite, AllClaimedTestsPass) {
   const std::string suite = GetParam();
   fs::path root = fs::path(NPUKIT_ONNX_TESTDATA_DIR) / suite;
-  if (!fs::exists(root)) GTEST_SKIP() << "ONNX backend test data not found at " << root
-                                      << " (apt-get install libonnx-testdata; scripts/setup.sh does)";
+  if (!fs::exists(root))
+    GTEST_SKIP() << "ONNX backend test data not found at " << root
+                 << " (apt-get install libonnx-testdata; scripts/setup.sh does)";
   auto exceptions = read_exceptions();
   std::vector<fs::path> dirs;
   for (const auto& e : fs::directory_iterator(root))

@@ -16,7 +16,9 @@
 namespace npukit {
 namespace {
 
-std::string export_dir() { return std::string(NPUKIT_BINARY_DIR) + "/e2e_torchvision"; }
+std::string export_dir() {
+  return std::string(NPUKIT_BINARY_DIR) + "/e2e_torchvision";
+}
 
 class Torchvision : public ::testing::TestWithParam<const char*> {
  protected:
@@ -25,8 +27,8 @@ class Torchvision : public ::testing::TestWithParam<const char*> {
       skip_reason_ = "Debian python3-torch / python3-torchvision not installed (scripts/setup.sh --e2e installs them)";
       return;
     }
-    std::string cmd = "/usr/bin/python3 " + std::string(NPUKIT_SOURCE_DIR) + "/tests/e2e/export_torchvision.py " +
-                      export_dir();
+    std::string cmd =
+        "/usr/bin/python3 " + std::string(NPUKIT_SOURCE_DIR) + "/tests/e2e/export_torchvision.py " + export_dir();
     if (std::system(cmd.c_str()) != 0) export_failed_ = true;
   }
   static inline std::string skip_reason_;
@@ -50,8 +52,8 @@ TEST_P(Torchvision, MatchesPyTorch) {
   // Both sides compute in f32 but sum in different orders (PyTorch uses blocked GEMMs) through up to
   // ~50 layers; 1e-4 of the output's magnitude absolute, 1e-3 relative, covers that and nothing more.
   std::string diff = testing::compare_tensors((*got)[0], *want, 1e-3, 1e-4 * scale);
-  std::cout << GetParam() << ": max abs diff " << testing::max_abs_diff((*got)[0], *want) << " (output scale "
-            << scale << ")\n";
+  std::cout << GetParam() << ": max abs diff " << testing::max_abs_diff((*got)[0], *want) << " (output scale " << scale
+            << ")\n";
   EXPECT_EQ(diff, "");
 }
 

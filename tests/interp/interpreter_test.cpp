@@ -30,7 +30,9 @@ struct ConvModel {
   }
 };
 
-Tensor iota_input() { return f32({1, 2, 3, 4, 5, 6, 7, 8, 9}, {1, 1, 3, 3}); }
+Tensor iota_input() {
+  return f32({1, 2, 3, 4, 5, 6, 7, 8, 9}, {1, 1, 3, 3});
+}
 
 TEST(Interpreter, RunsConvAddRelu) {
   ConvModel cm;

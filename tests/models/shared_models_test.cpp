@@ -65,8 +65,8 @@ TEST(SharedModels, UltraFaceFindsTheFaceInAPortrait) {
   }
   float face = scores.data<float>()[2 * best + 1];
   const float* b = boxes.data<float>() + 4 * best;  // normalised x1, y1, x2, y2
-  std::cout << "ultraface: best face score " << face << " box " << b[0] << "," << b[1] << "," << b[2] << ","
-            << b[3] << "\n";
+  std::cout << "ultraface: best face score " << face << " box " << b[0] << "," << b[1] << "," << b[2] << "," << b[3]
+            << "\n";
   EXPECT_GT(face, 0.9f);
   // The astronaut's face sits in the upper middle of the picture.
   float cx = (b[0] + b[2]) / 2, cy = (b[1] + b[3]) / 2;
@@ -82,8 +82,8 @@ TEST(SharedModels, PaddleOcrModelsRunWithConstantNodeWeights) {
     const char* file;
     Shape shape;
   };
-  for (const Case& c : {Case{"cls.onnx", {1, 3, 48, 192}}, Case{"rec.onnx", {1, 3, 48, 160}},
-                        Case{"det.onnx", {1, 3, 96, 128}}}) {
+  for (const Case& c :
+       {Case{"cls.onnx", {1, 3, 48, 192}}, Case{"rec.onnx", {1, 3, 48, 160}}, Case{"det.onnx", {1, 3, 96, 128}}}) {
     SCOPED_TRACE(c.file);
     auto model = load_resolved(dir + "/" + c.file, {{"x", c.shape}});
     ASSERT_TRUE(model.ok()) << model.status().to_string();

@@ -114,8 +114,8 @@ TEST(Binary, Comparisons) {
     std::vector<bool> want;
   };
   const Case cases[] = {
-      {OP(Equal), {false, true, false}},         {OP(Greater), {false, false, true}},
-      {OP(Less), {true, false, false}},          {OP(GreaterOrEqual), {false, true, true}},
+      {OP(Equal), {false, true, false}},      {OP(Greater), {false, false, true}},
+      {OP(Less), {true, false, false}},       {OP(GreaterOrEqual), {false, true, true}},
       {OP(LessOrEqual), {true, true, false}},
   };
   for (const auto& c : cases) {
@@ -149,8 +149,8 @@ TEST(Binary, AndOr) {
 }
 
 TEST(Binary, Where) {
-  auto r = run(OP(Where), {}, {bools({true, false, false, true}, {2, 2}), f32({1, 2, 3, 4}, {2, 2}),
-                               f32({9, 8, 7, 6}, {2, 2})});
+  auto r = run(OP(Where), {},
+               {bools({true, false, false, true}, {2, 2}), f32({1, 2, 3, 4}, {2, 2}), f32({9, 8, 7, 6}, {2, 2})});
   ASSERT_TRUE(r.ok());
   expect_near((*r)[0], {1, 8, 7, 4}, 0);
   // Three-way broadcast: cond [2,1], X [1,3], Y scalar, any dtype (i64 here).

@@ -22,10 +22,16 @@ using namespace npukit::optest;  // NOLINT: test helpers
 
 }  // namespace
 
-Tensor u8(std::vector<uint8_t> v, Shape s) { return Tensor::from_vector<uint8_t>(v, std::move(s)); }
-Tensor i8(std::vector<int8_t> v, Shape s) { return Tensor::from_vector<int8_t>(v, std::move(s)); }
+Tensor u8(std::vector<uint8_t> v, Shape s) {
+  return Tensor::from_vector<uint8_t>(v, std::move(s));
+}
+Tensor i8(std::vector<int8_t> v, Shape s) {
+  return Tensor::from_vector<int8_t>(v, std::move(s));
+}
 
-std::vector<int64_t> values(const Tensor& t) { return t.to_int64_vector(); }
+std::vector<int64_t> values(const Tensor& t) {
+  return t.to_int64_vector();
+}
 
 TEST(QuantizeTest, PerTensorUint8RoundsHalfToEvenAndSaturates) {
   // x/2 = 0, 1, 1.5→2, 500, -127, -500, 2.5→2; + 128; saturate to [0, 255].

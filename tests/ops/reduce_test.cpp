@@ -17,7 +17,9 @@ namespace {
 
 using namespace npukit::optest;  // NOLINT: test helpers
 
-Tensor x23() { return f32({1, 2, 3, 4, 5, 6}, {2, 3}); }
+Tensor x23() {
+  return f32({1, 2, 3, 4, 5, 6}, {2, 3});
+}
 /// arange(24) as [2,3,4]: x[i][j][k] = 12i + 4j + k.
 Tensor x234() {
   std::vector<float> v(24);
@@ -99,9 +101,9 @@ TEST(Reduce, IntegerMeanTruncates) {
 }
 
 TEST(Reduce, Errors) {
-  expect_code(run(OP(ReduceMean), axes_keep({2}, 1), {x23()}), ErrorCode::kInvalidModel);      // out of range
-  expect_code(run(OP(ReduceMax), axes_keep({1, -1}, 1), {x23()}), ErrorCode::kInvalidModel);   // repeated
-  expect_code(run(OP(ReduceSum), {}, {x23(), i32({1}, {1})}), ErrorCode::kShapeMismatch);      // axes must be i64
+  expect_code(run(OP(ReduceMean), axes_keep({2}, 1), {x23()}), ErrorCode::kInvalidModel);     // out of range
+  expect_code(run(OP(ReduceMax), axes_keep({1, -1}, 1), {x23()}), ErrorCode::kInvalidModel);  // repeated
+  expect_code(run(OP(ReduceSum), {}, {x23(), i32({1}, {1})}), ErrorCode::kShapeMismatch);     // axes must be i64
   expect_code(infer(OP(ReduceSum), {}, {info(DType::kF32, {2, 3}), info(DType::kI64, {1})}),
               ErrorCode::kShapeMismatch);  // axes not constant
   expect_code(infer(OP(ReduceMean), {}, {info(DType::kF16, {2})}), ErrorCode::kUnsupportedAttr);

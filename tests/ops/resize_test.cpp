@@ -27,8 +27,12 @@ using namespace npukit::optest;  // NOLINT: test helpers
 // one f32 rounding of the double accumulation.
 constexpr float kTol = 1e-6f;
 
-Tensor scales(std::vector<float> v) { return Tensor::from_vector<float>(v, {static_cast<int64_t>(v.size())}); }
-Tensor sizes(std::vector<int64_t> v) { return Tensor::from_vector<int64_t>(v, {static_cast<int64_t>(v.size())}); }
+Tensor scales(std::vector<float> v) {
+  return Tensor::from_vector<float>(v, {static_cast<int64_t>(v.size())});
+}
+Tensor sizes(std::vector<int64_t> v) {
+  return Tensor::from_vector<int64_t>(v, {static_cast<int64_t>(v.size())});
+}
 
 Attrs resize_attrs(const std::string& mode, const std::string& ctm, const std::string& nearest = "") {
   Attrs a;

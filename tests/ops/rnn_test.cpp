@@ -39,7 +39,9 @@ const std::vector<float> kH0 = {-1.0f, 0.3f, 0.6f, 0.0f, 0.5f, -0.5f, -0.6f, -0.
 const std::vector<float> kC0 = {-0.6f, -0.3f, 0.9f, 0.1f, -0.3f, -0.5f, 0.9f, -0.1f};
 
 /// First half (direction 0) of a [2, ...] parameter.
-std::vector<float> dir0(const std::vector<float>& v) { return std::vector<float>(v.begin(), v.begin() + v.size() / 2); }
+std::vector<float> dir0(const std::vector<float>& v) {
+  return std::vector<float>(v.begin(), v.begin() + v.size() / 2);
+}
 
 Attrs hidden(int64_t h) {
   Attrs a;

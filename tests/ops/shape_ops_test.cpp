@@ -24,7 +24,9 @@ Tensor arange_f32(Shape s) {
   for (int64_t i = 0; i < n; ++i) v[i] = static_cast<float>(i);
   return f32(v, std::move(s));
 }
-std::vector<float> fvals(const Tensor& t) { return values<float>(t); }
+std::vector<float> fvals(const Tensor& t) {
+  return values<float>(t);
+}
 using FV = std::vector<float>;
 using IV = std::vector<int64_t>;
 
@@ -66,10 +68,10 @@ TEST(ShapeOps, Split) {
   EXPECT_EQ((*ax1)[1].shape(), (Shape{2, 0}));
   EXPECT_EQ(fvals((*ax1)[0]), (FV{0, 3}));
   EXPECT_EQ(fvals((*ax1)[2]), (FV{1, 2, 4, 5}));
-  expect_code(run(OP(Split), {}, {x}, 4), ErrorCode::kShapeMismatch);                      // 6 not divisible by 4
-  expect_code(run(OP(Split), {}, {x, i64({2, 3}, {2})}, 2), ErrorCode::kShapeMismatch);    // sums to 5
-  expect_code(run(OP(Split), {}, {x, i64({2, 4}, {2})}, 3), ErrorCode::kShapeMismatch);    // 2 sizes, 3 outputs
-  expect_code(run(OP(Split), {}, {x, i64({-1, 7}, {2})}, 2), ErrorCode::kShapeMismatch);   // negative size
+  expect_code(run(OP(Split), {}, {x}, 4), ErrorCode::kShapeMismatch);                     // 6 not divisible by 4
+  expect_code(run(OP(Split), {}, {x, i64({2, 3}, {2})}, 2), ErrorCode::kShapeMismatch);   // sums to 5
+  expect_code(run(OP(Split), {}, {x, i64({2, 4}, {2})}, 3), ErrorCode::kShapeMismatch);   // 2 sizes, 3 outputs
+  expect_code(run(OP(Split), {}, {x, i64({-1, 7}, {2})}, 2), ErrorCode::kShapeMismatch);  // negative size
   expect_code(infer(OP(Split), {}, {info(DType::kF32, {6}), info(DType::kI64, {2})}, 2), ErrorCode::kShapeMismatch);
 }
 
@@ -131,8 +133,8 @@ TEST(ShapeOps, ReshapeFlatten) {
   expect_code(infer(OP(Reshape), {}, {info(DType::kF32, {6}), info(DType::kI64, {2})}), ErrorCode::kShapeMismatch);
 
   const Tensor y = arange_f32({2, 3, 4});
-  const std::pair<int64_t, Shape> cases[] = {{0, {1, 24}}, {1, {2, 12}}, {2, {6, 4}}, {3, {24, 1}}, {-1, {6, 4}},
-                                             {-3, {1, 24}}};
+  const std::pair<int64_t, Shape> cases[] = {{0, {1, 24}}, {1, {2, 12}}, {2, {6, 4}},
+                                             {3, {24, 1}}, {-1, {6, 4}}, {-3, {1, 24}}};
   for (const auto& [axis, want] : cases) {
     auto f = run(OP(Flatten), attrs_of({{"axis", axis}}), {y});
     ASSERT_TRUE(f.ok()) << axis;

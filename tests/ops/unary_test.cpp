@@ -21,7 +21,9 @@ using namespace npukit::optest;  // NOLINT: test helpers
 // significant digits, so 1e-6 relative is the right bound.
 constexpr float kTol = 1e-6f;
 const std::vector<float> kX = {-3, -1, -0.5f, 0, 0.5f, 1, 3};
-Tensor x7() { return f32(kX, {7}); }
+Tensor x7() {
+  return f32(kX, {7});
+}
 
 TEST(Unary, ReluF32AndInt) {
   auto r = run(OP(Relu), {}, {x7()});
@@ -176,8 +178,8 @@ TEST(Unary, ClipOptionalBounds) {
 
 TEST(Unary, ClipErrors) {
   const Tensor x = f32({1, 2}, {2});
-  expect_code(run(OP(Clip), {}, {x, i32({0}, {})}), ErrorCode::kShapeMismatch);         // dtype differs
-  expect_code(run(OP(Clip), {}, {x, f32({0, 1}, {2})}), ErrorCode::kShapeMismatch);     // not a scalar
+  expect_code(run(OP(Clip), {}, {x, i32({0}, {})}), ErrorCode::kShapeMismatch);           // dtype differs
+  expect_code(run(OP(Clip), {}, {x, f32({0, 1}, {2})}), ErrorCode::kShapeMismatch);       // not a scalar
   expect_code(run(OP(Clip), {}, {tv<double>({1.0}, {1})}), ErrorCode::kUnsupportedAttr);  // f64 not computed
 }
 
@@ -238,7 +240,9 @@ TEST(Unary, DropoutIsIdentityInInference) {
   expect_code(run(OP(Dropout), {}, {x, i32({1}, {})}), ErrorCode::kShapeMismatch);  // ratio must be float
 }
 
-Attrs cast_to(int64_t to) { return attrs_of({{"to", to}}); }
+Attrs cast_to(int64_t to) {
+  return attrs_of({{"to", to}});
+}
 
 TEST(Unary, CastFloatToIntTruncatesAndSaturates) {
   const Tensor x = f32({-2.7f, -0.5f, 0.5f, 2.7f, NAN, 1e10f, -1e10f}, {7});

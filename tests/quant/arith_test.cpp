@@ -48,7 +48,7 @@ TEST(QuantArith, QuantizeValueHalfEvenAndSaturation) {
   EXPECT_EQ(quantize_value(2.5f, 1.0f, 0, kRangeI8), 2);
   EXPECT_EQ(quantize_value(-2.5f, 1.0f, 0, kRangeI8), -2);
   EXPECT_EQ(quantize_value(-3.5f, 1.0f, 0, kRangeI8), -4);
-  EXPECT_EQ(quantize_value(0.25f, 0.1f, 0, kRangeI8), 2);   // 0.25f/0.1f = 2.5f exactly in f32 -> even 2
+  EXPECT_EQ(quantize_value(0.25f, 0.1f, 0, kRangeI8), 2);  // 0.25f/0.1f = 2.5f exactly in f32 -> even 2
   EXPECT_EQ(quantize_value(1.0f, 0.5f, 10, kRangeU8), 12);
   EXPECT_EQ(quantize_value(200.0f, 1.0f, 0, kRangeI8), 127);
   EXPECT_EQ(quantize_value(-200.0f, 1.0f, 0, kRangeI8), -128);
@@ -206,7 +206,7 @@ TEST(QuantArith, AsymmetricU8Params) {
   // numpy float32: s = (max - min) / 255, zp = clip(round(-min / s), 0, 255) after widening to contain 0.
   QParams p = asymmetric_u8_params(-1.0f, 3.0f);
   EXPECT_EQ(p.scale, 4.0f / 255.0f);
-  EXPECT_EQ(p.zero_point, 64);  // -min/s = 63.749996f
+  EXPECT_EQ(p.zero_point, 64);           // -min/s = 63.749996f
   p = asymmetric_u8_params(0.5f, 2.0f);  // widened to [0, 2]
   EXPECT_EQ(p.scale, 2.0f / 255.0f);
   EXPECT_EQ(p.zero_point, 0);
@@ -216,8 +216,8 @@ TEST(QuantArith, AsymmetricU8Params) {
   EXPECT_EQ(p.scale, 1.0f / 255.0f);
   EXPECT_EQ(p.zero_point, 76);
   p = asymmetric_u8_params(-3e38f, 3e38f);  // max - min overflows f32: computed in double, finite
-  EXPECT_EQ(p.scale, 2.3529411e36f);  // numpy: float32((float64(float32(3e38)) * 2) / 255), shortest repr
-  EXPECT_EQ(p.zero_point, 128);       // -min / s = 127.50001f
+  EXPECT_EQ(p.scale, 2.3529411e36f);        // numpy: float32((float64(float32(3e38)) * 2) / 255), shortest repr
+  EXPECT_EQ(p.zero_point, 128);             // -min / s = 127.50001f
   p = asymmetric_u8_params(0.0f, 0.0f);
   EXPECT_EQ(p.scale, kMinScale);
   EXPECT_EQ(p.zero_point, 0);
@@ -238,11 +238,11 @@ TEST(QuantArith, BiasQuantization) {
 
 TEST(QuantArith, FusedRange) {
   const float inf = std::numeric_limits<float>::infinity();
-  EXPECT_EQ(fused_range(0.0f, inf, 0.1f, 0, kRangeI8), (QRange{0, 127}));          // ReLU
-  EXPECT_EQ(fused_range(0.0f, 6.0f, 0.1f, 0, kRangeI8), (QRange{0, 60}));          // ReLU6
+  EXPECT_EQ(fused_range(0.0f, inf, 0.1f, 0, kRangeI8), (QRange{0, 127}));  // ReLU
+  EXPECT_EQ(fused_range(0.0f, 6.0f, 0.1f, 0, kRangeI8), (QRange{0, 60}));  // ReLU6
   EXPECT_EQ(fused_range(0.0f, 6.0f, 0.1f, -20, kRangeI8), (QRange{-20, 40}));
-  EXPECT_EQ(fused_range(0.0f, 6.0f, 0.01f, 0, kRangeI8), (QRange{0, 127}));        // clamp wider than range
-  EXPECT_EQ(fused_range(-1.0f, 1.0f, 0.25f, 128, kRangeU8), (QRange{124, 132}));   // Clip(-1, 1)
+  EXPECT_EQ(fused_range(0.0f, 6.0f, 0.01f, 0, kRangeI8), (QRange{0, 127}));       // clamp wider than range
+  EXPECT_EQ(fused_range(-1.0f, 1.0f, 0.25f, 128, kRangeU8), (QRange{124, 132}));  // Clip(-1, 1)
   EXPECT_EQ(fused_range(-inf, inf, 0.25f, 128, kRangeU8), kRangeU8);
   EXPECT_EQ(fused_range(0.0f, inf, 1.0f, 7, kRangeU8), (QRange{7, 255}));
 }
@@ -287,15 +287,14 @@ TEST(QuantArith, LutEntriesGolden) {
   const QParams out{1.0f / 256.0f, -128, kRangeI8};
   const std::vector<int32_t> t = build_lut_int8(act::sigmoid, in, out);
   ASSERT_EQ(t.size(), 256u);
-  EXPECT_EQ(t[0], -128);          // code -128
-  EXPECT_EQ(t[128 - 16], -59);    // -59.15
-  EXPECT_EQ(t[128], 0);           // sigmoid(0) = 0.5 -> 0
-  EXPECT_EQ(t[128 + 1], 4);       // 3.9987
-  EXPECT_EQ(t[128 + 16], 59);     // 59.15
-  EXPECT_EQ(t[255], 127);         // 127.9 -> 128 -> saturated
+  EXPECT_EQ(t[0], -128);        // code -128
+  EXPECT_EQ(t[128 - 16], -59);  // -59.15
+  EXPECT_EQ(t[128], 0);         // sigmoid(0) = 0.5 -> 0
+  EXPECT_EQ(t[128 + 1], 4);     // 3.9987
+  EXPECT_EQ(t[128 + 16], 59);   // 59.15
+  EXPECT_EQ(t[255], 127);       // 127.9 -> 128 -> saturated
   // uint8 GELU, in (0.05, 128), out (0.03, 20).
-  const std::vector<int32_t> g =
-      build_lut_int8(act::gelu, QParams{0.05f, 128, kRangeU8}, QParams{0.03f, 20, kRangeU8});
+  const std::vector<int32_t> g = build_lut_int8(act::gelu, QParams{0.05f, 128, kRangeU8}, QParams{0.03f, 20, kRangeU8});
   ASSERT_EQ(g.size(), 256u);
   EXPECT_EQ(g[0], 20);
   EXPECT_EQ(g[128], 20);
@@ -311,13 +310,12 @@ TEST(QuantArith, LutEntriesGolden) {
   EXPECT_EQ(th[32768 + 1000], 7845);
   EXPECT_EQ(th[65535], 32767);
   // HardSwish, int8 in (0.05, 0) out (0.04, -10); python: round(hs(c * f32(0.05)) / f32(0.04) - 10).
-  const std::vector<int32_t> hs =
-      build_lut_int8([](double x) { return act::hard_swish(x); }, QParams{0.05f, 0, kRangeI8},
-                     QParams{0.04f, -10, kRangeI8});
-  EXPECT_EQ(hs[0], -10);         // x = -6.4 -> 0
-  EXPECT_EQ(hs[128 - 40], -18);  // -18.33
-  EXPECT_EQ(hs[128 + 20], 7);    // 6.67
-  EXPECT_EQ(hs[128 + 100], 115); // 115.000005
+  const std::vector<int32_t> hs = build_lut_int8([](double x) { return act::hard_swish(x); },
+                                                 QParams{0.05f, 0, kRangeI8}, QParams{0.04f, -10, kRangeI8});
+  EXPECT_EQ(hs[0], -10);          // x = -6.4 -> 0
+  EXPECT_EQ(hs[128 - 40], -18);   // -18.33
+  EXPECT_EQ(hs[128 + 20], 7);     // 6.67
+  EXPECT_EQ(hs[128 + 100], 115);  // 115.000005
   // Wrong input range sizes give an empty table.
   EXPECT_TRUE(build_lut_int8(act::tanh, QParams{1.0f, 0, kRangeI16}, out).empty());
   EXPECT_TRUE(build_lut_int16(act::tanh, in, out).empty());

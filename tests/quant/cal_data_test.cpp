@@ -23,9 +23,8 @@ namespace fs = std::filesystem;
 class CalData : public ::testing::Test {
  protected:
   void SetUp() override {
-    root_ = (fs::temp_directory_path() /
-             ("npukit_caldata_" + std::to_string(getpid()) + "_" +
-              ::testing::UnitTest::GetInstance()->current_test_info()->name()))
+    root_ = (fs::temp_directory_path() / ("npukit_caldata_" + std::to_string(getpid()) + "_" +
+                                          ::testing::UnitTest::GetInstance()->current_test_info()->name()))
                 .string();
     fs::remove_all(root_);
     fs::create_directories(root_);
@@ -39,9 +38,13 @@ class CalData : public ::testing::Test {
   std::string root_;
 };
 
-Tensor f32(const std::vector<float>& v, Shape s) { return Tensor::from_vector<float>(v, std::move(s)); }
+Tensor f32(const std::vector<float>& v, Shape s) {
+  return Tensor::from_vector<float>(v, std::move(s));
+}
 
-void write_bytes(const std::string& path, const std::string& bytes) { ASSERT_TRUE(atomic_write_file(path, bytes).ok()); }
+void write_bytes(const std::string& path, const std::string& bytes) {
+  ASSERT_TRUE(atomic_write_file(path, bytes).ok());
+}
 
 std::string floats_bytes(const std::vector<float>& v) {
   std::string s(v.size() * 4, '\0');
@@ -75,12 +78,12 @@ void expect_error_naming(const Status& s, ErrorCode code, const std::string& nee
 
 TEST_F(CalData, NpyFilesSortedWithOrWithoutBatchDim) {
   const std::string d = mkdir("in0");
-  ASSERT_TRUE(io::save_npy(d + "/b.npy", f32({4, 5, 6}, {3})).ok());      // no batch dim
-  ASSERT_TRUE(io::save_npy(d + "/a.npy", f32({1, 2, 3}, {1, 3})).ok());   // full shape
+  ASSERT_TRUE(io::save_npy(d + "/b.npy", f32({4, 5, 6}, {3})).ok());     // no batch dim
+  ASSERT_TRUE(io::save_npy(d + "/a.npy", f32({1, 2, 3}, {1, 3})).ok());  // full shape
   Tensor u8(DType::kU8, {1, 3});
   u8.data<uint8_t>()[0] = 7;
   u8.data<uint8_t>()[2] = 255;
-  ASSERT_TRUE(io::save_npy(d + "/c.npy", u8).ok());                        // converted to f32
+  ASSERT_TRUE(io::save_npy(d + "/c.npy", u8).ok());  // converted to f32
   write_bytes(d + "/.hidden", "ignored");
   auto data = load_calibration_data({spec("x", d, {1, 3})});
   ASSERT_TRUE(data.ok()) << data.status().to_string();
@@ -165,11 +168,10 @@ TEST_F(CalData, ImagesRgbBgrGrayNchwNhwc) {
   // Same size as the input: the bilinear resize with half-pixel centres is the identity.
   auto rgb = load_calibration_file(d + "/img.bmp", spec("x", d, {1, 3, 2, 2}, CalImageFormat::kRgb));
   ASSERT_TRUE(rgb.ok()) << rgb.status().to_string();
-  EXPECT_EQ(rgb->to_float_vector(), (std::vector<float>{255, 0, 10, 255,   // R plane
-                                                        0, 0, 20, 255,     // G plane
+  EXPECT_EQ(rgb->to_float_vector(), (std::vector<float>{255, 0, 10, 255,     // R plane
+                                                        0, 0, 20, 255,       // G plane
                                                         0, 255, 30, 255}));  // B plane
-  auto bgr = load_calibration_file(d + "/img.bmp",
-                                   spec("x", d, {1, 2, 2, 3}, CalImageFormat::kBgr, CalLayout::kNHWC));
+  auto bgr = load_calibration_file(d + "/img.bmp", spec("x", d, {1, 2, 2, 3}, CalImageFormat::kBgr, CalLayout::kNHWC));
   ASSERT_TRUE(bgr.ok()) << bgr.status().to_string();
   EXPECT_EQ(bgr->to_float_vector(), (std::vector<float>{0, 0, 255, 255, 0, 0, 30, 20, 10, 255, 255, 255}));
   // Layout guessed from the shape: dim 3 == 3 → NHWC.
@@ -187,8 +189,8 @@ TEST_F(CalData, ImagesRgbBgrGrayNchwNhwc) {
   write_bytes(d + "/big.bmp", make_bmp(6, 4, std::vector<Rgb>(24, Rgb{50, 60, 70})));
   auto small = load_calibration_file(d + "/big.bmp", spec("x", d, {1, 3, 3, 2}, CalImageFormat::kRgb));
   ASSERT_TRUE(small.ok()) << small.status().to_string();
-  EXPECT_EQ(small->to_float_vector(), (std::vector<float>{50, 50, 50, 50, 50, 50, 60, 60, 60, 60, 60, 60,
-                                                          70, 70, 70, 70, 70, 70}));
+  EXPECT_EQ(small->to_float_vector(),
+            (std::vector<float>{50, 50, 50, 50, 50, 50, 60, 60, 60, 60, 60, 60, 70, 70, 70, 70, 70, 70}));
 }
 
 TEST_F(CalData, Yuv444Bt601FullRange) {
@@ -202,8 +204,8 @@ TEST_F(CalData, Yuv444Bt601FullRange) {
   //   blue (0,0,255):  Y 29.07 → 29,   U 255.5 → 255,  V 107.27 → 107
   //   (10,20,30):      Y 18.15 → 18,   U 134.69 → 135, V 122.19 → 122
   //   white:           Y 255,          U 128,          V 128
-  EXPECT_EQ(yuv->to_float_vector(), (std::vector<float>{76, 29, 18, 255,    // Y
-                                                        85, 255, 135, 128,  // U
+  EXPECT_EQ(yuv->to_float_vector(), (std::vector<float>{76, 29, 18, 255,        // Y
+                                                        85, 255, 135, 128,      // U
                                                         255, 107, 122, 128}));  // V
   auto y128 = load_calibration_file(d + "/img.bmp", spec("x", d, {1, 3, 2, 2}, CalImageFormat::kYuv444_128));
   ASSERT_TRUE(y128.ok());

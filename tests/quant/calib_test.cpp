@@ -14,7 +14,9 @@
 namespace npukit::quant {
 namespace {
 
-Tensor f32(const std::vector<float>& v) { return Tensor::from_vector<float>(v, {static_cast<int64_t>(v.size())}); }
+Tensor f32(const std::vector<float>& v) {
+  return Tensor::from_vector<float>(v, {static_cast<int64_t>(v.size())});
+}
 
 // A [n] f32 tensor from the generator (same code the `skip` path uses).
 Tensor gen(int64_t n, uint64_t seed, RandomDist dist, double a, double b) {
@@ -193,7 +195,7 @@ TEST(CalibHistogram, ZerosBeforeRangeAreCounted) {
 // The headline exactness property: re-binning by doubling equals binning at the final range.
 TEST(CalibHistogram, BatchingAndOrderDoNotChangeTheHistogram) {
   const Tensor narrow = gen(50000, 1, RandomDist::kNormal, 0.0, 0.01);  // range ~2^-5
-  const Tensor wide = gen(50000, 2, RandomDist::kNormal, 0.0, 30.0);   // range ~2^7: 12 doublings
+  const Tensor wide = gen(50000, 2, RandomDist::kNormal, 0.0, 30.0);    // range ~2^7: 12 doublings
   const Tensor mid = gen(50000, 3, RandomDist::kUniform, -1.0, 1.0);
   Tensor all(DType::kF32, {150000});
   for (int i = 0; i < 3; ++i) {
@@ -300,7 +302,7 @@ TEST(CalibThreshold, PercentileInterpolatesInsideTheBin) {
   h.min = -2.9;
   h.max = 3.9;
   EXPECT_DOUBLE_EQ(*threshold_percentile(h, 0.5), 2.5);
-  EXPECT_DOUBLE_EQ(*threshold_percentile(h, 0.1), 0.5);  // target 1 of 2 in bin 0
+  EXPECT_DOUBLE_EQ(*threshold_percentile(h, 0.1), 0.5);   // target 1 of 2 in bin 0
   EXPECT_DOUBLE_EQ(*threshold_percentile(h, 0.99), 3.9);  // target 9.9: 3 + 1.9/2 = 3.95, capped at max_abs
   // Signed: order is neg bin 2 (3), neg bin 0 (1), pos bin 0 (1), pos bin 2 (3), pos bin 3 (2).
   // p = 0.9: hi target 9 -> pos bin 3 after 8: 3 + 1/2 = 3.5; lo target 1 -> neg bin 2 [-3,-2): -3 + 1/3.

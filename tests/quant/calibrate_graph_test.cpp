@@ -120,7 +120,9 @@ TEST(CalibrateGraph, MethodDispatch) {
   };
   std::vector<Case> cases = {
       {{CalibMethod::kMaxPercentile, 1.0}, "max_percentile_1", 5.0, 4.0},
-      {{CalibMethod::kMaxPercentile, 0.5}, "max_percentile_0.5", *threshold_percentile(hx, 0.5),
+      {{CalibMethod::kMaxPercentile, 0.5},
+       "max_percentile_0.5",
+       *threshold_percentile(hx, 0.5),
        *threshold_percentile(hr, 0.5)},
       {{CalibMethod::kKl, 1.0}, "kl", *threshold_kl(hx), *threshold_kl(hr)},
       {{CalibMethod::kMse, 1.0}, "mse", *threshold_mse(hx), *threshold_mse(hr)},
@@ -246,7 +248,7 @@ TEST(CalibrateGraph, SkipUsesDeterministicRandomData) {
   const CalibTensor* x = a->find("x");
   EXPECT_EQ(x->method, "skip:max");
   EXPECT_EQ(x->threshold, want);
-  EXPECT_LE(x->threshold, 1.0);  // uniform [-1, 1)
+  EXPECT_LE(x->threshold, 1.0);                                                    // uniform [-1, 1)
   EXPECT_EQ(a->find("dbl_out")->threshold, 2.0 * a->find("relu_out")->threshold);  // *2 is exact
 }
 
@@ -344,7 +346,8 @@ Expected<std::string> gunzip(const std::string& path) {
 
 TEST(CalibrateGraph, Mnist8OnRealDigits) {
   const std::string dir = std::string(NPUKIT_SHARED_DIR) + "/models/mnist-8";
-  if (!std::filesystem::exists(dir + "/model.onnx") || !std::filesystem::exists(dir + "/data/t10k-images-idx3-ubyte.gz"))
+  if (!std::filesystem::exists(dir + "/model.onnx") ||
+      !std::filesystem::exists(dir + "/data/t10k-images-idx3-ubyte.gz"))
     GTEST_SKIP() << "mnist-8 model or MNIST data not found under " << dir;
   auto model = pipeline::load_model(dir + "/model.onnx");
   ASSERT_TRUE(model.ok()) << model.status().to_string();

@@ -6,7 +6,8 @@
 //      distance of a half-integer the two roundings can pick neighbouring codes, never codes 2 apart.
 //      Average pooling rounds twice (division, then rescale with M <= 1): error < 0.5 M + 0.5 + 0.5 < 2 codes,
 //      so still <= 1 LSB. Every comparison also requires >= 90% (pooling: 70%) of the codes to be exactly
-//      equal and outputs not to be mostly saturated (so a kernel returning garbage within 1 LSB of a clamp cannot pass).
+//      equal and outputs not to be mostly saturated (so a kernel returning garbage within 1 LSB of a clamp cannot
+//      pass).
 //  (2) small hand-computed cases pinned bit-exactly.
 #include <cmath>
 #include <cstdint>
@@ -60,7 +61,9 @@ Tensor codes_tensor(DType dt, const Shape& shape, const std::vector<int32_t>& v)
   return t;
 }
 
-std::vector<int64_t> codes_of(const Tensor& t) { return t.to_int64_vector(); }
+std::vector<int64_t> codes_of(const Tensor& t) {
+  return t.to_int64_vector();
+}
 
 /// Independent float -> code: nearbyint (default mode: half to even), then clamp.
 int64_t ref_quant(double v, double scale, int64_t zp, QRange r) {
@@ -126,10 +129,10 @@ void run_conv_case(const ConvCase& k, uint32_t seed) {
               for (int64_t kx = 0; kx < k.kw; ++kx) {
                 const int64_t iy = oy * k.sh - k.pt + ky * k.dh, ix = ox * k.sw - k.pl + kx * k.dw;
                 if (iy < 0 || iy >= k.h || ix < 0 || ix >= k.w) continue;
-                const double xv = (xs[static_cast<size_t>(((b * k.c + (oc / cog) * cg + ic) * k.h + iy) * k.w + ix)] -
-                                   k.xzp) * sx;
-                const double wv = ws[static_cast<size_t>(((oc * cg + ic) * k.kh + ky) * k.kw + kx)] *
-                                  sw[static_cast<size_t>(oc)];
+                const double xv =
+                    (xs[static_cast<size_t>(((b * k.c + (oc / cog) * cg + ic) * k.h + iy) * k.w + ix)] - k.xzp) * sx;
+                const double wv =
+                    ws[static_cast<size_t>(((oc * cg + ic) * k.kh + ky) * k.kw + kx)] * sw[static_cast<size_t>(oc)];
                 s += xv * wv;
               }
           real[static_cast<size_t>(((b * k.co + oc) * oh + oy) * ow + ox)] = s;
@@ -168,11 +171,11 @@ void run_conv_case(const ConvCase& k, uint32_t seed) {
 TEST(QKernels, ConvAgainstFloatReference) {
   // n c h w co kh kw group sh sw dh dw pt pl pb pr dtype zp per_channel
   run_conv_case({1, 3, 7, 9, 13, 3, 3, 1, 2, 2, 1, 1, 1, 0, 2, 1, DType::kU8, 7, true}, 1);
-  run_conv_case({2, 13, 9, 7, 13, 3, 3, 13, 1, 1, 2, 2, 2, 2, 2, 2, DType::kI8, 0, true}, 2);   // depthwise, dil 2
+  run_conv_case({2, 13, 9, 7, 13, 3, 3, 13, 1, 1, 2, 2, 2, 2, 2, 2, DType::kI8, 0, true}, 2);    // depthwise, dil 2
   run_conv_case({1, 1, 5, 5, 1, 3, 3, 1, 1, 1, 1, 1, 1, 1, 1, 1, DType::kI8, 0, false}, 3);      // channels 1
   run_conv_case({1, 127, 3, 5, 3, 1, 1, 1, 1, 1, 1, 1, 0, 0, 0, 0, DType::kI8, 0, true}, 4);     // K = 127
-  run_conv_case({1, 6, 11, 5, 4, 2, 3, 2, 2, 1, 1, 1, 0, 1, 1, 0, DType::kU8, 128, true}, 5);   // grouped
-  run_conv_case({1, 3, 6, 6, 5, 3, 3, 1, 2, 2, 1, 1, 1, 1, 1, 1, DType::kI16, 0, true}, 6);     // int16 input
+  run_conv_case({1, 6, 11, 5, 4, 2, 3, 2, 2, 1, 1, 1, 0, 1, 1, 0, DType::kU8, 128, true}, 5);    // grouped
+  run_conv_case({1, 3, 6, 6, 5, 3, 3, 1, 2, 2, 1, 1, 1, 1, 1, 1, DType::kI16, 0, true}, 6);      // int16 input
   run_conv_case({1, 13, 5, 5, 127, 1, 3, 1, 1, 2, 1, 1, 0, 1, 0, 1, DType::kI8, -5, false}, 7);  // co = 127
 }
 
@@ -220,8 +223,8 @@ TEST(QKernels, ConvResidualFusionEqualsConvThenAdd) {
   for (int c = 0; c < 13; ++c) m.push_back(0.0004 * (1 + c % 3));
   p.out_mult = mults(m);
   p.output_zero_point = 2;
-  p.residual_add = quant::make_add_params(0.1f, 2, 0.07f, 0, 0.15f, -3,
-                                          quant::fused_range(0.0f, INFINITY, 0.15f, -3, kRangeI8));
+  p.residual_add =
+      quant::make_add_params(0.1f, 2, 0.07f, 0, 0.15f, -3, quant::fused_range(0.0f, INFINITY, 0.15f, -3, kRangeI8));
   Tensor mid, unfused, fused;
   ASSERT_TRUE(qconv2d(x, w, &b, p, &mid).ok());
   ASSERT_TRUE(qadd(mid, res, p.residual_add, DType::kI8, &unfused).ok());
@@ -379,8 +382,8 @@ TEST(QKernels, MatMulAgainstFloatReference) {
 
 enum class Bin { kAdd, kSub, kMul };
 
-void run_binary_case(Bin op, const Shape& sa_shape, const Shape& sb_shape, const Shape& out_shape, DType adt,
-                     DType bdt, uint32_t seed) {
+void run_binary_case(Bin op, const Shape& sa_shape, const Shape& sb_shape, const Shape& out_shape, DType adt, DType bdt,
+                     uint32_t seed) {
   SCOPED_TRACE(testing::Message() << "binary op " << static_cast<int>(op) << " seed " << seed);
   const QRange ar = dtype_range(adt), br = dtype_range(bdt);
   const Tensor a = random_codes(adt, sa_shape, ar.qmin, ar.qmax, seed);
@@ -391,8 +394,10 @@ void run_binary_case(Bin op, const Shape& sa_shape, const Shape& sb_shape, const
   const DType odt = sixteen ? DType::kI16 : DType::kI8;
   const QRange orr = dtype_range(odt);
   float so = 0;
-  if (op == Bin::kMul) so = sa * sb * (sixteen ? 32768.0f * 32768.0f / 20000.0f : 128.0f * 128.0f / 100.0f);
-  else so = (sa * ar.qmax + sb * br.qmax) / (sixteen ? 20000.0f : 100.0f);
+  if (op == Bin::kMul)
+    so = sa * sb * (sixteen ? 32768.0f * 32768.0f / 20000.0f : 128.0f * 128.0f / 100.0f);
+  else
+    so = (sa * ar.qmax + sb * br.qmax) / (sixteen ? 20000.0f : 100.0f);
   const int32_t zo = sixteen ? 0 : -4;
   const auto ac = codes_of(a), bc = codes_of(b);
   // Broadcast index mapping done independently with explicit coordinates.
@@ -433,7 +438,7 @@ TEST(QKernels, ElementwiseAgainstFloatReference) {
   run_binary_case(Bin::kAdd, {2, 13, 3, 5}, {2, 13, 3, 5}, {2, 13, 3, 5}, DType::kI8, DType::kI8, 41);
   run_binary_case(Bin::kAdd, {2, 13, 3, 5}, {1, 13, 1, 1}, {2, 13, 3, 5}, DType::kU8, DType::kI8, 42);  // per-channel
   run_binary_case(Bin::kSub, {1, 3, 7, 1}, {1, 1, 1, 9}, {1, 3, 7, 9}, DType::kI8, DType::kU8, 43);     // both sides
-  run_binary_case(Bin::kSub, {127, 3}, {}, {127, 3}, DType::kU8, DType::kU8, 44);                      // scalar
+  run_binary_case(Bin::kSub, {127, 3}, {}, {127, 3}, DType::kU8, DType::kU8, 44);                       // scalar
   run_binary_case(Bin::kMul, {2, 13, 3, 5}, {13, 1, 1}, {2, 13, 3, 5}, DType::kI8, DType::kU8, 45);
   run_binary_case(Bin::kMul, {}, {5, 7}, {5, 7}, DType::kU8, DType::kI8, 46);
   run_binary_case(Bin::kAdd, {3, 11}, {3, 11}, {3, 11}, DType::kI16, DType::kI16, 47);
@@ -692,9 +697,9 @@ TEST(QKernels, RandomParametersNeverCrash) {
   EXPECT_GT(ok, 30);  // the generator does produce valid cases too
   Tensor y;
   EXPECT_FALSE(qadd(Tensor(), Tensor(), quant::make_add_params(1, 0, 1, 0, 1, 0, kRangeI8), DType::kI8, &y).ok());
-  EXPECT_EQ(qrequantize(codes_tensor(DType::kI8, {1}, {1}), 0, mults({1.0})[0], 0, kRangeI8, DType::kI8, nullptr)
-                .code(),
-            ErrorCode::kInvalidArgument);
+  EXPECT_EQ(
+      qrequantize(codes_tensor(DType::kI8, {1}, {1}), 0, mults({1.0})[0], 0, kRangeI8, DType::kI8, nullptr).code(),
+      ErrorCode::kInvalidArgument);
 }
 
 }  // namespace

@@ -23,8 +23,10 @@ std::string compare_tensors(const Tensor& got, const Tensor& want, double rtol, 
     double g = got.get_as_double(i), w = want.get_as_double(i);
     bool ok;
     if (is_float) {
-      if (std::isnan(w) || std::isnan(g)) ok = std::isnan(w) && std::isnan(g);
-      else if (std::isinf(w) || std::isinf(g)) ok = g == w;
+      if (std::isnan(w) || std::isnan(g))
+        ok = std::isnan(w) && std::isnan(g);
+      else if (std::isinf(w) || std::isinf(g))
+        ok = g == w;
       else {
         double err = std::fabs(g - w);
         max_err = std::max(max_err, err);
@@ -40,8 +42,8 @@ std::string compare_tensors(const Tensor& got, const Tensor& want, double rtol, 
   }
   if (bad == 0) return "";
   std::ostringstream head;
-  head << bad << " of " << got.numel() << " elements differ (rtol " << rtol << ", atol " << atol
-       << ", max abs err " << max_err << "):" << os.str();
+  head << bad << " of " << got.numel() << " elements differ (rtol " << rtol << ", atol " << atol << ", max abs err "
+       << max_err << "):" << os.str();
   return head.str();
 }
 

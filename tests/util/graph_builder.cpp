@@ -58,7 +58,9 @@ ir::Value* GraphBuilder::op(ir::OpKind op, const std::string& name, const std::v
   return n ? n->output(0) : nullptr;
 }
 
-Tensor f32(const std::vector<float>& v, Shape shape) { return Tensor::from_vector<float>(v, std::move(shape)); }
+Tensor f32(const std::vector<float>& v, Shape shape) {
+  return Tensor::from_vector<float>(v, std::move(shape));
+}
 Tensor i64(const std::vector<int64_t>& v) {
   return Tensor::from_vector<int64_t>(v, Shape{static_cast<int64_t>(v.size())});
 }

@@ -24,7 +24,7 @@ Expected<std::vector<Tensor>> run_reference(const ir::Model& model, const std::v
 }  // namespace npukit::testing
 
 /// Skips the current test with a clear message when a shared file is missing.
-#define NPUKIT_REQUIRE_SHARED(path_var, relative)                                                      \
-  std::string path_var = ::npukit::testing::shared_model_path(relative);                              \
-  if (path_var.empty()) GTEST_SKIP() << "../shared/models/" << (relative)                           \
-                                     << " not found: shared model data absent, skipping this test"
+#define NPUKIT_REQUIRE_SHARED(path_var, relative)                        \
+  std::string path_var = ::npukit::testing::shared_model_path(relative); \
+  if (path_var.empty())                                                  \
+  GTEST_SKIP() << "../shared/models/" << (relative) << " not found: shared model data absent, skipping this test"

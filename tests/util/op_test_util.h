@@ -37,7 +37,7 @@ inline const std::optional<Tensor> kAbsent = std::nullopt;
 
 /// Runs normalize_attrs + infer (with every input constant) + kernel; returns the outputs or the first error.
 inline Expected<std::vector<Tensor>> run(const OpFns& op, Attrs attrs, const std::vector<std::optional<Tensor>>& ins,
-                                  size_t num_outputs = 1) {
+                                         size_t num_outputs = 1) {
   NPUKIT_RETURN_IF_ERROR(ir::normalize_attrs(op.kind, "n", attrs));
   std::vector<TensorInfo> infos;
   std::vector<const Tensor*> ptrs;
@@ -64,21 +64,29 @@ inline Expected<std::vector<Tensor>> run(const OpFns& op, Attrs attrs, const std
 
 /// Runs only normalize_attrs + infer on explicit TensorInfos (values may be unknown).
 inline Expected<std::vector<TensorType>> infer(const OpFns& op, Attrs attrs, const std::vector<TensorInfo>& infos,
-                                        size_t num_outputs = 1) {
+                                               size_t num_outputs = 1) {
   NPUKIT_RETURN_IF_ERROR(ir::normalize_attrs(op.kind, "n", attrs));
   ir::InferContext ctx{ir::op_name(op.kind), "n", attrs, infos, num_outputs};
   return op.infer(ctx);
 }
 
-inline TensorInfo info(DType t, Shape s, const Tensor* value = nullptr) { return TensorInfo{true, t, std::move(s), value}; }
+inline TensorInfo info(DType t, Shape s, const Tensor* value = nullptr) {
+  return TensorInfo{true, t, std::move(s), value};
+}
 
 template <class T>
 Tensor tv(std::vector<T> v, Shape s) {
   return Tensor::from_vector<T>(v, std::move(s));
 }
-inline Tensor f32(std::vector<float> v, Shape s) { return tv<float>(std::move(v), std::move(s)); }
-inline Tensor i64(std::vector<int64_t> v, Shape s) { return tv<int64_t>(std::move(v), std::move(s)); }
-inline Tensor i32(std::vector<int32_t> v, Shape s) { return tv<int32_t>(std::move(v), std::move(s)); }
+inline Tensor f32(std::vector<float> v, Shape s) {
+  return tv<float>(std::move(v), std::move(s));
+}
+inline Tensor i64(std::vector<int64_t> v, Shape s) {
+  return tv<int64_t>(std::move(v), std::move(s));
+}
+inline Tensor i32(std::vector<int32_t> v, Shape s) {
+  return tv<int32_t>(std::move(v), std::move(s));
+}
 inline Tensor bools(std::vector<bool> v, Shape s) {
   Tensor t(DType::kBool, std::move(s));
   for (size_t i = 0; i < v.size(); ++i) t.data<uint8_t>()[i] = v[i] ? 1 : 0;
@@ -137,15 +145,16 @@ inline ir::TensorInfo info_of(const Tensor* t, bool known_value = true) {
 }
 
 /// Fills schema defaults (like the frontend), then runs the op's shape inference.
-inline Expected<std::vector<ir::TensorType>> infer_infos(OpKind kind, Attrs& attrs, const std::vector<ir::TensorInfo>& infos,
-                                                  size_t num_outputs = 1) {
+inline Expected<std::vector<ir::TensorType>> infer_infos(OpKind kind, Attrs& attrs,
+                                                         const std::vector<ir::TensorInfo>& infos,
+                                                         size_t num_outputs = 1) {
   NPUKIT_RETURN_IF_ERROR(ir::normalize_attrs(kind, "t", attrs));
   ir::InferContext ctx{ir::op_name(kind), "t", attrs, infos, num_outputs};
   return ir::op_info(kind).infer(ctx);
 }
 
 inline Expected<std::vector<ir::TensorType>> infer(OpKind kind, Attrs attrs, const std::vector<const Tensor*>& inputs,
-                                            size_t num_outputs = 1) {
+                                                   size_t num_outputs = 1) {
   std::vector<ir::TensorInfo> infos;
   for (const Tensor* t : inputs) infos.push_back(info_of(t));
   return infer_infos(kind, attrs, infos, num_outputs);
@@ -153,7 +162,7 @@ inline Expected<std::vector<ir::TensorType>> infer(OpKind kind, Attrs attrs, con
 
 /// Infers, allocates outputs as the interpreter does, then calls the reference kernel.
 inline Expected<std::vector<Tensor>> run(OpKind kind, ref::RefKernelFn kernel, Attrs attrs,
-                                  const std::vector<const Tensor*>& inputs, size_t num_outputs = 1) {
+                                         const std::vector<const Tensor*>& inputs, size_t num_outputs = 1) {
   std::vector<ir::TensorInfo> infos;
   for (const Tensor* t : inputs) infos.push_back(info_of(t));
   NPUKIT_ASSIGN_OR_RETURN(auto types, infer_infos(kind, attrs, infos, num_outputs));
@@ -164,7 +173,6 @@ inline Expected<std::vector<Tensor>> run(OpKind kind, ref::RefKernelFn kernel, A
   return outs;
 }
 
-
 /// Checks shape and every element of an f32 tensor against `want` within `tol`.
 inline void expect_f32(const Tensor& t, const Shape& shape, const std::vector<float>& want, float tol) {
   ASSERT_EQ(t.dtype(), DType::kF32);
@@ -173,7 +181,9 @@ inline void expect_f32(const Tensor& t, const Shape& shape, const std::vector<fl
   for (size_t i = 0; i < want.size(); ++i) EXPECT_NEAR(t.data<float>()[i], want[i], tol) << "element " << i;
 }
 
-inline ErrorCode code_of(const Status& s) { return s.code(); }
+inline ErrorCode code_of(const Status& s) {
+  return s.code();
+}
 template <class T>
 ErrorCode code_of(const Expected<T>& e) {
   return e.status().code();

@@ -9,7 +9,9 @@ namespace npukit::ir {
 namespace {
 
 /// f32 or any integer dtype: the dtypes the arithmetic kernels compute in.
-bool is_arith(DType t) { return t == DType::kF32 || dtype_is_integer(t); }
+bool is_arith(DType t) {
+  return t == DType::kF32 || dtype_is_integer(t);
+}
 
 Status check_arith(const InferContext& ctx, size_t i) {
   const DType t = ctx.input(i).dtype;
@@ -22,7 +24,8 @@ Status check_arith(const InferContext& ctx, size_t i) {
 }
 
 Status check_present(const InferContext& ctx, size_t n) {
-  if (ctx.num_inputs() < n) return ctx.error(ErrorCode::kInvalidModel, "expected ", n, " inputs, got ", ctx.num_inputs());
+  if (ctx.num_inputs() < n)
+    return ctx.error(ErrorCode::kInvalidModel, "expected ", n, " inputs, got ", ctx.num_inputs());
   for (size_t i = 0; i < ctx.num_inputs(); ++i)
     if (!ctx.has_input(i)) return ctx.error(ErrorCode::kInvalidModel, "input ", i, " is missing");
   return Status::Ok();
@@ -78,9 +81,13 @@ Expected<std::vector<TensorType>> infer_logical(const InferContext& ctx) {
 
 }  // namespace
 
-#define NPUKIT_BINARY(Op, body)                                                 \
-  std::span<const AttrSpec> attrs_##Op() { return {}; }                         \
-  Expected<std::vector<TensorType>> infer_##Op(const InferContext& ctx) { return body; }
+#define NPUKIT_BINARY(Op, body)                                           \
+  std::span<const AttrSpec> attrs_##Op() {                                \
+    return {};                                                            \
+  }                                                                       \
+  Expected<std::vector<TensorType>> infer_##Op(const InferContext& ctx) { \
+    return body;                                                          \
+  }
 
 NPUKIT_BINARY(Add, infer_arith(ctx, 2))
 NPUKIT_BINARY(Sub, infer_arith(ctx, 2))
@@ -99,7 +106,9 @@ NPUKIT_BINARY(Or, infer_logical(ctx))
 #undef NPUKIT_BINARY
 
 // Pow: base and exponent may differ in dtype (ONNX 12+: T and T1); the output has the base's dtype.
-std::span<const AttrSpec> attrs_Pow() { return {}; }
+std::span<const AttrSpec> attrs_Pow() {
+  return {};
+}
 Expected<std::vector<TensorType>> infer_Pow(const InferContext& ctx) {
   NPUKIT_RETURN_IF_ERROR(check_present(ctx, 2));
   NPUKIT_RETURN_IF_ERROR(check_arith(ctx, 0));
@@ -109,7 +118,9 @@ Expected<std::vector<TensorType>> infer_Pow(const InferContext& ctx) {
 }
 
 // PRelu: slope must broadcast unidirectionally to X (the output has X's shape).
-std::span<const AttrSpec> attrs_PRelu() { return {}; }
+std::span<const AttrSpec> attrs_PRelu() {
+  return {};
+}
 Expected<std::vector<TensorType>> infer_PRelu(const InferContext& ctx) {
   NPUKIT_RETURN_IF_ERROR(check_present(ctx, 2));
   NPUKIT_RETURN_IF_ERROR(check_arith(ctx, 0));
@@ -124,7 +135,9 @@ Expected<std::vector<TensorType>> infer_PRelu(const InferContext& ctx) {
 }
 
 // Where(condition, X, Y): bool condition, X and Y of one (any) dtype, three-way broadcast.
-std::span<const AttrSpec> attrs_Where() { return {}; }
+std::span<const AttrSpec> attrs_Where() {
+  return {};
+}
 Expected<std::vector<TensorType>> infer_Where(const InferContext& ctx) {
   NPUKIT_RETURN_IF_ERROR(check_present(ctx, 3));
   if (ctx.input(0).dtype != DType::kBool)

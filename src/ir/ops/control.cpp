@@ -7,7 +7,9 @@
 
 namespace npukit::ir {
 
-std::span<const AttrSpec> attrs_If() { return {}; }
+std::span<const AttrSpec> attrs_If() {
+  return {};
+}
 
 Expected<std::vector<TensorType>> infer_If(const InferContext& ctx) {
   return ctx.error(ErrorCode::kInternal, "If is inferred by interp::resolve");

@@ -20,8 +20,6 @@ namespace {
 
 constexpr int64_t kOne = 1;
 
-
-
 struct ConvGeom {
   size_t nsp = 0;
   std::vector<int64_t> kernel, strides, dilations, pads;  // pads: [b0..bn-1, e0..en-1]

@@ -7,10 +7,7 @@
 #include "ir/ops/infer_util.h"
 
 namespace npukit::ir {
-namespace {
-
-
-}  // namespace
+namespace {}  // namespace
 
 std::span<const AttrSpec> attrs_Gemm() {
   static const AttrSpec kSpecs[] = {
@@ -53,7 +50,9 @@ Expected<std::vector<TensorType>> infer_Gemm(const InferContext& ctx) {
   return std::vector<TensorType>{{DType::kF32, {m, n}}};
 }
 
-std::span<const AttrSpec> attrs_MatMul() { return {}; }
+std::span<const AttrSpec> attrs_MatMul() {
+  return {};
+}
 
 Expected<std::vector<TensorType>> infer_MatMul(const InferContext& ctx) {
   if (!ctx.has_input(0) || !ctx.has_input(1)) return ctx.error(ErrorCode::kInvalidModel, "inputs A and B are required");

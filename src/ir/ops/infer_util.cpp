@@ -9,8 +9,10 @@ Expected<Shape> broadcast_shapes(const Shape& a, const Shape& b) {
   for (size_t i = 0; i < r; ++i) {
     int64_t da = i < r - a.size() ? 1 : a[i - (r - a.size())];
     int64_t db = i < r - b.size() ? 1 : b[i - (r - b.size())];
-    if (da == db || db == 1) out[i] = da;
-    else if (da == 1) out[i] = db;
+    if (da == db || db == 1)
+      out[i] = da;
+    else if (da == 1)
+      out[i] = db;
     else
       return make_error(ErrorCode::kShapeMismatch, "shapes ", shape_str(a), " and ", shape_str(b),
                         " cannot be broadcast");

@@ -11,7 +11,6 @@
 namespace npukit::ir {
 namespace {
 
-
 Status require_inputs(const InferContext& ctx, size_t n) {
   for (size_t i = 0; i < n; ++i)
     if (!ctx.has_input(i)) return ctx.error(ErrorCode::kInvalidModel, "input ", i, " is required");

@@ -127,9 +127,17 @@ Expected<std::vector<TensorType>> infer_AveragePool(const InferContext& ctx) {
   return std::vector<TensorType>{{DType::kF32, out}};
 }
 
-std::span<const AttrSpec> attrs_GlobalAveragePool() { return {}; }
-Expected<std::vector<TensorType>> infer_GlobalAveragePool(const InferContext& ctx) { return global_pool(ctx); }
-std::span<const AttrSpec> attrs_GlobalMaxPool() { return {}; }
-Expected<std::vector<TensorType>> infer_GlobalMaxPool(const InferContext& ctx) { return global_pool(ctx); }
+std::span<const AttrSpec> attrs_GlobalAveragePool() {
+  return {};
+}
+Expected<std::vector<TensorType>> infer_GlobalAveragePool(const InferContext& ctx) {
+  return global_pool(ctx);
+}
+std::span<const AttrSpec> attrs_GlobalMaxPool() {
+  return {};
+}
+Expected<std::vector<TensorType>> infer_GlobalMaxPool(const InferContext& ctx) {
+  return global_pool(ctx);
+}
 
 }  // namespace npukit::ir

@@ -34,8 +34,10 @@ Expected<std::vector<bool>> reduce_mask(const InferContext& ctx, const std::vect
 Shape reduced_shape(const Shape& in, const std::vector<bool>& mask, bool keepdims) {
   Shape out;
   for (size_t d = 0; d < in.size(); ++d) {
-    if (!mask[d]) out.push_back(in[d]);
-    else if (keepdims) out.push_back(1);
+    if (!mask[d])
+      out.push_back(in[d]);
+    else if (keepdims)
+      out.push_back(1);
   }
   return out;
 }
@@ -71,15 +73,17 @@ Expected<std::vector<TensorType>> infer_softmax(const InferContext& ctx) {
 }  // namespace
 
 // ONNX (<= 17) gives `axes` no default: absent means "reduce over all axes", so it is kOptional.
-#define NPUKIT_REDUCE_ATTR_AXES(Op)                                                                  \
-  std::span<const AttrSpec> attrs_##Op() {                                                           \
-    static const AttrSpec kSpecs[] = {                                                               \
-        {"axes", AttrType::kInts, std::vector<int64_t>{}, AttrPresence::kOptional},                  \
-        {"keepdims", AttrType::kInt, int64_t{1}},                                                    \
-    };                                                                                               \
-    return kSpecs;                                                                                   \
-  }                                                                                                  \
-  Expected<std::vector<TensorType>> infer_##Op(const InferContext& ctx) { return infer_reduce_attr_axes(ctx); }
+#define NPUKIT_REDUCE_ATTR_AXES(Op)                                                 \
+  std::span<const AttrSpec> attrs_##Op() {                                          \
+    static const AttrSpec kSpecs[] = {                                              \
+        {"axes", AttrType::kInts, std::vector<int64_t>{}, AttrPresence::kOptional}, \
+        {"keepdims", AttrType::kInt, int64_t{1}},                                   \
+    };                                                                              \
+    return kSpecs;                                                                  \
+  }                                                                                 \
+  Expected<std::vector<TensorType>> infer_##Op(const InferContext& ctx) {           \
+    return infer_reduce_attr_axes(ctx);                                             \
+  }
 
 NPUKIT_REDUCE_ATTR_AXES(ReduceMean)
 NPUKIT_REDUCE_ATTR_AXES(ReduceMax)
@@ -111,28 +115,32 @@ Expected<std::vector<TensorType>> infer_ReduceSum(const InferContext& ctx) {
   return std::vector<TensorType>{{x.dtype, reduced_shape(x.shape, mask, ctx.attrs.get_int("keepdims") != 0)}};
 }
 
-#define NPUKIT_ARG(Op)                                                                            \
-  std::span<const AttrSpec> attrs_##Op() {                                                        \
-    static const AttrSpec kSpecs[] = {                                                            \
-        {"axis", AttrType::kInt, int64_t{0}},                                                     \
-        {"keepdims", AttrType::kInt, int64_t{1}},                                                 \
-        {"select_last_index", AttrType::kInt, int64_t{0}},                                        \
-    };                                                                                            \
-    return kSpecs;                                                                                \
-  }                                                                                               \
-  Expected<std::vector<TensorType>> infer_##Op(const InferContext& ctx) { return infer_arg(ctx); }
+#define NPUKIT_ARG(Op)                                                    \
+  std::span<const AttrSpec> attrs_##Op() {                                \
+    static const AttrSpec kSpecs[] = {                                    \
+        {"axis", AttrType::kInt, int64_t{0}},                             \
+        {"keepdims", AttrType::kInt, int64_t{1}},                         \
+        {"select_last_index", AttrType::kInt, int64_t{0}},                \
+    };                                                                    \
+    return kSpecs;                                                        \
+  }                                                                       \
+  Expected<std::vector<TensorType>> infer_##Op(const InferContext& ctx) { \
+    return infer_arg(ctx);                                                \
+  }
 
 NPUKIT_ARG(ArgMax)
 NPUKIT_ARG(ArgMin)
 #undef NPUKIT_ARG
 
 // Opset-13 semantics: normalise along one axis (default -1); older models are rewritten by the frontend.
-#define NPUKIT_SOFTMAX(Op)                                                                          \
-  std::span<const AttrSpec> attrs_##Op() {                                                          \
-    static const AttrSpec kSpecs[] = {{"axis", AttrType::kInt, int64_t{-1}}};                       \
-    return kSpecs;                                                                                  \
-  }                                                                                                 \
-  Expected<std::vector<TensorType>> infer_##Op(const InferContext& ctx) { return infer_softmax(ctx); }
+#define NPUKIT_SOFTMAX(Op)                                                    \
+  std::span<const AttrSpec> attrs_##Op() {                                    \
+    static const AttrSpec kSpecs[] = {{"axis", AttrType::kInt, int64_t{-1}}}; \
+    return kSpecs;                                                            \
+  }                                                                           \
+  Expected<std::vector<TensorType>> infer_##Op(const InferContext& ctx) {     \
+    return infer_softmax(ctx);                                                \
+  }
 
 NPUKIT_SOFTMAX(Softmax)
 NPUKIT_SOFTMAX(LogSoftmax)

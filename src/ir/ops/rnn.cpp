@@ -16,7 +16,6 @@
 namespace npukit::ir {
 namespace {
 
-
 Status check_shape(const InferContext& ctx, size_t i, const char* what, const Shape& want) {
   NPUKIT_RETURN_IF_ERROR(check_f32(ctx, i, what));
   if (ctx.input(i).shape != want)

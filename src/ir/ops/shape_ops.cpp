@@ -93,8 +93,8 @@ std::span<const AttrSpec> attrs_Split() {
 Out infer_Split(const InferContext& ctx) {
   NPUKIT_RETURN_IF_ERROR(require_input(ctx, 0, "input"));
   const TensorInfo& x = ctx.input(0);
-  NPUKIT_ASSIGN_OR_RETURN(int64_t axis, norm_axis(ctx, ctx.attrs.get_int("axis"),
-                                                  static_cast<int64_t>(x.shape.size()), "attribute 'axis'"));
+  NPUKIT_ASSIGN_OR_RETURN(int64_t axis, norm_axis(ctx, ctx.attrs.get_int("axis"), static_cast<int64_t>(x.shape.size()),
+                                                  "attribute 'axis'"));
   const int64_t dim = x.shape[axis];
   const size_t n = ctx.num_outputs;
   if (n == 0) return ctx.error(ErrorCode::kInvalidModel, "has no outputs");
@@ -115,8 +115,8 @@ Out infer_Split(const InferContext& ctx) {
     // Opset <= 17: equal parts, the dimension must divide evenly (opset 18's uneven num_outputs form is
     // rewritten into explicit sizes by the frontend).
     if (dim % static_cast<int64_t>(n) != 0)
-      return ctx.error(ErrorCode::kShapeMismatch, "axis ", axis, " of size ", dim, " cannot be split equally into ",
-                       n, " outputs");
+      return ctx.error(ErrorCode::kShapeMismatch, "axis ", axis, " of size ", dim, " cannot be split equally into ", n,
+                       " outputs");
     sizes.assign(n, dim / static_cast<int64_t>(n));
   }
   std::vector<TensorType> outs;
@@ -129,7 +129,9 @@ Out infer_Split(const InferContext& ctx) {
 }
 
 // ---- Slice (opset 10+ form: starts, ends, axes, steps are inputs) ----
-std::span<const AttrSpec> attrs_Slice() { return {}; }
+std::span<const AttrSpec> attrs_Slice() {
+  return {};
+}
 Out infer_Slice(const InferContext& ctx) {
   NPUKIT_RETURN_IF_ERROR(require_input(ctx, 0, "data"));
   const TensorInfo& x = ctx.input(0);
@@ -151,8 +153,7 @@ Out infer_Slice(const InferContext& ctx) {
   if (ctx.has_input(4)) {
     NPUKIT_ASSIGN_OR_RETURN(steps, const_ints(ctx, 4, "steps"));
     if (steps.size() != starts.size())
-      return ctx.error(ErrorCode::kShapeMismatch, "steps has ", steps.size(), " values but starts has ",
-                       starts.size());
+      return ctx.error(ErrorCode::kShapeMismatch, "steps has ", steps.size(), " values but starts has ", starts.size());
   }
   Shape out = x.shape;
   std::vector<bool> seen(rank, false);
@@ -198,7 +199,8 @@ Out infer_Reshape(const InferContext& ctx) {
   for (size_t i = 0; i < shape.size(); ++i) {
     const int64_t v = shape[i];
     if (v == -1) {
-      if (infer_at >= 0) return ctx.error(ErrorCode::kShapeMismatch, "shape ", shape_str(shape), " has more than one -1");
+      if (infer_at >= 0)
+        return ctx.error(ErrorCode::kShapeMismatch, "shape ", shape_str(shape), " has more than one -1");
       infer_at = static_cast<int64_t>(i);
       out[i] = 1;
     } else if (v == 0 && !allowzero) {
@@ -280,7 +282,9 @@ Out infer_Transpose(const InferContext& ctx) {
 }
 
 // ---- Squeeze / Unsqueeze (axes input 1) ----
-std::span<const AttrSpec> attrs_Squeeze() { return {}; }
+std::span<const AttrSpec> attrs_Squeeze() {
+  return {};
+}
 Out infer_Squeeze(const InferContext& ctx) {
   NPUKIT_RETURN_IF_ERROR(require_input(ctx, 0, "data"));
   const TensorInfo& x = ctx.input(0);
@@ -305,7 +309,9 @@ Out infer_Squeeze(const InferContext& ctx) {
   return std::vector<TensorType>{{x.dtype, out}};
 }
 
-std::span<const AttrSpec> attrs_Unsqueeze() { return {}; }
+std::span<const AttrSpec> attrs_Unsqueeze() {
+  return {};
+}
 Out infer_Unsqueeze(const InferContext& ctx) {
   NPUKIT_RETURN_IF_ERROR(require_input(ctx, 0, "data"));
   const TensorInfo& x = ctx.input(0);
@@ -349,7 +355,8 @@ Out infer_Gather(const InferContext& ctx) {
   Shape out(x.shape.begin(), x.shape.begin() + axis);
   out.insert(out.end(), idx.shape.begin(), idx.shape.end());
   out.insert(out.end(), x.shape.begin() + axis + 1, x.shape.end());
-  if (out.size() > kMaxRank) return ctx.error(ErrorCode::kOutOfRange, "output rank ", out.size(), " exceeds ", kMaxRank);
+  if (out.size() > kMaxRank)
+    return ctx.error(ErrorCode::kOutOfRange, "output rank ", out.size(), " exceeds ", kMaxRank);
   return std::vector<TensorType>{{x.dtype, out}};
 }
 
@@ -386,11 +393,10 @@ std::span<const AttrSpec> attrs_Constant() {
 }
 Out infer_Constant(const InferContext& ctx) {
   int count = 0;
-  for (const char* n : {"value", "value_float", "value_floats", "value_int", "value_ints", "value_string",
-                        "value_strings"})
+  for (const char* n :
+       {"value", "value_float", "value_floats", "value_int", "value_ints", "value_string", "value_strings"})
     count += ctx.attrs.has(n) ? 1 : 0;
-  if (count != 1)
-    return ctx.error(ErrorCode::kInvalidModel, "exactly one value attribute must be given, got ", count);
+  if (count != 1) return ctx.error(ErrorCode::kInvalidModel, "exactly one value attribute must be given, got ", count);
   if (ctx.attrs.has("value_string") || ctx.attrs.has("value_strings"))
     return ctx.error(ErrorCode::kUnsupportedAttr, "string constants are not supported");
   if (ctx.attrs.has("value")) {
@@ -417,7 +423,8 @@ Out infer_ConstantOfShape(const InferContext& ctx) {
   DType t = DType::kF32;
   if (const Tensor* v = ctx.attrs.get_tensor("value")) {
     if (v->numel() != 1)
-      return ctx.error(ErrorCode::kInvalidModel, "attribute 'value' must hold one element, got ", shape_str(v->shape()));
+      return ctx.error(ErrorCode::kInvalidModel, "attribute 'value' must hold one element, got ",
+                       shape_str(v->shape()));
     if (dtype_size(v->dtype()) == 0)
       return ctx.error(ErrorCode::kUnsupportedAttr, "attribute 'value' has unsupported dtype ", dtype_name(v->dtype()));
     t = v->dtype();
@@ -430,7 +437,9 @@ Out infer_ConstantOfShape(const InferContext& ctx) {
 }
 
 // ---- Range ----
-std::span<const AttrSpec> attrs_Range() { return {}; }
+std::span<const AttrSpec> attrs_Range() {
+  return {};
+}
 Out infer_Range(const InferContext& ctx) {
   static const char* kNames[] = {"start", "limit", "delta"};
   for (size_t i = 0; i < 3; ++i) NPUKIT_RETURN_IF_ERROR(require_input(ctx, i, kNames[i]));
@@ -477,7 +486,9 @@ Out infer_Range(const InferContext& ctx) {
 }
 
 // ---- Expand: bidirectional (numpy) broadcast of the input against `shape` ----
-std::span<const AttrSpec> attrs_Expand() { return {}; }
+std::span<const AttrSpec> attrs_Expand() {
+  return {};
+}
 Out infer_Expand(const InferContext& ctx) {
   NPUKIT_RETURN_IF_ERROR(require_input(ctx, 0, "input"));
   const TensorInfo& x = ctx.input(0);
@@ -492,7 +503,9 @@ Out infer_Expand(const InferContext& ctx) {
 }
 
 // ---- Tile ----
-std::span<const AttrSpec> attrs_Tile() { return {}; }
+std::span<const AttrSpec> attrs_Tile() {
+  return {};
+}
 Out infer_Tile(const InferContext& ctx) {
   NPUKIT_RETURN_IF_ERROR(require_input(ctx, 0, "input"));
   const TensorInfo& x = ctx.input(0);
@@ -531,8 +544,8 @@ Out infer_Pad(const InferContext& ctx) {
   if (ctx.has_input(2)) {
     const TensorInfo& cv = ctx.input(2);
     if (cv.dtype != x.dtype || numel(cv.shape) != 1)
-      return ctx.error(ErrorCode::kShapeMismatch, "constant_value must be a ", dtype_name(x.dtype),
-                       " scalar, got ", dtype_name(cv.dtype), shape_str(cv.shape));
+      return ctx.error(ErrorCode::kShapeMismatch, "constant_value must be a ", dtype_name(x.dtype), " scalar, got ",
+                       dtype_name(cv.dtype), shape_str(cv.shape));
   }
   Shape out(rank);
   for (size_t d = 0; d < rank; ++d) {

@@ -71,9 +71,13 @@ std::optional<DType> onnx_cast_dtype(int64_t onnx_type) {
 }  // namespace
 
 // ---- ops without attributes ----
-#define NPUKIT_UNARY_NOATTR(Op, accept)                                              \
-  std::span<const AttrSpec> attrs_##Op() { return {}; }                              \
-  Expected<std::vector<TensorType>> infer_##Op(const InferContext& ctx) { return same_as_input(ctx, accept); }
+#define NPUKIT_UNARY_NOATTR(Op, accept)                                   \
+  std::span<const AttrSpec> attrs_##Op() {                                \
+    return {};                                                            \
+  }                                                                       \
+  Expected<std::vector<TensorType>> infer_##Op(const InferContext& ctx) { \
+    return same_as_input(ctx, accept);                                    \
+  }
 
 NPUKIT_UNARY_NOATTR(Relu, Accept::kNumeric)
 NPUKIT_UNARY_NOATTR(Sigmoid, Accept::kF32)
@@ -98,13 +102,17 @@ std::span<const AttrSpec> attrs_LeakyRelu() {
   static const AttrSpec kSpecs[] = {{"alpha", AttrType::kFloat, 0.01f}};
   return kSpecs;
 }
-Expected<std::vector<TensorType>> infer_LeakyRelu(const InferContext& ctx) { return same_as_input(ctx, Accept::kF32); }
+Expected<std::vector<TensorType>> infer_LeakyRelu(const InferContext& ctx) {
+  return same_as_input(ctx, Accept::kF32);
+}
 
 std::span<const AttrSpec> attrs_Elu() {
   static const AttrSpec kSpecs[] = {{"alpha", AttrType::kFloat, 1.0f}};
   return kSpecs;
 }
-Expected<std::vector<TensorType>> infer_Elu(const InferContext& ctx) { return same_as_input(ctx, Accept::kF32); }
+Expected<std::vector<TensorType>> infer_Elu(const InferContext& ctx) {
+  return same_as_input(ctx, Accept::kF32);
+}
 
 std::span<const AttrSpec> attrs_HardSigmoid() {
   static const AttrSpec kSpecs[] = {{"alpha", AttrType::kFloat, 0.2f}, {"beta", AttrType::kFloat, 0.5f}};
@@ -115,7 +123,9 @@ Expected<std::vector<TensorType>> infer_HardSigmoid(const InferContext& ctx) {
 }
 
 // ---- Clip: canonical form has min/max as optional inputs 1/2 (opset >= 11) ----
-std::span<const AttrSpec> attrs_Clip() { return {}; }
+std::span<const AttrSpec> attrs_Clip() {
+  return {};
+}
 Expected<std::vector<TensorType>> infer_Clip(const InferContext& ctx) {
   NPUKIT_ASSIGN_OR_RETURN(auto out, same_as_input(ctx, Accept::kNumeric));
   const DType t = ctx.input(0).dtype;
@@ -145,8 +155,8 @@ Expected<std::vector<TensorType>> infer_Dropout(const InferContext& ctx) {
   if (ctx.has_input(1)) {
     const TensorInfo& r = ctx.input(1);
     if (!dtype_is_float(r.dtype) || numel(r.shape) != 1)
-      return ctx.error(ErrorCode::kShapeMismatch, "input 1 (ratio) must be a float scalar, got ",
-                       dtype_name(r.dtype), shape_str(r.shape));
+      return ctx.error(ErrorCode::kShapeMismatch, "input 1 (ratio) must be a float scalar, got ", dtype_name(r.dtype),
+                       shape_str(r.shape));
     ratio_zero = r.value && r.value->get_as_double(0) == 0.0;
   }
   if (ctx.has_input(2)) {

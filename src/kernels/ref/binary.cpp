@@ -15,7 +15,6 @@
 namespace npukit::ref {
 namespace {
 
-
 /// Iterates the elements of a broadcast output, tracking the matching element offset of each input.
 class BroadcastLoop {
  public:
@@ -109,12 +108,16 @@ bool apply_arith(Arith op, T x, T y, T& out) {
       return true;
     case Arith::kMax:
       // NaN propagates (numpy.maximum): pick x when x is NaN or x >= y, else y (which may be NaN).
-      if constexpr (std::is_floating_point_v<T>) out = (std::isnan(x) || x >= y) ? x : y;
-      else out = x >= y ? x : y;
+      if constexpr (std::is_floating_point_v<T>)
+        out = (std::isnan(x) || x >= y) ? x : y;
+      else
+        out = x >= y ? x : y;
       return true;
     case Arith::kMin:
-      if constexpr (std::is_floating_point_v<T>) out = (std::isnan(x) || x <= y) ? x : y;
-      else out = x <= y ? x : y;
+      if constexpr (std::is_floating_point_v<T>)
+        out = (std::isnan(x) || x <= y) ? x : y;
+      else
+        out = x <= y ? x : y;
       return true;
   }
   return false;
@@ -221,21 +224,49 @@ I saturate_to_int(double d) {
 
 }  // namespace
 
-Status ref_Add(const KernelArgs& a) { return arith_kernel(a, Arith::kAdd); }
-Status ref_Sub(const KernelArgs& a) { return arith_kernel(a, Arith::kSub); }
-Status ref_Mul(const KernelArgs& a) { return arith_kernel(a, Arith::kMul); }
-Status ref_Div(const KernelArgs& a) { return arith_kernel(a, Arith::kDiv); }
-Status ref_Max(const KernelArgs& a) { return arith_kernel(a, Arith::kMax); }
-Status ref_Min(const KernelArgs& a) { return arith_kernel(a, Arith::kMin); }
-Status ref_Sum(const KernelArgs& a) { return arith_kernel(a, Arith::kAdd); }
+Status ref_Add(const KernelArgs& a) {
+  return arith_kernel(a, Arith::kAdd);
+}
+Status ref_Sub(const KernelArgs& a) {
+  return arith_kernel(a, Arith::kSub);
+}
+Status ref_Mul(const KernelArgs& a) {
+  return arith_kernel(a, Arith::kMul);
+}
+Status ref_Div(const KernelArgs& a) {
+  return arith_kernel(a, Arith::kDiv);
+}
+Status ref_Max(const KernelArgs& a) {
+  return arith_kernel(a, Arith::kMax);
+}
+Status ref_Min(const KernelArgs& a) {
+  return arith_kernel(a, Arith::kMin);
+}
+Status ref_Sum(const KernelArgs& a) {
+  return arith_kernel(a, Arith::kAdd);
+}
 
-Status ref_Equal(const KernelArgs& a) { return compare_kernel(a, Cmp::kEq); }
-Status ref_Greater(const KernelArgs& a) { return compare_kernel(a, Cmp::kGt); }
-Status ref_Less(const KernelArgs& a) { return compare_kernel(a, Cmp::kLt); }
-Status ref_GreaterOrEqual(const KernelArgs& a) { return compare_kernel(a, Cmp::kGe); }
-Status ref_LessOrEqual(const KernelArgs& a) { return compare_kernel(a, Cmp::kLe); }
-Status ref_And(const KernelArgs& a) { return compare_kernel(a, Cmp::kAnd); }
-Status ref_Or(const KernelArgs& a) { return compare_kernel(a, Cmp::kOr); }
+Status ref_Equal(const KernelArgs& a) {
+  return compare_kernel(a, Cmp::kEq);
+}
+Status ref_Greater(const KernelArgs& a) {
+  return compare_kernel(a, Cmp::kGt);
+}
+Status ref_Less(const KernelArgs& a) {
+  return compare_kernel(a, Cmp::kLt);
+}
+Status ref_GreaterOrEqual(const KernelArgs& a) {
+  return compare_kernel(a, Cmp::kGe);
+}
+Status ref_LessOrEqual(const KernelArgs& a) {
+  return compare_kernel(a, Cmp::kLe);
+}
+Status ref_And(const KernelArgs& a) {
+  return compare_kernel(a, Cmp::kAnd);
+}
+Status ref_Or(const KernelArgs& a) {
+  return compare_kernel(a, Cmp::kOr);
+}
 
 Status ref_Pow(const KernelArgs& a) {
   BroadcastLoop loop;
@@ -261,9 +292,8 @@ Status ref_Pow(const KernelArgs& a) {
           y[i] = saturate_to_int<B>(std::pow(static_cast<double>(xb), static_cast<double>(ee)));
         } else {
           // Integer exponent: exact integer power (u64 exponents beyond int64 saturate; any |base|>1 wraps anyway).
-          const int64_t ei = (std::is_unsigned_v<E> && static_cast<uint64_t>(ee) > INT64_MAX)
-                                 ? INT64_MAX
-                                 : static_cast<int64_t>(ee);
+          const int64_t ei =
+              (std::is_unsigned_v<E> && static_cast<uint64_t>(ee) > INT64_MAX) ? INT64_MAX : static_cast<int64_t>(ee);
           y[i] = int_pow<B>(xb, ei);
         }
       });

@@ -142,14 +142,10 @@ Status max_pool(const KernelArgs& a, const PoolGeom& g) {
 Status ref_MaxPool(const KernelArgs& a) {
   NPUKIT_ASSIGN_OR_RETURN(PoolGeom g, pool_geom(a, true));
   switch (a.in(0).dtype()) {
-    case DType::kF32:
-      return max_pool<float>(a, g);
-    case DType::kU8:
-      return max_pool<uint8_t>(a, g);
-    case DType::kI8:
-      return max_pool<int8_t>(a, g);
-    default:
-      return a.error(ErrorCode::kUnsupportedAttr, "dtype ", dtype_name(a.in(0).dtype()), " not supported");
+    case DType::kF32: return max_pool<float>(a, g);
+    case DType::kU8: return max_pool<uint8_t>(a, g);
+    case DType::kI8: return max_pool<int8_t>(a, g);
+    default: return a.error(ErrorCode::kUnsupportedAttr, "dtype ", dtype_name(a.in(0).dtype()), " not supported");
   }
 }
 
@@ -200,7 +196,11 @@ Status global_pool(const KernelArgs& a, bool is_max) {
 
 }  // namespace
 
-Status ref_GlobalAveragePool(const KernelArgs& a) { return global_pool(a, false); }
-Status ref_GlobalMaxPool(const KernelArgs& a) { return global_pool(a, true); }
+Status ref_GlobalAveragePool(const KernelArgs& a) {
+  return global_pool(a, false);
+}
+Status ref_GlobalMaxPool(const KernelArgs& a) {
+  return global_pool(a, true);
+}
 
 }  // namespace npukit::ref

@@ -20,7 +20,9 @@ QRange dtype_range(DType t) {
   }
 }
 
-bool is_activation_dtype(DType t) { return t == DType::kI8 || t == DType::kU8 || t == DType::kI16; }
+bool is_activation_dtype(DType t) {
+  return t == DType::kI8 || t == DType::kU8 || t == DType::kI16;
+}
 
 namespace detail {
 
@@ -146,8 +148,8 @@ Status quantize_tensor(const Tensor& x, const std::vector<float>& scales, const 
   const float* xd = x.data<float>();
   for (int64_t i = 0; i < x.numel(); ++i) {
     const int64_t c = ix(i);
-    codes[static_cast<size_t>(i)] = quant::quantize_value(xd[i], scales[static_cast<size_t>(c)],
-                                                          zero_points[static_cast<size_t>(c)], range);
+    codes[static_cast<size_t>(i)] =
+        quant::quantize_value(xd[i], scales[static_cast<size_t>(c)], zero_points[static_cast<size_t>(c)], range);
   }
   return detail::store_codes(codes, output_dtype, x.shape(), y);
 }
@@ -172,8 +174,8 @@ Status quantize_bias_tensor(const Tensor& b, float input_scale, const std::vecto
   if (b.dtype() != DType::kF32 || b.rank() != 1)
     return make_error(ErrorCode::kShapeMismatch, "quantize_bias_tensor: bias must be a 1-D f32 tensor");
   if (weight_scales.size() != 1 && static_cast<int64_t>(weight_scales.size()) != b.dim(0))
-    return make_error(ErrorCode::kShapeMismatch, "quantize_bias_tensor: ", weight_scales.size(),
-                      " weight scales for ", b.dim(0), " channels");
+    return make_error(ErrorCode::kShapeMismatch, "quantize_bias_tensor: ", weight_scales.size(), " weight scales for ",
+                      b.dim(0), " channels");
   if (!(input_scale > 0.0f)) return make_error(ErrorCode::kInvalidArgument, "quantize_bias_tensor: input scale <= 0");
   for (float s : weight_scales)
     if (!(s > 0.0f)) return make_error(ErrorCode::kInvalidArgument, "quantize_bias_tensor: weight scale <= 0");
@@ -211,8 +213,8 @@ Status qlut(const Tensor& x, const std::vector<int32_t>& table, int32_t table_fi
   for (auto& c : codes) {
     const int64_t idx = static_cast<int64_t>(c) - table_first_code;
     if (idx < 0 || idx >= n)
-      return make_error(ErrorCode::kOutOfRange, "qlut: input code ", c, " not covered by the table [",
-                        table_first_code, ", ", table_first_code + n - 1, "]");
+      return make_error(ErrorCode::kOutOfRange, "qlut: input code ", c, " not covered by the table [", table_first_code,
+                        ", ", table_first_code + n - 1, "]");
     c = table[static_cast<size_t>(idx)];
   }
   return detail::store_codes(codes, output_dtype, x.shape(), y);

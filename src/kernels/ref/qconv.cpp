@@ -16,13 +16,13 @@ Status qconv2d(const Tensor& x, const Tensor& w, const Tensor* bias, const QConv
   if (w.dtype() != DType::kI8)
     return make_error(ErrorCode::kUnsupportedAttr, "qconv2d: weight dtype ", dtype_name(w.dtype()), " (need i8)");
   if (x.rank() != 4 || w.rank() != 4)
-    return make_error(ErrorCode::kShapeMismatch, "qconv2d: x ", shape_str(x.shape()), " and w ",
-                      shape_str(w.shape()), " must be 4-D (NCHW / OIHW)");
+    return make_error(ErrorCode::kShapeMismatch, "qconv2d: x ", shape_str(x.shape()), " and w ", shape_str(w.shape()),
+                      " must be 4-D (NCHW / OIHW)");
   const int64_t n = x.dim(0), c = x.dim(1), h = x.dim(2), wd = x.dim(3);
   const int64_t co = w.dim(0), cg = w.dim(1), kh = w.dim(2), kw = w.dim(3);
   if (p.group < 1 || c % p.group != 0 || co % p.group != 0 || cg != c / p.group)
-    return make_error(ErrorCode::kShapeMismatch, "qconv2d: group ", p.group, " does not fit x ",
-                      shape_str(x.shape()), " / w ", shape_str(w.shape()));
+    return make_error(ErrorCode::kShapeMismatch, "qconv2d: group ", p.group, " does not fit x ", shape_str(x.shape()),
+                      " / w ", shape_str(w.shape()));
   if (p.stride_h < 1 || p.stride_w < 1 || p.dilation_h < 1 || p.dilation_w < 1 || p.pad_top < 0 || p.pad_left < 0 ||
       p.pad_bottom < 0 || p.pad_right < 0 || kh < 1 || kw < 1)
     return make_error(ErrorCode::kInvalidArgument, "qconv2d: strides / dilations / kernel must be >= 1, pads >= 0");
@@ -53,8 +53,7 @@ Status qconv2d(const Tensor& x, const Tensor& w, const Tensor* bias, const QConv
     // The conv result is an intermediate code of x's "output" parameters; the final range is residual_add's.
     if (residual->shape() != out_shape || !is_activation_dtype(residual->dtype()))
       return make_error(ErrorCode::kShapeMismatch, "qconv2d: residual ", dtype_name(residual->dtype()), " ",
-                        shape_str(residual->shape()), " must be an activation tensor of shape ",
-                        shape_str(out_shape));
+                        shape_str(residual->shape()), " must be an activation tensor of shape ", shape_str(out_shape));
     NPUKIT_RETURN_IF_ERROR(detail::load_codes(*residual, "qconv2d residual", &rs));
     NPUKIT_RETURN_IF_ERROR(detail::check_zero_point(residual->dtype(), p.residual_add.b_zp, "qconv2d residual"));
     NPUKIT_RETURN_IF_ERROR(

@@ -27,8 +27,7 @@ Expected<Broadcast> broadcast(const Shape& a, const Shape& b) {
     const int64_t da = i + a.size() >= r ? a[i + a.size() - r] : 1;
     const int64_t db = i + b.size() >= r ? b[i + b.size() - r] : 1;
     if (da != db && da != 1 && db != 1)
-      return make_error(ErrorCode::kShapeMismatch, "shapes ", shape_str(a), " and ", shape_str(b),
-                        " do not broadcast");
+      return make_error(ErrorCode::kShapeMismatch, "shapes ", shape_str(a), " and ", shape_str(b), " do not broadcast");
     bc.out[i] = da == 1 ? db : da;
     bc.sa[i] = da == 1 ? 0 : stride_a;
     bc.sb[i] = db == 1 ? 0 : stride_b;

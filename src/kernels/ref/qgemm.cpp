@@ -24,8 +24,8 @@ Status qgemm(const Tensor& a, const Tensor& w, const Tensor* bias, const QGemmPa
   NPUKIT_RETURN_IF_ERROR(detail::load_codes(w, "qgemm w", &ws));
   if (bias != nullptr) {
     if (bias->dtype() != DType::kI32 || bias->rank() != 1 || bias->dim(0) != n)
-      return make_error(ErrorCode::kShapeMismatch, "qgemm: bias must be i32 [", n, "], got ",
-                        dtype_name(bias->dtype()), " ", shape_str(bias->shape()));
+      return make_error(ErrorCode::kShapeMismatch, "qgemm: bias must be i32 [", n, "], got ", dtype_name(bias->dtype()),
+                        " ", shape_str(bias->shape()));
     NPUKIT_RETURN_IF_ERROR(detail::load_codes(*bias, "qgemm bias", &bs));
   }
   const bool wide = a.dtype() == DType::kI16;
@@ -62,8 +62,8 @@ Status qmatmul(const Tensor& a, const Tensor& b, const QMatMulParams& p, Tensor*
   int64_t batch = 1;
   for (size_t i = 0; i + 2 < r; ++i) {
     if (b.rank() == r && b.dim(i) != a.dim(i))
-      return make_error(ErrorCode::kShapeMismatch, "qmatmul: batch dimensions differ: ", shape_str(a.shape()),
-                        " x ", shape_str(b.shape()));
+      return make_error(ErrorCode::kShapeMismatch, "qmatmul: batch dimensions differ: ", shape_str(a.shape()), " x ",
+                        shape_str(b.shape()));
     batch *= a.dim(i);
   }
   NPUKIT_RETURN_IF_ERROR(detail::check_zero_point(a.dtype(), p.a_zero_point, "qmatmul a"));

@@ -80,14 +80,9 @@ Status ref_QuantizeLinear(const KernelArgs& a) {
   if (a.has_input(2) && a.in(2).dtype() != qt) return a.error(ErrorCode::kShapeMismatch, "zero_point dtype mismatch");
   if (std::fegetround() != FE_TONEAREST) return a.error(ErrorCode::kInternal, "FPU rounding mode is not to-nearest");
   switch (qt) {
-    case DType::kU8:
-      quantize<uint8_t>(a, idx);
-      return Status::Ok();
-    case DType::kI8:
-      quantize<int8_t>(a, idx);
-      return Status::Ok();
-    default:
-      return a.error(ErrorCode::kUnsupportedAttr, "output dtype ", dtype_name(qt), " not supported");
+    case DType::kU8: quantize<uint8_t>(a, idx); return Status::Ok();
+    case DType::kI8: quantize<int8_t>(a, idx); return Status::Ok();
+    default: return a.error(ErrorCode::kUnsupportedAttr, "output dtype ", dtype_name(qt), " not supported");
   }
 }
 
@@ -98,17 +93,10 @@ Status ref_DequantizeLinear(const KernelArgs& a) {
     return a.error(ErrorCode::kShapeMismatch, "zero_point dtype mismatch");
   NPUKIT_ASSIGN_OR_RETURN(ParamIndexer idx, make_indexer(a, x));
   switch (x.dtype()) {
-    case DType::kU8:
-      dequantize<uint8_t>(a, idx);
-      return Status::Ok();
-    case DType::kI8:
-      dequantize<int8_t>(a, idx);
-      return Status::Ok();
-    case DType::kI32:
-      dequantize<int32_t>(a, idx);
-      return Status::Ok();
-    default:
-      return a.error(ErrorCode::kUnsupportedAttr, "x dtype ", dtype_name(x.dtype()), " not supported");
+    case DType::kU8: dequantize<uint8_t>(a, idx); return Status::Ok();
+    case DType::kI8: dequantize<int8_t>(a, idx); return Status::Ok();
+    case DType::kI32: dequantize<int32_t>(a, idx); return Status::Ok();
+    default: return a.error(ErrorCode::kUnsupportedAttr, "x dtype ", dtype_name(x.dtype()), " not supported");
   }
 }
 

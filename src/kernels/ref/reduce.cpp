@@ -15,7 +15,6 @@
 namespace npukit::ref {
 namespace {
 
-
 enum class Red : uint8_t { kSum, kMean, kMax, kMin };
 
 /// Builds the reduced-axes mask (empty axes = all); false on out-of-range or repeated axes.
@@ -136,9 +135,12 @@ bool split_at(const Shape& s, int64_t axis, AxisSplit& out) {
   if (axis < 0) axis += r;
   out = AxisSplit{};
   for (int64_t d = 0; d < r; ++d) {
-    if (d < axis) out.outer *= s[d];
-    else if (d == axis) out.len = s[d];
-    else out.inner *= s[d];
+    if (d < axis)
+      out.outer *= s[d];
+    else if (d == axis)
+      out.len = s[d];
+    else
+      out.inner *= s[d];
   }
   return true;
 }
@@ -223,9 +225,15 @@ Status softmax_kernel(const KernelArgs& a, bool log) {
 
 }  // namespace
 
-Status ref_ReduceMean(const KernelArgs& a) { return reduce_kernel(a, Red::kMean, a.attrs.get_ints("axes")); }
-Status ref_ReduceMax(const KernelArgs& a) { return reduce_kernel(a, Red::kMax, a.attrs.get_ints("axes")); }
-Status ref_ReduceMin(const KernelArgs& a) { return reduce_kernel(a, Red::kMin, a.attrs.get_ints("axes")); }
+Status ref_ReduceMean(const KernelArgs& a) {
+  return reduce_kernel(a, Red::kMean, a.attrs.get_ints("axes"));
+}
+Status ref_ReduceMax(const KernelArgs& a) {
+  return reduce_kernel(a, Red::kMax, a.attrs.get_ints("axes"));
+}
+Status ref_ReduceMin(const KernelArgs& a) {
+  return reduce_kernel(a, Red::kMin, a.attrs.get_ints("axes"));
+}
 
 Status ref_ReduceSum(const KernelArgs& a) {
   std::vector<int64_t> axes;
@@ -239,9 +247,17 @@ Status ref_ReduceSum(const KernelArgs& a) {
   return reduce_kernel(a, Red::kSum, axes);
 }
 
-Status ref_ArgMax(const KernelArgs& a) { return arg_kernel(a, true); }
-Status ref_ArgMin(const KernelArgs& a) { return arg_kernel(a, false); }
-Status ref_Softmax(const KernelArgs& a) { return softmax_kernel(a, false); }
-Status ref_LogSoftmax(const KernelArgs& a) { return softmax_kernel(a, true); }
+Status ref_ArgMax(const KernelArgs& a) {
+  return arg_kernel(a, true);
+}
+Status ref_ArgMin(const KernelArgs& a) {
+  return arg_kernel(a, false);
+}
+Status ref_Softmax(const KernelArgs& a) {
+  return softmax_kernel(a, false);
+}
+Status ref_LogSoftmax(const KernelArgs& a) {
+  return softmax_kernel(a, true);
+}
 
 }  // namespace npukit::ref

@@ -32,7 +32,9 @@ struct AxisMap {
   std::vector<bool> outside;           // tf_crop_and_resize: coordinate outside the input → extrapolation value
 };
 
-bool non_empty(const KernelArgs& a, size_t i) { return a.has_input(i) && a.in(i).numel() > 0; }
+bool non_empty(const KernelArgs& a, size_t i) {
+  return a.has_input(i) && a.in(i).numel() > 0;
+}
 
 std::vector<double> cubic_coeffs(double r, double A) {
   // Keys cubic convolution weights for taps at offsets -1, 0, +1, +2 from floor(x); r = x - floor(x).
@@ -241,7 +243,11 @@ Status depth_space(const KernelArgs& a, bool to_space) {
 
 }  // namespace
 
-Status ref_DepthToSpace(const KernelArgs& a) { return depth_space(a, true); }
-Status ref_SpaceToDepth(const KernelArgs& a) { return depth_space(a, false); }
+Status ref_DepthToSpace(const KernelArgs& a) {
+  return depth_space(a, true);
+}
+Status ref_SpaceToDepth(const KernelArgs& a) {
+  return depth_space(a, false);
+}
 
 }  // namespace npukit::ref

@@ -41,28 +41,17 @@ struct Activation {
   double alpha = 0, beta = 0;
   double operator()(double x) const {
     switch (kind) {
-      case Act::kSigmoid:
-        return 1.0 / (1.0 + std::exp(-x));
-      case Act::kTanh:
-        return std::tanh(x);
-      case Act::kRelu:
-        return x > 0 ? x : 0;
-      case Act::kAffine:
-        return alpha * x + beta;
-      case Act::kLeakyRelu:
-        return x >= 0 ? x : alpha * x;
-      case Act::kThresholdedRelu:
-        return x > alpha ? x : 0;
-      case Act::kScaledTanh:
-        return alpha * std::tanh(beta * x);
-      case Act::kHardSigmoid:
-        return std::clamp(alpha * x + beta, 0.0, 1.0);
-      case Act::kElu:
-        return x >= 0 ? x : alpha * (std::exp(x) - 1);
-      case Act::kSoftsign:
-        return x / (1 + std::fabs(x));
-      case Act::kSoftplus:
-        return std::log1p(std::exp(-std::fabs(x))) + std::max(x, 0.0);
+      case Act::kSigmoid: return 1.0 / (1.0 + std::exp(-x));
+      case Act::kTanh: return std::tanh(x);
+      case Act::kRelu: return x > 0 ? x : 0;
+      case Act::kAffine: return alpha * x + beta;
+      case Act::kLeakyRelu: return x >= 0 ? x : alpha * x;
+      case Act::kThresholdedRelu: return x > alpha ? x : 0;
+      case Act::kScaledTanh: return alpha * std::tanh(beta * x);
+      case Act::kHardSigmoid: return std::clamp(alpha * x + beta, 0.0, 1.0);
+      case Act::kElu: return x >= 0 ? x : alpha * (std::exp(x) - 1);
+      case Act::kSoftsign: return x / (1 + std::fabs(x));
+      case Act::kSoftplus: return std::log1p(std::exp(-std::fabs(x))) + std::max(x, 0.0);
     }
     return x;
   }

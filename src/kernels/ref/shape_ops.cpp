@@ -17,8 +17,12 @@ namespace {
 
 using Bytes = std::byte;
 
-const Bytes* bytes(const Tensor& t) { return static_cast<const Bytes*>(t.raw()); }
-Bytes* bytes(Tensor& t) { return static_cast<Bytes*>(t.raw()); }
+const Bytes* bytes(const Tensor& t) {
+  return static_cast<const Bytes*>(t.raw());
+}
+Bytes* bytes(Tensor& t) {
+  return static_cast<Bytes*>(t.raw());
+}
 
 Status need(const KernelArgs& a, size_t n_in, size_t n_out = 1) {
   for (size_t i = 0; i < n_in; ++i)
@@ -127,8 +131,8 @@ Status ref_Split(const KernelArgs& a) {
   for (size_t k = 0; k < a.outputs.size(); ++k) {
     const Tensor& y = a.out(k);
     NPUKIT_RETURN_IF_ERROR(check_dtype_match(a, x, y));
-    if (y.rank() != x.rank() || prod(y.shape(), 0, axis) != outer || prod(y.shape(), axis + 1, y.rank()) !=
-                                                                          prod(x.shape(), axis + 1, x.rank()))
+    if (y.rank() != x.rank() || prod(y.shape(), 0, axis) != outer ||
+        prod(y.shape(), axis + 1, y.rank()) != prod(x.shape(), axis + 1, x.rank()))
       return a.error(ErrorCode::kInternal, "output ", k, " shape ", shape_str(y.shape()), " does not fit input ",
                      shape_str(x.shape()));
     total += y.numel();
@@ -155,7 +159,8 @@ Status ref_Slice(const KernelArgs& a) {
   const auto starts = a.in(1).to_int64_vector();
   const auto ends = a.in(2).to_int64_vector();
   std::vector<int64_t> axes, steps(starts.size(), 1);
-  if (a.has_input(3)) axes = a.in(3).to_int64_vector();
+  if (a.has_input(3))
+    axes = a.in(3).to_int64_vector();
   else
     for (size_t i = 0; i < starts.size(); ++i) axes.push_back(static_cast<int64_t>(i));
   if (a.has_input(4)) steps = a.in(4).to_int64_vector();
@@ -198,10 +203,18 @@ Status ref_Slice(const KernelArgs& a) {
   return Status::Ok();
 }
 
-Status ref_Reshape(const KernelArgs& a) { return copy_same_numel(a); }
-Status ref_Flatten(const KernelArgs& a) { return copy_same_numel(a); }
-Status ref_Squeeze(const KernelArgs& a) { return copy_same_numel(a); }
-Status ref_Unsqueeze(const KernelArgs& a) { return copy_same_numel(a); }
+Status ref_Reshape(const KernelArgs& a) {
+  return copy_same_numel(a);
+}
+Status ref_Flatten(const KernelArgs& a) {
+  return copy_same_numel(a);
+}
+Status ref_Squeeze(const KernelArgs& a) {
+  return copy_same_numel(a);
+}
+Status ref_Unsqueeze(const KernelArgs& a) {
+  return copy_same_numel(a);
+}
 
 Status ref_Transpose(const KernelArgs& a) {
   NPUKIT_RETURN_IF_ERROR(need(a, 1));
@@ -210,7 +223,8 @@ Status ref_Transpose(const KernelArgs& a) {
   NPUKIT_RETURN_IF_ERROR(check_dtype_match(a, x, y));
   const size_t rank = x.rank();
   std::vector<int64_t> perm(rank);
-  if (a.attrs.has("perm")) perm = a.attrs.get_ints("perm");
+  if (a.attrs.has("perm"))
+    perm = a.attrs.get_ints("perm");
   else
     for (size_t d = 0; d < rank; ++d) perm[d] = static_cast<int64_t>(rank - 1 - d);
   if (perm.size() != rank || y.rank() != rank) return a.error(ErrorCode::kInvalidModel, "perm does not match rank");
@@ -416,10 +430,14 @@ Status ref_Pad(const KernelArgs& a) {
     if (y.dim(d) != x.dim(d) + pads[d] + pads[d + r]) return a.error(ErrorCode::kInternal, "output shape mismatch");
   const std::string mode = a.attrs.get_string("mode");
   enum { kConstant, kReflect, kEdge } m;
-  if (mode == "constant") m = kConstant;
-  else if (mode == "reflect") m = kReflect;
-  else if (mode == "edge") m = kEdge;
-  else return a.error(ErrorCode::kUnsupportedAttr, "attribute 'mode'=\"", mode, "\" is not supported");
+  if (mode == "constant")
+    m = kConstant;
+  else if (mode == "reflect")
+    m = kReflect;
+  else if (mode == "edge")
+    m = kEdge;
+  else
+    return a.error(ErrorCode::kUnsupportedAttr, "attribute 'mode'=\"", mode, "\" is not supported");
   const size_t es = dtype_size(x.dtype());
   std::vector<std::byte> fill(es, std::byte{0});  // default constant_value is 0 of the dtype (all-zero bits)
   if (a.has_input(2)) {

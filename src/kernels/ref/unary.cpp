@@ -143,7 +143,9 @@ void store(Tensor& t, int64_t i, const CastValue& v) {
   }
 }
 
-bool castable(DType t) { return t != DType::kString && dtype_size(t) != 0; }
+bool castable(DType t) {
+  return t != DType::kString && dtype_size(t) != 0;
+}
 
 }  // namespace
 
@@ -274,7 +276,9 @@ Status ref_Not(const KernelArgs& a) {
   return Status::Ok();
 }
 
-Status ref_Identity(const KernelArgs& a) { return copy_input(a); }
+Status ref_Identity(const KernelArgs& a) {
+  return copy_input(a);
+}
 
 // Inference-mode Dropout is the identity; infer_Dropout already rejected a constant training_mode=true.
 // The optional mask output (if present) is all true: nothing is dropped.

@@ -1,0 +1,271 @@
+// SPDX-License-Identifier: Apache-2.0
+#include "quant/quantize_qdq.h"
+
+#include <algorithm>
+#include <cmath>
+#include <set>
+#include <string>
+#include <vector>
+
+#include "quant/arith.h"
+
+namespace npukit::quant {
+namespace {
+
+using ir::OpKind;
+
+/// Input slots of `n` that carry activations worth quantizing (parameters such as Clip min/max are not).
+std::vector<size_t> activation_slots(const ir::Node& n) {
+  switch (n.op()) {
+    case OpKind::kConv:
+    case OpKind::kConvTranspose:
+    case OpKind::kGemm: return {0, 1};  // input 1 only matters when the weight is a runtime tensor
+    case OpKind::kMatMul:
+    case OpKind::kAdd:
+    case OpKind::kSub:
+    case OpKind::kMul: return {0, 1};
+    case OpKind::kConcat: {
+      std::vector<size_t> s(n.num_inputs());
+      for (size_t i = 0; i < s.size(); ++i) s[i] = i;
+      return s;
+    }
+    case OpKind::kMaxPool:
+    case OpKind::kAveragePool:
+    case OpKind::kGlobalAveragePool:
+    case OpKind::kGlobalMaxPool:
+    case OpKind::kRelu:
+    case OpKind::kClip:
+    case OpKind::kLeakyRelu:
+    case OpKind::kSigmoid:
+    case OpKind::kTanh: return {0};
+    default: return {};
+  }
+}
+
+bool is_weighted(OpKind k) {
+  return k == OpKind::kConv || k == OpKind::kConvTranspose || k == OpKind::kGemm || k == OpKind::kMatMul;
+}
+
+/// Per-tensor activation scale for int8 (recomputed from the threshold: the table may hold 16-bit scales).
+float activation_scale(const CalibTensor& t) {
+  return symmetric_scale(static_cast<float>(t.threshold), 8);
+}
+
+/// True when `v` is a runtime f32 tensor with a calibration entry (i.e. it will get a Q/DQ pair if it feeds
+/// a quantizable op).
+const CalibTensor* calibrated_activation(const ir::Value* v, const CalibTable& table) {
+  if (!v || v->is_constant() || v->dtype() != DType::kF32) return nullptr;
+  return table.find(v->name());
+}
+
+class QdqBuilder {
+ public:
+  QdqBuilder(ir::Graph& g, const CalibTable& table, const QdqOptions& opt) : g_(g), table_(table), opt_(opt) {
+    for (const ir::Node* n : g.nodes()) node_names_.insert(n->name());
+  }
+
+  Status run() {
+    for (ir::Node* n : g_.nodes())
+      if (is_weighted(n->op())) NPUKIT_RETURN_IF_ERROR(quantize_weight_and_bias(*n));
+    // Snapshot: only values of the float graph are candidates.
+    for (ir::Value* v : g_.values()) NPUKIT_RETURN_IF_ERROR(quantize_activation(v));
+    g_.remove_dead_values();
+    NPUKIT_RETURN_IF_ERROR(g_.topo_sort());
+    return g_.verify(true);
+  }
+
+ private:
+  std::string unique_node_name(const std::string& hint) {
+    std::string name = hint;
+    for (int i = 1; node_names_.count(name); ++i) name = hint + "_" + std::to_string(i);
+    node_names_.insert(name);
+    return name;
+  }
+
+  Expected<ir::Node*> add_node(OpKind op, const std::string& hint, const std::vector<ir::Value*>& ins, ir::Value* out,
+                               Attrs attrs, const std::vector<std::string>& origin) {
+    const std::string name = unique_node_name(hint);
+    NPUKIT_RETURN_IF_ERROR(ir::normalize_attrs(op, name, attrs));
+    NPUKIT_ASSIGN_OR_RETURN(ir::Node * n, g_.add_node(op, name, ins, {out}, std::move(attrs)));
+    n->origin() = origin;
+    return n;
+  }
+
+  /// DequantizeLinear of a constant integer tensor `q` with scales `scales` (1 value = per tensor).
+  Expected<ir::Value*> add_const_dq(const std::string& base, Tensor q, const std::vector<float>& scales, int64_t axis,
+                                    bool with_zero_point, const std::vector<std::string>& origin) {
+    const Shape shape = q.shape();
+    const bool per_tensor = scales.size() == 1;
+    ir::Value* qv = g_.add_constant(base + "_quantized", std::move(q));
+    ir::Value* sv =
+        g_.add_constant(base + "_scale",
+                        per_tensor ? Tensor::scalar(scales[0]) : Tensor::from_vector(scales, {int64_t(scales.size())}));
+    std::vector<ir::Value*> ins{qv, sv};
+    if (with_zero_point) {
+      // Weights are int8 with zero point 0; int32 bias has no zero point (ONNX: absent means 0).
+      Tensor zp = per_tensor ? Tensor(DType::kI8, {}) : Tensor(DType::kI8, {int64_t(scales.size())});
+      ins.push_back(g_.add_constant(base + "_zero_point", std::move(zp)));
+    }
+    ir::Value* out = g_.add_unique_value(base + "_dequantized");
+    out->set_type(DType::kF32, shape);
+    Attrs a;
+    a.set("axis", per_tensor ? int64_t{1} : axis);
+    NPUKIT_RETURN_IF_ERROR(
+        add_node(OpKind::kDequantizeLinear, base + "/DequantizeLinear", ins, out, std::move(a), origin).status());
+    return out;
+  }
+
+  /// Output-channel axis of the weight of `n`, or -1 for per-tensor.
+  int64_t weight_axis(const ir::Node& n, const Shape& w) const {
+    if (!opt_.per_channel || w.empty()) return -1;
+    switch (n.op()) {
+      case OpKind::kConv: return 0;
+      case OpKind::kConvTranspose:
+        // Weight [C, M/group, ...]: axis 1 is the output channel only without groups.
+        return n.attrs().get_int("group") == 1 && w.size() >= 2 ? 1 : -1;
+      case OpKind::kGemm: return n.attrs().get_int("transB") != 0 ? 0 : 1;
+      case OpKind::kMatMul: return w.size() == 2 ? 1 : -1;
+      default: return -1;
+    }
+  }
+
+  Status quantize_weight_and_bias(ir::Node& n) {
+    ir::Value* w = n.input(1);
+    if (!w || !w->is_constant() || w->dtype() != DType::kF32) return Status::Ok();
+    const Tensor& wt = *w->const_value();
+    const Shape& ws = wt.shape();
+    const int64_t axis = weight_axis(n, ws);
+    const int64_t channels = axis < 0 ? 1 : ws[axis];
+    int64_t inner = 1;
+    if (axis >= 0)
+      for (size_t i = static_cast<size_t>(axis) + 1; i < ws.size(); ++i) inner *= ws[i];
+    const float* wd = wt.data<float>();
+    const int64_t numel = wt.numel();
+    auto channel_of = [&](int64_t i) { return axis < 0 ? int64_t{0} : (i / inner) % channels; };
+
+    std::vector<float> max_abs(static_cast<size_t>(channels), 0.0f);
+    for (int64_t i = 0; i < numel; ++i) {
+      float& m = max_abs[static_cast<size_t>(channel_of(i))];
+      m = std::max(m, std::fabs(wd[i]));
+    }
+    std::vector<float> s_w(max_abs.size());
+    for (size_t c = 0; c < s_w.size(); ++c) s_w[c] = symmetric_scale(max_abs[c], 8);
+    Tensor q(DType::kI8, ws);
+    for (int64_t i = 0; i < numel; ++i)
+      q.data<int8_t>()[i] =
+          static_cast<int8_t>(quantize_value(wd[i], s_w[static_cast<size_t>(channel_of(i))], 0, kRangeWeightI8));
+    NPUKIT_ASSIGN_OR_RETURN(ir::Value * wdq,
+                            add_const_dq(w->name(), std::move(q), s_w, axis < 0 ? 1 : axis, true, n.origin()));
+    n.set_input(1, wdq);
+
+    // Bias: needs the input scale, i.e. a quantized data input.
+    const size_t bias_slot = 2;
+    ir::Value* b = n.input(bias_slot);
+    const CalibTensor* in = calibrated_activation(n.input(0), table_);
+    if (!b || !in || !b->is_constant() || b->dtype() != DType::kF32 || n.op() == OpKind::kMatMul) return Status::Ok();
+    const Tensor& bt = *b->const_value();
+    const int64_t n_out = axis < 0 ? -1 : channels;
+    // Only a bias laid out along the output channel can use s_in * s_w[c]: [N] (any op) or [1, N] (Gemm).
+    int64_t bias_axis = 0;
+    if (bt.shape().size() == 1) {
+      bias_axis = 0;
+    } else if (n.op() == OpKind::kGemm && bt.shape().size() == 2 && bt.shape()[0] == 1) {
+      bias_axis = 1;
+    } else {
+      return Status::Ok();
+    }
+    if (n_out >= 0 && bt.shape()[static_cast<size_t>(bias_axis)] != n_out) return Status::Ok();
+    // Gemm computes alpha * A B + beta * C: the int32 rule assumes both are 1.
+    if (n.op() == OpKind::kGemm && (n.attrs().get_float("alpha") != 1.0f || n.attrs().get_float("beta") != 1.0f))
+      return Status::Ok();
+    const float s_in = activation_scale(*in);
+    Tensor bq(DType::kI32, bt.shape());
+    const int64_t bn = bt.numel();
+    std::vector<float> s_b(n_out >= 0 ? static_cast<size_t>(n_out) : 1);
+    for (size_t c = 0; c < s_b.size(); ++c) s_b[c] = s_in * s_w[c];
+    for (int64_t i = 0; i < bn; ++i) {
+      const size_t c = n_out >= 0 ? static_cast<size_t>(i) : 0;
+      bq.data<int32_t>()[i] = quantize_bias(bt.data<float>()[i], s_in, s_w[c]);
+    }
+    NPUKIT_ASSIGN_OR_RETURN(ir::Value * bdq, add_const_dq(b->name(), std::move(bq), s_b, bias_axis, false, n.origin()));
+    n.set_input(bias_slot, bdq);
+    return Status::Ok();
+  }
+
+  Status quantize_activation(ir::Value* v) {
+    const CalibTensor* entry = calibrated_activation(v, table_);
+    if (!entry || !v->has_type()) return Status::Ok();
+    // (consumer, slot) pairs to rewire.
+    std::vector<std::pair<ir::Node*, size_t>> uses;
+    std::vector<std::string> origin;
+    for (ir::Node* u : v->users()) {
+      if (u->owner() != &g_) continue;
+      bool used = false;
+      for (size_t s : activation_slots(*u))
+        if (u->input(s) == v && std::find(uses.begin(), uses.end(), std::make_pair(u, s)) == uses.end()) {
+          uses.emplace_back(u, s);
+          used = true;
+        }
+      if (used)
+        for (const std::string& o : u->origin())
+          if (std::find(origin.begin(), origin.end(), o) == origin.end()) origin.push_back(o);
+    }
+    const bool as_output = opt_.quantize_outputs && v->is_graph_output() && !v->is_graph_input() && v->producer();
+    if (uses.empty() && !as_output) return Status::Ok();
+    if (as_output)
+      for (const std::string& o : v->producer()->origin())
+        if (std::find(origin.begin(), origin.end(), o) == origin.end()) origin.push_back(o);
+
+    const std::string base = v->name();
+    ir::Value* dq_out = nullptr;
+    if (as_output) {
+      // Keep the interface name on the dequantized value; the float value gets a new name.
+      std::string float_name = base + "_float";
+      while (g_.lookup_value(float_name)) float_name += "_";
+      NPUKIT_RETURN_IF_ERROR(g_.rename_value(v, float_name));
+      NPUKIT_ASSIGN_OR_RETURN(dq_out, g_.add_value(base));
+    } else {
+      dq_out = g_.add_unique_value(base + "_dequantized");
+    }
+    const float scale = activation_scale(*entry);
+    ir::Value* sv = g_.add_constant(base + "_scale", Tensor::scalar(scale));
+    ir::Value* zv = g_.add_constant(base + "_zero_point", Tensor(DType::kI8, {}));
+    ir::Value* q = g_.add_unique_value(base + "_quantized");
+    q->set_type(DType::kI8, v->shape());
+    dq_out->set_type(DType::kF32, v->shape());
+    NPUKIT_RETURN_IF_ERROR(
+        add_node(OpKind::kQuantizeLinear, base + "/QuantizeLinear", {v, sv, zv}, q, Attrs{}, origin).status());
+    NPUKIT_RETURN_IF_ERROR(
+        add_node(OpKind::kDequantizeLinear, base + "/DequantizeLinear", {q, sv, zv}, dq_out, Attrs{}, origin).status());
+    for (auto& [u, s] : uses) u->set_input(s, dq_out);
+    if (as_output) {
+      std::vector<ir::Value*> outs = g_.outputs();
+      for (ir::Value*& o : outs)
+        if (o == v) o = dq_out;
+      g_.set_outputs(outs);
+    }
+    return Status::Ok();
+  }
+
+  ir::Graph& g_;
+  const CalibTable& table_;
+  const QdqOptions& opt_;
+  std::set<std::string> node_names_;
+};
+
+}  // namespace
+
+Status quantize_to_qdq(ir::Graph& g, const CalibTable& table, const QdqOptions& opt) {
+  if (opt.activation_bits == 16)
+    return make_error(ErrorCode::kUnimplemented,
+                      "quantize_to_qdq: int16 activations are not supported yet (int16 QuantizeLinear needs ONNX "
+                      "opset 21; npukit exports opset 17)");
+  if (opt.activation_bits != 8)
+    return make_error(ErrorCode::kInvalidArgument,
+                      "quantize_to_qdq: activation_bits must be 8 (or 16, not yet "
+                      "supported), got ",
+                      opt.activation_bits);
+  return QdqBuilder(g, table, opt).run();
+}
+
+}  // namespace npukit::quant

@@ -1,0 +1,47 @@
+// SPDX-License-Identifier: Apache-2.0
+// npukit quant: float graph + calibration table -> standard ONNX QDQ graph (QuantizeLinear /
+// DequantizeLinear pairs around the float ops), the interchange form of a quantized model.
+//
+// What the pass inserts (all numbers follow quant/arith.h, the one integer spec):
+//  - Activations: every f32 runtime tensor with a calibration entry that feeds a quantizable op
+//    (Conv, ConvTranspose, Gemm, MatMul, Add, Sub, Mul, Concat, MaxPool, AveragePool, GlobalAveragePool,
+//    GlobalMaxPool, Relu, Clip, LeakyRelu, Sigmoid, Tanh) gets ONE QuantizeLinear -> DequantizeLinear pair
+//    (symmetric int8, scale symmetric_scale(threshold, 8), zero point int8 0) shared by all those consumers.
+//    Other consumers (Reshape, Softmax, ...) keep reading the float tensor.
+//  - Weights (constant f32 input 1 of Conv / ConvTranspose / Gemm / MatMul): an int8 constant in
+//    [-127, 127] with scale max|w_c| / 127 per output channel (per tensor when !per_channel) followed by
+//    DequantizeLinear. Channel axis: Conv 0; ConvTranspose 1 (group == 1, else per tensor); Gemm 0 with
+//    transB = 1, 1 otherwise; MatMul 1 for a 2-D B (per tensor for higher ranks).
+//  - Bias (constant f32 Conv / ConvTranspose input 2, Gemm C of shape [N] or [1, N] with alpha = beta = 1)
+//    when the data input is quantized: an int32 constant quantize_bias(b, s_in, s_w[c]) followed by
+//    DequantizeLinear with scale s_in * s_w[c] (f32 product) and no zero point (ONNX's int32 bias form).
+//  - Graph outputs with a calibration entry (quantize_outputs): the producing value is renamed
+//    "<name>_float" and a Q/DQ pair produces the output under its original name, so the model interface
+//    is unchanged.
+// Every node output of the float graph keeps its name, so float and QDQ graphs can be compared value by
+// value (see quant/similarity.h). Inserted nodes are named "<tensor>/QuantizeLinear",
+// "<tensor>/DequantizeLinear" (made unique if needed) and carry the origin of the node they serve.
+#pragma once
+
+#include "core/status.h"
+#include "ir/graph.h"
+#include "quant/calib_table.h"
+
+namespace npukit::quant {
+
+struct QdqOptions {
+  /// Activation bits. Only 8 is supported: int16 QuantizeLinear needs ONNX opset 21 and npukit exports
+  /// opset 17, so 16 is rejected with kUnimplemented (documented, not silently downgraded).
+  int activation_bits = 8;
+  /// Per-output-channel weight scales (else one scale per weight tensor).
+  bool per_channel = true;
+  /// Also Q/DQ calibrated graph outputs.
+  bool quantize_outputs = true;
+};
+
+/// Rewrites a RESOLVED float graph in place into QDQ form (see the file comment). The result is
+/// topologically sorted, fully typed and passes verify(true) and interp::resolve.
+/// Errors: kUnimplemented for activation_bits 16, kInvalidArgument for other bit widths.
+Status quantize_to_qdq(ir::Graph& g, const CalibTable& table, const QdqOptions& opt = {});
+
+}  // namespace npukit::quant
