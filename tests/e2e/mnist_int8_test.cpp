@@ -3,7 +3,6 @@
 // kl with the input forced to max as the documented fallback), evaluation with the reference interpreter
 // on the remaining 9,900 digits. The bar (issue): int8 top-1 >= 98.7% (float scores 98.91% on all 10k).
 #include <gtest/gtest.h>
-#include <zlib.h>
 
 #include <algorithm>
 #include <iostream>
@@ -12,6 +11,7 @@
 #include "quant/calibrate_graph.h"
 #include "quant/quantize_qdq.h"
 #include "quant/similarity.h"
+#include "util/mnist.h"
 #include "util/model_runner.h"
 
 namespace npukit {
@@ -20,60 +20,32 @@ namespace {
 constexpr uint32_t kCalib = 100;
 constexpr double kBarPercent = 98.7;
 
-Expected<std::string> gunzip_file(const std::string& path) {
-  gzFile f = gzopen(path.c_str(), "rb");
-  if (!f) return make_error(ErrorCode::kIoError, "cannot open ", path);
-  std::string out;
-  char buf[1 << 16];
-  int n;
-  while ((n = gzread(f, buf, sizeof buf)) > 0) out.append(buf, static_cast<size_t>(n));
-  gzclose(f);
-  if (n < 0) return make_error(ErrorCode::kIoError, "corrupt gzip ", path);
-  return out;
-}
-
-uint32_t be32(const std::string& s, size_t off) {
-  return (uint32_t(uint8_t(s[off])) << 24) | (uint32_t(uint8_t(s[off + 1])) << 16) |
-         (uint32_t(uint8_t(s[off + 2])) << 8) | uint32_t(uint8_t(s[off + 3]));
-}
-
-Tensor digit(const std::string& images, uint32_t k) {
-  Tensor x(DType::kF32, {1, 1, 28, 28});
-  for (int i = 0; i < 784; ++i)  // raw 0..255, as the model expects (shared/README.md)
-    x.data<float>()[i] = static_cast<float>(static_cast<uint8_t>(images[16 + k * 784 + i]));
-  return x;
-}
-
 /// Correct top-1 predictions of `g` on digits [kCalib, count).
-Expected<int> count_correct(const ir::Graph& g, const std::string& images, const std::string& labels, uint32_t count) {
+Expected<int> count_correct(const ir::Graph& g, const testing::MnistTestSet& mnist) {
   interp::Interpreter in(g);
   int correct = 0;
-  for (uint32_t k = kCalib; k < count; ++k) {
-    NPUKIT_ASSIGN_OR_RETURN(std::vector<Tensor> out, in.run(std::vector<Tensor>{digit(images, k)}));
+  for (uint32_t k = kCalib; k < mnist.count; ++k) {
+    NPUKIT_ASSIGN_OR_RETURN(std::vector<Tensor> out, in.run(std::vector<Tensor>{mnist.digit(k)}));
     const float* logits = out[0].data<float>();
     const int pred = static_cast<int>(std::max_element(logits, logits + 10) - logits);
-    if (pred == static_cast<uint8_t>(labels[8 + k])) ++correct;
+    if (pred == mnist.label(k)) ++correct;
   }
   return correct;
 }
 
 TEST(MnistInt8E2E, QdqInt8MeetsAccuracyBar) {
   NPUKIT_REQUIRE_SHARED(dir, "mnist-8");
-  auto images = gunzip_file(dir + "/data/t10k-images-idx3-ubyte.gz");
-  auto labels = gunzip_file(dir + "/data/t10k-labels-idx1-ubyte.gz");
-  ASSERT_TRUE(images.ok() && labels.ok());
-  ASSERT_EQ(be32(*images, 0), 2051u);
-  ASSERT_EQ(be32(*labels, 0), 2049u);
-  const uint32_t count = be32(*images, 4);
+  auto mnist = testing::load_mnist_test_set(dir);
+  ASSERT_TRUE(mnist.ok()) << mnist.status().to_string();
+  const uint32_t count = mnist->count;
   ASSERT_EQ(count, 10000u);
-  ASSERT_EQ(images->size(), 16u + count * 784u);
 
   auto fmodel = testing::load_resolved(dir + "/model.onnx");
   ASSERT_TRUE(fmodel.ok()) << fmodel.status().to_string();
   std::vector<std::vector<Tensor>> calib;
-  for (uint32_t k = 0; k < kCalib; ++k) calib.push_back({digit(*images, k)});
+  for (uint32_t k = 0; k < kCalib; ++k) calib.push_back({mnist->digit(k)});
 
-  auto fcorrect = count_correct(fmodel->graph, *images, *labels, count);
+  auto fcorrect = count_correct(fmodel->graph, *mnist);
   ASSERT_TRUE(fcorrect.ok()) << fcorrect.status().to_string();
   const double n_eval = count - kCalib;
   std::cout << "mnist-8 float on digits 100..9999: " << *fcorrect << "/" << n_eval << " = "
@@ -99,14 +71,14 @@ TEST(MnistInt8E2E, QdqInt8MeetsAccuracyBar) {
     ASSERT_TRUE(qmodel.ok());
     Status s = quant::quantize_to_qdq(qmodel->graph, *table, {});
     ASSERT_TRUE(s.ok()) << s.to_string();
-    auto qcorrect = count_correct(qmodel->graph, *images, *labels, count);
+    auto qcorrect = count_correct(qmodel->graph, *mnist);
     ASSERT_TRUE(qcorrect.ok()) << qcorrect.status().to_string();
     const double acc = 100.0 * *qcorrect / n_eval;
     std::cout << "mnist-8 int8 QDQ (calibration " << label << ") on digits 100..9999: " << *qcorrect << "/" << n_eval
               << " = " << acc << "%\n";
     // Per-layer similarity on 20 held-out digits, for the log.
     std::vector<std::vector<Tensor>> probe;
-    for (uint32_t k = kCalib; k < kCalib + 20; ++k) probe.push_back({digit(*images, k)});
+    for (uint32_t k = kCalib; k < kCalib + 20; ++k) probe.push_back({mnist->digit(k)});
     auto rep = quant::compare_float_quant(fmodel->graph, qmodel->graph, probe, &*table);
     ASSERT_TRUE(rep.ok()) << rep.status().to_string();
     std::cout << quant::to_text_table(*rep);

@@ -6,7 +6,6 @@
 
 #include <gtest/gtest.h>
 #include <unistd.h>
-#include <zlib.h>
 
 #include <cmath>
 #include <filesystem>
@@ -18,6 +17,7 @@
 #include "quant/arith.h"
 #include "quant/calib_table.h"
 #include "util/graph_builder.h"
+#include "util/mnist.h"
 
 namespace npukit::quant {
 namespace {
@@ -332,18 +332,6 @@ TEST(CalibTable, LoadErrorsAreClear) {
 // Real model: mnist-8 on the first 20 MNIST test digits.
 // ---------------------------------------------------------------------------------------------
 
-Expected<std::string> gunzip(const std::string& path) {
-  gzFile f = gzopen(path.c_str(), "rb");
-  if (!f) return make_error(ErrorCode::kNotFound, "cannot open ", path);
-  std::string out;
-  char buf[1 << 16];
-  int n = 0;
-  while ((n = gzread(f, buf, sizeof buf)) > 0) out.append(buf, static_cast<size_t>(n));
-  gzclose(f);
-  if (n < 0) return make_error(ErrorCode::kIoError, "corrupt gzip ", path);
-  return out;
-}
-
 TEST(CalibrateGraph, Mnist8OnRealDigits) {
   const std::string dir = std::string(NPUKIT_SHARED_DIR) + "/models/mnist-8";
   if (!std::filesystem::exists(dir + "/model.onnx") ||
@@ -351,16 +339,11 @@ TEST(CalibrateGraph, Mnist8OnRealDigits) {
     GTEST_SKIP() << "mnist-8 model or MNIST data not found under " << dir;
   auto model = pipeline::load_model(dir + "/model.onnx");
   ASSERT_TRUE(model.ok()) << model.status().to_string();
-  auto idx = gunzip(dir + "/data/t10k-images-idx3-ubyte.gz");
-  ASSERT_TRUE(idx.ok()) << idx.status().to_string();
-  ASSERT_GE(idx->size(), 16u + 20u * 784u);
+  auto mnist = testing::load_mnist_test_set(dir);
+  ASSERT_TRUE(mnist.ok()) << mnist.status().to_string();
   std::vector<std::vector<Tensor>> samples;
-  for (int k = 0; k < 20; ++k) {
-    Tensor t(DType::kF32, {1, 1, 28, 28});
-    // The model zoo's mnist-8 takes raw pixel values 0..255 (its test_data_set inputs span 0..255).
-    for (int i = 0; i < 784; ++i) t.data<float>()[i] = static_cast<unsigned char>((*idx)[16 + k * 784 + i]);
-    samples.push_back({t});
-  }
+  // The model zoo's mnist-8 takes raw pixel values 0..255 (its test_data_set inputs span 0..255).
+  for (uint32_t k = 0; k < 20; ++k) samples.push_back({mnist->digit(k)});
   auto table = calibrate_graph(model->graph, samples, opts(CalibMethod::kKl));
   ASSERT_TRUE(table.ok()) << table.status().to_string();
   EXPECT_EQ(table->num_samples, 20);
