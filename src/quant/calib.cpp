@@ -15,6 +15,19 @@ struct BatchScan {
   int64_t inf = 0;
   double min = std::numeric_limits<double>::infinity();
   double max = -std::numeric_limits<double>::infinity();
+
+  /// Counts one value: NaN and inf are tallied apart, finite values extend [min, max].
+  void add(double v) {
+    if (std::isnan(v)) {
+      ++nan;
+    } else if (std::isinf(v)) {
+      ++inf;
+    } else {
+      ++finite;
+      min = std::min(min, v);
+      max = std::max(max, v);
+    }
+  }
 };
 
 namespace {
@@ -57,17 +70,7 @@ Status unsupported_dtype(const Tensor& t) {
 
 Expected<BatchScan> scan_batch(const Tensor& t, InfPolicy policy) {
   BatchScan s;
-  const bool ok = for_each_value(t, [&](double v) {
-    if (std::isnan(v)) {
-      ++s.nan;
-    } else if (std::isinf(v)) {
-      ++s.inf;
-    } else {
-      ++s.finite;
-      s.min = std::min(s.min, v);
-      s.max = std::max(s.max, v);
-    }
-  });
+  const bool ok = for_each_value(t, [&](double v) { s.add(v); });
   if (!ok) return unsupported_dtype(t);
   if (s.inf > 0 && policy == InfPolicy::kError) {
     return make_error(ErrorCode::kInvalidArgument, "calibration data contains ", s.inf,
@@ -143,18 +146,7 @@ Status PerChannelMinMaxObserver::observe(const Tensor& t) {
   for (int64_t d = axis + 1; d < rank; ++d) inner *= t.dim(static_cast<size_t>(d));
   std::vector<BatchScan> per(static_cast<size_t>(c));
   int64_t e = 0;
-  for_each_value(t, [&](double v) {
-    BatchScan& s = per[static_cast<size_t>((e++ / inner) % c)];
-    if (std::isnan(v)) {
-      ++s.nan;
-    } else if (std::isinf(v)) {
-      ++s.inf;
-    } else {
-      ++s.finite;
-      s.min = std::min(s.min, v);
-      s.max = std::max(s.max, v);
-    }
-  });
+  for_each_value(t, [&](double v) { per[static_cast<size_t>((e++ / inner) % c)].add(v); });
   if (rank_ < 0) {
     rank_ = rank;
     channels_.assign(static_cast<size_t>(c), MinMaxObserver(inf_policy_));

@@ -78,12 +78,7 @@ Status ref_Conv(const KernelArgs& a) {
   const bool has_bias = a.has_input(2);
   if (has_bias && a.in(2).numel() != m_out) return a.error(ErrorCode::kShapeMismatch, "bias size mismatch");
 
-  int64_t in_plane = 1, out_plane = 1, k_plane = 1;
-  for (size_t i = 0; i < nsp; ++i) {
-    in_plane *= in_sp[i];
-    out_plane *= out_sp[i];
-    k_plane *= g.kernel[i];
-  }
+  const int64_t in_plane = npukit::numel(in_sp), out_plane = npukit::numel(out_sp), k_plane = npukit::numel(g.kernel);
   std::vector<int64_t> in_strides(nsp, 1);
   for (size_t i = nsp - 1; i-- > 0;) in_strides[i] = in_strides[i + 1] * in_sp[i + 1];
   // Per kernel tap: its spatial coordinates (pre-dilated) for bounds checks.
@@ -177,12 +172,7 @@ Status ref_ConvTranspose(const KernelArgs& a) {
   const bool has_bias = a.has_input(2);
   if (has_bias && a.in(2).numel() != m_out) return a.error(ErrorCode::kShapeMismatch, "bias size mismatch");
 
-  int64_t in_plane = 1, out_plane = 1, k_plane = 1;
-  for (size_t i = 0; i < nsp; ++i) {
-    in_plane *= in_sp[i];
-    out_plane *= out_sp[i];
-    k_plane *= g.kernel[i];
-  }
+  const int64_t in_plane = npukit::numel(in_sp), out_plane = npukit::numel(out_sp), k_plane = npukit::numel(g.kernel);
   std::vector<int64_t> out_strides(nsp, 1);
   for (size_t i = nsp - 1; i-- > 0;) out_strides[i] = out_strides[i + 1] * out_sp[i + 1];
   // Accumulate in double, then add bias and round once.
