@@ -2,6 +2,8 @@
 // npukit config: helpers shared by the parser, the dump and the model checks (not a public API).
 #pragma once
 
+#include <yaml-cpp/yaml.h>
+
 #include <string>
 #include <utility>
 #include <vector>
@@ -62,5 +64,18 @@ std::string shape_str(const Shape& s);
 /// featuremap norm_type rank rule, mean/scale channel counts, input_batch first dim.
 /// `prefix` is "<file>" for messages; `origin` says where the shape came from ("input_shape", "model").
 Status check_input_shape(const CompileConfig& c, size_t i, const Shape& shape, const std::string& origin);
+
+// ---- YAML / JSON text helpers (yaml_util.cpp) ----
+/// Whitespace trimmed at both ends.
+std::string trim(const std::string& s);
+/// "a list", "a mapping", "null" or "a value", for messages.
+const char* kind_of(const YAML::Node& n);
+/// Strips `//` line comments outside strings so commented JSON (the reference's quant_config template)
+/// becomes JSON, which yaml-cpp reads as YAML flow style.
+std::string strip_json_comments(const std::string& s);
+/// Loads YAML text; syntax errors become kInvalidArgument "<name>:<line>:<col>: YAML syntax error: ...".
+Expected<YAML::Node> load_yaml(const std::string& text, const std::string& name);
+/// The quant_config document (a JSON/YAML node) as a QuantConfig; errors name `name` and the key.
+Expected<QuantConfig> quant_config_from_node(const YAML::Node& root, const std::string& name);
 
 }  // namespace npukit::config::detail
