@@ -36,6 +36,17 @@ Status fill_value_info(const ir::Value* v, onnx::ValueInfoProto* vi) {
 
 Status export_graph(const ir::Graph& g, onnx::GraphProto* gp);
 
+/// True when `g` (or a nested subgraph) has a node of the "npukit" domain: the model then needs an
+/// opset_import entry for it.
+bool uses_npukit_domain(const ir::Graph& g) {
+  for (const ir::Node* n : g.nodes()) {
+    if (!ir::is_default_domain_op(ir::op_info(n->op()))) return true;
+    for (const auto& [k, sg] : n->subgraphs())
+      if (sg && uses_npukit_domain(*sg)) return true;
+  }
+  return false;
+}
+
 Status export_attr(const std::string& name, const AttrValue& v, onnx::AttributeProto* a) {
   using AP = onnx::AttributeProto;
   a->set_name(name);
@@ -79,6 +90,8 @@ Status export_attr(const std::string& name, const AttrValue& v, onnx::AttributeP
 
 Status export_node(const ir::Node* n, onnx::NodeProto* np) {
   np->set_op_type(n->op_type());
+  const ir::OpInfo& info = ir::op_info(n->op());
+  if (!ir::is_default_domain_op(info)) np->set_domain(info.domain);
   np->set_name(n->name());
   for (const ir::Value* in : n->inputs()) np->add_input(in ? in->name() : std::string());
   for (const ir::Value* o : n->outputs()) np->add_output(o->name());
@@ -128,6 +141,11 @@ Expected<std::string> serialize_onnx(const ir::Model& model) {
   auto* os = mp.add_opset_import();
   os->set_domain("");
   os->set_version(ir::kCanonicalOpset);
+  if (uses_npukit_domain(model.graph)) {
+    auto* q = mp.add_opset_import();
+    q->set_domain(ir::kNpukitDomain);
+    q->set_version(ir::kNpukitDomainVersion);
+  }
   mp.set_producer_name(model.producer_name.empty() ? std::string("npukit") : model.producer_name);
   if (!model.producer_version.empty()) mp.set_producer_version(model.producer_version);
   if (!model.doc_string.empty()) mp.set_doc_string(model.doc_string);

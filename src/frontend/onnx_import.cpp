@@ -254,9 +254,18 @@ Status build_graph(ImportState& st, const onnx::GraphProto& gp, ir::Graph& g, bo
     rn.name = names[static_cast<size_t>(i)];
     const std::string where = "node '" + rn.name + "' (" + np.op_type() + ")";
     if (np.op_type().empty()) return make_error(ErrorCode::kInvalidModel, where, ": empty op_type");
-    if (!is_default_domain(np.domain()))
+    if (np.domain() == ir::kNpukitDomain) {
+      // npukit's integer ops (quant/lower_qdq.h): the model must import the domain at a version we know.
+      if (st.npukit_opset < 1 || st.npukit_opset > ir::kNpukitDomainVersion)
+        return make_error(ErrorCode::kUnsupportedOp, "op ", np.domain(), "::", np.op_type(), " (node '", rn.name,
+                          "'): the model imports domain '", ir::kNpukitDomain, "' at version ", st.npukit_opset,
+                          " (supported: ", ir::kNpukitDomainVersion, "; 0 = not imported)");
+      rn.domain = ir::kNpukitDomain;
+    } else if (!is_default_domain(np.domain())) {
       return make_error(ErrorCode::kUnsupportedOp, "op ", np.domain(), "::", np.op_type(), " (node '", rn.name,
-                        "') is in domain '", np.domain(), "'; only the default ONNX domain is supported");
+                        "') is in domain '", np.domain(), "'; only the default ONNX domain and '", ir::kNpukitDomain,
+                        "' are supported");
+    }
     rn.origin = parse_origin(np);
     if (rn.origin.empty()) rn.origin.push_back(np.name().empty() ? rn.name : np.name());
     for (int k = 0; k < np.input_size(); ++k) {
@@ -480,6 +489,8 @@ Expected<ir::Model> parse_onnx(const std::string& bytes, const std::string& name
   st.file = name;
   st.base_dir = base_dir;
   st.opset = opset;
+  if (auto it = model.opset_imports.find(ir::kNpukitDomain); it != model.opset_imports.end())
+    st.npukit_opset = static_cast<int>(std::min<int64_t>(it->second, 1 << 30));
   st.byte_budget = options.max_file_bytes;
   model.graph.set_name(mp.graph().name().empty() ? std::string("main") : mp.graph().name());
   Status s = build_graph(st, mp.graph(), model.graph, true);

@@ -53,6 +53,7 @@ struct ImportState {
   std::string file;        ///< name used in messages
   std::string base_dir;    ///< folder for external data
   int opset = 0;           ///< default-domain opset
+  int npukit_opset = 0;    ///< version of the "npukit" domain declared in opset_import (0: not declared)
   size_t byte_budget = 0;  ///< remaining tensor bytes allowed
 };
 
@@ -68,7 +69,8 @@ struct GraphBuild {
 /// One ONNX node with names resolved to IR values, before canonicalisation.
 struct RawNode {
   std::string op_type;
-  std::string name;                 ///< unique IR node name
+  std::string domain;  ///< "" for the default ONNX domain ("ai.onnx" is stored as ""), or ir::kNpukitDomain
+  std::string name;    ///< unique IR node name
   std::vector<std::string> origin;  ///< provenance (ONNX node name, or names restored from doc_string)
   std::vector<ir::Value*> inputs;   ///< nullptr = absent optional input
   std::vector<ir::Value*> outputs;  ///< nullptr = absent optional output (empty name)

@@ -410,6 +410,14 @@ Status Canonicalizer::run() {
                         "') is not supported; supported ops: see docs/SUPPORTED_OPS.md");
     return err(ErrorCode::kUnsupportedAttr, "graph attribute '", rn_.subgraphs.begin()->first, "' is not supported");
   }
+  if (!rn_.domain.empty()) {
+    // npukit-domain ops have one form (version 1): no canonicalisation, only the schema check of emit_main.
+    const ir::OpInfo* qinfo = ir::find_op(rn_.domain, op);
+    if (!qinfo)
+      return make_error(ErrorCode::kUnsupportedOp, "op ", rn_.domain, "::", op, " (node '", rn_.name,
+                        "') is not an op of domain '", rn_.domain, "'; supported ops: see docs/SUPPORTED_OPS.md");
+    return emit_main(qinfo->kind);
+  }
   if (op == "Constant") return constant();
   if (op == "Upsample") return upsample();
   const ir::OpInfo* info = ir::find_op(op);

@@ -9,9 +9,16 @@ namespace npukit::ir {
 
 namespace {
 constexpr std::array<OpInfo, kNumOps> kTable = {{
+// clang-format off
 #define NPUKIT_OP(kind, onnx, min_in, max_in, min_out, max_out, since, cost) \
-  OpInfo{OpKind::k##kind, onnx, min_in, max_in, min_out, max_out, since, CostClass::cost, &attrs_##kind, &infer_##kind},
+  OpInfo{OpKind::k##kind, onnx, "", min_in, max_in, min_out, max_out, since, CostClass::cost, \
+         &attrs_##kind, &infer_##kind},
+#define NPUKIT_QOP(kind, onnx, min_in, max_in, min_out, max_out, cost) \
+  OpInfo{OpKind::k##kind, onnx, kNpukitDomain, min_in, max_in, min_out, max_out, 1, CostClass::cost, \
+         &attrs_##kind, &infer_##kind},
+// clang-format on
 #include "ops.def"
+#undef NPUKIT_QOP
 #undef NPUKIT_OP
 }};
 
@@ -53,14 +60,20 @@ const char* op_name(OpKind kind) {
   return op_info(kind).name;
 }
 
-const OpInfo* find_op(std::string_view onnx_name) {
+const OpInfo* find_op(std::string_view domain, std::string_view op_type) {
+  // Keyed by "domain\nop_type" with the default domain spelled "": a QConv in the default domain is unknown.
   static const auto* map = [] {
     auto* m = new std::unordered_map<std::string, const OpInfo*>();
-    for (const auto& row : kTable) (*m)[row.name] = &row;
+    for (const auto& row : kTable) (*m)[std::string(row.domain) + "\n" + row.name] = &row;
     return m;
   }();
-  auto it = map->find(std::string(onnx_name));
+  const std::string_view d = domain == "ai.onnx" ? std::string_view() : domain;
+  auto it = map->find(std::string(d) + "\n" + std::string(op_type));
   return it == map->end() ? nullptr : it->second;
+}
+
+const OpInfo* find_op(std::string_view onnx_name) {
+  return find_op("", onnx_name);
 }
 
 Status normalize_attrs(OpKind kind, std::string_view node_name, Attrs& attrs) {

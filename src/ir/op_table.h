@@ -25,6 +25,10 @@ inline constexpr int kMaxOpset = 18;
 inline constexpr int kMinOpset = 1;
 /// Opset of the canonical form (the IR's semantics and the exporter's opset).
 inline constexpr int kCanonicalOpset = 17;
+/// npukit's own ONNX domain: the integer ops of a lowered quantized graph (NPUKIT_QOP rows of ops.def).
+inline constexpr const char* kNpukitDomain = "npukit";
+/// The one version of the "npukit" domain (opset_import entry written on export, highest accepted on import).
+inline constexpr int kNpukitDomainVersion = 1;
 
 enum class OpKind : uint16_t {
 #define NPUKIT_OP(kind, onnx, min_in, max_in, min_out, max_out, since, cost) k##kind,
@@ -105,9 +109,10 @@ using InferFn = Expected<std::vector<TensorType>> (*)(const InferContext&);
 /// One row of the table.
 struct OpInfo {
   OpKind kind;
-  const char* name;  ///< ONNX op_type (default domain)
+  const char* name;    ///< ONNX op_type
+  const char* domain;  ///< "" (default ONNX domain) or kNpukitDomain
   int min_inputs, max_inputs, min_outputs, max_outputs;
-  int since_opset;
+  int since_opset;  ///< lowest opset of the op's domain
   CostClass cost;
   AttrsFn attrs;  ///< schema (with defaults)
   InferFn infer;  ///< shape/dtype inference
@@ -117,6 +122,12 @@ struct OpInfo {
 const OpInfo& op_info(OpKind kind);
 /// Looks up a default-domain ONNX op_type; nullptr if npukit does not know it.
 const OpInfo* find_op(std::string_view onnx_name);
+/// Looks up an op_type of a domain ("" or "ai.onnx": default domain; kNpukitDomain); nullptr if unknown.
+const OpInfo* find_op(std::string_view domain, std::string_view op_type);
+/// True for ops of the default ONNX domain, false for npukit-domain ops.
+inline bool is_default_domain_op(const OpInfo& info) {
+  return info.domain[0] == '\0';
+}
 /// All rows in ops.def order.
 std::span<const OpInfo> all_ops();
 const char* op_name(OpKind kind);

@@ -37,11 +37,29 @@ std::string ops_markdown() {
      << " canonical form on import). `Upsample` is imported as `Resize`.\n\n"
      << "| op | since opset | inputs | outputs | cost class | attributes (defaults) |\n"
      << "|---|---|---|---|---|---|\n";
-  for (const ir::OpInfo& op : ir::all_ops())
+  size_t n_default = 0;
+  for (const ir::OpInfo& op : ir::all_ops()) {
+    if (!ir::is_default_domain_op(op)) continue;
+    ++n_default;
     os << "| " << op.name << " | " << op.since_opset << " | " << arity(op.min_inputs, op.max_inputs) << " | "
        << arity(op.min_outputs, op.max_outputs) << " | " << ir::cost_class_name(op.cost) << " | " << attr_list(op)
        << " |\n";
-  os << "\n" << ir::kNumOps << " operators.\n";
+  }
+  os << "\n"
+     << n_default << " operators in the default domain.\n\n"
+     << "## Domain `" << ir::kNpukitDomain << "` (version " << ir::kNpukitDomainVersion << ")\n\n"
+     << "npukit's integer ops: the executable form of a quantized model produced by `quant/lower_qdq.h` "
+     << "(semantics: docs/QUANTIZATION.md, \"Integer graph\"). Attributes `y_min` / `y_max` / `mid_min` / "
+     << "`mid_max` default to the full range of the output dtype.\n\n"
+     << "| op | inputs | outputs | cost class | attributes (defaults) |\n"
+     << "|---|---|---|---|---|\n";
+  for (const ir::OpInfo& op : ir::all_ops()) {
+    if (ir::is_default_domain_op(op)) continue;
+    os << "| " << op.name << " | " << arity(op.min_inputs, op.max_inputs) << " | "
+       << arity(op.min_outputs, op.max_outputs) << " | " << ir::cost_class_name(op.cost) << " | " << attr_list(op)
+       << " |\n";
+  }
+  os << "\n" << ir::kNumOps << " operators in total.\n";
   return os.str();
 }
 
@@ -54,8 +72,13 @@ void register_ops(CLI::App& app, Context& ctx) {
       if (*markdown) {
         std::cout << ops_markdown();
       } else {
-        for (const ir::OpInfo& op : ir::all_ops())
-          std::cout << op.name << "  opset>=" << op.since_opset << "  " << ir::cost_class_name(op.cost) << "\n";
+        for (const ir::OpInfo& op : ir::all_ops()) {
+          if (ir::is_default_domain_op(op))
+            std::cout << op.name << "  opset>=" << op.since_opset << "  " << ir::cost_class_name(op.cost) << "\n";
+          else
+            std::cout << op.domain << "::" << op.name << "  version>=" << op.since_opset << "  "
+                      << ir::cost_class_name(op.cost) << "\n";
+        }
       }
       return Status::Ok();
     };

@@ -124,7 +124,7 @@ TEST(OpTable, LookupAndSchema) {
   for (const OpInfo& row : all_ops()) {
     EXPECT_LE(row.min_inputs, row.max_inputs) << row.name;
     EXPECT_LE(row.min_outputs, row.max_outputs) << row.name;
-    EXPECT_EQ(find_op(row.name), &row);
+    EXPECT_EQ(find_op(row.domain, row.name), &row);
   }
 }
 

@@ -69,9 +69,11 @@ Expected<Shape> pool_output_shape(const InferContext& ctx, bool has_dilations) {
   return out;
 }
 
-Expected<std::vector<TensorType>> global_pool(const InferContext& ctx) {
+/// GlobalMaxPool (`allow_int8`) also runs on i8 / u8 codes of an integer graph (max commutes with the
+/// monotone quantization); GlobalAveragePool is f32 only (its integer form is npukit::QGlobalAveragePool).
+Expected<std::vector<TensorType>> global_pool(const InferContext& ctx, bool allow_int8) {
   if (!ctx.has_input(0)) return ctx.error(ErrorCode::kInvalidModel, "input X is required");
-  NPUKIT_RETURN_IF_ERROR(check_dtype(ctx, false));
+  NPUKIT_RETURN_IF_ERROR(check_dtype(ctx, allow_int8));
   Shape s = ctx.input(0).shape;
   if (s.size() < 3)
     return ctx.error(ErrorCode::kShapeMismatch, "X must have rank >= 3 (N, C, spatial...), got ", shape_str(s));
@@ -79,7 +81,7 @@ Expected<std::vector<TensorType>> global_pool(const InferContext& ctx) {
     if (s[i] == 0) return ctx.error(ErrorCode::kShapeMismatch, "X has an empty spatial dim: ", shape_str(s));
     s[i] = 1;
   }
-  return std::vector<TensorType>{{DType::kF32, s}};
+  return std::vector<TensorType>{{ctx.input(0).dtype, s}};
 }
 
 }  // namespace
@@ -131,13 +133,13 @@ std::span<const AttrSpec> attrs_GlobalAveragePool() {
   return {};
 }
 Expected<std::vector<TensorType>> infer_GlobalAveragePool(const InferContext& ctx) {
-  return global_pool(ctx);
+  return global_pool(ctx, false);
 }
 std::span<const AttrSpec> attrs_GlobalMaxPool() {
   return {};
 }
 Expected<std::vector<TensorType>> infer_GlobalMaxPool(const InferContext& ctx) {
-  return global_pool(ctx);
+  return global_pool(ctx, true);
 }
 
 }  // namespace npukit::ir

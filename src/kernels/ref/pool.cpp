@@ -170,6 +170,19 @@ Status ref_AveragePool(const KernelArgs& a) {
 
 namespace {
 
+/// Max over each plane; T is float or an integer code type (the max of codes is exact).
+template <class T>
+void global_max(const Tensor& x, Tensor& y, int64_t planes, int64_t plane) {
+  const T* xd = x.data<T>();
+  T* yd = y.data<T>();
+  for (int64_t p = 0; p < planes; ++p) {
+    const T* xp = xd + p * plane;
+    T m = xp[0];
+    for (int64_t i = 1; i < plane; ++i) m = xp[i] > m ? xp[i] : m;
+    yd[p] = m;
+  }
+}
+
 Status global_pool(const KernelArgs& a, bool is_max) {
   const Tensor& x = a.in(0);
   if (x.rank() < 3) return a.error(ErrorCode::kShapeMismatch, "X rank < 3");
@@ -177,19 +190,23 @@ Status global_pool(const KernelArgs& a, bool is_max) {
   const int64_t plane = planes ? x.numel() / planes : 0;
   if (a.out(0).numel() != planes) return a.error(ErrorCode::kShapeMismatch, "output size mismatch");
   if (plane == 0 && planes > 0) return a.error(ErrorCode::kShapeMismatch, "empty spatial extent");
+  if (a.out(0).dtype() != x.dtype()) return a.error(ErrorCode::kInternal, "output dtype differs from X");
+  if (is_max) {
+    switch (x.dtype()) {
+      case DType::kF32: global_max<float>(x, a.out(0), planes, plane); return Status::Ok();
+      case DType::kU8: global_max<uint8_t>(x, a.out(0), planes, plane); return Status::Ok();
+      case DType::kI8: global_max<int8_t>(x, a.out(0), planes, plane); return Status::Ok();
+      default: return a.error(ErrorCode::kUnsupportedAttr, "dtype ", dtype_name(x.dtype()), " not supported");
+    }
+  }
+  if (x.dtype() != DType::kF32) return a.error(ErrorCode::kUnsupportedAttr, "dtype ", dtype_name(x.dtype()));
   const float* xd = x.data<float>();
   float* yd = a.out(0).data<float>();
   for (int64_t p = 0; p < planes; ++p) {
     const float* xp = xd + p * plane;
-    if (is_max) {
-      float m = xp[0];
-      for (int64_t i = 1; i < plane; ++i) m = xp[i] > m ? xp[i] : m;
-      yd[p] = m;
-    } else {
-      double acc = 0;
-      for (int64_t i = 0; i < plane; ++i) acc += xp[i];
-      yd[p] = static_cast<float>(acc / static_cast<double>(plane));
-    }
+    double acc = 0;
+    for (int64_t i = 0; i < plane; ++i) acc += xp[i];
+    yd[p] = static_cast<float>(acc / static_cast<double>(plane));
   }
   return Status::Ok();
 }
