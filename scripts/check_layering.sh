@@ -29,6 +29,10 @@ done
 if hits=$(grep -rnE '#include [<"]quant/' kernels | grep -v 'quant/arith\.h'); then
   echo "layering violation: kernels/ may include only quant/arith.h from quant/:"; echo "$hits"; status=1
 fi
+# The reference kernels are the oracle the fast kernels are tested against: they must not use them.
+if hits=$(grep -rnE '#include [<"]kernels/fast/' kernels/ref); then
+  echo "layering violation: kernels/ref must not include kernels/fast:"; echo "$hits"; status=1
+fi
 # protobuf / ONNX headers live in frontend/ only.
 if hits=$(grep -rnE '#include [<"](onnx/|google/protobuf)' --exclude-dir=frontend . 2>/dev/null); then
   echo "layering violation: protobuf/ONNX headers outside frontend/:"; echo "$hits"; status=1

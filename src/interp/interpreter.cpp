@@ -6,6 +6,7 @@
 #include <vector>
 
 #include "interp/internal.h"
+#include "kernels/fast/fast_kernels.h"
 
 namespace npukit::interp {
 
@@ -43,6 +44,26 @@ void collect_reads(const ir::Node& n, std::vector<const ir::Value*>& out) {
 }
 
 Expected<std::vector<Tensor>> run_graph(const ir::Graph& g, Env& env, const RunOptions& opt);
+
+// run_node with a given kernel: types inferred from the actual inputs, outputs allocated, kernel called.
+Expected<std::vector<Tensor>> run_node_with(const ir::Node& n, std::span<const Tensor* const> inputs,
+                                            ref::RefKernelFn fn) {
+  std::vector<ir::TensorInfo> infos(inputs.size());
+  for (size_t i = 0; i < inputs.size(); ++i)
+    if (inputs[i]) infos[i] = ir::TensorInfo{true, inputs[i]->dtype(), inputs[i]->shape(), inputs[i]};
+  NPUKIT_ASSIGN_OR_RETURN(auto types, internal::infer_types(n, infos));
+  std::vector<Tensor> outs;
+  outs.reserve(types.size());
+  for (const auto& t : types) {
+    auto a = Tensor::create(t.dtype, t.shape);
+    if (!a.ok()) return a.status().with_context(where(n));
+    outs.push_back(std::move(a).value());
+  }
+  ref::KernelArgs args{n.op_type(), n.name(), n.attrs(), inputs, std::span<Tensor>(outs)};
+  NPUKIT_RETURN_IF_ERROR(fn(args));
+  outs.resize(n.num_outputs());
+  return outs;
+}
 
 Expected<std::vector<Tensor>> run_if(const ir::Node& n, const Tensor& cond, const Env& env, const RunOptions& opt) {
   if (cond.numel() != 1)
@@ -91,6 +112,8 @@ Expected<std::vector<Tensor>> run_graph(const ir::Graph& g, Env& env, const RunO
     if (n.op() == ir::OpKind::kIf) {
       if (!ins[0]) return make_error(ErrorCode::kInvalidModel, where(n), ": missing condition");
       NPUKIT_ASSIGN_OR_RETURN(outs, run_if(n, *ins[0], env, opt));
+    } else if (ref::RefKernelFn fast = opt.use_fast_kernels ? fast_kernel(n.op()) : nullptr) {
+      NPUKIT_ASSIGN_OR_RETURN(outs, run_node_with(n, ins, fast));
     } else {
       NPUKIT_ASSIGN_OR_RETURN(outs, run_node(n, ins));
     }
@@ -124,6 +147,17 @@ Expected<std::vector<Tensor>> run_graph(const ir::Graph& g, Env& env, const RunO
 }
 
 }  // namespace
+
+ref::RefKernelFn fast_kernel(ir::OpKind kind) {
+  switch (kind) {
+    case ir::OpKind::kConv: return &fast::fast_Conv;
+    case ir::OpKind::kGemm: return &fast::fast_Gemm;
+    case ir::OpKind::kMatMul: return &fast::fast_MatMul;
+    case ir::OpKind::kRelu: return &fast::fast_Relu;
+    case ir::OpKind::kAdd: return &fast::fast_Add;
+    default: return nullptr;
+  }
+}
 
 std::vector<const ir::Value*> Interpreter::runtime_inputs() const {
   std::vector<const ir::Value*> r;

@@ -22,7 +22,8 @@ ref::RefKernelFn ref_kernel(ir::OpKind kind);
 struct ResolveOptions {
   /// Shapes for graph inputs, by name: override declared shapes and resolve dynamic dims.
   std::map<std::string, Shape> input_shapes;
-  /// Fold nodes whose inputs are all constant (needed to resolve shape subgraphs).
+  /// Fold nodes whose inputs are all constant (needed to resolve shape subgraphs). DequantizeLinear is
+  /// never folded: on a constant it is a quantized weight, which must stay int8 + scale.
   bool fold_constants = true;
   /// Folded results larger than this stay as nodes (their shapes are still inferred).
   int64_t max_fold_bytes = int64_t{64} << 20;
@@ -49,9 +50,19 @@ Expected<std::vector<Tensor>> run_node(const ir::Node& node, std::span<const Ten
 struct RunOptions {
   /// Called after every node with its outputs (for per-layer dumps and similarity tables).
   std::function<void(const ir::Node&, std::span<const Tensor>)> on_node;
+  /// Run Conv, Gemm and MatMul with kernels/fast (f32 accumulation, BLAS) instead of the reference
+  /// (Relu and Add too: those are bit-identical to the reference).
+  /// Results then differ from the reference within float rounding (see tests/kernels/fast_*_test.cpp
+  /// for the tolerance); off by default so the interpreter stays the oracle.
+  bool use_fast_kernels = false;
 };
 
-/// Executes a resolved graph with the reference kernels.
+/// The kernels/fast kernel for an op kind, or nullptr where only the reference exists.
+ref::RefKernelFn fast_kernel(ir::OpKind kind);
+
+/// Executes a resolved graph with the reference kernels (or the fast ones, see RunOptions). Every
+/// intermediate tensor is released right after its last reader, so peak memory is the largest live
+/// set of activations, not their sum. const and stateless: one Interpreter may run on several threads.
 class Interpreter {
  public:
   explicit Interpreter(const ir::Graph& graph) : graph_(graph) {}

@@ -5,6 +5,7 @@
 #include <filesystem>
 
 #include "core/log.h"
+#include "frontend/caffe_import.h"
 #include "frontend/onnx_import.h"
 #include "interp/interpreter.h"
 #include "io/npy.h"
@@ -12,8 +13,36 @@
 
 namespace npukit::pipeline {
 
+namespace {
+std::string lower_ext(const std::string& path) {
+  std::string e = std::filesystem::path(path).extension().string();
+  for (char& c : e) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  return e;
+}
+
+Expected<ir::Model> import_by_extension(const std::string& path, const LoadOptions& options) {
+  const std::string ext = lower_ext(path);
+  if (ext == ".prototxt" || ext == ".pbtxt") {
+    return make_error(ErrorCode::kInvalidArgument, path,
+                      ": a Caffe prototxt holds only the topology; give the .caffemodel (weights) as the model "
+                      "and this file as the prototxt (CLI: --model m.caffemodel --proto ",
+                      path, ")");
+  }
+  if (ext == ".caffemodel") {
+    if (options.caffe_prototxt.empty())
+      return make_error(ErrorCode::kInvalidArgument, path,
+                        ": a Caffe model needs its prototxt (the topology) too (CLI: --proto m.prototxt)");
+    return frontend::import_caffe(options.caffe_prototxt, path);
+  }
+  if (!options.caffe_prototxt.empty())
+    return make_error(ErrorCode::kInvalidArgument, "a prototxt (", options.caffe_prototxt,
+                      ") was given but the model '", path, "' is not a .caffemodel");
+  return frontend::load_onnx(path);
+}
+}  // namespace
+
 Expected<ir::Model> load_model(const std::string& path, const LoadOptions& options) {
-  NPUKIT_ASSIGN_OR_RETURN(ir::Model model, frontend::load_onnx(path));
+  NPUKIT_ASSIGN_OR_RETURN(ir::Model model, import_by_extension(path, options));
   if (options.promote_f16) {
     bool changed = false;
     NPUKIT_RETURN_IF_ERROR(passes::promote_f16_compute(model.graph, changed).with_context(path));
@@ -51,14 +80,6 @@ Expected<Shape> parse_shape(const std::string& text) {
   NPUKIT_RETURN_IF_ERROR(checked_numel(s).status().with_context(str_cat("shape '", text, "'")));
   return s;
 }
-
-namespace {
-std::string lower_ext(const std::string& path) {
-  std::string e = std::filesystem::path(path).extension().string();
-  for (char& c : e) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-  return e;
-}
-}  // namespace
 
 Expected<Tensor> read_input_file(const std::string& path, const io::ImagePreprocess& image, const ir::Value* expected,
                                  bool layout_given) {

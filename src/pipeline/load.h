@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: Apache-2.0
-// pipeline: the standard load path (ONNX file → resolved IR) and model input files → tensors.
+// pipeline: the standard load path (ONNX or Caffe files → resolved IR) and model input files → tensors.
 #pragma once
 
 #include <map>
@@ -19,9 +19,13 @@ struct LoadOptions {
   bool resolve = true;
   /// fp16 models: compute in f32 (passes::promote_f16_compute); inputs/outputs stay f16.
   bool promote_f16 = true;
+  /// Caffe models: the text prototxt (topology) that goes with a .caffemodel path (the weights).
+  std::string caffe_prototxt;
 };
 
-/// frontend::load_onnx + interp::resolve.
+/// Loads a model by file extension, then resolves it: .onnx (and anything else) → frontend::load_onnx;
+/// .caffemodel → frontend::import_caffe with options.caffe_prototxt (required). A .prototxt path alone
+/// is an error that asks for the weights. Then interp::resolve.
 Expected<ir::Model> load_model(const std::string& path, const LoadOptions& options = {});
 
 /// Parses "1x3x224x224" (also "1,3,224,224"); "" or "scalar" is rank 0. kInvalidArgument otherwise.

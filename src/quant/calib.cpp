@@ -6,6 +6,10 @@
 #include <cmath>
 #include <limits>
 
+#if defined(__SSE2__)
+#include <emmintrin.h>
+#endif
+
 namespace npukit::quant {
 
 // Statistics of one batch, gathered before anything is committed (observe() is atomic).
@@ -68,10 +72,107 @@ Status unsupported_dtype(const Tensor& t) {
                     " is not numeric (supported: f32, f16, f64, integer types)");
 }
 
+// f32 fast path of scan_batch (the calibration hot loop: every activation of every sample). Pass 1 is
+// branch-free: min/max with comparisons that skip NaN, plus a count of non-finite values; only a tensor
+// that has any (rare) is rescanned exactly by BatchScan::add. Same result as the generic path.
+BatchScan scan_f32(const float* p, int64_t n) {
+#if defined(__SSE2__)
+  {
+    // minps(v, m) is `v < m ? v : m` and maxps(v, m) is `v > m ? v : m`: a NaN v leaves m unchanged,
+    // exactly like the scalar loop below. Non-finite values are only detected here (|v| > FLT_MAX is
+    // true for inf, and the unordered compare is true for NaN); if any, the exact scalar rescan runs.
+    const __m128 abs_mask = _mm_castsi128_ps(_mm_set1_epi32(0x7fffffff));
+    const __m128 fmax = _mm_set1_ps(std::numeric_limits<float>::max());
+    __m128 mn0 = _mm_set1_ps(std::numeric_limits<float>::infinity()), mn1 = mn0;
+    __m128 mx0 = _mm_set1_ps(-std::numeric_limits<float>::infinity()), mx1 = mx0;
+    __m128 bad = _mm_setzero_ps();
+    int64_t i = 0;
+    for (; i + 8 <= n; i += 8) {
+      const __m128 v0 = _mm_loadu_ps(p + i), v1 = _mm_loadu_ps(p + i + 4);
+      mn0 = _mm_min_ps(v0, mn0);
+      mn1 = _mm_min_ps(v1, mn1);
+      mx0 = _mm_max_ps(v0, mx0);
+      mx1 = _mm_max_ps(v1, mx1);
+      bad = _mm_or_ps(bad, _mm_cmpnle_ps(_mm_and_ps(v0, abs_mask), fmax));
+      bad = _mm_or_ps(bad, _mm_cmpnle_ps(_mm_and_ps(v1, abs_mask), fmax));
+    }
+    float mn[8], mx[8];
+    _mm_storeu_ps(mn, mn0);
+    _mm_storeu_ps(mn + 4, mn1);
+    _mm_storeu_ps(mx, mx0);
+    _mm_storeu_ps(mx + 4, mx1);
+    bool any_bad = _mm_movemask_ps(bad) != 0;
+    for (; i < n; ++i) {
+      const float v = p[i];
+      mn[0] = v < mn[0] ? v : mn[0];
+      mx[0] = v > mx[0] ? v : mx[0];
+      any_bad = any_bad || !(std::fabs(v) <= std::numeric_limits<float>::max());
+    }
+    BatchScan s;
+    if (any_bad) {
+      for (int64_t j = 0; j < n; ++j) s.add(static_cast<double>(p[j]));
+      return s;
+    }
+    s.finite = n;
+    for (int l = 0; l < 8; ++l) {
+      s.min = std::min(s.min, static_cast<double>(mn[l]));
+      s.max = std::max(s.max, static_cast<double>(mx[l]));
+    }
+    return s;
+  }
+#endif
+  constexpr int kLanes = 8;
+  float mn[kLanes], mx[kLanes];
+  int64_t bad[kLanes] = {};
+  for (int l = 0; l < kLanes; ++l) {
+    mn[l] = std::numeric_limits<float>::infinity();
+    mx[l] = -std::numeric_limits<float>::infinity();
+  }
+  const float fmax = std::numeric_limits<float>::max();
+  int64_t i = 0;
+  for (; i + kLanes <= n; i += kLanes) {
+    for (int l = 0; l < kLanes; ++l) {
+      const float v = p[i + l];
+      mn[l] = v < mn[l] ? v : mn[l];
+      mx[l] = v > mx[l] ? v : mx[l];
+      bad[l] += !(std::fabs(v) <= fmax);  // NaN or inf
+    }
+  }
+  for (; i < n; ++i) {
+    const float v = p[i];
+    mn[0] = v < mn[0] ? v : mn[0];
+    mx[0] = v > mx[0] ? v : mx[0];
+    bad[0] += !(std::fabs(v) <= fmax);
+  }
+  BatchScan s;
+  int64_t nonfinite = 0;
+  for (int l = 0; l < kLanes; ++l) nonfinite += bad[l];
+  if (nonfinite > 0) {
+    for (int64_t j = 0; j < n; ++j) s.add(static_cast<double>(p[j]));
+    return s;
+  }
+  s.finite = n;
+  for (int l = 0; l < kLanes; ++l) {
+    s.min = std::min(s.min, static_cast<double>(mn[l]));
+    s.max = std::max(s.max, static_cast<double>(mx[l]));
+  }
+  return s;
+}
+
 Expected<BatchScan> scan_batch(const Tensor& t, InfPolicy policy) {
   BatchScan s;
-  const bool ok = for_each_value(t, [&](double v) { s.add(v); });
-  if (!ok) return unsupported_dtype(t);
+  if (t.dtype() == DType::kF32) {
+    s = scan_f32(t.data<float>(), t.empty() ? 0 : t.numel());
+  } else {
+    const bool ok = for_each_value(t, [&](double v) { s.add(v); });
+    if (!ok) return unsupported_dtype(t);
+  }
+  // -0.0 and +0.0 compare equal, so which one min/max keep would depend on the visiting order (and on
+  // the thread that saw them first); adding +0.0 turns -0.0 into +0.0 and leaves every other value alone.
+  if (s.finite > 0) {
+    s.min += 0.0;
+    s.max += 0.0;
+  }
   if (s.inf > 0 && policy == InfPolicy::kError) {
     return make_error(ErrorCode::kInvalidArgument, "calibration data contains ", s.inf,
                       " infinite value(s) (overflow upstream?); use InfPolicy::kSkip to ignore them");
@@ -263,7 +364,7 @@ Status HistogramObserver::observe(const Tensor& t) {
   }
 
   // Commit.
-  NPUKIT_RETURN_IF_ERROR(minmax_.observe(t));  // cannot fail now: same scan, same policy
+  minmax_.add_scan(s);
   if (need_range) {
     pos_.assign(static_cast<size_t>(options_.num_bins), 0);
     neg_.assign(static_cast<size_t>(options_.num_bins), 0);
@@ -280,6 +381,27 @@ Status HistogramObserver::observe(const Tensor& t) {
   }
   const double scale = scale_for(k_);
   const size_t last = pos_.size() - 1;
+  if (t.dtype() == DType::kF32 && s.nan == 0 && s.inf == 0) {
+    // Hot path: every value is finite.
+    const float* p = t.data<float>();
+    const int64_t n = t.numel();
+    int exp = 0;
+    const bool pow2_scale = std::frexp(scale, &exp) == 0.5 && exp > -100 && exp < 100;
+    if (pow2_scale && n >= 4 * options_.num_bins) {
+      histogram_f32_pow2(p, n, static_cast<float>(scale));
+      return Status::Ok();
+    }
+    // Same bin arithmetic as below (|v| widened to double exactly); the sign picks the counter
+    // array without a branch (conv outputs are ~half negative).
+    uint64_t* const counts[2] = {pos_.data(), neg_.data()};
+    for (int64_t i = 0; i < n; ++i) {
+      const float v = p[i];
+      const auto idx =
+          std::min(static_cast<int64_t>(static_cast<double>(std::fabs(v)) * scale), static_cast<int64_t>(last));
+      ++counts[v < 0.f][idx];
+    }
+    return Status::Ok();
+  }
   for_each_value(t, [&](double v) {
     if (!std::isfinite(v)) return;
     // floor(|v| * scale) < num_bins by construction of k_; the min() only guards the invariant.
@@ -291,6 +413,60 @@ Status HistogramObserver::observe(const Tensor& t) {
     }
   });
   return Status::Ok();
+}
+
+// Bins finite f32 values when scale = num_bins / range is a power of two (always so for the default
+// base_range 1). Then |v| * scale is exact in float as in double (a power-of-two product only rounds when
+// it is subnormal, i.e. far inside bin 0), so the bins equal the generic path's. Counting goes to two
+// interleaved uint32 tables (pos | neg each) in L1: alternating tables halves the store-to-load chain on
+// runs of one bin (ReLU zeros); they are added to the uint64 counters at the end of each chunk.
+void HistogramObserver::histogram_f32_pow2(const float* p, int64_t n, float scale) {
+  const int64_t nb = options_.num_bins;
+  std::vector<uint32_t> tab(static_cast<size_t>(4 * nb));
+  uint32_t* const t0 = tab.data();
+  uint32_t* const t1 = t0 + 2 * nb;
+  const float lastf = static_cast<float>(nb - 1);
+  // Each table receives at most half of a chunk: keep that below 2^32.
+  constexpr int64_t kChunk = int64_t{1} << 31;
+  for (int64_t c0 = 0; c0 < n; c0 += kChunk) {
+    const int64_t c1 = std::min(n, c0 + kChunk);
+    int64_t i = c0;
+#if defined(__SSE2__)
+    const __m128 abs_mask = _mm_castsi128_ps(_mm_set1_epi32(0x7fffffff));
+    const __m128 vscale = _mm_set1_ps(scale), vlast = _mm_set1_ps(lastf), zero = _mm_setzero_ps();
+    const __m128i vnb = _mm_set1_epi32(static_cast<int32_t>(nb));
+    alignas(16) int32_t idx[8];
+    for (; i + 8 <= c1; i += 8) {
+      const __m128 v0 = _mm_loadu_ps(p + i), v1 = _mm_loadu_ps(p + i + 4);
+      // min() before truncation equals min() after it, since lastf is an integer.
+      const __m128i b0 = _mm_cvttps_epi32(_mm_min_ps(_mm_mul_ps(_mm_and_ps(v0, abs_mask), vscale), vlast));
+      const __m128i b1 = _mm_cvttps_epi32(_mm_min_ps(_mm_mul_ps(_mm_and_ps(v1, abs_mask), vscale), vlast));
+      // x < 0 (so -0.0 counts as positive, like the generic path) selects the neg half.
+      const __m128i n0 = _mm_and_si128(_mm_castps_si128(_mm_cmplt_ps(v0, zero)), vnb);
+      const __m128i n1 = _mm_and_si128(_mm_castps_si128(_mm_cmplt_ps(v1, zero)), vnb);
+      _mm_store_si128(reinterpret_cast<__m128i*>(idx), _mm_add_epi32(b0, n0));
+      _mm_store_si128(reinterpret_cast<__m128i*>(idx + 4), _mm_add_epi32(b1, n1));
+      ++t0[idx[0]];
+      ++t1[idx[1]];
+      ++t0[idx[2]];
+      ++t1[idx[3]];
+      ++t0[idx[4]];
+      ++t1[idx[5]];
+      ++t0[idx[6]];
+      ++t1[idx[7]];
+    }
+#endif
+    for (; i < c1; ++i) {
+      const float v = p[i];
+      const auto b = static_cast<int64_t>(std::min(std::fabs(v) * scale, lastf));
+      ++t0[b + (v < 0.f ? nb : 0)];
+    }
+    for (int64_t j = 0; j < nb; ++j) {
+      pos_[static_cast<size_t>(j)] += uint64_t{t0[j]} + t1[j];
+      neg_[static_cast<size_t>(j)] += uint64_t{t0[nb + j]} + t1[nb + j];
+    }
+    std::fill(tab.begin(), tab.end(), 0u);
+  }
 }
 
 Status HistogramObserver::merge(const HistogramObserver& other) {

@@ -46,7 +46,8 @@ enum class InfPolicy {
 
 /// Streaming min / max / max|x| over calibration batches.
 ///
-/// Exactly independent of batch order and batching (min and max are order-free on floats). NaN
+/// Exactly independent of batch order and batching (min and max are order-free on floats; a zero
+/// extremum is always reported as +0.0, never -0.0, for the same reason). NaN
 /// values are skipped and counted; inf follows the InfPolicy. Accepts f32, f16, f64 and every
 /// integer dtype (values converted to double, which is exact for all but |int64| > 2^53).
 class MinMaxObserver {
@@ -70,6 +71,7 @@ class MinMaxObserver {
 
  private:
   friend class PerChannelMinMaxObserver;
+  friend class HistogramObserver;
   void add_scan(const BatchScan& s);
 
   InfPolicy inf_policy_;
@@ -182,6 +184,7 @@ class HistogramObserver {
 
  private:
   Status add_values(const std::vector<double>& finite_values);
+  void histogram_f32_pow2(const float* p, int64_t n, float scale);
   void grow_to(int k);
   double scale_for(int k) const;
 

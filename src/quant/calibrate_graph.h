@@ -6,6 +6,9 @@
 // integer and bool tensors — shape arithmetic, indices, masks — are skipped). Nodes inside subgraphs
 // are not visited (resolve() inlines constant-condition If; other control flow is opaque here).
 //
+// Samples are processed in parallel (CalibOptions::threads), each worker holding its own observers
+// and one sample's live activations at a time; memory does not grow with the number of samples.
+//
 // Single pass: statistics use HistogramObserver's power-of-two range growth, which is exact (the
 // histogram equals one built at the final range directly, see calib.h), so no second pass over the
 // data is needed and the result does not depend on sample order. Histograms are kept only for
@@ -29,6 +32,7 @@
 #pragma once
 
 #include <cstdint>
+#include <functional>
 #include <map>
 #include <string>
 #include <vector>
@@ -54,6 +58,9 @@ std::string method_name(const CalibMethodSpec& spec);
 /// Parses method_name() output (also "max_percentile" alone, meaning p = 1). kInvalidArgument otherwise.
 Expected<CalibMethodSpec> parse_method(const std::string& s);
 
+/// Upper bound of the automatic worker count (CalibOptions::threads == 0).
+inline constexpr int64_t kMaxAutoCalibThreads = 8;
+
 struct CalibOptions {
   CalibMethodSpec method;
   /// Per tensor / node name method (mix). Names that match nothing are an error (typo guard).
@@ -67,6 +74,17 @@ struct CalibOptions {
   RandomSpec skip_spec;
   /// log::info "calibration: sample i/N" every this many samples (and the last); 0 = never.
   int64_t progress_every = 1;
+  /// Worker threads over the samples (each with its own observers, merged exactly at the end, so the
+  /// table is identical for every value); 0 = one per hardware thread, at most kMaxAutoCalibThreads (each
+  /// worker holds one sample's live activations, ~50 MB for ResNet-50). Capped at the sample count.
+  int64_t threads = 0;
+  /// Run Conv / Gemm / MatMul with kernels/fast (f32 accumulation) instead of the reference kernels.
+  /// Activations then differ from the reference within float rounding, so thresholds can differ in the
+  /// last bits (and histogram counts by values that sit exactly on a bin edge).
+  bool use_fast_kernels = true;
+  /// Called after each finished sample (from the worker thread that ran it; must be thread-safe), e.g.
+  /// to advance a progress bar.
+  std::function<void()> on_sample;
 };
 
 /// Calibrates a RESOLVED graph (static shapes, see interp::resolve). samples[k] holds one tensor per

@@ -20,6 +20,7 @@ namespace {
 
 struct InferArgs {
   std::string model_file;
+  std::string proto;  ///< Caffe prototxt for a .caffemodel
   std::vector<std::string> input_files;
   std::string output_dir;
   std::vector<std::pair<std::string, std::string>> input_shapes;
@@ -93,6 +94,7 @@ Status run_infer(const InferArgs& args) {
   log::info("infer: loading ", args.model_file);
   pipeline::LoadOptions lo;
   lo.input_shapes = shapes;
+  lo.caffe_prototxt = args.proto;
   NPUKIT_ASSIGN_OR_RETURN(ir::Model model, pipeline::load_model(args.model_file, lo));
   interp::Interpreter interp(model.graph);
   const auto rin = interp.runtime_inputs();
@@ -136,7 +138,9 @@ Status run_infer(const InferArgs& args) {
 void register_exec_infer(CLI::App& exec, Context& ctx) {
   auto a = std::make_shared<InferArgs>();
   CLI::App* cmd = exec.add_subcommand("infer", "run the float reference interpreter and write outputs as .npy");
-  cmd->add_option("--model_file,--model-file", a->model_file, "ONNX model")->required();
+  cmd->add_option("--model_file,--model-file", a->model_file, "ONNX model, or Caffe .caffemodel (with --proto)")
+      ->required();
+  cmd->add_option("--proto", a->proto, "Caffe prototxt (topology) for a .caffemodel model file");
   cmd->add_option("--input_file,--input-file", a->input_files,
                   "input files in graph-input order, comma-separated (.pb, .npy, .jpg/.png/.bmp)")
       ->delimiter(',');

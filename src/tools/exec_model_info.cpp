@@ -7,8 +7,8 @@
 
 #include "core/file_util.h"
 #include "core/log.h"
-#include "frontend/onnx_import.h"
 #include "interp/interpreter.h"
+#include "pipeline/load.h"
 #include "tools/exec_commands.h"
 
 namespace npukit::cli {
@@ -95,6 +95,7 @@ std::string human(double v) {
 
 struct InfoArgs {
   std::string model_file;
+  std::string proto;  ///< Caffe prototxt for a .caffemodel
   std::vector<std::pair<std::string, std::string>> input_shapes;
   bool json = false;
   std::string dump_ir;  ///< file for the textual IR dump ("" = none, "-" = stdout)
@@ -103,7 +104,12 @@ struct InfoArgs {
 Status run_model_info(const InfoArgs& args) {
   NPUKIT_ASSIGN_OR_RETURN(auto shapes, parse_input_shapes(args.input_shapes));
   log::info("model_info: loading ", args.model_file);
-  NPUKIT_ASSIGN_OR_RETURN(ir::Model model, frontend::load_onnx(args.model_file));
+  // The model as imported (ONNX or Caffe by extension); shapes are resolved below.
+  pipeline::LoadOptions lo;
+  lo.resolve = false;
+  lo.promote_f16 = false;
+  lo.caffe_prototxt = args.proto;
+  NPUKIT_ASSIGN_OR_RETURN(ir::Model model, pipeline::load_model(args.model_file, lo));
   const ir::Graph& g = model.graph;
   // Bad --input-shape arguments are the user's error, not a reason to skip the MAC count.
   NPUKIT_RETURN_IF_ERROR(interp::check_input_shapes(g, shapes));
@@ -255,7 +261,9 @@ int64_t count_macs(const ir::Graph& g) {
 void register_exec_model_info(CLI::App& exec, Context& ctx) {
   auto args = std::make_shared<InfoArgs>();
   CLI::App* cmd = exec.add_subcommand("model_info", "print model inputs/outputs, operators, parameters and MACs");
-  cmd->add_option("--model_file,--model-file", args->model_file, "ONNX model")->required();
+  cmd->add_option("--model_file,--model-file", args->model_file, "ONNX model, or Caffe .caffemodel (with --proto)")
+      ->required();
+  cmd->add_option("--proto", args->proto, "Caffe prototxt (topology) for a .caffemodel model file");
   add_input_shape_option(cmd, &args->input_shapes);
   cmd->add_flag("--json", args->json, "print JSON instead of text");
   cmd->add_option("--dump_ir,--dump-ir", args->dump_ir,
