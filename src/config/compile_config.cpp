@@ -602,7 +602,8 @@ Expected<CompileConfig> make_fast_perf_config(const FastPerfOptions& o) {
     y << "  input_shape: " << q(join(shapes, ";")) << "\n";
   }
   y << "calibration_parameters:\n  calibration_type: 'skip'\n";
-  y << "compiler_parameters:\n  compile_mode: 'latency'\n  optimize_level: 'O2'\n";
+  // Highest optimization, as the reference's fast-perf mode.
+  y << "compiler_parameters:\n  compile_mode: 'latency'\n  optimize_level: 'O3'\n";
   NPUKIT_ASSIGN_OR_RETURN(CompileConfig c, parse_compile_config(y.str(), "--fast-perf", "."));
   c.fast_perf = true;
   return c;

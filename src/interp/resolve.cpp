@@ -126,6 +126,9 @@ class Resolver {
     }
     NPUKIT_RETURN_IF_ERROR(infer_node(*n));
     if (!opt_.fold_constants) return Status::Ok();
+    // A DequantizeLinear of a constant IS a quantized model's weight (int8 codes + scales): folding it
+    // into an f32 constant would erase the quantization that later stages lower to integer kernels.
+    if (n->op() == ir::OpKind::kDequantizeLinear) return Status::Ok();
     // Shape only needs its input's static shape, so it folds even when the data is a runtime value.
     const bool shape_only = n->op() == ir::OpKind::kShape;
     for (const ir::Value* in : n->inputs())

@@ -207,6 +207,13 @@ struct Model {
   std::string source_path;  ///< file it was loaded from (for messages)
 };
 
+/// Deep copy of a graph (values, types, constants — tensor data copied, not shared — nodes, attributes,
+/// origins, subgraphs). `parent` is the enclosing graph of a subgraph copy (outer-scope reads are looked
+/// up there by name). Node order and value names are preserved, so dump(clone) == dump(original).
+Expected<std::unique_ptr<Graph>> clone_graph(const Graph& g, Graph* parent = nullptr);
+/// Deep copy of a model (graph via clone_graph plus the metadata).
+Expected<Model> clone_model(const Model& m);
+
 /// Textual dump of a graph (stable, diff-able; used by --dump and golden tests).
 std::string dump(const Graph& g, bool with_constants_data = false);
 std::string dump(const Model& m);

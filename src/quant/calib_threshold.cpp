@@ -142,7 +142,14 @@ Expected<double> threshold_kl(const Histogram& hist, const KlOptions& options) {
   const size_t m = static_cast<size_t>(occupied);
   std::vector<double> h(m);
   for (size_t j = 0; j < m; ++j) h[j] = static_cast<double>(hist.abs_count(static_cast<int64_t>(j)));
-  const double total = static_cast<double>(hist.total());
+  // Bin 0 is left out of the divergence: its values quantize to code 0 (within half a step) for every
+  // candidate, so they carry no information about the cut — but a large spike there (ReLU outputs are
+  // often half zeros) spread over group 0's bins by Q would dominate the divergence and push the cut
+  // towards the smallest candidates, clipping most of the real range.
+  h[0] = 0.0;
+  double total = 0.0;
+  for (size_t j = 0; j < m; ++j) total += h[j];
+  if (total <= 0.0) return max_abs;
   const double log_total = std::log(total);
   std::vector<double> pre_h(m + 1, 0.0), pre_hlogh(m + 1, 0.0);
   std::vector<int64_t> pre_nz(m + 1, 0);

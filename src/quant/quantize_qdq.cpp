@@ -7,6 +7,7 @@
 #include <string>
 #include <vector>
 
+#include "core/log.h"
 #include "quant/arith.h"
 
 namespace npukit::quant {
@@ -29,6 +30,13 @@ std::vector<size_t> activation_slots(const ir::Node& n) {
       for (size_t i = 0; i < s.size(); ++i) s[i] = i;
       return s;
     }
+    // Data movement: quantized so that a chain "op → Relu → Flatten → Gemm" stays in codes end to end
+    // (its output gets the same threshold, so the requantization in between is the identity).
+    case OpKind::kFlatten:
+    case OpKind::kReshape:
+    case OpKind::kTranspose:
+    case OpKind::kSqueeze:
+    case OpKind::kUnsqueeze:
     case OpKind::kMaxPool:
     case OpKind::kAveragePool:
     case OpKind::kGlobalAveragePool:
@@ -42,13 +50,43 @@ std::vector<size_t> activation_slots(const ir::Node& n) {
   }
 }
 
+/// Ops whose integer kernel takes int16 inputs (the others are table-driven: an int16 table would have
+/// 65536 entries, so the vendor — and npukit — fall back to int8 there).
+bool accepts_int16(OpKind k) {
+  switch (k) {
+    case OpKind::kSigmoid:
+    case OpKind::kTanh:
+    case OpKind::kLeakyRelu: return false;
+    default: return true;
+  }
+}
+
+constexpr int64_t kOnnxFloat = 1;     // TensorProto.FLOAT
+constexpr int64_t kOnnxFloat16 = 10;  // TensorProto.FLOAT16
+
+bool is_data_movement(OpKind k) {
+  switch (k) {
+    case OpKind::kFlatten:
+    case OpKind::kReshape:
+    case OpKind::kTranspose:
+    case OpKind::kSqueeze:
+    case OpKind::kUnsqueeze: return true;
+    default: return false;
+  }
+}
+
 bool is_weighted(OpKind k) {
   return k == OpKind::kConv || k == OpKind::kConvTranspose || k == OpKind::kGemm || k == OpKind::kMatMul;
 }
 
-/// Per-tensor activation scale for int8 (recomputed from the threshold: the table may hold 16-bit scales).
-float activation_scale(const CalibTensor& t) {
-  return symmetric_scale(static_cast<float>(t.threshold), 8);
+/// Activation quantization parameters: symmetric int8 from the threshold (recomputed: the table may hold
+/// 16-bit scales), or asymmetric uint8 over the observed range clipped to the threshold.
+QParams activation_params(const CalibTensor& t, bool asymmetric, int bits = 8) {
+  if (bits == 16) return QParams{symmetric_scale(static_cast<float>(t.threshold), 16), 0, kRangeI16};
+  if (!asymmetric) return QParams{symmetric_scale(static_cast<float>(t.threshold), 8), 0, kRangeI8};
+  const double lo = std::max(t.min, -t.threshold);
+  const double hi = std::min(t.max, t.threshold);
+  return asymmetric_u8_params(static_cast<float>(lo), static_cast<float>(hi));
 }
 
 /// True when `v` is a runtime f32 tensor with a calibration entry (i.e. it will get a Q/DQ pair if it feeds
@@ -65,10 +103,15 @@ class QdqBuilder {
   }
 
   Status run() {
-    for (ir::Node* n : g_.nodes())
-      if (is_weighted(n->op())) NPUKIT_RETURN_IF_ERROR(quantize_weight_and_bias(*n));
+    decide_int16_fallbacks();
+    if (opt_.quantize_weights)
+      for (ir::Node* n : g_.nodes())
+        if (is_weighted(n->op()) && !opt_.float_nodes.count(n->name()) && !opt_.float16_nodes.count(n->name()))
+          NPUKIT_RETURN_IF_ERROR(quantize_weight_and_bias(*n));
     // Snapshot: only values of the float graph are candidates.
     for (ir::Value* v : g_.values()) NPUKIT_RETURN_IF_ERROR(quantize_activation(v));
+    for (ir::Node* n : g_.nodes())
+      if (opt_.float16_nodes.count(n->name())) NPUKIT_RETURN_IF_ERROR(make_float16(*n));
     g_.remove_dead_values();
     NPUKIT_RETURN_IF_ERROR(g_.topo_sort());
     return g_.verify(true);
@@ -178,7 +221,7 @@ class QdqBuilder {
     // Gemm computes alpha * A B + beta * C: the int32 rule assumes both are 1.
     if (n.op() == OpKind::kGemm && (n.attrs().get_float("alpha") != 1.0f || n.attrs().get_float("beta") != 1.0f))
       return Status::Ok();
-    const float s_in = activation_scale(*in);
+    const float s_in = activation_params(*in, opt_.asymmetric, bits_of(n.input(0)->name())).scale;
     Tensor bq(DType::kI32, bt.shape());
     const int64_t bn = bt.numel();
     std::vector<float> s_b(n_out >= 0 ? static_cast<size_t>(n_out) : 1);
@@ -192,16 +235,47 @@ class QdqBuilder {
     return Status::Ok();
   }
 
+  /// True when `v` is the output of an op whose integer form requantizes its accumulator and every reader
+  /// is a Relu / Clip with constant bounds: the activation is fused into that requantization (its range
+  /// is the clamp of the output code), so `v` itself is never materialised as a code.
+  static bool fused_into_activation(const ir::Value* v) {
+    const ir::Node* p = v->producer();
+    if (!p || v->is_graph_output() || v->users().empty()) return false;
+    switch (p->op()) {
+      case OpKind::kConv:
+      case OpKind::kConvTranspose:
+      case OpKind::kGemm:
+      case OpKind::kMatMul:
+      case OpKind::kAdd:
+      case OpKind::kSub: break;
+      default: return false;
+    }
+    for (const ir::Node* u : v->users()) {
+      if (u->op() == OpKind::kRelu) continue;
+      if (u->op() == OpKind::kClip && (!u->input(1) || u->input(1)->is_constant()) &&
+          (!u->input(2) || u->input(2)->is_constant()))
+        continue;
+      return false;
+    }
+    return true;
+  }
+
   Status quantize_activation(ir::Value* v) {
     const CalibTensor* entry = calibrated_activation(v, table_);
     if (!entry || !v->has_type()) return Status::Ok();
+    if (fused_into_activation(v) && !opt_.int16_tensors.count(v->name())) return Status::Ok();
     // (consumer, slot) pairs to rewire.
     std::vector<std::pair<ir::Node*, size_t>> uses;
     std::vector<std::string> origin;
     for (ir::Node* u : v->users()) {
-      if (u->owner() != &g_) continue;
+      if (u->owner() != &g_ || opt_.float_nodes.count(u->name()) || opt_.float16_nodes.count(u->name())) continue;
       bool used = false;
-      for (size_t s : activation_slots(*u))
+      std::vector<size_t> slots = activation_slots(*u);
+      if (opt_.quantize_input_nodes.count(u->name())) slots.push_back(0);
+      // A data-movement consumer is quantized only where its input is an integer tensor on the device
+      // (produced by a quantized op): a float op's result (Softmax, ...) stays float through a Reshape.
+      if (is_data_movement(u->op()) && !integer_producer(v)) continue;
+      for (size_t s : slots)
         if (u->input(s) == v && std::find(uses.begin(), uses.end(), std::make_pair(u, s)) == uses.end()) {
           uses.emplace_back(u, s);
           used = true;
@@ -211,10 +285,12 @@ class QdqBuilder {
           if (std::find(origin.begin(), origin.end(), o) == origin.end()) origin.push_back(o);
     }
     const bool as_output = opt_.quantize_outputs && v->is_graph_output() && !v->is_graph_input() && v->producer();
-    if (uses.empty() && !as_output) return Status::Ok();
+    const bool forced = opt_.quantize_tensors.count(v->name()) != 0 && !v->is_graph_output();
+    if (uses.empty() && !as_output && !forced) return Status::Ok();
     if (as_output)
       for (const std::string& o : v->producer()->origin())
         if (std::find(origin.begin(), origin.end(), o) == origin.end()) origin.push_back(o);
+    const int bits = bits_of(v->name());
 
     const std::string base = v->name();
     ir::Value* dq_out = nullptr;
@@ -227,17 +303,29 @@ class QdqBuilder {
     } else {
       dq_out = g_.add_unique_value(base + "_dequantized");
     }
-    const float scale = activation_scale(*entry);
-    ir::Value* sv = g_.add_constant(base + "_scale", Tensor::scalar(scale));
-    ir::Value* zv = g_.add_constant(base + "_zero_point", Tensor(DType::kI8, {}));
+    const QParams qp = activation_params(*entry, opt_.asymmetric, bits);
+    const DType code = bits == 16 ? DType::kI16 : (opt_.asymmetric ? DType::kU8 : DType::kI8);
+    ir::Value* sv = g_.add_constant(base + "_scale", Tensor::scalar(qp.scale));
+    Tensor zp(code, {});
+    if (code == DType::kU8) zp.data<uint8_t>()[0] = static_cast<uint8_t>(qp.zero_point);
+    ir::Value* zv = g_.add_constant(base + "_zero_point", std::move(zp));
     ir::Value* q = g_.add_unique_value(base + "_quantized");
-    q->set_type(DType::kI8, v->shape());
+    q->set_type(code, v->shape());
     dq_out->set_type(DType::kF32, v->shape());
     NPUKIT_RETURN_IF_ERROR(
         add_node(OpKind::kQuantizeLinear, base + "/QuantizeLinear", {v, sv, zv}, q, Attrs{}, origin).status());
     NPUKIT_RETURN_IF_ERROR(
         add_node(OpKind::kDequantizeLinear, base + "/DequantizeLinear", {q, sv, zv}, dq_out, Attrs{}, origin).status());
     for (auto& [u, s] : uses) u->set_input(s, dq_out);
+    if (forced && uses.empty()) {
+      // Every float consumer reads the fake-quantized value (the tensor is "int8 on the device").
+      std::vector<std::pair<ir::Node*, size_t>> all;
+      for (ir::Node* u : v->users())
+        if (u->owner() == &g_ && u->op() != OpKind::kQuantizeLinear)
+          for (size_t s = 0; s < u->num_inputs(); ++s)
+            if (u->input(s) == v) all.emplace_back(u, s);
+      for (auto& [u, s] : all) u->set_input(s, dq_out);
+    }
     if (as_output) {
       std::vector<ir::Value*> outs = g_.outputs();
       for (ir::Value*& o : outs)
@@ -247,6 +335,96 @@ class QdqBuilder {
     return Status::Ok();
   }
 
+  /// True when `v` is an integer tensor on the device: a graph input, or the output of a quantizable op
+  /// (through data-movement ops).
+  bool integer_producer(const ir::Value* v) const {
+    for (int depth = 0; depth < 64; ++depth) {
+      const ir::Node* p = v->producer();
+      if (!p) return v->is_graph_input();
+      if (opt_.float_nodes.count(p->name()) || opt_.float16_nodes.count(p->name())) return false;
+      if (!is_data_movement(p->op())) return !activation_slots(*p).empty();
+      v = p->input(0);
+      if (!v) return false;
+    }
+    return false;
+  }
+
+  /// int16 tensors read by a consumer without an int16 kernel fall back to int8 (decided before weights
+  /// and biases are quantized, since a bias scale depends on its input's scale).
+  void decide_int16_fallbacks() {
+    for (const ir::Value* v : g_.values()) {
+      if (!(opt_.activation_bits == 16 || opt_.int16_tensors.count(v->name()))) continue;
+      for (const ir::Node* u : v->users()) {
+        if (u->owner() != &g_ || accepts_int16(u->op())) continue;
+        log::info("quantize: ", v->name(), ": int16 requested but consumer '", u->name(), "' (", u->op_type(),
+                  ") has no int16 kernel; using int8");
+        fallback_int8_.insert(v->name());
+        break;
+      }
+    }
+  }
+
+  /// Bits of an activation tensor (16 when requested; int8 fallbacks are decided per tensor above).
+  int bits_of(const std::string& name) const {
+    if (fallback_int8_.count(name)) return 8;
+    return opt_.activation_bits == 16 || opt_.int16_tensors.count(name) ? 16 : 8;
+  }
+
+  /// Cast(to f16) → Cast(to f32) of `v`, named after it.
+  Expected<ir::Value*> f16_round_trip(ir::Value* v, const std::vector<std::string>& origin) {
+    ir::Value* h = g_.add_unique_value(v->name() + "_fp16");
+    h->set_type(DType::kF16, v->shape());
+    ir::Value* back = g_.add_unique_value(v->name() + "_fp16_f32");
+    back->set_type(DType::kF32, v->shape());
+    Attrs to16, to32;
+    to16.set("to", kOnnxFloat16);
+    to32.set("to", kOnnxFloat);
+    NPUKIT_RETURN_IF_ERROR(add_node(OpKind::kCast, v->name() + "/CastToFloat16", {v}, h, to16, origin).status());
+    NPUKIT_RETURN_IF_ERROR(add_node(OpKind::kCast, v->name() + "/CastToFloat32", {h}, back, to32, origin).status());
+    return back;
+  }
+
+  /// float16 node: inputs, constant inputs and outputs rounded through fp16 (see QdqOptions::float16_nodes).
+  Status make_float16(ir::Node& n) {
+    for (size_t i = 0; i < n.num_inputs(); ++i) {
+      ir::Value* v = n.input(i);
+      if (!v || v->dtype() != DType::kF32) continue;
+      if (v->is_constant()) {
+        Tensor t = v->const_value()->clone();
+        float* p = t.data<float>();
+        for (int64_t k = 0; k < t.numel(); ++k) p[k] = f16_to_f32(f32_to_f16(p[k]));
+        n.set_input(i, g_.add_constant(v->name() + "_fp16", std::move(t)));
+        continue;
+      }
+      NPUKIT_ASSIGN_OR_RETURN(ir::Value * r, f16_round_trip(v, n.origin()));
+      n.set_input(i, r);
+    }
+    for (ir::Value* out : n.outputs()) {
+      if (!out || out->dtype() != DType::kF32) continue;
+      // Readers (and the graph output) keep the name; the node writes "<name>_fp32" which is rounded.
+      const std::string name = out->name();
+      std::string raw = name + "_fp32";
+      while (g_.lookup_value(raw)) raw += "_";
+      std::vector<std::pair<ir::Node*, size_t>> readers;
+      for (ir::Node* u : out->users())
+        for (size_t s = 0; s < u->num_inputs(); ++s)
+          if (u->input(s) == out) readers.emplace_back(u, s);
+      const bool is_output = out->is_graph_output();
+      NPUKIT_RETURN_IF_ERROR(g_.rename_value(out, raw));
+      NPUKIT_ASSIGN_OR_RETURN(ir::Value * r, f16_round_trip(out, n.origin()));
+      for (auto& [u, s] : readers) u->set_input(s, r);
+      if (is_output) {
+        std::vector<ir::Value*> outs = g_.outputs();
+        for (ir::Value*& o : outs)
+          if (o == out) o = r;
+        g_.set_outputs(outs);
+      }
+      NPUKIT_RETURN_IF_ERROR(g_.rename_value(r, name));
+    }
+    return Status::Ok();
+  }
+
+  std::set<std::string> fallback_int8_;
   ir::Graph& g_;
   const CalibTable& table_;
   const QdqOptions& opt_;
@@ -256,14 +434,8 @@ class QdqBuilder {
 }  // namespace
 
 Status quantize_to_qdq(ir::Graph& g, const CalibTable& table, const QdqOptions& opt) {
-  if (opt.activation_bits == 16)
-    return make_error(ErrorCode::kUnimplemented,
-                      "quantize_to_qdq: int16 activations are not supported yet (int16 QuantizeLinear needs ONNX "
-                      "opset 21; npukit exports opset 17)");
-  if (opt.activation_bits != 8)
-    return make_error(ErrorCode::kInvalidArgument,
-                      "quantize_to_qdq: activation_bits must be 8 (or 16, not yet "
-                      "supported), got ",
+  if (opt.activation_bits != 8 && opt.activation_bits != 16)
+    return make_error(ErrorCode::kInvalidArgument, "quantize_to_qdq: activation_bits must be 8 or 16, got ",
                       opt.activation_bits);
   return QdqBuilder(g, table, opt).run();
 }

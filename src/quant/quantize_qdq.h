@@ -23,6 +23,9 @@
 // "<tensor>/DequantizeLinear" (made unique if needed) and carry the origin of the node they serve.
 #pragma once
 
+#include <set>
+#include <string>
+
 #include "core/status.h"
 #include "ir/graph.h"
 #include "quant/calib_table.h"
@@ -37,9 +40,33 @@ struct QdqOptions {
   bool per_channel = true;
   /// Also Q/DQ calibrated graph outputs.
   bool quantize_outputs = true;
+  /// Quantize weights and biases. false: only the activation quantizers are inserted (weights stay
+  /// f32), which is the compile flow's "calibrated model".
+  bool quantize_weights = true;
+  /// Activations as uint8 with a zero point (the yaml optimization `asymmetric`): the range is the
+  /// observed [min, max] clipped to [-threshold, threshold] and widened to include 0;
+  /// scale = (hi - lo) / 255, zero_point = round_half_even(-lo / scale) clamped to [0, 255].
+  bool asymmetric = false;
+  /// Nodes (by name) whose inputs are never quantized: they keep computing in float on the values they
+  /// read (e.g. the input normalisation head, which reads raw 0..255 pixels).
+  std::set<std::string> float_nodes;
+  /// Mixed precision: activation tensors (by name) quantized to symmetric int16 (scale T / 32767, int16
+  /// zero point 0) instead of int8. Exported as QuantizeLinear / DequantizeLinear with int16 zero points.
+  std::set<std::string> int16_tensors;
+  /// Mixed precision: nodes computed in float16. Their inputs are not quantized; every f32 runtime input
+  /// and output passes through Cast(f16) → Cast(f32) (the fp16 storage rounding) and f32 constant inputs
+  /// are rounded to f16 values. Compute itself stays f32 (npukit's kernels compute fp16 layers in f32).
+  std::set<std::string> float16_nodes;
+  /// Nodes whose input 0 is quantized although their op is not in the quantizable list (e.g. Softmax
+  /// with the yaml optimization set_Softmax_input_int8).
+  std::set<std::string> quantize_input_nodes;
+  /// Tensors that get a Q/DQ pair even when no consumer is quantizable (e.g. set_Softmax_output_int8).
+  std::set<std::string> quantize_tensors;
 };
 
-/// Rewrites a RESOLVED float graph in place into QDQ form (see the file comment). The result is
+/// Rewrites a RESOLVED float graph in place into QDQ form (see the file comment). A tensor named in
+/// int16_tensors whose quantized consumers cannot take int16 (table-driven activations: Sigmoid, Tanh,
+/// LeakyRelu) falls back to int8 with a log line, as the vendor documents. The result is
 /// topologically sorted, fully typed and passes verify(true) and interp::resolve.
 /// Errors: kUnimplemented for activation_bits 16, kInvalidArgument for other bit widths.
 Status quantize_to_qdq(ir::Graph& g, const CalibTable& table, const QdqOptions& opt = {});

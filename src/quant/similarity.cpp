@@ -53,8 +53,8 @@ struct Acc {
 }  // namespace
 
 Expected<SimilarityReport> compare_float_quant(const ir::Graph& float_g, const ir::Graph& qdq_g,
-                                               const std::vector<std::vector<Tensor>>& samples,
-                                               const CalibTable* table) {
+                                               const std::vector<std::vector<Tensor>>& samples, const CalibTable* table,
+                                               const CompareOptions& options) {
   if (samples.empty()) return make_error(ErrorCode::kInvalidArgument, "compare_float_quant: no samples");
   if (float_g.outputs().size() != qdq_g.outputs().size())
     return make_error(ErrorCode::kInvalidArgument, "compare_float_quant: float graph has ", float_g.outputs().size(),
@@ -74,12 +74,23 @@ Expected<SimilarityReport> compare_float_quant(const ir::Graph& float_g, const i
     if (n->op() == ir::OpKind::kQuantizeLinear && n->input(0)) quantized.insert(n->input(0)->name());
     if (n->op() == ir::OpKind::kDequantizeLinear && n->output(0)) quantized.insert(n->output(0)->name());
   }
+  // A tensor read only by Relu / Clip nodes whose outputs are quantized is fused into that activation
+  // (quantize_qdq.h): on the device it exists only as the activation's int8 code, so it reports as int8.
+  for (const ir::Value* v : qdq_g.values()) {
+    if (quantized.count(v->name()) || v->users().empty() || v->is_graph_output()) continue;
+    bool fused = true;
+    for (const ir::Node* u : v->users())
+      fused = fused && (u->op() == ir::OpKind::kRelu || u->op() == ir::OpKind::kClip) && u->output(0) &&
+              quantized.count(u->output(0)->name());
+    if (fused) quantized.insert(v->name());
+  }
 
   std::map<std::string, Acc> acc;
   std::vector<Acc> out_acc(float_g.outputs().size());
   for (size_t k = 0; k < samples.size(); ++k) {
     std::map<std::string, Tensor> ref;
     interp::RunOptions fo;
+    fo.use_fast_kernels = options.use_fast_kernels;
     fo.on_node = [&](const ir::Node& n, std::span<const Tensor> outs) {
       for (size_t i = 0; i < outs.size() && i < n.num_outputs(); ++i)
         if (n.output(i) && wanted.count(n.output(i)->name())) ref[n.output(i)->name()] = outs[i];
@@ -89,6 +100,7 @@ Expected<SimilarityReport> compare_float_quant(const ir::Graph& float_g, const i
       return make_error(fout.status().code(), "compare_float_quant: float graph, sample ", k, ": ",
                         fout.status().message());
     interp::RunOptions qo;
+    qo.use_fast_kernels = options.use_fast_kernels;
     qo.on_node = [&](const ir::Node& n, std::span<const Tensor> outs) {
       for (size_t i = 0; i < outs.size() && i < n.num_outputs(); ++i) {
         if (!n.output(i)) continue;
@@ -101,6 +113,7 @@ Expected<SimilarityReport> compare_float_quant(const ir::Graph& float_g, const i
       return make_error(qout.status().code(), "compare_float_quant: qdq graph, sample ", k, ": ",
                         qout.status().message());
     for (size_t i = 0; i < out_acc.size(); ++i) out_acc[i].add((*fout)[i], (*qout)[i]);
+    if (options.on_sample) options.on_sample(static_cast<int64_t>(k));
   }
 
   auto threshold_of = [&](const std::string& name) {

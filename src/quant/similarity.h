@@ -11,6 +11,8 @@
 // Sums are accumulated in double.
 #pragma once
 
+#include <cstdint>
+#include <functional>
 #include <string>
 #include <vector>
 
@@ -45,12 +47,20 @@ struct SimilarityReport {
   std::vector<SimilarityRow> rows;
 };
 
+struct CompareOptions {
+  /// Called after each sample with its index (progress reporting).
+  std::function<void(int64_t)> on_sample;
+  /// Run Conv / Gemm / MatMul of both graphs with kernels/fast (f32 accumulation in blocked order; the
+  /// similarity figures move by float rounding only). false: the reference kernels.
+  bool use_fast_kernels = true;
+};
+
 /// Runs both graphs (resolved, same runtime inputs) on every sample and compares. `table` (optional)
 /// supplies the thresholds. Errors: kInvalidArgument for no samples or different runtime-input / output
 /// counts; interpreter errors prefixed with the graph ("float" / "qdq") and the sample index.
 Expected<SimilarityReport> compare_float_quant(const ir::Graph& float_g, const ir::Graph& qdq_g,
                                                const std::vector<std::vector<Tensor>>& samples,
-                                               const CalibTable* table = nullptr);
+                                               const CalibTable* table = nullptr, const CompareOptions& options = {});
 
 /// JSON: {"num_samples": N, "rows": [{"node", "op_type", "tensor", "on", "cosine", "max_abs_err",
 /// "rel_l2_err", "threshold" (null when unknown), "dtype"}, ...]} (pretty-printed, 2-space indent).

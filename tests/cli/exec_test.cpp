@@ -13,6 +13,7 @@
 #include "core/file_util.h"
 #include "frontend/onnx_import.h"
 #include "io/npy.h"
+#include "util/cli_fixture.h"
 #include "util/compare.h"
 
 namespace npukit {
@@ -20,51 +21,12 @@ namespace {
 
 namespace fs = std::filesystem;
 
-struct CmdResult {
-  int rc = -1;
-  std::string out, err;
-};
+using testing::CmdResult;
+using testing::python_onnx_available;
+using testing::slurp;
 
-std::string slurp(const fs::path& p) {
-  std::ifstream f(p, std::ios::binary);
-  std::stringstream ss;
-  ss << f.rdbuf();
-  return ss.str();
-}
-
-bool python_onnx_available() {
-  static const bool ok = std::system("/usr/bin/python3 -c 'import onnx, numpy' >/dev/null 2>&1") == 0;
-  return ok;
-}
-
-class CliTest : public ::testing::Test {
+class CliTest : public testing::CliTest {
  protected:
-  void SetUp() override {
-    const auto* info = ::testing::UnitTest::GetInstance()->current_test_info();
-    dir_ = fs::temp_directory_path() / (std::string("npukit_cli_") + info->name() + "_" + std::to_string(::getpid()));
-    fs::remove_all(dir_);
-    fs::create_directories(dir_);
-  }
-  void TearDown() override { fs::remove_all(dir_); }
-
-  // Runs `npukit <args>` with the temp dir as working directory.
-  CmdResult npukit(const std::string& args) {
-    const std::string cmd =
-        "cd '" + dir_.string() + "' && '" + std::string(NPUKIT_CLI_PATH) + "' " + args + " >stdout.txt 2>stderr.txt";
-    int st = std::system(cmd.c_str());
-    CmdResult r;
-    r.rc = WIFEXITED(st) ? WEXITSTATUS(st) : -1;
-    r.out = slurp(dir_ / "stdout.txt");
-    r.err = slurp(dir_ / "stderr.txt");
-    return r;
-  }
-
-  // Writes a python script and runs it in the temp dir.
-  void python(const std::string& code) {
-    ASSERT_TRUE(atomic_write_file((dir_ / "gen.py").string(), code).ok());
-    ASSERT_EQ(std::system(("cd '" + dir_.string() + "' && /usr/bin/python3 gen.py").c_str()), 0) << code;
-  }
-
   // add.onnx: y = Relu(a + b), a and b f32 [N,3] with a named dynamic batch; output named "out/y:0".
   void make_add_model() {
     python(R"(
@@ -82,8 +44,6 @@ np.save('b.npy', np.array([[1, 1, -4], [1, 1, 1]], np.float32))
 np.save('wide.npy', np.zeros((2, 4), np.float32))
 )");
   }
-
-  fs::path dir_;
 };
 
 TEST_F(CliTest, ModelInfoTextAndJson) {

@@ -115,7 +115,7 @@ std::vector<float> channel_scales(const std::vector<float>& w, int channels) {
 
 /// Fake-quant forward pass written out by hand from the arith.h rules.
 std::vector<float> simulate(const CalibTable& t, const Tensor& xin) {
-  const float sx = act_scale(t, "x"), sc = act_scale(t, "c"), sf = act_scale(t, "f"), sy = act_scale(t, "y");
+  const float sx = act_scale(t, "x"), sr = act_scale(t, "r"), sf = act_scale(t, "f"), sy = act_scale(t, "y");
   const std::vector<float> w = conv_w(), cb = conv_b(), B = gemm_w(), C = gemm_b();
   const std::vector<float> sw = channel_scales(w, kCout), sB = channel_scales(B, kOut);
   std::vector<float> x(xin.data<float>(), xin.data<float>() + xin.numel());
@@ -135,8 +135,9 @@ std::vector<float> simulate(const CalibTable& t, const Tensor& xin) {
               acc += x[(ci * kHW + iy) * kHW + ix] * wq;
             }
         acc += dequantize_value(quantize_bias(cb[co], sx, sw[co]), sx * sw[co], 0);
-        const float c = fq(acc, sc);                                // Q/DQ on c (feeds Relu)
-        f[(co * kHW + oy) * kHW + ox] = fq(std::max(c, 0.0f), sf);  // Relu, Flatten, Q/DQ on f (feeds Gemm)
+        const float c = acc;  // c only feeds the Relu: fused (no Q/DQ of its own)
+        // Relu, Q/DQ on r (feeds Flatten), Flatten, Q/DQ on f (feeds Gemm).
+        f[(co * kHW + oy) * kHW + ox] = fq(fq(std::max(c, 0.0f), sr), sf);
       }
   std::vector<float> y(kOut);
   for (int n = 0; n < kOut; ++n) {
@@ -167,11 +168,13 @@ TEST(QuantizeQdq, StructureWeightsAndBiasesFollowArith) {
   const CalibTable t = calibrate(m);
   ASSERT_TRUE(quantize_to_qdq(m.graph, t, {}).ok());
   ASSERT_TRUE(m.graph.verify(true).ok());
-  // Activation pairs on x (Conv), c (Relu), f (Gemm) and y (output); r only feeds Flatten: stays float.
+  // Activation pairs on x (Conv), r (Flatten), f (Gemm) and y (output). c only feeds the Relu: the
+  // activation is fused into the conv's requantization, so c gets no pair.
   const std::map<std::string, int> want{{"Conv", 1}, {"Relu", 1},           {"Flatten", 1},
                                         {"Gemm", 1}, {"QuantizeLinear", 4}, {"DequantizeLinear", 8}};
   EXPECT_EQ(op_counts(m.graph), want);
-  for (const char* v : {"x", "c", "f"}) {
+  EXPECT_EQ(m.graph.find_value("c")->users().front()->op(), OpKind::kRelu);
+  for (const char* v : {"x", "r", "f"}) {
     const ir::Value* dq = nullptr;
     for (const ir::Node* n : m.graph.nodes())
       if (n->name() == std::string(v) + "/DequantizeLinear") dq = n->output(0);
@@ -184,7 +187,6 @@ TEST(QuantizeQdq, StructureWeightsAndBiasesFollowArith) {
     EXPECT_EQ(q->input(2)->const_value()->dtype(), DType::kI8);
     EXPECT_EQ(q->input(2)->const_value()->data<int8_t>()[0], 0);
   }
-  EXPECT_EQ(m.graph.find_value("r")->users().front()->name(), "flat");
   // Provenance: the pair in front of the Conv carries the Conv's origin.
   EXPECT_EQ(producer_of_input(m.graph, "conv", 0)->origin(), std::vector<std::string>{"Conv_0"});
   // The output keeps its name; the Gemm result was renamed.
@@ -253,7 +255,7 @@ TEST(QuantizeQdq, PerTensorWeights) {
   const Tensor& ws = *wdq->input(1)->const_value();
   EXPECT_TRUE(ws.shape().empty());
   EXPECT_EQ(ws.data<float>()[0], 0.75f / 127.0f);      // global max |w|
-  EXPECT_EQ(op_counts(m.graph)["QuantizeLinear"], 3);  // no output pair
+  EXPECT_EQ(op_counts(m.graph)["QuantizeLinear"], 3);  // x, r and f; no output pair
   EXPECT_EQ(m.graph.outputs()[0]->producer()->name(), "gemm");
 }
 
@@ -300,17 +302,31 @@ TEST(QuantizeQdq, SharedPairAndMatMulColumnScales) {
   EXPECT_TRUE(m.graph.verify(true).ok());
 }
 
-TEST(QuantizeQdq, RejectsInt16WithClearError) {
+TEST(QuantizeQdq, Int16ActivationsAndBadBitWidths) {
   ir::Model m;
   build(m);
   const CalibTable t = calibrate(m);
   QdqOptions o;
   o.activation_bits = 16;
-  Status s = quantize_to_qdq(m.graph, t, o);
-  EXPECT_EQ(s.code(), ErrorCode::kUnimplemented);
-  EXPECT_NE(s.message().find("opset 21"), std::string::npos) << s.message();
+  ASSERT_TRUE(quantize_to_qdq(m.graph, t, o).ok());
+  int q16 = 0;
+  for (const ir::Node* n : m.graph.nodes()) {
+    if (n->op() != OpKind::kQuantizeLinear) continue;
+    EXPECT_EQ(n->output(0)->dtype(), DType::kI16) << n->name();
+    const std::string tensor = n->input(0)->name();
+    const CalibTensor* e = t.find(tensor == "y_float" ? "y" : tensor);
+    ASSERT_NE(e, nullptr) << tensor;
+    // int16 scale: threshold / 32767.
+    EXPECT_EQ(n->input(1)->const_value()->data<float>()[0], symmetric_scale(static_cast<float>(e->threshold), 16));
+    ++q16;
+  }
+  EXPECT_EQ(q16, 4);
+  // Weights stay int8 per channel.
+  EXPECT_EQ(producer_of_input(m.graph, "conv", 1)->input(0)->dtype(), DType::kI8);
+  ir::Model m2;
+  build(m2);
   o.activation_bits = 4;
-  EXPECT_EQ(quantize_to_qdq(m.graph, t, o).code(), ErrorCode::kInvalidArgument);
+  EXPECT_EQ(quantize_to_qdq(m2.graph, t, o).code(), ErrorCode::kInvalidArgument);
 }
 
 TEST(QuantizeQdq, OutputsMatchHandSimulatedFakeQuant) {
@@ -336,14 +352,16 @@ TEST(QuantizeQdq, SimilarityReportRows) {
   build(qm);
   const CalibTable t = calibrate(fm);
   ASSERT_TRUE(quantize_to_qdq(qm.graph, t, {}).ok());
-  auto rep = compare_float_quant(fm.graph, qm.graph, samples(), &t);
+  CompareOptions exact;
+  exact.use_fast_kernels = false;  // max_abs_err is checked against reference-kernel runs below
+  auto rep = compare_float_quant(fm.graph, qm.graph, samples(), &t, exact);
   ASSERT_TRUE(rep.ok()) << rep.status().to_string();
   EXPECT_EQ(rep->num_samples, 3);
   ASSERT_EQ(rep->rows.size(), 5u);
   const char* nodes[] = {"conv", "relu", "flat", "gemm", ""};
   const char* ops[] = {"Conv", "Relu", "Flatten", "Gemm", "Output"};
   const char* tensors[] = {"c", "r", "f", "y", "y"};
-  const char* dtypes[] = {"int8", "float32", "int8", "int8", "int8"};
+  const char* dtypes[] = {"int8", "int8", "int8", "int8", "int8"};  // c: fused into the quantized Relu
   for (size_t i = 0; i < 5; ++i) {
     const SimilarityRow& r = rep->rows[i];
     EXPECT_EQ(r.node, nodes[i]);
@@ -380,7 +398,7 @@ TEST(QuantizeQdq, SimilarityReportRows) {
   EXPECT_NE(text.find("output:y"), std::string::npos);
   const std::string json = to_json(*rep);
   EXPECT_NE(json.find("\"node\": \"conv\""), std::string::npos) << json;
-  EXPECT_NE(json.find("\"dtype\": \"float32\""), std::string::npos);
+  EXPECT_NE(json.find("\"dtype\": \"int8\""), std::string::npos);
   EXPECT_FALSE(compare_float_quant(fm.graph, qm.graph, {}, &t).ok());
 }
 

@@ -2,8 +2,9 @@
 // Schema + shape inference for QuantizeLinear / DequantizeLinear (opset 13 semantics).
 //  - scale: f32 scalar (per-tensor; a 1-element 1-D tensor is accepted as per-tensor too) or 1-D of length
 //    X.shape[axis] (per-axis).
-//  - zero_point: optional, same shape as scale; its dtype (u8 / i8; i32 for DequantizeLinear) is the
-//    quantized dtype. Absent → u8 with value 0, per ONNX.
+//  - zero_point: optional, same shape as scale; its dtype (u8 / i8 / i16 / u16; i32 for DequantizeLinear) is
+//    the quantized dtype. Absent → u8 with value 0, per ONNX. 16-bit codes are opset-21 / com.microsoft
+//    semantics (the exporter writes such nodes in the com.microsoft domain, which ONNX Runtime runs).
 #include "ir/op_table.h"
 
 namespace npukit::ir {
@@ -60,9 +61,9 @@ Expected<std::vector<TensorType>> infer_QuantizeLinear(const InferContext& ctx) 
   DType out = DType::kU8;
   if (ctx.has_input(2)) {
     out = ctx.input(2).dtype;
-    if (out != DType::kU8 && out != DType::kI8)
+    if (out != DType::kU8 && out != DType::kI8 && out != DType::kI16 && out != DType::kU16)
       return ctx.error(ErrorCode::kUnsupportedAttr, "y_zero_point dtype ", dtype_name(out),
-                       " is not supported (u8 or i8)");
+                       " is not supported (u8, i8, i16, u16)");
   }
   NPUKIT_RETURN_IF_ERROR(check_qparams(ctx, x.shape));
   return std::vector<TensorType>{{out, x.shape}};
@@ -79,8 +80,10 @@ Expected<std::vector<TensorType>> infer_DequantizeLinear(const InferContext& ctx
   if (!ctx.has_input(0) || !ctx.has_input(1))
     return ctx.error(ErrorCode::kInvalidModel, "inputs x and x_scale are required");
   const TensorInfo& x = ctx.input(0);
-  if (x.dtype != DType::kU8 && x.dtype != DType::kI8 && x.dtype != DType::kI32)
-    return ctx.error(ErrorCode::kUnsupportedAttr, "x dtype ", dtype_name(x.dtype), " is not supported (u8, i8, i32)");
+  if (x.dtype != DType::kU8 && x.dtype != DType::kI8 && x.dtype != DType::kI16 && x.dtype != DType::kU16 &&
+      x.dtype != DType::kI32)
+    return ctx.error(ErrorCode::kUnsupportedAttr, "x dtype ", dtype_name(x.dtype),
+                     " is not supported (u8, i8, i16, u16, i32)");
   if (ctx.has_input(2) && ctx.input(2).dtype != x.dtype)
     return ctx.error(ErrorCode::kShapeMismatch, "x_zero_point dtype ", dtype_name(ctx.input(2).dtype),
                      " must equal x dtype ", dtype_name(x.dtype));

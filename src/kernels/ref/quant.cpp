@@ -82,6 +82,8 @@ Status ref_QuantizeLinear(const KernelArgs& a) {
   switch (qt) {
     case DType::kU8: quantize<uint8_t>(a, idx); return Status::Ok();
     case DType::kI8: quantize<int8_t>(a, idx); return Status::Ok();
+    case DType::kI16: quantize<int16_t>(a, idx); return Status::Ok();
+    case DType::kU16: quantize<uint16_t>(a, idx); return Status::Ok();
     default: return a.error(ErrorCode::kUnsupportedAttr, "output dtype ", dtype_name(qt), " not supported");
   }
 }
@@ -95,6 +97,8 @@ Status ref_DequantizeLinear(const KernelArgs& a) {
   switch (x.dtype()) {
     case DType::kU8: dequantize<uint8_t>(a, idx); return Status::Ok();
     case DType::kI8: dequantize<int8_t>(a, idx); return Status::Ok();
+    case DType::kI16: dequantize<int16_t>(a, idx); return Status::Ok();
+    case DType::kU16: dequantize<uint16_t>(a, idx); return Status::Ok();
     case DType::kI32: dequantize<int32_t>(a, idx); return Status::Ok();
     default: return a.error(ErrorCode::kUnsupportedAttr, "x dtype ", dtype_name(x.dtype()), " not supported");
   }

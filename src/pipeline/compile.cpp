@@ -1,0 +1,433 @@
+// SPDX-License-Identifier: Apache-2.0
+#include "pipeline/compile.h"
+
+#include <unistd.h>
+
+#include <algorithm>
+#include <chrono>
+#include <cstdio>
+#include <filesystem>
+#include <limits>
+#include <map>
+#include <set>
+#include <utility>
+
+#include "core/file_util.h"
+#include "core/log.h"
+#include "core/progress.h"
+#include "frontend/onnx_export.h"
+#include "interp/interpreter.h"
+#include "ir/op_table.h"
+#include "passes/fold_batchnorm.h"
+#include "passes/promote_f16_compute.h"
+#include "passes/remove_identity.h"
+#include "pipeline/compile_precision.h"
+#include "pipeline/compile_preprocess.h"
+#include "pipeline/load.h"
+#include "quant/cal_data.h"
+#include "quant/calibrate_graph.h"
+#include "quant/quantize_qdq.h"
+
+namespace npukit::pipeline {
+namespace {
+
+namespace fs = std::filesystem;
+using config::CompileConfig;
+using Samples = std::vector<std::vector<Tensor>>;
+
+/// Output files are first written into a hidden staging folder inside working_dir and renamed into
+/// place by commit(); the destructor removes the staging folder (a failed run changes nothing).
+class Staging {
+ public:
+  static Expected<Staging> create(const std::string& final_dir) {
+    std::error_code ec;
+    fs::create_directories(final_dir, ec);
+    if (ec) return make_error(ErrorCode::kIoError, "cannot create working_dir '", final_dir, "': ", ec.message());
+    Staging s;
+    s.final_dir_ = final_dir;
+    s.dir_ = (fs::path(final_dir) / (".npukit-staging-" + std::to_string(getpid()))).string();
+    fs::remove_all(s.dir_, ec);
+    fs::create_directories(s.dir_, ec);
+    if (ec) return make_error(ErrorCode::kIoError, "cannot create staging folder '", s.dir_, "': ", ec.message());
+    return s;
+  }
+  Staging() = default;
+  Staging(Staging&& o) noexcept : dir_(std::move(o.dir_)), final_dir_(std::move(o.final_dir_)), names_(o.names_) {
+    o.dir_.clear();
+  }
+  Staging& operator=(Staging&&) = delete;
+  ~Staging() {
+    if (dir_.empty()) return;
+    std::error_code ec;
+    fs::remove_all(dir_, ec);
+  }
+  /// Path to write `name` to now; final path is final_path(name).
+  std::string stage(const std::string& name) {
+    names_.push_back(name);
+    return (fs::path(dir_) / name).string();
+  }
+  std::string final_path(const std::string& name) const { return (fs::path(final_dir_) / name).string(); }
+  Status commit() {
+    for (const auto& n : names_) {
+      std::error_code ec;
+      fs::rename(fs::path(dir_) / n, fs::path(final_dir_) / n, ec);
+      if (ec) return make_error(ErrorCode::kIoError, "cannot move '", n, "' into '", final_dir_, "': ", ec.message());
+    }
+    return Status::Ok();
+  }
+
+ private:
+  std::string dir_, final_dir_;
+  std::vector<std::string> names_;
+};
+
+Expected<ir::Model> load_source(const CompileConfig& c) {
+  const auto& mp = c.model_parameters;
+  LoadOptions lo;
+  lo.resolve = false;
+  lo.promote_f16 = false;
+  if (mp.onnx_model) return load_model(*mp.onnx_model, lo);
+  if (mp.caffe_model) {
+    lo.caffe_prototxt = mp.prototxt.value_or("");
+    return load_model(*mp.caffe_model, lo);
+  }
+  return make_error(ErrorCode::kInvalidArgument, c.source, ": model_parameters: no onnx_model or caffe_model given");
+}
+
+std::vector<const ir::Value*> runtime_inputs(const ir::Graph& g) {
+  std::vector<const ir::Value*> r;
+  for (const ir::Value* v : g.inputs())
+    if (!v->is_constant()) r.push_back(v);
+  return r;
+}
+
+config::ModelInputs describe_model(const ir::Graph& g) {
+  config::ModelInputs m;
+  for (const ir::Value* v : runtime_inputs(g)) m.inputs.push_back({v->name(), v->has_type() ? v->shape() : Shape{}});
+  for (const ir::Node* n : g.nodes()) m.node_names.push_back(n->name());
+  for (const ir::OpInfo& op : ir::all_ops())
+    if (op.domain == nullptr || op.domain[0] == 0) m.known_op_types.push_back(op.name);
+  return m;
+}
+
+/// Name of config input i in the model.
+std::string input_name(const CompileConfig& c, const config::ModelInputs& m, size_t i) {
+  const auto& names = c.input_parameters.input_name;
+  return names.empty() ? m.inputs.at(i).name : names.at(i);
+}
+
+/// Adds the nodes named in output_nodes as extra graph outputs (all their outputs, if not outputs yet).
+Status add_output_nodes(ir::Graph& g, const std::vector<std::string>& nodes) {
+  if (nodes.empty()) return Status::Ok();
+  std::vector<ir::Value*> outs = g.outputs();
+  for (const std::string& name : nodes) {
+    const ir::Node* found = nullptr;
+    for (const ir::Node* n : g.nodes())
+      if (n->name() == name) found = n;
+    if (!found)
+      return make_error(ErrorCode::kInvalidArgument, "model_parameters.output_nodes: node '", name,
+                        "' is not in the optimized model (it may have been folded away)");
+    for (ir::Value* v : found->outputs())
+      if (v && std::find(outs.begin(), outs.end(), v) == outs.end()) outs.push_back(v);
+  }
+  g.set_outputs(outs);
+  return Status::Ok();
+}
+
+/// Float optimizations of the optimized model.
+Status optimize(ir::Model& m, const std::map<std::string, Shape>& shapes, const CompileConfig& c) {
+  bool changed = false;
+  NPUKIT_RETURN_IF_ERROR(passes::promote_f16_compute(m.graph, changed));
+  if (changed) log::info("optimize: fp16 model: compute promoted to f32");
+  interp::ResolveOptions ro;
+  ro.input_shapes = shapes;
+  NPUKIT_RETURN_IF_ERROR(interp::resolve(m, ro));
+  size_t folded = 0, removed = 0;
+  NPUKIT_RETURN_IF_ERROR(passes::fold_batchnorm(m.graph, folded));
+  NPUKIT_RETURN_IF_ERROR(passes::remove_identity(m.graph, removed));
+  log::info("optimize: ", folded, " BatchNormalization folded into convolutions, ", removed,
+            " Identity/Dropout removed");
+  NPUKIT_RETURN_IF_ERROR(add_output_nodes(m.graph, c.model_parameters.output_nodes));
+  return interp::resolve(m, ro);
+}
+
+quant::CalImageFormat cal_format(config::InputType t) {
+  switch (t) {
+    case config::InputType::kRgb: return quant::CalImageFormat::kRgb;
+    case config::InputType::kBgr: return quant::CalImageFormat::kBgr;
+    case config::InputType::kGray: return quant::CalImageFormat::kGray;
+    case config::InputType::kYuv444: return quant::CalImageFormat::kYuv444;
+    case config::InputType::kYuv444_128: return quant::CalImageFormat::kYuv444_128;
+    default: return quant::CalImageFormat::kFeaturemap;
+  }
+}
+
+Expected<Samples> load_samples(const CompileConfig& c, const ir::Graph& g, const std::vector<std::string>& names) {
+  const auto& ip = c.input_parameters;
+  const auto& dirs = c.calibration_parameters.cal_data_dir;
+  if (dirs.size() != names.size())
+    return make_error(ErrorCode::kInvalidArgument, "calibration_parameters.cal_data_dir: ", dirs.size(),
+                      " folder(s) for ", names.size(), " model input(s); give one folder per input, ';'-separated");
+  std::vector<quant::CalInputSpec> specs;
+  for (size_t i = 0; i < names.size(); ++i) {
+    const ir::Value* v = g.find_value(names[i]);
+    quant::CalInputSpec s;
+    s.name = names[i];
+    s.dir = dirs[i];
+    s.dtype = v->dtype();
+    s.shape = v->shape();
+    s.format = cal_format(ip.input_type_train.at(i));
+    if (ip.input_layout_train.at(i))
+      s.layout = *ip.input_layout_train[i] == config::Layout::kNCHW ? quant::CalLayout::kNCHW : quant::CalLayout::kNHWC;
+    specs.push_back(std::move(s));
+  }
+  quant::CalDataOptions o;
+  o.progress_every = 0;
+  return quant::load_calibration_data(specs, o);
+}
+
+/// Base calibration options: graph inputs and the preprocessing head use max (their ranges are bounded
+/// by the data format; KL would clip raw pixel values), everything else `method`.
+quant::CalibOptions calib_options(quant::CalibMethodSpec method, const std::vector<std::string>& max_tensors) {
+  quant::CalibOptions o;
+  o.method = method;
+  o.progress_every = 0;
+  if (method.method != quant::CalibMethod::kSkip)
+    for (const auto& t : max_tensors) o.overrides[t] = {quant::CalibMethod::kMax, 1.0};
+  return o;
+}
+
+/// Smallest model-output cosine of a report (1 when there are no output rows).
+double output_cosine(const quant::SimilarityReport& r) {
+  double c = 1.0;
+  for (const auto& row : r.rows)
+    if (row.op_type == "Output") c = std::min(c, row.cosine);
+  return c;
+}
+
+Samples first_samples(const Samples& s, int64_t n) {
+  return Samples(s.begin(), s.begin() + std::min<int64_t>(n, static_cast<int64_t>(s.size())));
+}
+
+Status save_model_to(const ir::Model& m, const std::string& path, const std::string& what) {
+  NPUKIT_RETURN_IF_ERROR(frontend::save_onnx(m, path).with_context(what));
+  log::info("wrote ", what);
+  return Status::Ok();
+}
+
+/// calibration_type skip: random samples in the value range of each input's train format (0..255 for
+/// images, -128..127 for yuv444_128, N(0,1) for feature maps), with fixed seeds.
+Expected<Samples> random_samples(const CompileConfig& c, const ir::Graph& g, const std::vector<std::string>& names,
+                                 int64_t count) {
+  Samples out;
+  for (int64_t k = 0; k < count; ++k) {
+    std::vector<Tensor> sample;
+    for (size_t i = 0; i < names.size(); ++i) {
+      const ir::Value* v = g.find_value(names[i]);
+      quant::RandomSpec spec;
+      switch (c.input_parameters.input_type_train.at(i)) {
+        case config::InputType::kFeaturemap: spec = {quant::RandomDist::kNormal, 0.0, 1.0}; break;
+        case config::InputType::kYuv444_128: spec = {quant::RandomDist::kUniform, -128.0, 127.0}; break;
+        default: spec = {quant::RandomDist::kUniform, 0.0, 255.0}; break;
+      }
+      NPUKIT_ASSIGN_OR_RETURN(
+          Tensor t, quant::random_calibration_tensor(v->dtype(), v->shape(), 0x6e70756bULL + k * 1000 + i, spec));
+      sample.push_back(std::move(t));
+    }
+    out.push_back(std::move(sample));
+  }
+  return out;
+}
+
+/// Quantization options from the configuration.
+quant::QdqOptions qdq_options(const CompileConfig& c, const HeadNodes& head) {
+  quant::QdqOptions o;
+  o.per_channel = true;  // weights: always per output channel
+  o.asymmetric = c.calibration_parameters.optimization.asymmetric;
+  // Model outputs stay float (the last layer's high-precision result, dequantized) unless the user asks
+  // for an int8 / int16 output (optimization set_model_output_int8 / _int16, quant_config model_output_type).
+  const auto& opt = c.calibration_parameters.optimization;
+  const auto& qc = c.calibration_parameters.quant_config;
+  o.quantize_outputs = opt.set_model_output_int8 || opt.set_model_output_int16 || (qc && qc->model_output_type);
+  // The normalisation head stays float: it reads raw input data (e.g. 0..255 pixels) whose int8 code
+  // would lose a bit; its output (the first layer's input) is quantized.
+  o.float_nodes.insert(head.nodes.begin(), head.nodes.end());
+  return o;
+}
+
+}  // namespace
+
+Expected<CompileResult> run_compile(const CompileConfig& c, const CompileRunOptions& options) {
+  const auto t0 = std::chrono::steady_clock::now();
+  CompileResult result;
+  const auto& mp = c.model_parameters;
+  const auto& cp = c.calibration_parameters;
+  NPUKIT_RETURN_IF_ERROR(config::check_files_exist(c));
+  for (const auto& w : c.warnings) log::warn(c.source, ": ", w);
+
+  // 1. Load and check the model against the configuration.
+  log::info("compile: loading ", mp.onnx_model ? *mp.onnx_model : mp.caffe_model.value_or("?"));
+  NPUKIT_ASSIGN_OR_RETURN(ir::Model original, load_source(c));
+  const config::ModelInputs described = describe_model(original.graph);
+  NPUKIT_RETURN_IF_ERROR(config::check_against_model(c, described));
+  NPUKIT_ASSIGN_OR_RETURN(std::vector<Shape> shapes, config::effective_input_shapes(c, described));
+  std::vector<std::string> names;
+  std::map<std::string, Shape> shape_map;
+  for (size_t i = 0; i < c.num_inputs(); ++i) {
+    names.push_back(input_name(c, described, i));
+    shape_map[names.back()] = shapes[i];
+  }
+
+  NPUKIT_ASSIGN_OR_RETURN(Staging staging, Staging::create(mp.working_dir));
+  const std::string& prefix = mp.output_model_file_prefix;
+  auto artifact = [&](const std::string& suffix) { return prefix + suffix; };
+  result.files.original_model = staging.final_path(artifact("_original_float_model.onnx"));
+  result.files.optimized_model = staging.final_path(artifact("_optimized_float_model.onnx"));
+  result.files.calibrated_model = staging.final_path(artifact("_calibrated_model.onnx"));
+  result.files.quantized_model = staging.final_path(artifact("_quantized_model.onnx"));
+  result.files.calibration_table = staging.final_path(artifact("_calibration_table.json"));
+  result.files.similarity = staging.final_path(artifact("_quant_similarity.json"));
+  NPUKIT_RETURN_IF_ERROR(
+      save_model_to(original, staging.stage(artifact("_original_float_model.onnx")), "original float model"));
+
+  // 2. Optimized float model (+ input normalisation at the head).
+  NPUKIT_ASSIGN_OR_RETURN(ir::Model optimized, ir::clone_model(original));
+  NPUKIT_RETURN_IF_ERROR(optimize(optimized, shape_map, c).with_context("optimize"));
+  NPUKIT_ASSIGN_OR_RETURN(HeadNodes head, insert_normalization(optimized, c, names));
+  NPUKIT_RETURN_IF_ERROR(
+      save_model_to(optimized, staging.stage(artifact("_optimized_float_model.onnx")), "optimized float model"));
+
+  // 3. Calibration data (skip: generated).
+  Samples samples;
+  const bool skip = cp.calibration_type == config::CalibrationType::kSkip;
+  if (skip) {
+    NPUKIT_ASSIGN_OR_RETURN(samples, random_samples(c, optimized.graph, names, options.skip_samples));
+    log::info("compile: calibration_type skip: ", samples.size(), " random sample(s)");
+  } else {
+    log::info("compile: loading calibration data");
+    auto loaded = load_samples(c, optimized.graph, names);
+    if (!loaded.ok()) return loaded.status().with_context("calibration data");
+    samples = std::move(*loaded);
+    log::info("compile: ", samples.size(), " calibration sample(s)");
+  }
+  result.num_calibration_samples = static_cast<int64_t>(samples.size());
+  const int64_t n_probe =
+      options.similarity_samples > 0 ? options.similarity_samples : std::min<int64_t>(16, samples.size());
+  const Samples probe = first_samples(samples, n_probe);
+
+  // 4. Calibration.
+  quant::QdqOptions qopt = qdq_options(c, head);
+  NPUKIT_RETURN_IF_ERROR(plan_precision(c, optimized.graph, qopt).with_context("precision"));
+  // Calibrated with max: graph inputs and the normalisation head (bounded by the data format), and int16
+  // tensors (65535 levels make clipping pointless).
+  std::vector<std::string> max_tensors = names;
+  for (const auto& t : head.tensors) max_tensors.push_back(t);
+  for (const auto& t : qopt.int16_tensors) max_tensors.push_back(t);
+  auto calibrate = [&](quant::CalibMethodSpec m, const std::string& label) -> Expected<quant::CalibTable> {
+    quant::CalibOptions o = calib_options(m, max_tensors);
+    Progress bar("calibration (" + label + ")", static_cast<int64_t>(samples.size()));
+    o.on_sample = [&bar] { bar.advance(); };
+    auto t = quant::calibrate_graph(optimized.graph, samples, o);
+    if (!t.ok()) return t.status().with_context("calibration");
+    // The input overrides (max) are part of the method, not a user's mix: name the table by the method.
+    t->method = quant::method_name(m);
+    return t;
+  };
+  auto quantize = [&](const quant::CalibTable& table, const quant::QdqOptions& o) -> Expected<ir::Model> {
+    NPUKIT_ASSIGN_OR_RETURN(ir::Model q, ir::clone_model(optimized));
+    NPUKIT_RETURN_IF_ERROR(quant::quantize_to_qdq(q.graph, table, o).with_context("quantize"));
+    return q;
+  };
+  auto similarity = [&](const ir::Model& q, const quant::CalibTable& table,
+                        const std::string& label) -> Expected<quant::SimilarityReport> {
+    Progress bar("similarity (" + label + ")", static_cast<int64_t>(probe.size()));
+    quant::CompareOptions co;
+    co.on_sample = [&bar](int64_t) { bar.advance(); };
+    auto r = quant::compare_float_quant(optimized.graph, q.graph, probe, &table, co);
+    if (!r.ok()) return r.status().with_context("similarity");
+    return r;
+  };
+
+  quant::CalibTable table;
+  switch (cp.calibration_type) {
+    case config::CalibrationType::kSkip: {
+      NPUKIT_ASSIGN_OR_RETURN(table, calibrate({quant::CalibMethod::kMax, 1.0}, "skip"));
+      table.method = "skip";
+      for (auto& t : table.tensors) t.method = "skip:max";
+      result.calibration = "skip";
+      break;
+    }
+    case config::CalibrationType::kMax: {
+      quant::CalibMethodSpec m{quant::CalibMethod::kMax, 1.0};
+      if (cp.max_percentile < 1.0) m = {quant::CalibMethod::kMaxPercentile, cp.max_percentile};
+      NPUKIT_ASSIGN_OR_RETURN(table, calibrate(m, quant::method_name(m)));
+      result.calibration = quant::method_name(m);
+      break;
+    }
+    case config::CalibrationType::kKl: {
+      NPUKIT_ASSIGN_OR_RETURN(table, calibrate({quant::CalibMethod::kKl, 1.0}, "kl"));
+      result.calibration = "kl";
+      break;
+    }
+    case config::CalibrationType::kMix: {
+      // Per node: each tensor takes the candidate threshold with the smallest expected quantization error
+      // of its own distribution (quant::threshold_default).
+      NPUKIT_ASSIGN_OR_RETURN(table, calibrate({quant::CalibMethod::kDefault, 1.0}, "mix"));
+      table.method = "mix";
+      result.calibration = "mix";
+      break;
+    }
+    case config::CalibrationType::kDefault: {
+      // Model level: try max, max_percentile 0.99995 and kl; keep the one whose quantized model agrees best
+      // with the float model at the outputs (smallest output cosine, on the probe samples).
+      const quant::CalibMethodSpec candidates[] = {{quant::CalibMethod::kMax, 1.0},
+                                                   {quant::CalibMethod::kMaxPercentile, 0.99995},
+                                                   {quant::CalibMethod::kKl, 1.0}};
+      double best = -std::numeric_limits<double>::infinity();
+      for (const auto& m : candidates) {
+        const std::string label = quant::method_name(m);
+        NPUKIT_ASSIGN_OR_RETURN(quant::CalibTable t, calibrate(m, label));
+        NPUKIT_ASSIGN_OR_RETURN(ir::Model q, quantize(t, qopt));
+        NPUKIT_ASSIGN_OR_RETURN(quant::SimilarityReport r, similarity(q, t, label));
+        const double cos = output_cosine(r);
+        log::info("calibration default: candidate ", label, ": model output cosine ", cos);
+        result.candidates.emplace_back(label, cos);
+        if (cos > best) {
+          best = cos;
+          table = std::move(t);
+          result.calibration = "default:" + label;
+        }
+      }
+      table.method = result.calibration;
+      break;
+    }
+  }
+
+  // 5. Calibrated model (activation quantizers only) and quantized model (everything quantized).
+  quant::QdqOptions act_only = qopt;
+  act_only.quantize_weights = false;
+  NPUKIT_ASSIGN_OR_RETURN(ir::Model calibrated, quantize(table, act_only));
+  NPUKIT_RETURN_IF_ERROR(
+      save_model_to(calibrated, staging.stage(artifact("_calibrated_model.onnx")), "calibrated model"));
+  NPUKIT_ASSIGN_OR_RETURN(ir::Model quantized, quantize(table, qopt));
+  NPUKIT_ASSIGN_OR_RETURN(result.similarity, similarity(quantized, table, result.calibration));
+  const std::string text = quant::to_text_table(result.similarity);
+  log::write(log::Level::kInfo, "per-layer similarity (float vs quantized):\n" + text, /*console=*/false);
+  if (options.print_similarity) std::fputs(text.c_str(), stdout);
+  NPUKIT_RETURN_IF_ERROR(
+      atomic_write_file(staging.stage(artifact("_quant_similarity.json")), quant::to_json(result.similarity)));
+  NPUKIT_RETURN_IF_ERROR(quant::save_calib_table(staging.stage(artifact("_calibration_table.json")), table));
+
+  // 6. The deployed input format at the head of the quantized model.
+  NPUKIT_RETURN_IF_ERROR(insert_runtime_conversion(quantized, c, names).with_context("input conversion"));
+  quantized.metadata["npukit.calibration"] = result.calibration;
+  NPUKIT_RETURN_IF_ERROR(save_model_to(quantized, staging.stage(artifact("_quantized_model.onnx")), "quantized model"));
+
+  NPUKIT_RETURN_IF_ERROR(staging.commit());
+  result.table = std::move(table);
+  result.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+  log::info("compile: done in ", result.seconds, " s; outputs in ", mp.working_dir);
+  return result;
+}
+
+}  // namespace npukit::pipeline
