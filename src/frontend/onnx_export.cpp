@@ -36,6 +36,27 @@ Status fill_value_info(const ir::Value* v, onnx::ValueInfoProto* vi) {
 
 Status export_graph(const ir::Graph& g, onnx::GraphProto* gp);
 
+/// 16-bit QuantizeLinear / DequantizeLinear (int16 / uint16 codes) need ONNX opset 21; at npukit's export
+/// opset 17 they are written in ONNX Runtime's "com.microsoft" domain, whose QuantizeLinear /
+/// DequantizeLinear have the same inputs, attributes and semantics and accept 16-bit codes.
+constexpr const char* kMicrosoftDomain = "com.microsoft";
+
+bool is_16bit_qdq(const ir::Node& n) {
+  const ir::Value* code = nullptr;
+  if (n.op() == ir::OpKind::kQuantizeLinear) code = n.output(0);
+  if (n.op() == ir::OpKind::kDequantizeLinear) code = n.input(0);
+  return code && (code->dtype() == DType::kI16 || code->dtype() == DType::kU16);
+}
+
+bool uses_microsoft_domain(const ir::Graph& g) {
+  for (const ir::Node* n : g.nodes()) {
+    if (is_16bit_qdq(*n)) return true;
+    for (const auto& [k, sg] : n->subgraphs())
+      if (sg && uses_microsoft_domain(*sg)) return true;
+  }
+  return false;
+}
+
 /// True when `g` (or a nested subgraph) has a node of the "npukit" domain: the model then needs an
 /// opset_import entry for it.
 bool uses_npukit_domain(const ir::Graph& g) {
@@ -92,6 +113,7 @@ Status export_node(const ir::Node* n, onnx::NodeProto* np) {
   np->set_op_type(n->op_type());
   const ir::OpInfo& info = ir::op_info(n->op());
   if (!ir::is_default_domain_op(info)) np->set_domain(info.domain);
+  if (is_16bit_qdq(*n)) np->set_domain(kMicrosoftDomain);
   np->set_name(n->name());
   for (const ir::Value* in : n->inputs()) np->add_input(in ? in->name() : std::string());
   for (const ir::Value* o : n->outputs()) np->add_output(o->name());
@@ -145,6 +167,11 @@ Expected<std::string> serialize_onnx(const ir::Model& model) {
     auto* q = mp.add_opset_import();
     q->set_domain(ir::kNpukitDomain);
     q->set_version(ir::kNpukitDomainVersion);
+  }
+  if (uses_microsoft_domain(model.graph)) {
+    auto* q = mp.add_opset_import();
+    q->set_domain(kMicrosoftDomain);
+    q->set_version(1);
   }
   mp.set_producer_name(model.producer_name.empty() ? std::string("npukit") : model.producer_name);
   if (!model.producer_version.empty()) mp.set_producer_version(model.producer_version);

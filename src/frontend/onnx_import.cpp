@@ -261,6 +261,10 @@ Status build_graph(ImportState& st, const onnx::GraphProto& gp, ir::Graph& g, bo
                           "'): the model imports domain '", ir::kNpukitDomain, "' at version ", st.npukit_opset,
                           " (supported: ", ir::kNpukitDomainVersion, "; 0 = not imported)");
       rn.domain = ir::kNpukitDomain;
+    } else if (np.domain() == "com.microsoft" &&
+               (np.op_type() == "QuantizeLinear" || np.op_type() == "DequantizeLinear")) {
+      // ONNX Runtime's contrib QuantizeLinear / DequantizeLinear: the standard ops with 16-bit codes allowed
+      // (what npukit's exporter writes for int16 activations at opset 17). Same semantics: default domain.
     } else if (!is_default_domain(np.domain())) {
       return make_error(ErrorCode::kUnsupportedOp, "op ", np.domain(), "::", np.op_type(), " (node '", rn.name,
                         "') is in domain '", np.domain(), "'; only the default ONNX domain and '", ir::kNpukitDomain,

@@ -264,6 +264,15 @@ Expected<CompileResult> run_compile(const CompileConfig& c, const CompileRunOpti
   const auto& cp = c.calibration_parameters;
   NPUKIT_RETURN_IF_ERROR(config::check_files_exist(c));
   for (const auto& w : c.warnings) log::warn(c.source, ": ", w);
+  // Accepted keys this version does not act on: said plainly rather than silently ignored.
+  if (cp.per_channel)
+    log::warn(c.source,
+              ": calibration_parameters.per_channel: per-channel activation thresholds are not "
+              "implemented; activations use one threshold per tensor (weights are always per channel)");
+  if (cp.optimization.bias_correction)
+    log::warn(c.source, ": optimization bias_correction is not implemented; biases are quantized as calibrated");
+  if (cp.optimization.lstm_batch_last)
+    log::warn(c.source, ": optimization lstm_batch_last only changes the board's LSTM layout; no effect here");
 
   // 1. Load and check the model against the configuration.
   log::info("compile: loading ", mp.onnx_model ? *mp.onnx_model : mp.caffe_model.value_or("?"));
