@@ -233,6 +233,13 @@ inline int64_t div_round_half_up(int64_t n, int64_t d) {
   return static_cast<int64_t>(q);
 }
 
+/// Average pooling with a scale change: the multiplier applied to a window SUM of `count` elements,
+/// quantize_multiplier(multiplier_value(m) / count). multiplier_value(m) is exact in double and the
+/// division is correctly rounded, so every executor derives the same fixed-point value from (m, count).
+inline QuantizedMultiplier avgpool_multiplier(QuantizedMultiplier m, int64_t count) {
+  return quantize_multiplier(multiplier_value(m) / static_cast<double>(count));
+}
+
 /// Output range for a fused activation clamp [lo, hi] (float, +-inf allowed) of an output with scale / zero
 /// point: [max(base.qmin, quantize(lo)), min(base.qmax, quantize(hi))]. Because quantization is monotone,
 /// clamp(quantize(y), quantize(lo), quantize(hi)) == quantize(clamp(y, lo, hi)) exactly.

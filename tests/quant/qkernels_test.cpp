@@ -549,24 +549,41 @@ TEST(QKernels, PoolExactHandComputed) {
 }
 
 TEST(QKernels, GlobalAvgPoolAgainstFloatReference) {
-  const Tensor x = random_codes(DType::kI8, {2, 13, 5, 7}, -128, 127, 61);
+  // The window sum is requantized once by M / count, so the result is within 1 LSB of the float average for
+  // downscaling (M = 0.25) and for upscaling (M = 6, squeezenet's final pool: 2.237 -> 0.371) alike.
+  for (const double so2 : {0.4, 0.1 / 6.0}) {
+    SCOPED_TRACE(so2);
+    const Tensor x = random_codes(DType::kI8, {2, 13, 5, 7}, -20, 20, 61);
+    QPool2dParams p;
+    p.rescale = true;
+    const double sx = 0.1;
+    p.mult = quant::quantize_multiplier(sx / so2);
+    Tensor y;
+    ASSERT_TRUE(qglobal_avgpool(x, p, &y).ok());
+    ASSERT_EQ(y.shape(), (Shape{2, 13, 1, 1}));
+    const auto xs = codes_of(x);
+    std::vector<int64_t> want;
+    for (int bc = 0; bc < 26; ++bc) {
+      double s = 0;
+      for (int i = 0; i < 35; ++i) s += xs[static_cast<size_t>(bc * 35 + i)] * sx;
+      want.push_back(ref_quant(s / 35, so2, 0, kRangeI8));
+    }
+    const auto g = codes_of(y);
+    for (size_t i = 0; i < g.size(); ++i) ASSERT_LE(std::llabs(g[i] - want[i]), 1) << i;
+  }
+}
+
+TEST(QKernels, AvgPoolRescaleRoundsOnce) {
+  // codes {1, 2, 2, 2}: sum 7, count 4, M = 6: exact 10.5 -> requantize(7, 6/4) = 11 (half up). Rounding
+  // the average first (1.75 -> 2) and then scaling would give 12.
+  const Tensor x = codes_tensor(DType::kI8, {1, 1, 2, 2}, {1, 2, 2, 2});
   QPool2dParams p;
   p.rescale = true;
-  // Upscaling (M > 1) after the integer division would amplify its rounding beyond 1 LSB; use M = 0.25.
-  const double sx = 0.1, so2 = 0.4;
-  p.mult = quant::quantize_multiplier(sx / so2);
+  p.mult = quant::quantize_multiplier(6.0);
   Tensor y;
   ASSERT_TRUE(qglobal_avgpool(x, p, &y).ok());
-  ASSERT_EQ(y.shape(), (Shape{2, 13, 1, 1}));
-  const auto xs = codes_of(x);
-  std::vector<int64_t> want;
-  for (int bc = 0; bc < 26; ++bc) {
-    double s = 0;
-    for (int i = 0; i < 35; ++i) s += xs[static_cast<size_t>(bc * 35 + i)] * sx;
-    want.push_back(ref_quant(s / 35, so2, 0, kRangeI8));
-  }
-  const auto g = codes_of(y);
-  for (size_t i = 0; i < g.size(); ++i) ASSERT_LE(std::llabs(g[i] - want[i]), 1) << i;
+  EXPECT_EQ(codes_of(y), (std::vector<int64_t>{11}));
+  EXPECT_EQ(quant::multiplier_value(quant::avgpool_multiplier(p.mult, 4)), 1.5);
 }
 
 // ------------------------------------------------------------------------------------------------ concat

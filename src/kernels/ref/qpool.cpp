@@ -69,7 +69,14 @@ Status pool(const char* name, PoolKind kind, const Tensor& x, const QPool2dParam
         } else {
           // count_include_pad counts the window cells inside the padded input (not beyond it).
           const int64_t full = (std::min(y0 + kh, h + pb) - y0) * (std::min(x0 + kw, w + pr) - x0);
-          v = quant::div_round_half_up(sum, p.count_include_pad ? full : cnt);
+          const int64_t count = p.count_include_pad ? full : cnt;
+          if (p.rescale) {
+            // One rounding: the window sum requantized by M / count (docs/QUANTIZATION.md §7).
+            out[static_cast<size_t>((bc * oh + oy) * ow + ox)] =
+                quant::requantize(sum, quant::avgpool_multiplier(p.mult, count), p.output_zero_point, p.out_range);
+            continue;
+          }
+          v = quant::div_round_half_up(sum, count);
         }
         out[static_cast<size_t>((bc * oh + oy) * ow + ox)] = finish(v, p);
       }
