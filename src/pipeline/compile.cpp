@@ -19,6 +19,8 @@
 #include "interp/interpreter.h"
 #include "ir/op_table.h"
 #include "passes/fold_batchnorm.h"
+#include "passes/fold_conv_affine.h"
+#include "passes/fuse_hardswish.h"
 #include "passes/promote_f16_compute.h"
 #include "passes/remove_identity.h"
 #include "pipeline/compile_precision.h"
@@ -145,8 +147,11 @@ Status optimize(ir::Model& m, const std::map<std::string, Shape>& shapes, const 
   size_t folded = 0, removed = 0;
   NPUKIT_RETURN_IF_ERROR(passes::fold_batchnorm(m.graph, folded));
   NPUKIT_RETURN_IF_ERROR(passes::remove_identity(m.graph, removed));
-  log::info("optimize: ", folded, " BatchNormalization folded into convolutions, ", removed,
-            " Identity/Dropout removed");
+  size_t affine = 0, hardswish = 0;
+  NPUKIT_RETURN_IF_ERROR(passes::fold_conv_affine(m.graph, affine));
+  NPUKIT_RETURN_IF_ERROR(passes::fuse_hardswish(m.graph, hardswish));
+  log::info("optimize: ", folded, " BatchNormalization and ", affine, " per-channel Mul/Add folded into convolutions, ",
+            hardswish, " HardSwish patterns fused, ", removed, " Identity/Dropout removed");
   NPUKIT_RETURN_IF_ERROR(add_output_nodes(m.graph, c.model_parameters.output_nodes));
   return interp::resolve(m, ro);
 }

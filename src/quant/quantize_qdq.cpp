@@ -45,6 +45,8 @@ std::vector<size_t> activation_slots(const ir::Node& n) {
     case OpKind::kClip:
     case OpKind::kLeakyRelu:
     case OpKind::kSigmoid:
+    case OpKind::kHardSigmoid:
+    case OpKind::kHardSwish:
     case OpKind::kTanh: return {0};
     default: return {};
   }
@@ -55,6 +57,8 @@ std::vector<size_t> activation_slots(const ir::Node& n) {
 bool accepts_int16(OpKind k) {
   switch (k) {
     case OpKind::kSigmoid:
+    case OpKind::kHardSigmoid:
+    case OpKind::kHardSwish:
     case OpKind::kTanh:
     case OpKind::kLeakyRelu: return false;
     default: return true;
@@ -272,6 +276,11 @@ class QdqBuilder {
       bool used = false;
       std::vector<size_t> slots = activation_slots(*u);
       if (opt_.quantize_input_nodes.count(u->name())) slots.push_back(0);
+      // A table-driven activation that produces a float model output (e.g. a detector's final Sigmoid) reads
+      // its input unquantized: the layer before it keeps its high-precision result, as the output layer's
+      // result would be, instead of an int8 code whose step is coarse where the curve is steep.
+      if (!opt_.quantize_outputs && !accepts_int16(u->op()) && u->output(0) && u->output(0)->is_graph_output())
+        continue;
       // A data-movement consumer is quantized only where its input is an integer tensor on the device
       // (produced by a quantized op): a float op's result (Softmax, ...) stays float through a Reshape.
       if (is_data_movement(u->op()) && !integer_producer(v)) continue;
