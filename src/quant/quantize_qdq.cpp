@@ -283,7 +283,7 @@ class QdqBuilder {
         continue;
       // A data-movement consumer is quantized only where its input is an integer tensor on the device
       // (produced by a quantized op): a float op's result (Softmax, ...) stays float through a Reshape.
-      if (is_data_movement(u->op()) && !integer_producer(v)) continue;
+      if (is_data_movement(u->op()) && (!integer_producer(v) || !integer_consumer(u->output(0)))) continue;
       for (size_t s : slots)
         if (u->input(s) == v && std::find(uses.begin(), uses.end(), std::make_pair(u, s)) == uses.end()) {
           uses.emplace_back(u, s);
@@ -356,6 +356,25 @@ class QdqBuilder {
       if (!v) return false;
     }
     return false;
+  }
+
+  /// True when some reader of `v` (through data-movement ops) is a quantized op: only then is moving `v`
+  /// as codes useful. A chain ending in a float op or a float model output (e.g. logits → Flatten →
+  /// Softmax) keeps its precision instead of being rounded to int8 on the way.
+  bool integer_consumer(const ir::Value* v, int depth = 0) const {
+    if (!v || depth > 64) return false;
+    for (const ir::Node* u : v->users()) {
+      if (u->owner() != &g_ || opt_.float_nodes.count(u->name()) || opt_.float16_nodes.count(u->name())) continue;
+      if (is_data_movement(u->op())) {
+        if (integer_consumer(u->output(0), depth + 1)) return true;
+        continue;
+      }
+      std::vector<size_t> slots = activation_slots(*u);
+      if (opt_.quantize_input_nodes.count(u->name())) slots.push_back(0);
+      for (size_t s : slots)
+        if (u->input(s) == v) return true;
+    }
+    return opt_.quantize_outputs && v->is_graph_output();
   }
 
   /// int16 tensors read by a consumer without an int16 kernel fall back to int8 (decided before weights
