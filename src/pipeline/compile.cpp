@@ -23,6 +23,7 @@
 #include "passes/fuse_hardswish.h"
 #include "passes/promote_f16_compute.h"
 #include "passes/remove_identity.h"
+#include "pipeline/compile_bias_correction.h"
 #include "pipeline/compile_precision.h"
 #include "pipeline/compile_preprocess.h"
 #include "pipeline/load.h"
@@ -274,8 +275,6 @@ Expected<CompileResult> run_compile(const CompileConfig& c, const CompileRunOpti
     log::warn(c.source,
               ": calibration_parameters.per_channel: per-channel activation thresholds are not "
               "implemented; activations use one threshold per tensor (weights are always per channel)");
-  if (cp.optimization.bias_correction)
-    log::warn(c.source, ": optimization bias_correction is not implemented; biases are quantized as calibrated");
   if (cp.optimization.lstm_batch_last)
     log::warn(c.source, ": optimization lstm_batch_last only changes the board's LSTM layout; no effect here");
 
@@ -424,6 +423,15 @@ Expected<CompileResult> run_compile(const CompileConfig& c, const CompileRunOpti
   NPUKIT_RETURN_IF_ERROR(
       save_model_to(calibrated, staging.stage(artifact("_calibrated_model.onnx")), "calibrated model"));
   NPUKIT_ASSIGN_OR_RETURN(ir::Model quantized, quantize(table, qopt));
+  if (cp.optimization.bias_correction) {
+    // Biases corrected for the weight-quantization shift, measured on the probe samples, then quantized
+    // again; the similarity below still compares against the uncorrected float model.
+    NPUKIT_ASSIGN_OR_RETURN(ir::Model corrected, ir::clone_model(optimized));
+    NPUKIT_ASSIGN_OR_RETURN(int n, correct_biases(corrected.graph, quantized.graph, probe));
+    NPUKIT_RETURN_IF_ERROR(quant::quantize_to_qdq(corrected.graph, table, qopt).with_context("quantize"));
+    quantized = std::move(corrected);
+    log::info("bias correction: ", n, " layer(s) corrected on ", probe.size(), " sample(s)");
+  }
   NPUKIT_ASSIGN_OR_RETURN(result.similarity, similarity(quantized, table, result.calibration));
   const std::string text = quant::to_text_table(result.similarity);
   log::write(log::Level::kInfo, "per-layer similarity (float vs quantized):\n" + text, /*console=*/false);

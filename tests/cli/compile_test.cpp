@@ -206,6 +206,33 @@ TEST_F(CompileCli, MixedPrecisionInt16AndFloat16) {
   EXPECT_GT(sim["rows"].back()["cosine"].get<double>(), 0.999);
 }
 
+TEST_F(CompileCli, BiasCorrectionShiftsBiasesOnly) {
+  auto bias_codes = [&](const char* layer) {
+    auto m = frontend::load_onnx((dir_ / "out" / kArtifacts[3]).string());
+    EXPECT_TRUE(m.ok());
+    for (const ir::Node* n : m->graph.nodes())
+      if (n->name() == layer) {
+        const ir::Node* dq = n->input(2)->producer();
+        return dq->input(0)->const_value()->to_float_vector();
+      }
+    return std::vector<float>{};
+  };
+  write_config("max");
+  ASSERT_EQ(npukit("compile --config cfg.yaml --no-progress").rc, 0);
+  const auto plain_conv = bias_codes("conv"), plain_fc = bias_codes("fc");
+  write_config("max", "  optimization: bias_correction\n");
+  auto r = npukit("compile --config cfg.yaml --no-progress --log-level info");
+  ASSERT_EQ(r.rc, 0) << r.err;
+  EXPECT_NE(r.err.find("bias correction: 2 layer(s) corrected on 12 sample(s)"), std::string::npos) << r.err;
+  const auto bc_conv = bias_codes("conv"), bc_fc = bias_codes("fc");
+  ASSERT_EQ(bc_conv.size(), plain_conv.size());
+  ASSERT_EQ(bc_fc.size(), plain_fc.size());
+  // The corrections are the weight-rounding shift: small against the bias codes, but not all zero.
+  EXPECT_NE(bc_conv, plain_conv);
+  for (size_t i = 0; i < bc_conv.size(); ++i)
+    EXPECT_NEAR(bc_conv[i], plain_conv[i], 0.05 * std::fabs(plain_conv[i]) + 50);
+}
+
 TEST_F(CompileCli, FailedRunLeavesEarlierOutputsIntact) {
   write_config("max");
   ASSERT_EQ(npukit("compile --config cfg.yaml --no-progress").rc, 0);

@@ -165,14 +165,15 @@ void run_image_model(const ImageModelCase& m, const std::vector<std::string>& ty
 
 TEST(CompileModelsE2E, SqueezeNetAllCalibrationTypes) {
   NPUKIT_REQUIRE_SHARED(dir, "squeezenet1.1");
-  run_image_model({"squeezenet1.1",
-                   dir + "/model.onnx",
-                   "bgr",
-                   "  norm_type: data_mean\n  mean_value: 104 117 123\n",
-                   "",
-                   {1, 3, 224, 224},
-                   quant::CalImageFormat::kBgr},
-                  {"default", "max", "kl", "mix", "max\n  max_percentile: 0.99995"}, 0.99);
+  run_image_model(
+      {"squeezenet1.1",
+       dir + "/model.onnx",
+       "bgr",
+       "  norm_type: data_mean\n  mean_value: 104 117 123\n",
+       "",
+       {1, 3, 224, 224},
+       quant::CalImageFormat::kBgr},
+      {"default", "max", "kl", "mix", "max\n  max_percentile: 0.99995", "max\n  optimization: bias_correction"}, 0.99);
 }
 
 TEST(CompileModelsE2E, PpOcrDetDefault) {
