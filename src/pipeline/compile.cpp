@@ -29,6 +29,7 @@
 #include "pipeline/load.h"
 #include "quant/cal_data.h"
 #include "quant/calibrate_graph.h"
+#include "quant/lower_qdq.h"
 #include "quant/quantize_qdq.h"
 
 namespace npukit::pipeline {
@@ -445,6 +446,21 @@ Expected<CompileResult> run_compile(const CompileConfig& c, const CompileRunOpti
   quantized.metadata["npukit.calibration"] = result.calibration;
   NPUKIT_RETURN_IF_ERROR(save_model_to(quantized, staging.stage(artifact("_quantized_model.onnx")), "quantized model"));
 
+  // The integer form of the quantized model (what npukit's integer kernels execute): which layers became
+  // integer ops and which still run in float between DequantizeLinear and QuantizeLinear.
+  {
+    NPUKIT_ASSIGN_OR_RETURN(ir::Model lowered, ir::clone_model(quantized));
+    quant::LowerQdqStats st;
+    NPUKIT_RETURN_IF_ERROR(quant::lower_qdq_to_integer(lowered.graph, &st).with_context("integer lowering"));
+    std::string ops;
+    for (const auto& [op, n] : st.created) ops += str_cat(ops.empty() ? "" : ", ", op, " x", n);
+    result.integer_summary =
+        str_cat("integer ops: ", ops.empty() ? "none" : ops, "; float ops left: ", st.float_ops.size());
+    for (size_t i = 0; i < st.float_ops.size() && i < 8; ++i)
+      result.integer_summary += (i ? ", " : " (") + st.float_ops[i];
+    if (!st.float_ops.empty()) result.integer_summary += st.float_ops.size() > 8 ? ", ...)" : ")";
+    log::info("compile: ", result.integer_summary);
+  }
   NPUKIT_RETURN_IF_ERROR(staging.commit());
   result.table = std::move(table);
   result.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();

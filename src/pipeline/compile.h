@@ -61,6 +61,9 @@ struct CompileResult {
   /// For calibration_type default: each candidate with its model-output cosine.
   std::vector<std::pair<std::string, double>> candidates;
   int64_t num_calibration_samples = 0;
+  /// "integer ops: QConv x26, ...; float ops left: 3 (Softmax 'prob', ...)" — the quantized model lowered
+  /// to integer ops (quant/lower_qdq.h).
+  std::string integer_summary;
   double seconds = 0.0;
 };
 

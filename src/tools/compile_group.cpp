@@ -54,6 +54,7 @@ Status run_compile_command(const CompileArgs& a) {
   NPUKIT_ASSIGN_OR_RETURN(pipeline::CompileResult r, pipeline::run_compile(cfg, ro));
   std::printf("calibration: %s (%lld samples)\n", r.calibration.c_str(),
               static_cast<long long>(r.num_calibration_samples));
+  std::printf("%s\n", r.integer_summary.c_str());
   for (const auto& [label, cos] : r.candidates)
     std::printf("  candidate %-28s output cosine %.6f\n", label.c_str(), cos);
   const auto& f = r.files;

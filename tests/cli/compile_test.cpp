@@ -93,6 +93,11 @@ TEST_F(CompileCli, WritesAllArtifactsAndTheyRun) {
   // The similarity table is printed with a model-output row.
   EXPECT_NE(r.out.find("Cosine Similarity"), std::string::npos) << r.out;
   EXPECT_NE(r.out.find("output:fc_out"), std::string::npos) << r.out;
+  // The integer form: the conv (+ relu) becomes an integer op; fc produces the float model output, and the
+  // lowering has no float-output integer Gemm yet, so it is reported as a float op.
+  EXPECT_NE(r.out.find("integer ops: "), std::string::npos) << r.out;
+  EXPECT_NE(r.out.find("QConv x1"), std::string::npos) << r.out;
+  EXPECT_NE(r.out.find("Gemm 'fc'"), std::string::npos) << r.out;
 
   // Optimized model: BN folded into the conv; same function as the original (float, rounding only).
   auto orig = pipeline::load_model((dir_ / "out" / kArtifacts[0]).string());
