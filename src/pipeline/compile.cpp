@@ -306,6 +306,7 @@ Expected<CompileResult> run_compile(const CompileConfig& c, const CompileRunOpti
 
   // 2. Optimized float model (+ input normalisation at the head).
   NPUKIT_ASSIGN_OR_RETURN(ir::Model optimized, ir::clone_model(original));
+  original = ir::Model{};  // written already; its weights are not needed again (peak memory)
   NPUKIT_RETURN_IF_ERROR(optimize(optimized, shape_map, c).with_context("optimize"));
   NPUKIT_ASSIGN_OR_RETURN(HeadNodes head, insert_normalization(optimized, c, names));
   NPUKIT_RETURN_IF_ERROR(
@@ -420,9 +421,11 @@ Expected<CompileResult> run_compile(const CompileConfig& c, const CompileRunOpti
   // 5. Calibrated model (activation quantizers only) and quantized model (everything quantized).
   quant::QdqOptions act_only = qopt;
   act_only.quantize_weights = false;
-  NPUKIT_ASSIGN_OR_RETURN(ir::Model calibrated, quantize(table, act_only));
-  NPUKIT_RETURN_IF_ERROR(
-      save_model_to(calibrated, staging.stage(artifact("_calibrated_model.onnx")), "calibrated model"));
+  {
+    NPUKIT_ASSIGN_OR_RETURN(ir::Model calibrated, quantize(table, act_only));
+    NPUKIT_RETURN_IF_ERROR(
+        save_model_to(calibrated, staging.stage(artifact("_calibrated_model.onnx")), "calibrated model"));
+  }  // released before the similarity runs (peak memory)
   NPUKIT_ASSIGN_OR_RETURN(ir::Model quantized, quantize(table, qopt));
   if (cp.optimization.bias_correction) {
     // Biases corrected for the weight-quantization shift, measured on the probe samples, then quantized

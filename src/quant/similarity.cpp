@@ -2,11 +2,14 @@
 #include "quant/similarity.h"
 
 #include <algorithm>
+#include <atomic>
 #include <cmath>
 #include <cstdio>
 #include <limits>
 #include <map>
+#include <mutex>
 #include <set>
+#include <thread>
 
 #include <nlohmann/json.hpp>
 
@@ -36,6 +39,15 @@ struct Acc {
       dd += d * d;
       max_abs = std::max(max_abs, std::fabs(d));
     }
+  }
+  void merge(const Acc& o) {
+    dot += o.dot;
+    aa += o.aa;
+    bb += o.bb;
+    dd += o.dd;
+    max_abs = std::max(max_abs, o.max_abs);
+    seen = seen || o.seen;
+    mismatch = mismatch || o.mismatch;
   }
   void fill(SimilarityRow& r) const {
     if (aa == 0 && bb == 0) {
@@ -85,35 +97,73 @@ Expected<SimilarityReport> compare_float_quant(const ir::Graph& float_g, const i
     if (fused) quantized.insert(v->name());
   }
 
+  // Samples are split into contiguous chunks, one per worker, each with its own accumulators; chunks are
+  // merged in order, so the result depends on the worker count only through double rounding of the sums.
+  const size_t workers = std::max<size_t>(
+      1, std::min<size_t>(samples.size(), options.threads > 0 ? static_cast<size_t>(options.threads)
+                                                              : std::max(1u, std::thread::hardware_concurrency())));
+  struct Part {
+    std::map<std::string, Acc> acc;
+    std::vector<Acc> out_acc;
+    Status status = Status::Ok();
+  };
+  std::vector<Part> parts(workers);
+  std::atomic<int64_t> done{0};
+  std::mutex progress_mu;
+  auto work = [&](size_t w) {
+    Part& part = parts[w];
+    part.out_acc.resize(float_g.outputs().size());
+    const size_t begin = samples.size() * w / workers, end = samples.size() * (w + 1) / workers;
+    for (size_t k = begin; k < end; ++k) {
+      std::map<std::string, Tensor> ref;
+      interp::RunOptions fo;
+      fo.use_fast_kernels = options.use_fast_kernels;
+      fo.on_node = [&](const ir::Node& n, std::span<const Tensor> outs) {
+        for (size_t i = 0; i < outs.size() && i < n.num_outputs(); ++i)
+          if (n.output(i) && wanted.count(n.output(i)->name())) ref[n.output(i)->name()] = outs[i];
+      };
+      auto fout = fi.run(samples[k], fo);
+      if (!fout.ok()) {
+        part.status = make_error(fout.status().code(), "compare_float_quant: float graph, sample ", k, ": ",
+                                 fout.status().message());
+        return;
+      }
+      interp::RunOptions qo;
+      qo.use_fast_kernels = options.use_fast_kernels;
+      qo.on_node = [&](const ir::Node& n, std::span<const Tensor> outs) {
+        for (size_t i = 0; i < outs.size() && i < n.num_outputs(); ++i) {
+          if (!n.output(i)) continue;
+          auto it = ref.find(n.output(i)->name());
+          if (it != ref.end()) part.acc[it->first].add(it->second, outs[i]);
+        }
+      };
+      auto qout = qi.run(samples[k], qo);
+      if (!qout.ok()) {
+        part.status = make_error(qout.status().code(), "compare_float_quant: qdq graph, sample ", k, ": ",
+                                 qout.status().message());
+        return;
+      }
+      for (size_t i = 0; i < part.out_acc.size(); ++i) part.out_acc[i].add((*fout)[i], (*qout)[i]);
+      const int64_t n_done = ++done;
+      if (options.on_sample) {
+        std::lock_guard<std::mutex> g(progress_mu);
+        options.on_sample(n_done - 1);
+      }
+    }
+  };
+  if (workers == 1) {
+    work(0);
+  } else {
+    std::vector<std::thread> threads;
+    for (size_t w = 0; w < workers; ++w) threads.emplace_back(work, w);
+    for (auto& t : threads) t.join();
+  }
   std::map<std::string, Acc> acc;
   std::vector<Acc> out_acc(float_g.outputs().size());
-  for (size_t k = 0; k < samples.size(); ++k) {
-    std::map<std::string, Tensor> ref;
-    interp::RunOptions fo;
-    fo.use_fast_kernels = options.use_fast_kernels;
-    fo.on_node = [&](const ir::Node& n, std::span<const Tensor> outs) {
-      for (size_t i = 0; i < outs.size() && i < n.num_outputs(); ++i)
-        if (n.output(i) && wanted.count(n.output(i)->name())) ref[n.output(i)->name()] = outs[i];
-    };
-    auto fout = fi.run(samples[k], fo);
-    if (!fout.ok())
-      return make_error(fout.status().code(), "compare_float_quant: float graph, sample ", k, ": ",
-                        fout.status().message());
-    interp::RunOptions qo;
-    qo.use_fast_kernels = options.use_fast_kernels;
-    qo.on_node = [&](const ir::Node& n, std::span<const Tensor> outs) {
-      for (size_t i = 0; i < outs.size() && i < n.num_outputs(); ++i) {
-        if (!n.output(i)) continue;
-        auto it = ref.find(n.output(i)->name());
-        if (it != ref.end()) acc[it->first].add(it->second, outs[i]);
-      }
-    };
-    auto qout = qi.run(samples[k], qo);
-    if (!qout.ok())
-      return make_error(qout.status().code(), "compare_float_quant: qdq graph, sample ", k, ": ",
-                        qout.status().message());
-    for (size_t i = 0; i < out_acc.size(); ++i) out_acc[i].add((*fout)[i], (*qout)[i]);
-    if (options.on_sample) options.on_sample(static_cast<int64_t>(k));
+  for (Part& part : parts) {
+    NPUKIT_RETURN_IF_ERROR(part.status);
+    for (const auto& [name, a] : part.acc) acc[name].merge(a);
+    for (size_t i = 0; i < out_acc.size() && i < part.out_acc.size(); ++i) out_acc[i].merge(part.out_acc[i]);
   }
 
   auto threshold_of = [&](const std::string& name) {

@@ -53,6 +53,8 @@ struct CompareOptions {
   /// Run Conv / Gemm / MatMul of both graphs with kernels/fast (f32 accumulation in blocked order; the
   /// similarity figures move by float rounding only). false: the reference kernels.
   bool use_fast_kernels = true;
+  /// Worker threads over the samples (contiguous chunks, merged in order); 0 = one per hardware thread.
+  int64_t threads = 0;
 };
 
 /// Runs both graphs (resolved, same runtime inputs) on every sample and compares. `table` (optional)
