@@ -306,7 +306,9 @@ Expected<CompileResult> run_compile(const CompileConfig& c, const CompileRunOpti
 
   // 2. Optimized float model (+ input normalisation at the head).
   NPUKIT_ASSIGN_OR_RETURN(ir::Model optimized, ir::clone_model(original));
-  original = ir::Model{};  // written already; its weights are not needed again (peak memory)
+  // Written already; its weights are not needed again (peak memory) unless input_batch rebuilds the model.
+  const int64_t batch = c.input_parameters.input_batch;
+  if (batch <= 1) original = ir::Model{};
   NPUKIT_RETURN_IF_ERROR(optimize(optimized, shape_map, c).with_context("optimize"));
   NPUKIT_ASSIGN_OR_RETURN(HeadNodes head, insert_normalization(optimized, c, names));
   NPUKIT_RETURN_IF_ERROR(
@@ -427,11 +429,16 @@ Expected<CompileResult> run_compile(const CompileConfig& c, const CompileRunOpti
         save_model_to(calibrated, staging.stage(artifact("_calibrated_model.onnx")), "calibrated model"));
   }  // released before the similarity runs (peak memory)
   NPUKIT_ASSIGN_OR_RETURN(ir::Model quantized, quantize(table, qopt));
+  // The float graph the quantized model is made from: the optimized model, with corrected biases when
+  // bias_correction is on (the similarity below still compares against the uncorrected float model).
+  std::map<std::string, Tensor> corrected_bias;
   if (cp.optimization.bias_correction) {
-    // Biases corrected for the weight-quantization shift, measured on the probe samples, then quantized
-    // again; the similarity below still compares against the uncorrected float model.
     NPUKIT_ASSIGN_OR_RETURN(ir::Model corrected, ir::clone_model(optimized));
     NPUKIT_ASSIGN_OR_RETURN(int n, correct_biases(corrected.graph, quantized.graph, probe));
+    for (const ir::Node* node : corrected.graph.nodes())
+      if (node->num_inputs() > 2 && node->input(2) && node->input(2)->is_constant() &&
+          node->input(2)->name().find("_B_corrected") != std::string::npos)
+        corrected_bias.emplace(node->name(), *node->input(2)->const_value());
     NPUKIT_RETURN_IF_ERROR(quant::quantize_to_qdq(corrected.graph, table, qopt).with_context("quantize"));
     quantized = std::move(corrected);
     log::info("bias correction: ", n, " layer(s) corrected on ", probe.size(), " sample(s)");
@@ -444,7 +451,30 @@ Expected<CompileResult> run_compile(const CompileConfig& c, const CompileRunOpti
       atomic_write_file(staging.stage(artifact("_quant_similarity.json")), quant::to_json(result.similarity)));
   NPUKIT_RETURN_IF_ERROR(quant::save_calib_table(staging.stage(artifact("_calibration_table.json")), table));
 
-  // 6. The deployed input format at the head of the quantized model.
+  // 6. input_batch: the deployed model takes N frames. The float model is optimized again at batch N (its
+  // shape arithmetic folds differently) and quantized with the same table; tensor names are the same, so
+  // the calibration applies unchanged.
+  if (batch > 1) {
+    NPUKIT_ASSIGN_OR_RETURN(ir::Model batched, ir::clone_model(original));
+    std::map<std::string, Shape> batched_shapes = shape_map;
+    for (auto& [name, shape] : batched_shapes)
+      if (!shape.empty()) shape[0] = batch;
+    Status st = optimize(batched, batched_shapes, c);
+    if (!st.ok())
+      return st.with_context(str_cat("input_parameters.input_batch ", batch, ": the model does not resolve at batch ",
+                                     batch, " (is it batch-agnostic?)"));
+    NPUKIT_RETURN_IF_ERROR(insert_normalization(batched, c, names).status().with_context("input_batch"));
+    for (ir::Node* node : batched.graph.nodes()) {
+      auto it = corrected_bias.find(node->name());
+      if (it != corrected_bias.end())
+        node->set_input(2, batched.graph.add_constant(it->first + "_B_corrected", it->second));
+    }
+    NPUKIT_RETURN_IF_ERROR(quant::quantize_to_qdq(batched.graph, table, qopt).with_context("quantize (input_batch)"));
+    quantized = std::move(batched);
+    log::info("compile: input_batch ", batch, ": quantized model rebuilt for ", batch, " frames per run");
+  }
+
+  // 7. The deployed input format at the head of the quantized model.
   NPUKIT_RETURN_IF_ERROR(insert_runtime_conversion(quantized, c, names).with_context("input conversion"));
   quantized.metadata["npukit.calibration"] = result.calibration;
   NPUKIT_RETURN_IF_ERROR(save_model_to(quantized, staging.stage(artifact("_quantized_model.onnx")), "quantized model"));

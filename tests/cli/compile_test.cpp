@@ -238,6 +238,45 @@ TEST_F(CompileCli, BiasCorrectionShiftsBiasesOnly) {
     EXPECT_NEAR(bc_conv[i], plain_conv[i], 0.05 * std::fabs(plain_conv[i]) + 50);
 }
 
+TEST_F(CompileCli, InputBatchAndSeparateBatch) {
+  write_config("max");
+  ASSERT_EQ(npukit("compile --config cfg.yaml --no-progress").rc, 0);
+  auto single = pipeline::load_model((dir_ / "out" / kArtifacts[3]).string());
+  ASSERT_TRUE(single.ok());
+  // input_batch 3: the quantized model takes 3 frames; each frame's result equals the batch-1 model's.
+  std::string cfg = slurp(dir_ / "cfg.yaml");
+  cfg.replace(cfg.find("input_parameters:\n"), 18, "input_parameters:\n  input_batch: 3\n");
+  ASSERT_TRUE(atomic_write_file((dir_ / "cfg.yaml").string(), cfg).ok());
+  auto r = npukit("compile --config cfg.yaml --no-progress");
+  ASSERT_EQ(r.rc, 0) << r.err;
+  auto batched = pipeline::load_model((dir_ / "out" / kArtifacts[3]).string());
+  ASSERT_TRUE(batched.ok());
+  ASSERT_EQ(batched->graph.inputs()[0]->shape(), (Shape{3, 3, 8, 8}));
+  Tensor frames(DType::kF32, {3, 3, 8, 8});
+  std::vector<Tensor> one;
+  for (int k = 0; k < 3; ++k) {
+    one.push_back(io::load_npy((dir_ / "cal" / ("s10" + std::to_string(k) + ".npy")).string()).value());
+    std::copy(one.back().data<float>(), one.back().data<float>() + 192, frames.data<float>() + 192 * k);
+  }
+  auto yb = interp::Interpreter(batched->graph).run(std::vector<Tensor>{frames});
+  ASSERT_TRUE(yb.ok()) << yb.status().to_string();
+  ASSERT_EQ((*yb)[0].shape(), (Shape{3, 5}));
+  for (int k = 0; k < 3; ++k) {
+    auto y1 = interp::Interpreter(single->graph).run(std::vector<Tensor>{one[k]});
+    ASSERT_TRUE(y1.ok());
+    for (int i = 0; i < 5; ++i) EXPECT_EQ((*yb)[0].data<float>()[k * 5 + i], (*y1)[0].data<float>()[i]) << k << i;
+  }
+  // separate_batch: one input per frame.
+  cfg.replace(cfg.find("  input_batch: 3\n"), 16, "  input_batch: 3\n  separate_batch: true\n");
+  ASSERT_TRUE(atomic_write_file((dir_ / "cfg.yaml").string(), cfg).ok());
+  r = npukit("compile --config cfg.yaml --no-progress");
+  ASSERT_EQ(r.rc, 0) << r.err;
+  auto sep = pipeline::load_model((dir_ / "out" / kArtifacts[3]).string());
+  ASSERT_TRUE(sep.ok());
+  ASSERT_EQ(sep->graph.inputs().size(), 3u);
+  EXPECT_EQ(sep->graph.inputs()[2]->shape(), (Shape{1, 3, 8, 8}));
+}
+
 TEST_F(CompileCli, FailedRunLeavesEarlierOutputsIntact) {
   write_config("max");
   ASSERT_EQ(npukit("compile --config cfg.yaml --no-progress").rc, 0);
