@@ -37,11 +37,9 @@ const std::vector<EnumRow<NormType>> kNormRows = {{"data_mean_and_scale", NormTy
                                                   {"data_mean", NormType::kDataMean},
                                                   {"data_scale", NormType::kDataScale},
                                                   {"no_preprocess", NormType::kNoPreprocess}};
-const std::vector<EnumRow<CalibrationType>> kCalibRows = {{"default", CalibrationType::kDefault},
-                                                          {"mix", CalibrationType::kMix},
-                                                          {"kl", CalibrationType::kKl},
-                                                          {"max", CalibrationType::kMax},
-                                                          {"skip", CalibrationType::kSkip}};
+const std::vector<EnumRow<CalibrationType>> kCalibRows = {
+    {"default", CalibrationType::kDefault}, {"mix", CalibrationType::kMix}, {"kl", CalibrationType::kKl},
+    {"max", CalibrationType::kMax},         {"mse", CalibrationType::kMse}, {"skip", CalibrationType::kSkip}};
 const std::vector<EnumRow<CompileMode>> kCompileModeRows = {
     {"latency", CompileMode::kLatency}, {"bandwidth", CompileMode::kBandwidth}, {"balance", CompileMode::kBalance}};
 const std::vector<EnumRow<OptimizeLevel>> kOptLevelRows = {

@@ -27,7 +27,8 @@ enum class InputType { kRgb, kBgr, kYuv444, kYuv444_128, kGray, kFeaturemap, kNv
 enum class Layout { kNCHW, kNHWC };
 enum class SpaceAndRange { kRegular, kBt601Video };
 enum class NormType { kNoPreprocess, kDataMean, kDataScale, kDataMeanAndScale };
-enum class CalibrationType { kDefault, kMix, kKl, kMax, kSkip };
+/// kMse is an npukit extension (the threshold minimising the expected squared quantization error).
+enum class CalibrationType { kDefault, kMix, kKl, kMax, kMse, kSkip };
 enum class CompileMode { kLatency, kBandwidth, kBalance };
 enum class OptimizeLevel { kO0, kO1, kO2, kO3 };
 enum class InputSource { kDdr, kPyramid, kResizer };

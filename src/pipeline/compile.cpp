@@ -386,6 +386,11 @@ Expected<CompileResult> run_compile(const CompileConfig& c, const CompileRunOpti
       result.calibration = "kl";
       break;
     }
+    case config::CalibrationType::kMse: {
+      NPUKIT_ASSIGN_OR_RETURN(table, calibrate({quant::CalibMethod::kMse, 1.0}, "mse"));
+      result.calibration = "mse";
+      break;
+    }
     case config::CalibrationType::kMix: {
       // Per node: each tensor takes the candidate threshold with the smallest expected quantization error
       // of its own distribution (quant::threshold_default).

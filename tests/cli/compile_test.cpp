@@ -143,8 +143,11 @@ TEST_F(CompileCli, WritesAllArtifactsAndTheyRun) {
 }
 
 TEST_F(CompileCli, CalibrationTypesRecordTheirMethod) {
-  const std::pair<const char*, const char*> cases[] = {
-      {"kl", "kl"}, {"mix", "mix"}, {"skip", "skip"}, {"max\n  max_percentile: 0.9999", "max_percentile_0.9999"}};
+  const std::pair<const char*, const char*> cases[] = {{"kl", "kl"},
+                                                       {"mix", "mix"},
+                                                       {"mse", "mse"},
+                                                       {"skip", "skip"},
+                                                       {"max\n  max_percentile: 0.9999", "max_percentile_0.9999"}};
   for (const auto& [type, method] : cases) {
     write_config(type);
     auto r = npukit("compile --config cfg.yaml --no-progress");
