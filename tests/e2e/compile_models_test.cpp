@@ -159,7 +159,9 @@ void run_image_model(const ImageModelCase& m, const std::vector<std::string>& ty
     const double mean = sum / 4;
     std::cout << m.tag << " calibration_type " << type << " (" << r->calibration << "): held-out output cosine mean "
               << mean << ", min " << worst << ", top-1 agreement " << agree << "/4, compile " << r->seconds << " s\n";
-    if (type == "default") EXPECT_GE(mean, bar) << m.tag;
+    if (type == "default") {
+      EXPECT_GE(mean, bar) << m.tag;
+    }
   }
 }
 
@@ -223,7 +225,9 @@ TEST(CompileModelsE2E, Mnist8AllCalibrationTypes) {
     const double acc = 100.0 * correct / (mnist->count - 100);
     std::cout << "mnist-8 calibration_type " << type << " (" << r->calibration << "): int8 top-1 on digits 100..9999 "
               << correct << "/" << (mnist->count - 100) << " = " << acc << "%\n";
-    if (type == "default") EXPECT_GE(acc, 98.7);
+    if (type == "default") {
+      EXPECT_GE(acc, 98.7);
+    }
   }
 }
 

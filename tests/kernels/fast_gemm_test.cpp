@@ -24,11 +24,6 @@ const OpFns kFastGemm{ir::OpKind::kGemm, &ir::infer_Gemm, &fast::fast_Gemm};
 const OpFns kRefMatMul{ir::OpKind::kMatMul, &ir::infer_MatMul, &ref::ref_MatMul};
 const OpFns kFastMatMul{ir::OpKind::kMatMul, &ir::infer_MatMul, &fast::fast_MatMul};
 
-Tensor scaled(Tensor t, float s) {
-  for (int64_t i = 0; i < t.numel(); ++i) t.data<float>()[i] *= s;
-  return t;
-}
-
 void check_gemm(const Shape& sa, const Shape& sb, std::optional<Shape> sc, bool ta, bool tb, float alpha, float beta,
                 const std::string& what) {
   const Tensor a = seeded(sa, 11), b = seeded(sb, 12);

@@ -29,12 +29,6 @@ std::vector<float> run(const ir::Model& m, const Tensor& x) {
   return y.ok() ? (*y)[0].to_float_vector() : std::vector<float>{};
 }
 
-int count(const ir::Graph& g, OpKind k) {
-  int n = 0;
-  for (const ir::Node* node : g.nodes()) n += node->op() == k;
-  return n;
-}
-
 /// Conv(3 -> 5 channels, 3x3, groups 1 or 5-compatible) on x [1,3,6,7] followed by `tail` built by the caller.
 ir::Value* conv(GraphBuilder& b, ir::Value* x, const std::string& name, uint64_t seed, bool deconv = false) {
   Attrs a;
