@@ -333,8 +333,12 @@ TEST(LowerQdq, DataMovementTailAfterAnIntegerOp) {
   EXPECT_EQ(op_types(lowered.graph), (std::vector<std::string>{"QuantizeLinear", "QuantizeLinear", "QConcat", "Reshape",
                                                                "Pad", "DequantizeLinear"}));
   for (const ir::Node* n : lowered.graph.nodes()) {
-    if (n->op() == OpKind::kQConcat) EXPECT_EQ(n->attrs().get_int("y_min"), 10) << "Relu clamp at the zero point";
-    if (n->op() == OpKind::kPad) EXPECT_EQ(n->input(2)->const_value()->get_as_int64(0), 10);
+    if (n->op() == OpKind::kQConcat) {
+      EXPECT_EQ(n->attrs().get_int("y_min"), 10) << "Relu clamp at the zero point";
+    }
+    if (n->op() == OpKind::kPad) {
+      EXPECT_EQ(n->input(2)->const_value()->get_as_int64(0), 10);
+    }
   }
   for (uint32_t seed : {1u, 2u}) {
     const std::vector<Tensor> in{random_input({1, 2, 3, 4}, seed), random_input({1, 3, 3, 4}, seed + 10)};
