@@ -140,6 +140,14 @@ Status add_output_nodes(ir::Graph& g, const std::vector<std::string>& nodes) {
 
 /// Float optimizations of the optimized model.
 Status optimize(ir::Model& m, const std::map<std::string, Shape>& shapes, const CompileConfig& c) {
+  // From here on the model is npukit's artifact; the exporter that made the source is kept as metadata.
+  if (m.producer_name != "npukit") {
+    if (!m.producer_name.empty())
+      m.metadata["npukit.source_producer"] =
+          m.producer_name + (m.producer_version.empty() ? "" : " " + m.producer_version);
+    m.producer_name = "npukit";
+    m.producer_version.clear();
+  }
   bool changed = false;
   NPUKIT_RETURN_IF_ERROR(passes::promote_f16_compute(m.graph, changed));
   if (changed) log::info("optimize: fp16 model: compute promoted to f32");

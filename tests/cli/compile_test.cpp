@@ -105,6 +105,8 @@ TEST_F(CompileCli, WritesAllArtifactsAndTheyRun) {
   auto quant = pipeline::load_model((dir_ / "out" / kArtifacts[3]).string());
   ASSERT_TRUE(orig.ok() && opt.ok() && quant.ok());
   for (const ir::Node* n : opt->graph.nodes()) EXPECT_NE(n->op(), ir::OpKind::kBatchNormalization);
+  EXPECT_EQ(opt->producer_name, "npukit");
+  EXPECT_EQ(quant->producer_name, "npukit");
   int q = 0, dq = 0, int8_weights = 0;
   for (const ir::Node* n : quant->graph.nodes()) {
     q += n->op() == ir::OpKind::kQuantizeLinear;
