@@ -15,6 +15,7 @@
 #include "kernels/ref/qkernels.h"
 #include "quant/arith.h"
 #include "util/op_test_util.h"
+#include "util/qcodes.h"
 
 namespace npukit {
 namespace {
@@ -26,20 +27,7 @@ using quant::QRange;
 using quant::QuantizedMultiplier;
 
 Tensor codes(DType dt, const Shape& shape, int32_t lo, int32_t hi, uint32_t seed) {
-  Tensor t(dt, shape);
-  std::mt19937 rng(seed);
-  std::uniform_int_distribution<int32_t> dist(lo, hi);
-  for (int64_t i = 0; i < t.numel(); ++i) {
-    const int32_t v = dist(rng);
-    switch (dt) {
-      case DType::kI8: t.data<int8_t>()[i] = static_cast<int8_t>(v); break;
-      case DType::kU8: t.data<uint8_t>()[i] = static_cast<uint8_t>(v); break;
-      case DType::kI16: t.data<int16_t>()[i] = static_cast<int16_t>(v); break;
-      case DType::kI32: t.data<int32_t>()[i] = v; break;
-      default: ADD_FAILURE() << "bad dtype";
-    }
-  }
-  return t;
+  return testing::random_codes(dt, shape, lo, hi, seed);
 }
 
 /// Multipliers for real factors (per channel).

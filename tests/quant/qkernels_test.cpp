@@ -19,6 +19,7 @@
 
 #include "kernels/ref/qkernels.h"
 #include "quant/arith.h"
+#include "util/qcodes.h"
 
 namespace npukit::qref {
 namespace {
@@ -27,25 +28,9 @@ using quant::kRangeI16;
 using quant::kRangeI8;
 using quant::kRangeU8;
 using quant::QParams;
+using testing::random_codes;
 
 // ------------------------------------------------------------------------------------------------ helpers
-
-Tensor random_codes(DType dt, const Shape& shape, int32_t lo, int32_t hi, uint32_t seed) {
-  Tensor t(dt, shape);
-  std::mt19937 rng(seed);
-  std::uniform_int_distribution<int32_t> dist(lo, hi);
-  for (int64_t i = 0; i < t.numel(); ++i) {
-    const int32_t v = dist(rng);
-    switch (dt) {
-      case DType::kI8: t.data<int8_t>()[i] = static_cast<int8_t>(v); break;
-      case DType::kU8: t.data<uint8_t>()[i] = static_cast<uint8_t>(v); break;
-      case DType::kI16: t.data<int16_t>()[i] = static_cast<int16_t>(v); break;
-      case DType::kI32: t.data<int32_t>()[i] = v; break;
-      default: ADD_FAILURE() << "bad dtype";
-    }
-  }
-  return t;
-}
 
 Tensor codes_tensor(DType dt, const Shape& shape, const std::vector<int32_t>& v) {
   Tensor t(dt, shape);
@@ -105,7 +90,7 @@ struct ConvCase {
 /// Float reference conv: real = sx * sw[c] * (sum (x - zx) * w + bias), quantized with nearbyint.
 /// Returns the reference codes; sets the output scale so that results spread over the int8 range.
 void run_conv_case(const ConvCase& k, uint32_t seed) {
-  SCOPED_TRACE(testing::Message() << "conv c=" << k.c << " co=" << k.co << " g=" << k.group << " seed " << seed);
+  SCOPED_TRACE(::testing::Message() << "conv c=" << k.c << " co=" << k.co << " g=" << k.group << " seed " << seed);
   const QRange xr = qref::dtype_range(k.xdt);
   const Tensor x = random_codes(k.xdt, {k.n, k.c, k.h, k.w}, xr.qmin, xr.qmax, seed);
   const Tensor w = random_codes(DType::kI8, {k.co, k.c / k.group, k.kh, k.kw}, -127, 127, seed + 1);
@@ -270,7 +255,7 @@ TEST(QKernels, ConvRejectsBadParameters) {
 // ------------------------------------------------------------------------------------------------ gemm / matmul
 
 void run_gemm_case(int64_t m, int64_t k, int64_t n, DType adt, int32_t azp, bool per_channel, uint32_t seed) {
-  SCOPED_TRACE(testing::Message() << "gemm " << m << "x" << k << "x" << n << " seed " << seed);
+  SCOPED_TRACE(::testing::Message() << "gemm " << m << "x" << k << "x" << n << " seed " << seed);
   const QRange ar = dtype_range(adt);
   const Tensor a = random_codes(adt, {m, k}, ar.qmin, ar.qmax, seed);
   const Tensor w = random_codes(DType::kI8, {n, k}, -127, 127, seed + 1);
@@ -384,7 +369,7 @@ enum class Bin { kAdd, kSub, kMul };
 
 void run_binary_case(Bin op, const Shape& sa_shape, const Shape& sb_shape, const Shape& out_shape, DType adt, DType bdt,
                      uint32_t seed) {
-  SCOPED_TRACE(testing::Message() << "binary op " << static_cast<int>(op) << " seed " << seed);
+  SCOPED_TRACE(::testing::Message() << "binary op " << static_cast<int>(op) << " seed " << seed);
   const QRange ar = dtype_range(adt), br = dtype_range(bdt);
   const Tensor a = random_codes(adt, sa_shape, ar.qmin, ar.qmax, seed);
   const Tensor b = random_codes(bdt, sb_shape, br.qmin, br.qmax, seed + 1);
