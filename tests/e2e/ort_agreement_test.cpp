@@ -60,6 +60,7 @@
 #include "util/cli_fixture.h"
 #include "util/mnist.h"
 #include "util/model_runner.h"
+#include "util/qdq_compare.h"
 
 namespace npukit {
 namespace {
@@ -163,21 +164,6 @@ std::string producer_op(const ir::Graph& g, const std::string& name) {
     for (const ir::Value* v : n->outputs())
       if (v && v->name() == name) return n->op_type();
   return "?";
-}
-
-/// Runs every node of `g` on `inputs`, returning every tensor by value name (graph inputs included).
-Expected<TensorMap> run_all(const ir::Graph& g, const std::vector<Tensor>& inputs) {
-  TensorMap all;
-  interp::RunOptions opt;
-  opt.on_node = [&](const ir::Node& n, std::span<const Tensor> outs) {
-    for (size_t i = 0; i < outs.size() && i < n.num_outputs(); ++i)
-      if (n.output(i)) all[n.output(i)->name()] = outs[i];
-  };
-  interp::Interpreter in(g);
-  const auto rt = in.runtime_inputs();
-  for (size_t i = 0; i < rt.size() && i < inputs.size(); ++i) all[rt[i]->name()] = inputs[i];
-  NPUKIT_RETURN_IF_ERROR(in.run(inputs, opt).status());
-  return all;
 }
 
 class OrtAgreement : public testing::CliTest {
@@ -326,7 +312,7 @@ class OrtAgreement : public testing::CliTest {
     int skipped = 0;
     for (size_t k = 0; k < evals.size(); ++k) {
       const std::string tag = stem + "_" + std::to_string(k);
-      auto mine = run_all(ig, {evals[k]});
+      auto mine = testing::run_all(ig, {evals[k]});
       ASSERT_TRUE(mine.ok()) << mine.status().to_string();
       auto code_of = [&](const std::string& name) -> const Tensor* {
         auto it = mine->find(name);

@@ -13,20 +13,6 @@ bool is_code(DType t) {
   return t == DType::kI8 || t == DType::kU8 || t == DType::kI16;
 }
 
-Expected<std::map<std::string, Tensor>> run_all(const ir::Graph& g, const std::vector<Tensor>& inputs) {
-  std::map<std::string, Tensor> all;
-  interp::RunOptions opt;
-  opt.on_node = [&](const ir::Node& n, std::span<const Tensor> outs) {
-    for (size_t i = 0; i < outs.size() && i < n.num_outputs(); ++i)
-      if (n.output(i)) all[n.output(i)->name()] = outs[i];
-  };
-  interp::Interpreter in(g);
-  const auto rt = in.runtime_inputs();
-  for (size_t i = 0; i < rt.size() && i < inputs.size(); ++i) all[rt[i]->name()] = inputs[i];
-  NPUKIT_RETURN_IF_ERROR(in.run(inputs, opt).status());
-  return all;
-}
-
 void compare(const std::string& name, const Tensor& a, const Tensor& b, LsbReport& r) {
   if (a.dtype() != b.dtype() || a.shape() != b.shape() || !is_code(a.dtype())) return;
   ++r.tensors;
@@ -42,6 +28,20 @@ void compare(const std::string& name, const Tensor& a, const Tensor& b, LsbRepor
 }
 
 }  // namespace
+
+Expected<std::map<std::string, Tensor>> run_all(const ir::Graph& g, const std::vector<Tensor>& inputs) {
+  std::map<std::string, Tensor> all;
+  interp::RunOptions opt;
+  opt.on_node = [&](const ir::Node& n, std::span<const Tensor> outs) {
+    for (size_t i = 0; i < outs.size() && i < n.num_outputs(); ++i)
+      if (n.output(i)) all[n.output(i)->name()] = outs[i];
+  };
+  interp::Interpreter in(g);
+  const auto rt = in.runtime_inputs();
+  for (size_t i = 0; i < rt.size() && i < inputs.size(); ++i) all[rt[i]->name()] = inputs[i];
+  NPUKIT_RETURN_IF_ERROR(in.run(inputs, opt).status());
+  return all;
+}
 
 Expected<LsbReport> teacher_forced_lsb(const ir::Graph& qdq, const ir::Graph& integer,
                                        const std::vector<Tensor>& inputs) {

@@ -5,6 +5,7 @@
 #pragma once
 
 #include <cstdint>
+#include <map>
 #include <string>
 #include <vector>
 
@@ -13,6 +14,10 @@
 #include "ir/graph.h"
 
 namespace npukit::testing {
+
+/// Runs every node of `g` (reference interpreter) on `inputs`; returns every tensor by value name, graph
+/// inputs included.
+Expected<std::map<std::string, Tensor>> run_all(const ir::Graph& g, const std::vector<Tensor>& inputs);
 
 /// Largest code difference found over the compared tensors.
 struct LsbReport {
