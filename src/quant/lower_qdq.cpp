@@ -422,6 +422,48 @@ class Lowering {
 
   Value* constant(const std::string& hint, Tensor t) { return g_.add_constant(hint, std::move(t)); }
 
+  /// True when no QuantizeLinear reads `y`: a conv / gemm whose float result is the model's output (or feeds
+  /// float ops only).
+  static bool read_as_float(const Value* y) {
+    for (const Node* u : y->users())
+      if (u->op() == OpKind::kQuantizeLinear) return false;
+    return true;
+  }
+
+  /// Replaces `op` by `kind` with y_dtype 6 (the int32 accumulator: bias added, no requantization) and a
+  /// per-channel DequantizeLinear (scale s_x * s_w[c], axis 1) that writes op's float output value, so the
+  /// matrix work of a final layer stays integer (docs/QUANTIZATION.md, "Integer graph").
+  Status replace_with_accumulator(Node& op, OpKind kind, const std::vector<Value*>& ins, Attrs a, float s_x,
+                                  const std::vector<float>& s_w, int64_t channels) {
+    const std::string name = op.name();
+    const std::vector<std::string> origin = op.origin();
+    Value* y = op.output(0);
+    // A Relu that alone reads the result folds into the accumulator's clamp (the scales are positive).
+    Node* relu = sole_user(y);
+    if (relu && relu->op() == OpKind::kRelu && !y->is_graph_output() && read_as_float(relu->output(0))) {
+      y = relu->output(0);
+      kill(relu);
+      a.set("y_min", int64_t{0});
+    }
+    kill(&op);
+    a.set("y_dtype", int64_t{6});
+    a.set("multiplier", std::vector<int64_t>{});
+    a.set("shift", std::vector<int64_t>{});
+    Value* acc = g_.add_unique_value(name + "_acc");
+    NPUKIT_ASSIGN_OR_RETURN(Node * n, add(kind, name, ins, acc, std::move(a), origin));
+    (void)n;
+    std::vector<float> scales(static_cast<size_t>(channels));
+    for (size_t c = 0; c < scales.size(); ++c) scales[c] = s_x * (s_w.size() == 1 ? s_w[0] : s_w[c]);
+    Attrs da;
+    da.set("axis", int64_t{1});
+    NPUKIT_RETURN_IF_ERROR(add(OpKind::kDequantizeLinear, name + "_dequantize",
+                               {acc, constant(name + "_acc_scale", Tensor::from_vector(scales, {channels})),
+                                constant(name + "_acc_zero_point", Tensor(DType::kI32, {channels}))},
+                               y, std::move(da), origin)
+                               .status());
+    return Status::Ok();
+  }
+
   // ---- Conv / Gemm / MatMul -----------------------------------------------------------------------------
   /// Per-channel multipliers s_x * s_w[c] / s_y (quant/arith.h: computed in double from the f32 scales).
   static std::vector<QuantizedMultiplier> weight_multipliers(float s_x, const std::vector<float>& s_w, float s_y) {
@@ -477,7 +519,7 @@ class Lowering {
     const std::vector<float> s_w = weight_scales(*w, 0);
     if (s_w.empty()) return Status::Ok();
     auto o = find_output(n.output(0));
-    if (!o) return Status::Ok();
+    if (!o && !read_as_float(n.output(0))) return Status::Ok();
     const Shape& ws = w->codes->shape();
     const int64_t cout = ws[0];
     std::optional<Tensor> bias;
@@ -497,10 +539,11 @@ class Lowering {
     a.set("dilations", dil);
     a.set("pads", pads);
     a.set("x_zero_point", int64_t{x->q.zp});
-    set_multipliers(a, weight_multipliers(x->q.scale, s_w, o->p.scale));
-    set_output_attrs(a, *o);
     std::vector<Value*> ins{x->codes, w->codes};
     if (bias) ins.push_back(constant(n.name() + "_bias_int32", std::move(*bias)));
+    if (!o) return replace_with_accumulator(n, OpKind::kQConv, ins, std::move(a), x->q.scale, s_w, cout);
+    set_multipliers(a, weight_multipliers(x->q.scale, s_w, o->p.scale));
+    set_output_attrs(a, *o);
     return replace(n, *o, OpKind::kQConv, ins, std::move(a)).status();
   }
 
@@ -513,7 +556,7 @@ class Lowering {
     const std::vector<float> s_w = weight_scales(*w, trans_b ? 0 : 1);
     if (s_w.empty()) return Status::Ok();
     auto o = find_output(n.output(0));
-    if (!o) return Status::Ok();
+    if (!o && !read_as_float(n.output(0))) return Status::Ok();
     const Shape& ws = w->codes->shape();
     const int64_t nn = trans_b ? ws[0] : ws[1], kk = trans_b ? ws[1] : ws[0];
     std::optional<Tensor> bias;
@@ -534,10 +577,11 @@ class Lowering {
     }
     Attrs a;
     a.set("a_zero_point", int64_t{x->q.zp});
-    set_multipliers(a, weight_multipliers(x->q.scale, s_w, o->p.scale));
-    set_output_attrs(a, *o);
     std::vector<Value*> ins{x->codes, wv};
     if (bias) ins.push_back(constant(n.name() + "_bias_int32", std::move(*bias)));
+    if (!o) return replace_with_accumulator(n, OpKind::kQGemm, ins, std::move(a), x->q.scale, s_w, nn);
+    set_multipliers(a, weight_multipliers(x->q.scale, s_w, o->p.scale));
+    set_output_attrs(a, *o);
     return replace(n, *o, OpKind::kQGemm, ins, std::move(a)).status();
   }
 

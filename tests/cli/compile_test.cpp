@@ -22,9 +22,13 @@ namespace {
 namespace fs = std::filesystem;
 using testing::slurp;
 
-constexpr const char* kArtifacts[] = {"model_original_float_model.onnx", "model_optimized_float_model.onnx",
-                                      "model_calibrated_model.onnx",     "model_quantized_model.onnx",
-                                      "model_calibration_table.json",    "model_quant_similarity.json"};
+constexpr const char* kArtifacts[] = {"model_original_float_model.onnx",
+                                      "model_optimized_float_model.onnx",
+                                      "model_calibrated_model.onnx",
+                                      "model_quantized_model.onnx",
+                                      "model_calibration_table.json",
+                                      "model_quant_similarity.json",
+                                      "model.npk"};
 
 Tensor seeded(Shape shape, uint64_t seed, double lo = -1.0, double hi = 1.0) {
   return quant::random_calibration_tensor(DType::kF32, shape, seed, {quant::RandomDist::kUniform, lo, hi}).value();
@@ -93,11 +97,12 @@ TEST_F(CompileCli, WritesAllArtifactsAndTheyRun) {
   // The similarity table is printed with a model-output row.
   EXPECT_NE(r.out.find("Cosine Similarity"), std::string::npos) << r.out;
   EXPECT_NE(r.out.find("output:fc_out"), std::string::npos) << r.out;
-  // The integer form: the conv (+ relu) becomes an integer op; fc produces the float model output, and the
-  // lowering has no float-output integer Gemm yet, so it is reported as a float op.
+  // The integer form: the conv (+ relu) becomes an integer op; fc, which produces the float model output,
+  // becomes a QGemm writing its int32 accumulator, dequantized per channel: no float op is left.
   EXPECT_NE(r.out.find("integer ops: "), std::string::npos) << r.out;
   EXPECT_NE(r.out.find("QConv x1"), std::string::npos) << r.out;
-  EXPECT_NE(r.out.find("Gemm 'fc'"), std::string::npos) << r.out;
+  EXPECT_NE(r.out.find("QGemm x1"), std::string::npos) << r.out;
+  EXPECT_NE(r.out.find("float ops left: 0"), std::string::npos) << r.out;
 
   // Optimized model: BN folded into the conv; same function as the original (float, rounding only).
   auto orig = pipeline::load_model((dir_ / "out" / kArtifacts[0]).string());

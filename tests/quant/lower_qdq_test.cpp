@@ -212,6 +212,64 @@ TEST(LowerQdq, NpukitInt8ConvReluMaxPoolGapGemm) {
   expect_within_one_lsb(m.graph, lowered.graph, {1, 3, 9, 9}, 5, 3);
 }
 
+// A conv / gemm whose float result is the model output (no QuantizeLinear after it) keeps its matrix work
+// integer: QConv / QGemm with y_dtype 6 write the int32 accumulator and a per-channel DequantizeLinear (scale
+// s_x * s_w[c]) produces the float output. Against the QDQ graph (float conv of the dequantized values) the
+// only difference is f32 rounding of the sum: relative 1e-5 of the output range bounds it (27 / 3 terms).
+TEST(LowerQdq, FinalLayersWriteTheInt32Accumulator) {
+  ir::Model m;
+  QdqBuilder q(m.graph);
+  auto& b = q.b;
+  Value* x = b.input("x", DType::kF32, {1, 3, 7, 7});
+  const float s_x = 2.0f / 127;
+  Attrs ca;
+  ca.set("pads", std::vector<int64_t>{1, 1, 1, 1});
+  Value* xq = q.qdq(x, s_x, 0, DType::kI8);
+  Value* c = b.op(OpKind::kConv, "head", {xq, q.weights({5, 3, 3, 3}, 0, 21), q.bias(s_x, 22)}, ca);
+  b.output(b.op(OpKind::kRelu, "head_relu", {c}));  // folds into the accumulator's clamp
+  Value* g = b.op(OpKind::kGlobalAveragePool, "gap", {xq});
+  Value* f = b.op(OpKind::kFlatten, "flat", {q.qdq(g, 0.04f, 0, DType::kI8)});
+  Attrs ga;
+  ga.set("transB", int64_t{1});
+  b.output(
+      b.op(OpKind::kGemm, "fc", {q.qdq(f, 0.04f, 0, DType::kI8), q.weights({4, 3}, 0, 23), q.bias(0.04f, 24)}, ga));
+  ASSERT_TRUE(resolve_keeping_dq(m));
+  quant::LowerQdqStats stats;
+  ir::Model lowered = lower_copy(m, &stats);
+  EXPECT_TRUE(stats.float_ops.empty());
+  int acc_outputs = 0;
+  for (const ir::Node* n : lowered.graph.nodes()) {
+    if (n->op() != OpKind::kQConv && n->op() != OpKind::kQGemm) continue;
+    ++acc_outputs;
+    EXPECT_EQ(n->attrs().get_int("y_dtype"), 6) << n->name();
+    EXPECT_EQ(n->output(0)->dtype(), DType::kI32);
+    ASSERT_EQ(n->output(0)->users().size(), 1u);
+    const ir::Node* dq = n->output(0)->users()[0];
+    EXPECT_EQ(dq->op(), OpKind::kDequantizeLinear);
+    EXPECT_EQ(dq->input(1)->shape(), (Shape{n->op() == OpKind::kQConv ? 5 : 4})) << "per-channel scale";
+    if (n->op() == OpKind::kQConv) {
+      EXPECT_EQ(n->attrs().get_int("y_min"), 0) << "Relu folded";
+    }
+  }
+  EXPECT_EQ(acc_outputs, 2);
+  for (uint32_t seed : {1u, 2u}) {
+    const std::vector<Tensor> in{random_input({1, 3, 7, 7}, seed)};
+    auto want = interp::Interpreter(m.graph).run(in);
+    auto got = interp::Interpreter(lowered.graph).run(in);
+    ASSERT_TRUE(want.ok() && got.ok());
+    ASSERT_EQ(got->size(), 2u);
+    for (size_t o = 0; o < 2; ++o) {
+      const Tensor& y = (*got)[o];
+      const Tensor& r = (*want)[o];
+      ASSERT_EQ(y.shape(), r.shape());
+      double range = 0;
+      for (int64_t i = 0; i < r.numel(); ++i) range = std::max(range, std::fabs((double)r.data<float>()[i]));
+      ASSERT_GT(range, 0.0);
+      for (int64_t i = 0; i < r.numel(); ++i) EXPECT_NEAR(y.data<float>()[i], r.data<float>()[i], 1e-5 * range) << i;
+    }
+  }
+}
+
 // Foreign form (ONNX Runtime quantize_static / ../shared/peers/lib/quantize_qdq.py): uint8 activations with
 // zero points, Relu folded into the Conv's Q range (zero point 0), Add of two branches, Sigmoid, Concat with
 // different scales, MatMul with per-tensor int8 constant weights, AveragePool.

@@ -7,7 +7,8 @@
 //    real-valued factor is already encoded as an integer multiplier / shift pair (M = multiplier *
 //    2^(shift - 31), quant::quantize_multiplier), so executors need no floating point at all.
 //  - `multiplier` / `shift` are ints lists of equal size: 1 (per tensor) or one per output channel.
-//  - Output: `y_dtype` (ONNX TensorProto code: 3 INT8, 2 UINT8, 5 INT16), `y_zero_point`, and the clamp
+//  - Output: `y_dtype` (ONNX TensorProto code: 3 INT8, 2 UINT8, 5 INT16; QConv / QGemm also 6 INT32 = the
+//    accumulator, see accumulator_output), `y_zero_point`, and the clamp
 //    [`y_min`, `y_max`] (absent: the full range of y_dtype) that expresses fused ReLU / Clip.
 // Infer validates everything the kernels rely on (dtypes, ranks, attribute sizes and value ranges), so that
 // a lowered graph that resolves also runs.
@@ -88,6 +89,21 @@ Expected<DType> check_output(const InferContext& ctx) {
   NPUKIT_ASSIGN_OR_RETURN(DType t, output_dtype(ctx));
   NPUKIT_RETURN_IF_ERROR(check_clamp(ctx, "y_min", "y_max", "y_zero_point", t));
   return t;
+}
+
+/// QConv / QGemm with y_dtype 6 (INT32) output the accumulator itself (bias added, saturated to int32, no
+/// requantization): the form of a final layer whose float output a per-channel DequantizeLinear produces.
+/// Then no multiplier, output zero point or residual applies; a clamp may (fused ReLU).
+bool accumulator_output(const InferContext& ctx) {
+  return ctx.attrs.get_int("y_dtype") == 6;
+}
+Status check_accumulator_output(const InferContext& ctx, bool has_residual) {
+  if (!ctx.attrs.get_ints("multiplier").empty() || !ctx.attrs.get_ints("shift").empty() ||
+      ctx.attrs.get_int("y_zero_point") != 0 || has_residual)
+    return ctx.error(ErrorCode::kUnsupportedAttr,
+                     "y_dtype 6 (INT32, accumulator output) takes no multiplier / shift, y_zero_point or residual");
+  // A clamp [y_min, y_max] is allowed (a fused ReLU: y_min 0).
+  return check_clamp(ctx, "y_min", "y_max", "y_zero_point", DType::kI32);
 }
 
 /// multiplier / shift lists: equal sizes, size in `sizes` (e.g. {1, Cout}), mult in [0, 2^31), shift in [-61, 31].
@@ -195,6 +211,10 @@ Expected<std::vector<TensorType>> infer_QConv(const InferContext& ctx) {
     return ctx.error(ErrorCode::kShapeMismatch, "bias B must be i32 [", w[0], "], got ", dtype_name(ctx.input(2).dtype),
                      " ", shape_str(ctx.input(2).shape));
   NPUKIT_RETURN_IF_ERROR(check_zero_point(ctx, "x_zero_point", ctx.input(0).dtype));
+  if (accumulator_output(ctx)) {
+    NPUKIT_RETURN_IF_ERROR(check_accumulator_output(ctx, ctx.has_input(3)));
+    return std::vector<TensorType>{{DType::kI32, out}};
+  }
   NPUKIT_RETURN_IF_ERROR(check_multipliers(ctx, "multiplier", "shift", {1, w[0]}));
   NPUKIT_ASSIGN_OR_RETURN(DType yt, check_output(ctx));
   if (ctx.has_input(3)) {
@@ -240,6 +260,10 @@ Expected<std::vector<TensorType>> infer_QGemm(const InferContext& ctx) {
     return ctx.error(ErrorCode::kShapeMismatch, "bias B must be i32 [", w[0], "], got ", dtype_name(ctx.input(2).dtype),
                      " ", shape_str(ctx.input(2).shape));
   NPUKIT_RETURN_IF_ERROR(check_zero_point(ctx, "a_zero_point", ctx.input(0).dtype));
+  if (accumulator_output(ctx)) {
+    NPUKIT_RETURN_IF_ERROR(check_accumulator_output(ctx, false));
+    return std::vector<TensorType>{{DType::kI32, Shape{a[0], w[0]}}};
+  }
   NPUKIT_RETURN_IF_ERROR(check_multipliers(ctx, "multiplier", "shift", {1, w[0]}));
   NPUKIT_ASSIGN_OR_RETURN(DType yt, check_output(ctx));
   return std::vector<TensorType>{{yt, Shape{a[0], w[0]}}};

@@ -54,6 +54,22 @@ struct QConv2dParams {
 Status qconv2d(const Tensor& x, const Tensor& w, const Tensor* bias, const QConv2dParams& p, Tensor* y,
                const Tensor* residual = nullptr);
 
+// K-split form of the accumulating kernels (qconv2d, qgemm, qmatmul): X = accumulate + finish, bit-identical.
+// accumulate returns the exact int64 sums over the reduction given (no bias, no saturation) as a kI64
+// tensor of the output shape; sums over disjoint shares of the reduction add up to the sum over the whole
+// (an NPU splitting K accumulates the partial sums and finishes once). finish adds the bias, saturates to
+// int32 unless the accumulator is wide (16-bit activations), requantizes and applies a fused residual add.
+
+/// True when the accumulator of a product of these activation dtypes is not saturated to int32 (kI16).
+inline bool wide_accumulator(DType a, DType b = DType::kI8) {
+  return a == DType::kI16 || b == DType::kI16;
+}
+/// acc [N, Cout, OH, OW] kI64. Uses the geometry, group and input_zero_point of p.
+Status qconv2d_accumulate(const Tensor& x, const Tensor& w, const QConv2dParams& p, Tensor* acc);
+/// acc kI64 [N, Cout, OH, OW] -> codes; bias [Cout] kI32 or null; residual as for qconv2d.
+Status qconv2d_finish(const Tensor& acc, const Tensor* bias, const QConv2dParams& p, bool wide, Tensor* y,
+                      const Tensor* residual = nullptr);
+
 /// Fully connected: a [M, K] activations, w [N, K] kI8 weights (row n = output channel), bias [N] kI32 or null.
 ///   y[m, n] = requantize(bias[n] + sum_k (a[m,k] - a_zero_point) * w[n,k], out_mult[n or 0], ...)
 struct QGemmParams {
@@ -64,6 +80,9 @@ struct QGemmParams {
   DType output_dtype = DType::kI8;
 };
 Status qgemm(const Tensor& a, const Tensor& w, const Tensor* bias, const QGemmParams& p, Tensor* y);
+/// acc [M, N] kI64 (uses a_zero_point); finish: + bias [N], saturation unless wide, requantization.
+Status qgemm_accumulate(const Tensor& a, const Tensor& w, const QGemmParams& p, Tensor* acc);
+Status qgemm_finish(const Tensor& acc, const Tensor* bias, const QGemmParams& p, bool wide, Tensor* y);
 
 /// Matrix product a [..., M, K] x b [K, N] or [..., K, N] (same batch dims as a). b may be an activation
 /// (kI8/kU8/kI16 with b_zero_point) or int8 weights (b_zero_point 0); out_mult per tensor or per column N.
@@ -77,6 +96,9 @@ struct QMatMulParams {
   DType output_dtype = DType::kI8;
 };
 Status qmatmul(const Tensor& a, const Tensor& b, const QMatMulParams& p, Tensor* y);
+/// acc [..., M, N] kI64 (uses the zero points); finish: saturation unless wide, requantization.
+Status qmatmul_accumulate(const Tensor& a, const Tensor& b, const QMatMulParams& p, Tensor* acc);
+Status qmatmul_finish(const Tensor& acc, const QMatMulParams& p, bool wide, Tensor* y);
 
 /// Elementwise ops with numpy (multidirectional) broadcasting; recipes in quant/arith.h.
 Status qadd(const Tensor& a, const Tensor& b, const AddParams& p, DType output_dtype, Tensor* y);

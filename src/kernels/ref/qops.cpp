@@ -1,48 +1,24 @@
 // SPDX-License-Identifier: Apache-2.0
 // kernels/ref: the npukit-domain integer ops (QConv, QGemm, ..., Requantize; schemas in ir/ops/qops.cpp).
 // Each kernel only translates attributes into the parameter struct of the matching qref:: function
-// (kernels/ref/qkernels.h) and calls it: the arithmetic exists once, in quant/arith.h via qkernels.
+// (kernels/ref/qparams.h, shared with the NPU simulator) and calls it: the arithmetic exists once, in
+// quant/arith.h via qkernels.
 #include <cstdint>
+#include <utility>
 #include <vector>
 
 #include "kernels/ref/qkernels.h"
+#include "kernels/ref/qparams.h"
 #include "kernels/ref/ref_kernels.h"
 
 namespace npukit::ref {
 namespace {
 
-using quant::QRange;
-using quant::QuantizedMultiplier;
-
-DType y_dtype(const KernelArgs& a) {
-  switch (a.attrs.get_int("y_dtype")) {
-    case 2: return DType::kU8;
-    case 5: return DType::kI16;
-    default: return DType::kI8;  // infer rejected everything but 2, 3, 5
-  }
-}
-
-/// Clamp range from optional attributes (absent: the full range of `t`).
-QRange clamp_range(const KernelArgs& a, const char* lo, const char* hi, DType t) {
-  const QRange d = qref::dtype_range(t);
-  return QRange{a.attrs.has(lo) ? static_cast<int32_t>(a.attrs.get_int(lo)) : d.qmin,
-                a.attrs.has(hi) ? static_cast<int32_t>(a.attrs.get_int(hi)) : d.qmax};
-}
-
-Expected<std::vector<QuantizedMultiplier>> multipliers(const KernelArgs& a, const char* m_attr, const char* s_attr) {
-  const std::vector<int64_t> m = a.attrs.get_ints(m_attr), s = a.attrs.get_ints(s_attr);
-  if (m.size() != s.size()) return a.error(ErrorCode::kShapeMismatch, "'", m_attr, "' / '", s_attr, "' sizes differ");
-  std::vector<QuantizedMultiplier> out(m.size());
-  for (size_t i = 0; i < m.size(); ++i) {
-    if (m[i] < 0 || m[i] > INT32_MAX || s[i] < -61 || s[i] > 31)
-      return a.error(ErrorCode::kUnsupportedAttr, "invalid multiplier {", m[i], ", ", s[i], "}");
-    out[i] = QuantizedMultiplier{static_cast<int32_t>(m[i]), static_cast<int32_t>(s[i])};
-  }
-  return out;
-}
-
-int32_t attr_i32(const KernelArgs& a, const char* name) {
-  return static_cast<int32_t>(a.attrs.get_int(name));
+/// Attribute translation errors get the op / node context of the kernel call.
+template <class T>
+Expected<T> with_node(const KernelArgs& a, Expected<T> r) {
+  if (!r.ok()) return a.error(r.status().code(), r.status().message());
+  return r;
 }
 
 /// Moves a qref result into the preallocated output after checking it matches the inferred type (the
@@ -56,90 +32,25 @@ Status finish(const KernelArgs& a, Status s, Tensor&& y) {
   return Status::Ok();
 }
 
-Expected<quant::AddParams> add_params(const KernelArgs& a, const char* mult, const char* shift, const char* lshift,
-                                      int32_t a_zp, int32_t b_zp, int32_t out_zp, QRange range) {
-  NPUKIT_ASSIGN_OR_RETURN(std::vector<QuantizedMultiplier> m, multipliers(a, mult, shift));
-  if (m.size() != 3) return a.error(ErrorCode::kUnsupportedAttr, "'", mult, "' needs 3 values, got ", m.size());
-  quant::AddParams p;
-  p.a_zp = a_zp;
-  p.b_zp = b_zp;
-  p.out_zp = out_zp;
-  p.left_shift = attr_i32(a, lshift);
-  p.a_mult = m[0];
-  p.b_mult = m[1];
-  p.out_mult = m[2];
-  p.range = range;
-  return p;
-}
-
-Expected<qref::QPool2dParams> pool_params(const KernelArgs& a) {
-  qref::QPool2dParams p;
-  p.input_zero_point = attr_i32(a, "x_zero_point");
-  p.output_dtype = y_dtype(a);
-  p.output_zero_point = attr_i32(a, "y_zero_point");
-  p.out_range = clamp_range(a, "y_min", "y_max", p.output_dtype);
-  p.rescale = a.attrs.get_int("rescale") != 0;
-  if (p.rescale) {
-    NPUKIT_ASSIGN_OR_RETURN(std::vector<QuantizedMultiplier> m, multipliers(a, "multiplier", "shift"));
-    if (m.size() != 1) return a.error(ErrorCode::kUnsupportedAttr, "'multiplier' needs 1 value when rescale = 1");
-    p.mult = m[0];
-  }
-  return p;
-}
-
 }  // namespace
 
 Status ref_QConv(const KernelArgs& a) {
-  qref::QConv2dParams p;
-  p.group = a.attrs.get_int("group");
-  const std::vector<int64_t> s = a.attrs.get_ints("strides"), d = a.attrs.get_ints("dilations"),
-                             pads = a.attrs.get_ints("pads");
-  if (s.size() != 2 || d.size() != 2 || pads.size() != 4)
-    return a.error(ErrorCode::kUnsupportedAttr, "strides / dilations / pads must have 2 / 2 / 4 values");
-  p.stride_h = s[0], p.stride_w = s[1];
-  p.dilation_h = d[0], p.dilation_w = d[1];
-  p.pad_top = pads[0], p.pad_left = pads[1], p.pad_bottom = pads[2], p.pad_right = pads[3];
-  p.input_zero_point = attr_i32(a, "x_zero_point");
-  NPUKIT_ASSIGN_OR_RETURN(p.out_mult, multipliers(a, "multiplier", "shift"));
-  p.output_dtype = y_dtype(a);
-  const QRange y_range = clamp_range(a, "y_min", "y_max", p.output_dtype);
   const Tensor* residual = a.has_input(3) ? &a.in(3) : nullptr;
-  if (residual == nullptr) {
-    p.output_zero_point = attr_i32(a, "y_zero_point");
-    p.out_range = y_range;
-  } else {
-    // With a residual, the convolution result is the intermediate ("mid") code, then added to R.
-    p.output_zero_point = attr_i32(a, "mid_zero_point");
-    p.out_range = clamp_range(a, "mid_min", "mid_max", p.output_dtype);
-    NPUKIT_ASSIGN_OR_RETURN(p.residual_add,
-                            add_params(a, "add_multiplier", "add_shift", "add_left_shift", p.output_zero_point,
-                                       attr_i32(a, "r_zero_point"), attr_i32(a, "y_zero_point"), y_range));
-  }
+  NPUKIT_ASSIGN_OR_RETURN(qref::QConv2dParams p, with_node(a, qref::qconv_params(a.attrs, residual != nullptr)));
   Tensor y;
   Status st = qref::qconv2d(a.in(0), a.in(1), a.has_input(2) ? &a.in(2) : nullptr, p, &y, residual);
   return finish(a, st, std::move(y));
 }
 
 Status ref_QGemm(const KernelArgs& a) {
-  qref::QGemmParams p;
-  p.a_zero_point = attr_i32(a, "a_zero_point");
-  NPUKIT_ASSIGN_OR_RETURN(p.out_mult, multipliers(a, "multiplier", "shift"));
-  p.output_dtype = y_dtype(a);
-  p.output_zero_point = attr_i32(a, "y_zero_point");
-  p.out_range = clamp_range(a, "y_min", "y_max", p.output_dtype);
+  NPUKIT_ASSIGN_OR_RETURN(qref::QGemmParams p, with_node(a, qref::qgemm_params(a.attrs)));
   Tensor y;
   Status st = qref::qgemm(a.in(0), a.in(1), a.has_input(2) ? &a.in(2) : nullptr, p, &y);
   return finish(a, st, std::move(y));
 }
 
 Status ref_QMatMul(const KernelArgs& a) {
-  qref::QMatMulParams p;
-  p.a_zero_point = attr_i32(a, "a_zero_point");
-  p.b_zero_point = attr_i32(a, "b_zero_point");
-  NPUKIT_ASSIGN_OR_RETURN(p.out_mult, multipliers(a, "multiplier", "shift"));
-  p.output_dtype = y_dtype(a);
-  p.output_zero_point = attr_i32(a, "y_zero_point");
-  p.out_range = clamp_range(a, "y_min", "y_max", p.output_dtype);
+  NPUKIT_ASSIGN_OR_RETURN(qref::QMatMulParams p, with_node(a, qref::qmatmul_params(a.attrs)));
   Tensor y;
   Status st = qref::qmatmul(a.in(0), a.in(1), p, &y);
   return finish(a, st, std::move(y));
@@ -147,11 +58,8 @@ Status ref_QMatMul(const KernelArgs& a) {
 
 namespace {
 Status add_or_sub(const KernelArgs& a, bool subtract) {
-  const DType t = y_dtype(a);
-  NPUKIT_ASSIGN_OR_RETURN(
-      quant::AddParams p,
-      add_params(a, "multiplier", "shift", "left_shift", attr_i32(a, "a_zero_point"), attr_i32(a, "b_zero_point"),
-                 attr_i32(a, "y_zero_point"), clamp_range(a, "y_min", "y_max", t)));
+  const DType t = qref::attr_output_dtype(a.attrs);
+  NPUKIT_ASSIGN_OR_RETURN(quant::AddParams p, with_node(a, qref::qadd_params(a.attrs)));
   Tensor y;
   Status st = subtract ? qref::qsub(a.in(0), a.in(1), p, t, &y) : qref::qadd(a.in(0), a.in(1), p, t, &y);
   return finish(a, st, std::move(y));
@@ -167,61 +75,37 @@ Status ref_QSub(const KernelArgs& a) {
 }
 
 Status ref_QMul(const KernelArgs& a) {
-  const DType t = y_dtype(a);
-  NPUKIT_ASSIGN_OR_RETURN(std::vector<QuantizedMultiplier> m, multipliers(a, "multiplier", "shift"));
-  if (m.size() != 1) return a.error(ErrorCode::kUnsupportedAttr, "'multiplier' needs 1 value, got ", m.size());
-  quant::MulParams p;
-  p.a_zp = attr_i32(a, "a_zero_point");
-  p.b_zp = attr_i32(a, "b_zero_point");
-  p.out_zp = attr_i32(a, "y_zero_point");
-  p.mult = m[0];
-  p.range = clamp_range(a, "y_min", "y_max", t);
+  const DType t = qref::attr_output_dtype(a.attrs);
+  NPUKIT_ASSIGN_OR_RETURN(quant::MulParams p, with_node(a, qref::qmul_params(a.attrs)));
   Tensor y;
   Status st = qref::qmul(a.in(0), a.in(1), p, t, &y);
   return finish(a, st, std::move(y));
 }
 
 Status ref_QAveragePool(const KernelArgs& a) {
-  NPUKIT_ASSIGN_OR_RETURN(qref::QPool2dParams p, pool_params(a));
-  const std::vector<int64_t> k = a.attrs.get_ints("kernel_shape"), s = a.attrs.get_ints("strides"),
-                             pads = a.attrs.get_ints("pads");
-  if (k.size() != 2 || s.size() != 2 || pads.size() != 4)
-    return a.error(ErrorCode::kUnsupportedAttr, "kernel_shape / strides / pads must have 2 / 2 / 4 values");
-  p.kernel_h = k[0], p.kernel_w = k[1];
-  p.stride_h = s[0], p.stride_w = s[1];
-  p.pad_top = pads[0], p.pad_left = pads[1], p.pad_bottom = pads[2], p.pad_right = pads[3];
-  p.count_include_pad = a.attrs.get_int("count_include_pad") != 0;
+  NPUKIT_ASSIGN_OR_RETURN(qref::QPool2dParams p, with_node(a, qref::qavgpool_params(a.attrs)));
   Tensor y;
   Status st = qref::qavgpool2d(a.in(0), p, &y);
   return finish(a, st, std::move(y));
 }
 
 Status ref_QGlobalAveragePool(const KernelArgs& a) {
-  NPUKIT_ASSIGN_OR_RETURN(qref::QPool2dParams p, pool_params(a));
+  NPUKIT_ASSIGN_OR_RETURN(qref::QPool2dParams p, with_node(a, qref::qglobal_avgpool_params(a.attrs)));
   Tensor y;
   Status st = qref::qglobal_avgpool(a.in(0), p, &y);
   return finish(a, st, std::move(y));
 }
 
 Status ref_QConcat(const KernelArgs& a) {
-  const std::vector<int64_t> zps = a.attrs.get_ints("x_zero_points"), rescale = a.attrs.get_ints("rescale");
-  NPUKIT_ASSIGN_OR_RETURN(std::vector<QuantizedMultiplier> m, multipliers(a, "multiplier", "shift"));
   const size_t n = a.num_inputs();
-  if (zps.size() != n || rescale.size() != n || m.size() != n)
-    return a.error(ErrorCode::kUnsupportedAttr, "x_zero_points / rescale / multiplier need one value per input");
+  NPUKIT_ASSIGN_OR_RETURN(qref::QConcatParams p, with_node(a, qref::qconcat_params(a.attrs, n)));
   std::vector<const Tensor*> xs(n);
-  std::vector<qref::QConcatInput> in(n);
   for (size_t i = 0; i < n; ++i) {
     if (!a.has_input(i)) return a.error(ErrorCode::kInvalidModel, "input ", i, " is absent");
     xs[i] = &a.in(i);
-    in[i].zero_point = static_cast<int32_t>(zps[i]);
-    in[i].rescale = rescale[i] != 0;
-    in[i].mult = m[i];
   }
-  const DType t = y_dtype(a);
   Tensor y;
-  Status st = qref::qconcat(xs, in, a.attrs.get_int("axis"), attr_i32(a, "y_zero_point"),
-                            clamp_range(a, "y_min", "y_max", t), t, &y);
+  Status st = qref::qconcat(xs, p.inputs, p.axis, p.output_zero_point, p.out_range, p.output_dtype, &y);
   return finish(a, st, std::move(y));
 }
 
@@ -234,12 +118,10 @@ Status ref_QLut(const KernelArgs& a) {
 }
 
 Status ref_Requantize(const KernelArgs& a) {
-  NPUKIT_ASSIGN_OR_RETURN(std::vector<QuantizedMultiplier> m, multipliers(a, "multiplier", "shift"));
-  if (m.size() != 1) return a.error(ErrorCode::kUnsupportedAttr, "'multiplier' needs 1 value, got ", m.size());
-  const DType t = y_dtype(a);
+  NPUKIT_ASSIGN_OR_RETURN(qref::QRequantizeParams p, with_node(a, qref::qrequantize_params(a.attrs)));
   Tensor y;
-  Status st = qref::qrequantize(a.in(0), attr_i32(a, "x_zero_point"), m[0], attr_i32(a, "y_zero_point"),
-                                clamp_range(a, "y_min", "y_max", t), t, &y);
+  Status st =
+      qref::qrequantize(a.in(0), p.input_zero_point, p.mult, p.output_zero_point, p.out_range, p.output_dtype, &y);
   return finish(a, st, std::move(y));
 }
 
