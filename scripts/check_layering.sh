@@ -16,6 +16,10 @@ rules=(
   "quant:frontend/ pipeline/ tools/ onnx/ config/"
   "passes:frontend/ interp/ kernels/ io/ pipeline/ tools/ onnx/ quant/ config/"
   "pipeline:tools/ onnx/"
+  "march:ir/ frontend/ interp/ kernels/ io/ pipeline/ tools/ onnx/ quant/ config/ npk/ sim/ npu/ passes/"
+  "npk:frontend/ interp/ kernels/ io/ pipeline/ tools/ onnx/ quant/ config/ sim/ npu/ passes/ march/"
+  "sim:frontend/ io/ pipeline/ tools/ onnx/ config/ npu/ passes/ march/"
+  "npu:frontend/ interp/ kernels/ io/ pipeline/ tools/ onnx/ sim/ passes/"
 )
 for rule in "${rules[@]}"; do
   dir=${rule%%:*}
@@ -28,6 +32,10 @@ done
 # kernels/ may use the one integer spec (quant/arith.h) and nothing else of quant/.
 if hits=$(grep -rnE '#include [<"]quant/' kernels | grep -v 'quant/arith\.h'); then
   echo "layering violation: kernels/ may include only quant/arith.h from quant/:"; echo "$hits"; status=1
+fi
+# The simulator is runtime side: of quant/ it may use the integer spec only.
+if hits=$(grep -rnE '#include [<"]quant/' sim | grep -v 'quant/arith\.h'); then
+  echo "layering violation: sim/ may include only quant/arith.h from quant/:"; echo "$hits"; status=1
 fi
 # The reference kernels are the oracle the fast kernels are tested against: they must not use them.
 if hits=$(grep -rnE '#include [<"]kernels/fast/' kernels/ref); then

@@ -18,12 +18,14 @@
 #include "frontend/onnx_export.h"
 #include "interp/interpreter.h"
 #include "ir/op_table.h"
+#include "npk/npk_file.h"
 #include "passes/fold_batchnorm.h"
 #include "passes/fold_conv_affine.h"
 #include "passes/fuse_hardswish.h"
 #include "passes/promote_f16_compute.h"
 #include "passes/remove_identity.h"
 #include "pipeline/compile_bias_correction.h"
+#include "pipeline/compile_npu.h"
 #include "pipeline/compile_precision.h"
 #include "pipeline/compile_preprocess.h"
 #include "pipeline/load.h"
@@ -506,6 +508,21 @@ Expected<CompileResult> run_compile(const CompileConfig& c, const CompileRunOpti
       result.integer_summary += (i ? ", " : " (") + st.float_ops[i];
     if (!st.float_ops.empty()) result.integer_summary += st.float_ops.size() > 8 ? ", ...)" : ")";
     log::info("compile: ", result.integer_summary);
+  }
+
+  // 8. Placement and NPU compilation: the deployable model.
+  {
+    NpuCompileSummary ns;
+    auto built = build_npk(quantized, c, &ns);
+    if (!built.ok()) return built.status().with_context("npu compile");
+    npk::NpkModel npk_model = std::move(built).value();
+    NPUKIT_RETURN_IF_ERROR(npk::write_npk(npk_model, staging.stage(artifact(".npk"))));
+    result.files.npk_model = staging.final_path(artifact(".npk"));
+    result.npu_summary =
+        str_cat("NPU nodes ", ns.info.npu_nodes, ", CPU nodes ", ns.info.cpu_nodes, " in ", ns.segments_npu, " NPU + ",
+                ns.segments_cpu, " CPU segments; estimated NPU latency ", ns.est_latency_us, " us, DDR ",
+                static_cast<double>(ns.ddr_bytes) / 1e6, " MB per run (", npk_model.march_name, ")");
+    log::info("compile: ", result.npu_summary);
   }
   NPUKIT_RETURN_IF_ERROR(staging.commit());
   result.table = std::move(table);

@@ -18,6 +18,8 @@
 //                                 at the head (the deployed model takes the runtime format directly)
 //   P_calibration_table.json      quant/calib_table.h format
 //   P_quant_similarity.json       quant/similarity.h format (float vs quantized, per layer)
+//   P.npk                         the deployable model for the march: the integer graph placed on NPU / CPU,
+//                                 NPU segments compiled to command streams (npu/, npk/; docs/MODEL_FORMAT.md)
 // All artifacts are written into a staging folder first and moved into place only when every step
 // succeeded, so a failed run leaves the outputs of an earlier run untouched.
 #pragma once
@@ -50,6 +52,7 @@ struct CompileArtifacts {
   std::string quantized_model;
   std::string calibration_table;
   std::string similarity;
+  std::string npk_model;  ///< P.npk: the deployable model (npk/npk_file.h)
 };
 
 struct CompileResult {
@@ -64,6 +67,8 @@ struct CompileResult {
   /// "integer ops: QConv x26, ...; float ops left: 3 (Softmax 'prob', ...)" — the quantized model lowered
   /// to integer ops (quant/lower_qdq.h).
   std::string integer_summary;
+  /// "NPU nodes 60, CPU nodes 3 in 1 NPU + 2 CPU segments; estimated NPU latency 1234.5 us, DDR 3.2 MB per run"
+  std::string npu_summary;
   double seconds = 0.0;
 };
 

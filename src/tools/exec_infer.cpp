@@ -11,7 +11,9 @@
 #include "interp/interpreter.h"
 #include "io/image.h"
 #include "io/npy.h"
+#include "npk/npk_file.h"
 #include "pipeline/load.h"
+#include "sim/simulator.h"
 #include "tools/exec_commands.h"
 
 namespace npukit::cli {
@@ -25,6 +27,7 @@ struct InferArgs {
   std::string output_dir;
   std::vector<std::pair<std::string, std::string>> input_shapes;
   bool output_txt = false;
+  std::string target;  ///< .npk: "sim" (NPU simulator + reference CPU segments) or "ref" (reference interpreter)
   // image preprocessing
   std::string image_size, channel_order = "rgb", layout;
   std::vector<float> mean, scale;
@@ -92,11 +95,27 @@ Status run_infer(const InferArgs& args) {
   for (const auto& f : args.input_files)
     if (f.empty()) return make_error(ErrorCode::kInvalidArgument, "--input_file has an empty entry");
   log::info("infer: loading ", args.model_file);
-  pipeline::LoadOptions lo;
-  lo.input_shapes = shapes;
-  lo.caffe_prototxt = args.proto;
-  NPUKIT_ASSIGN_OR_RETURN(ir::Model model, pipeline::load_model(args.model_file, lo));
-  interp::Interpreter interp(model.graph);
+  const bool is_npk = std::filesystem::path(args.model_file).extension() == ".npk";
+  const std::string target = args.target.empty() ? (is_npk ? "sim" : "ref") : args.target;
+  if (target != "sim" && target != "ref")
+    return make_error(ErrorCode::kInvalidArgument, "--target must be sim or ref, got '", target, "'");
+  if (target == "sim" && !is_npk)
+    return make_error(ErrorCode::kInvalidArgument, "--target sim runs compiled .npk models; '", args.model_file,
+                      "' is not one (compile it with npukit compile)");
+  npk::NpkModel npk_model;
+  ir::Model model;
+  if (is_npk) {
+    if (!shapes.empty())
+      return make_error(ErrorCode::kInvalidArgument, "--input-shape does not apply to a compiled .npk model");
+    NPUKIT_ASSIGN_OR_RETURN(npk_model, npk::read_npk(args.model_file));
+  } else {
+    pipeline::LoadOptions lo;
+    lo.input_shapes = shapes;
+    lo.caffe_prototxt = args.proto;
+    NPUKIT_ASSIGN_OR_RETURN(model, pipeline::load_model(args.model_file, lo));
+  }
+  const ir::Graph& graph = is_npk ? npk_model.model.graph : model.graph;
+  interp::Interpreter interp(graph);
   const auto rin = interp.runtime_inputs();
   if (args.input_files.size() != rin.size()) {
     std::string names;
@@ -113,10 +132,18 @@ Status run_infer(const InferArgs& args) {
               shape_str(t->shape()));
     inputs.push_back(std::move(t).value());
   }
-  NPUKIT_ASSIGN_OR_RETURN(auto outs, interp.run(inputs));
+  std::vector<Tensor> outs;
+  if (target == "sim") {
+    sim::SimStats st;
+    NPUKIT_ASSIGN_OR_RETURN(outs, sim::run_model(npk_model, inputs, &st));
+    log::info("infer: simulated ", st.commands, " NPU commands, loaded ", st.load_bytes, " B, stored ", st.store_bytes,
+              " B, peak SRAM ", st.peak_sram_bytes, " B");
+  } else {
+    NPUKIT_ASSIGN_OR_RETURN(outs, interp.run(inputs));
+  }
   std::set<std::string> used;
   for (size_t i = 0; i < outs.size(); ++i) {
-    const std::string& name = model.graph.outputs()[i]->name();
+    const std::string& name = graph.outputs()[i]->name();
     std::string stem = sanitize_file_name(name);
     for (int k = 1; used.count(stem); ++k) stem = str_cat(sanitize_file_name(name), "_", k);
     used.insert(stem);
@@ -137,9 +164,13 @@ Status run_infer(const InferArgs& args) {
 
 void register_exec_infer(CLI::App& exec, Context& ctx) {
   auto a = std::make_shared<InferArgs>();
-  CLI::App* cmd = exec.add_subcommand("infer", "run the float reference interpreter and write outputs as .npy");
-  cmd->add_option("--model_file,--model-file", a->model_file, "ONNX model, or Caffe .caffemodel (with --proto)")
+  CLI::App* cmd = exec.add_subcommand(
+      "infer", "run a model (reference interpreter, or the NPU simulator for .npk) and write outputs as .npy");
+  cmd->add_option("--model_file,--model-file", a->model_file,
+                  "ONNX model, Caffe .caffemodel (with --proto), or compiled .npk model")
       ->required();
+  cmd->add_option("--target", a->target,
+                  "for .npk: sim (NPU command-stream simulator, the default) or ref (reference integer interpreter)");
   cmd->add_option("--proto", a->proto, "Caffe prototxt (topology) for a .caffemodel model file");
   cmd->add_option("--input_file,--input-file", a->input_files,
                   "input files in graph-input order, comma-separated (.pb, .npy, .jpg/.png/.bmp)")

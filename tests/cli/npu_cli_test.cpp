@@ -1,0 +1,182 @@
+// SPDX-License-Identifier: Apache-2.0
+// The NPU end of the CLI: `npukit compile` writes model.npk; `npukit exec infer --target sim` runs it on the
+// NPU simulator and agrees bit for bit with `--target ref`; `npukit check` reports placement; node_info ON and
+// remove_node_type act; a damaged .npk is a clear error.
+#include <gtest/gtest.h>
+
+#include <filesystem>
+#include <random>
+
+#include "core/file_util.h"
+#include "frontend/onnx_export.h"
+#include "io/npy.h"
+#include "npk/npk_file.h"
+#include "util/cli_fixture.h"
+#include "util/graph_builder.h"
+
+namespace npukit {
+namespace {
+
+namespace fs = std::filesystem;
+using testing::slurp;
+
+Tensor randn(Shape s, uint32_t seed, float sd = 0.3f) {
+  Tensor t(DType::kF32, std::move(s));
+  std::mt19937 rng(seed);
+  std::normal_distribution<float> d(0.f, sd);
+  for (int64_t i = 0; i < t.numel(); ++i) t.data<float>()[i] = d(rng);
+  return t;
+}
+
+/// x[1,3,21,19] -> conv 3x3 (8) -> relu -> maxpool 2 -> conv 3x3 (8) -> add(pool) -> relu -> softmax over C.
+void write_model(const fs::path& path) {
+  ir::Model m;
+  testing::GraphBuilder b(m.graph);
+  ir::Value* x = b.input("x", DType::kF32, {1, 3, 21, 19});
+  Attrs pad1;
+  pad1.set("pads", std::vector<int64_t>{1, 1, 1, 1});
+  ir::Value* c1 = b.op(ir::OpKind::kConv, "conv1",
+                       {x, b.constant("w1", randn({8, 3, 3, 3}, 1)), b.constant("b1", randn({8}, 2, 0.1f))}, pad1);
+  ir::Value* r1 = b.op(ir::OpKind::kRelu, "relu1", {c1});
+  Attrs mp;
+  mp.set("kernel_shape", std::vector<int64_t>{2, 2});
+  mp.set("strides", std::vector<int64_t>{2, 2});
+  ir::Value* p = b.op(ir::OpKind::kMaxPool, "pool", {r1}, mp);
+  ir::Value* c2 = b.op(ir::OpKind::kConv, "conv2",
+                       {p, b.constant("w2", randn({8, 8, 3, 3}, 3)), b.constant("b2", randn({8}, 4, 0.1f))}, pad1);
+  ir::Value* s = b.op(ir::OpKind::kAdd, "add", {c2, p});
+  ir::Value* r2 = b.op(ir::OpKind::kRelu, "relu2", {s});
+  Attrs ax;
+  ax.set("axis", int64_t{1});
+  b.output(b.op(ir::OpKind::kSoftmax, "softmax", {r2}, ax));
+  ASSERT_TRUE(frontend::save_onnx(m, path.string()).ok());
+}
+
+class NpuCli : public testing::CliTest {
+ protected:
+  void SetUp() override {
+    testing::CliTest::SetUp();
+    write_model(dir_ / "net.onnx");
+    fs::create_directories(dir_ / "cal");
+    for (int k = 0; k < 4; ++k)
+      ASSERT_TRUE(io::save_npy((dir_ / "cal" / ("s" + std::to_string(k) + ".npy")).string(),
+                               randn({1, 3, 21, 19}, 100 + k, 1.f))
+                      .ok());
+  }
+  void write_config(const std::string& model_extra, const std::string& compiler_extra = "") {
+    const std::string yaml = "model_parameters:\n  onnx_model: net.onnx\n  march: tiny\n  working_dir: out\n" +
+                             model_extra +
+                             "input_parameters:\n  input_type_train: featuremap\n  input_type_rt: featuremap\n"
+                             "  input_layout_train: NCHW\n"
+                             "calibration_parameters:\n  cal_data_dir: cal\n  calibration_type: max\n"
+                             "compiler_parameters:\n  optimize_level: O2\n" +
+                             compiler_extra;
+    ASSERT_TRUE(atomic_write_file((dir_ / "cfg.yaml").string(), yaml).ok());
+  }
+};
+
+TEST_F(NpuCli, CompileWritesNpkAndSimulatorMatchesReference) {
+  write_config("", "  core_num: 2\n");
+  auto r = npukit("compile --config cfg.yaml --no-progress");
+  ASSERT_EQ(r.rc, 0) << r.err;
+  ASSERT_TRUE(fs::exists(dir_ / "out" / "model.npk"));
+  EXPECT_NE(r.out.find("NPU nodes"), std::string::npos) << r.out;
+  auto m = npk::read_npk((dir_ / "out" / "model.npk").string());
+  ASSERT_TRUE(m.ok()) << m.status().message();
+  EXPECT_EQ(m->march_name, "tiny");
+  bool npu = false, cpu = false;
+  for (const npk::Placement& p : m->placement) {
+    if (p.target == npk::Target::kNpu) npu = true;
+    if (p.op == "Softmax") {
+      cpu = true;
+      EXPECT_EQ(p.target, npk::Target::kCpu);
+      EXPECT_NE(p.reason.find("float"), std::string::npos) << p.reason;
+    }
+  }
+  EXPECT_TRUE(npu && cpu);
+  ASSERT_FALSE(m->programs.empty());
+  EXPECT_EQ(m->programs[0].num_cores, 2);
+
+  auto sim = npukit("exec infer --model_file out/model.npk --input_file cal/s1.npy --output_dir sim");
+  ASSERT_EQ(sim.rc, 0) << sim.err;
+  auto ref = npukit("exec infer --model_file out/model.npk --target ref --input_file cal/s1.npy --output_dir ref");
+  ASSERT_EQ(ref.rc, 0) << ref.err;
+  int files = 0;
+  for (const auto& e : fs::directory_iterator(dir_ / "ref")) {
+    ++files;
+    EXPECT_EQ(slurp(e.path()), slurp(dir_ / "sim" / e.path().filename())) << e.path();
+  }
+  EXPECT_EQ(files, 1);
+  // --target sim needs a compiled model.
+  auto bad = npukit("exec infer --model_file net.onnx --target sim --input_file cal/s1.npy --output_dir x");
+  EXPECT_EQ(bad.rc, 1);
+  EXPECT_NE(bad.err.find(".npk"), std::string::npos) << bad.err;
+}
+
+TEST_F(NpuCli, NodeInfoOnCpuAndRemoveNodeType) {
+  write_config("  node_info: {conv2: {ON: CPU}}\n  remove_node_type: Quantize;Dequantize;Softmax\n");
+  auto r = npukit("compile --config cfg.yaml --no-progress");
+  ASSERT_EQ(r.rc, 0) << r.err;
+  auto m = npk::read_npk((dir_ / "out" / "model.npk").string());
+  ASSERT_TRUE(m.ok()) << m.status().message();
+  bool saw_conv2 = false;
+  for (const npk::Placement& p : m->placement) {
+    EXPECT_NE(p.op, "Softmax");
+    EXPECT_NE(p.op, "QuantizeLinear");
+    if (p.node == "conv2") {
+      saw_conv2 = true;
+      EXPECT_EQ(p.target, npk::Target::kCpu);
+      EXPECT_NE(p.reason.find("node_info"), std::string::npos) << p.reason;
+    }
+  }
+  EXPECT_TRUE(saw_conv2);
+  // The model now takes int8 codes: the input description says so.
+  ASSERT_EQ(m->inputs.size(), 1u);
+  EXPECT_EQ(m->inputs[0].dtype, DType::kI8);
+}
+
+TEST_F(NpuCli, CheckReportsPlacement) {
+  auto r = npukit("check --model net.onnx --march tiny");
+  ASSERT_EQ(r.rc, 0) << r.err;
+  EXPECT_NE(r.out.find("conv1"), std::string::npos) << r.out;
+  EXPECT_NE(r.out.find("NPU"), std::string::npos) << r.out;
+  // Softmax stays float: not fully supported.
+  EXPECT_NE(r.out.find("Softmax"), std::string::npos) << r.out;
+  EXPECT_EQ(r.out.find("This model is supported!"), std::string::npos) << r.out;
+  auto bad = npukit("check --model net.onnx --march nosuch");
+  EXPECT_EQ(bad.rc, 1);
+  EXPECT_NE(bad.err.find("nosuch"), std::string::npos) << bad.err;
+}
+
+TEST_F(NpuCli, CheckSaysSupportedWhenEverythingIsOnTheNpu) {
+  ir::Model m;
+  testing::GraphBuilder b(m.graph);
+  ir::Value* x = b.input("x", DType::kF32, {1, 4, 9, 9});
+  Attrs pad1;
+  pad1.set("pads", std::vector<int64_t>{1, 1, 1, 1});
+  ir::Value* c = b.op(ir::OpKind::kConv, "conv", {x, b.constant("w", randn({4, 4, 3, 3}, 9))}, pad1);
+  b.output(b.op(ir::OpKind::kRelu, "relu", {c}));
+  ASSERT_TRUE(frontend::save_onnx(m, (dir_ / "small.onnx").string()).ok());
+  auto r = npukit("check --model small.onnx --march nash-e");
+  ASSERT_EQ(r.rc, 0) << r.err;
+  EXPECT_NE(r.out.find("This model is supported!"), std::string::npos) << r.out;
+}
+
+TEST_F(NpuCli, DamagedNpkIsAClearError) {
+  write_config("");
+  ASSERT_EQ(npukit("compile --config cfg.yaml --no-progress").rc, 0);
+  std::string bytes = slurp(dir_ / "out" / "model.npk");
+  ASSERT_GT(bytes.size(), 200u);
+  bytes[bytes.size() / 2] ^= 0x5a;
+  ASSERT_TRUE(atomic_write_file((dir_ / "bad.npk").string(), bytes).ok());
+  auto r = npukit("exec infer --model_file bad.npk --input_file cal/s1.npy --output_dir o");
+  EXPECT_EQ(r.rc, 1);
+  EXPECT_NE(r.err.find("corrupt"), std::string::npos) << r.err;
+  ASSERT_TRUE(atomic_write_file((dir_ / "short.npk").string(), bytes.substr(0, 40)).ok());
+  r = npukit("exec infer --model_file short.npk --input_file cal/s1.npy --output_dir o");
+  EXPECT_EQ(r.rc, 1);
+  EXPECT_FALSE(r.err.empty());
+}
+
+}  // namespace
+}  // namespace npukit
