@@ -12,6 +12,9 @@
 
 namespace npukit::cli {
 
+/// model_info for a compiled .npk (tools/exec_model_info_npk.cpp).
+Status print_npk_model_info(const std::string& path);
+
 /// `npukit exec model_info --model_file M.onnx [--input-shape NAME SHAPE]... [--json]`
 void register_exec_model_info(CLI::App& exec, Context& ctx);
 /// `npukit exec infer --model_file M.onnx --input_file a.npy,b.pb --output_dir D ...`

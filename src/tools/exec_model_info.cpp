@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: Apache-2.0
 // tools: `npukit exec model_info` — what a model is: I/O, operators, parameters, MACs.
 #include <cstdio>
+#include <filesystem>
 #include <functional>
 #include <iostream>
 #include <nlohmann/json.hpp>
@@ -104,6 +105,11 @@ struct InfoArgs {
 Status run_model_info(const InfoArgs& args) {
   NPUKIT_ASSIGN_OR_RETURN(auto shapes, parse_input_shapes(args.input_shapes));
   log::info("model_info: loading ", args.model_file);
+  if (std::filesystem::path(args.model_file).extension() == ".npk") {
+    if (!shapes.empty())
+      return make_error(ErrorCode::kInvalidArgument, "--input-shape does not apply to a compiled .npk model");
+    return print_npk_model_info(args.model_file);
+  }
   // The model as imported (ONNX or Caffe by extension); shapes are resolved below.
   pipeline::LoadOptions lo;
   lo.resolve = false;
@@ -261,7 +267,8 @@ int64_t count_macs(const ir::Graph& g) {
 void register_exec_model_info(CLI::App& exec, Context& ctx) {
   auto args = std::make_shared<InfoArgs>();
   CLI::App* cmd = exec.add_subcommand("model_info", "print model inputs/outputs, operators, parameters and MACs");
-  cmd->add_option("--model_file,--model-file", args->model_file, "ONNX model, or Caffe .caffemodel (with --proto)")
+  cmd->add_option("--model_file,--model-file", args->model_file,
+                  "ONNX model, Caffe .caffemodel (with --proto), or compiled .npk")
       ->required();
   cmd->add_option("--proto", args->proto, "Caffe prototxt (topology) for a .caffemodel model file");
   add_input_shape_option(cmd, &args->input_shapes);

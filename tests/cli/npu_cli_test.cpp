@@ -97,6 +97,12 @@ TEST_F(NpuCli, CompileWritesNpkAndSimulatorMatchesReference) {
   ASSERT_FALSE(m->programs.empty());
   EXPECT_EQ(m->programs[0].num_cores, 2);
 
+  auto info = npukit("exec model_info --model_file out/model.npk");
+  ASSERT_EQ(info.rc, 0) << info.err;
+  EXPECT_NE(info.out.find("march: tiny"), std::string::npos) << info.out;
+  EXPECT_NE(info.out.find("NPU: "), std::string::npos) << info.out;
+  EXPECT_NE(info.out.find("file CRC-32"), std::string::npos) << info.out;
+  EXPECT_NE(info.out.find("input 'x': f32"), std::string::npos) << info.out;
   auto sim = npukit("exec infer --model_file out/model.npk --input_file cal/s1.npy --output_dir sim");
   ASSERT_EQ(sim.rc, 0) << sim.err;
   auto ref = npukit("exec infer --model_file out/model.npk --target ref --input_file cal/s1.npy --output_dir ref");
