@@ -2,6 +2,7 @@
 #include "npu/emitter.h"
 
 #include <algorithm>
+#include <iterator>
 
 namespace npukit::npu {
 
@@ -60,12 +61,35 @@ void Emitter::on_write(Space& s, int64_t lo, int64_t hi, int32_t epoch, std::map
   for (auto it = s.regions.lower_bound(lo); it != s.regions.end() && it->first < hi; ++it) {
     const Access& a = it->second.second;
     for (const auto& [q, c] : a.readers) merge_dep(deps, q, c);
-    if (epoch < 0 || a.epoch != epoch)
+    if (epoch >= 0 && a.epoch == epoch) {
+      // Another write of the same epoch (disjoint parts of one output): it need not wait for its siblings,
+      // but must respect everything the epoch's first write waited for.
+      for (const auto& [q, c] : a.before_epoch) merge_dep(deps, q, c);
+    } else {
       for (const auto& [q, c] : a.writers) merge_dep(deps, q, c);
+    }
+  }
+}
+
+void Emitter::Space::cover(int64_t lo, int64_t hi) {
+  // Bytes nobody wrote yet (e.g. a model input the host fills) still need a record to carry their readers.
+  int64_t at = lo;
+  auto it = regions.upper_bound(lo);
+  if (it != regions.begin()) {
+    auto prev = std::prev(it);
+    if (prev->second.first > at) at = prev->second.first;
+  }
+  while (at < hi) {
+    it = regions.lower_bound(at);
+    const int64_t next = it == regions.end() ? hi : std::min(hi, it->first);
+    if (next > at) regions.emplace(at, std::make_pair(next, Access{}));
+    if (it == regions.end() || it->first >= hi) break;
+    at = it->second.first;
   }
 }
 
 void Emitter::record_read(Space& s, int64_t lo, int64_t hi, int32_t queue, int32_t cmd) {
+  s.cover(lo, hi);
   s.split_at(lo);
   s.split_at(hi);
   for (auto it = s.regions.lower_bound(lo); it != s.regions.end() && it->first < hi; ++it)
@@ -78,10 +102,18 @@ void Emitter::record_write(Space& s, int64_t lo, int64_t hi, int32_t queue, int3
   // Regions fully inside [lo, hi) are replaced by one record (or joined when the epoch continues).
   Access fresh;
   fresh.epoch = epoch;
-  bool continued = epoch >= 0;
   for (auto it = s.regions.lower_bound(lo); it != s.regions.end() && it->first < hi;) {
-    if (continued && it->second.second.epoch == epoch)
-      for (const auto& [q, c] : it->second.second.writers) merge_dep(fresh.writers, q, c);
+    const Access& old = it->second.second;
+    if (epoch >= 0 && old.epoch == epoch) {
+      // Continuing the epoch: keep its writers, its pre-epoch obligations and the readers since.
+      for (const auto& [q, c] : old.writers) merge_dep(fresh.writers, q, c);
+      for (const auto& [q, c] : old.before_epoch) merge_dep(fresh.before_epoch, q, c);
+      for (const auto& [q, c] : old.readers) merge_dep(fresh.readers, q, c);
+    } else if (epoch >= 0) {
+      // A new epoch starts: every later write of it must also wait for what this write waited for.
+      for (const auto& [q, c] : old.writers) merge_dep(fresh.before_epoch, q, c);
+      for (const auto& [q, c] : old.readers) merge_dep(fresh.before_epoch, q, c);
+    }
     it = s.regions.erase(it);
   }
   merge_dep(fresh.writers, queue, cmd);

@@ -31,14 +31,16 @@ class Emitter {
 
  private:
   struct Access {
-    std::map<int32_t, int32_t> writers;  ///< queue -> latest writer command on that queue
-    std::map<int32_t, int32_t> readers;  ///< queue -> latest reader since the write
-    int32_t epoch = -1;                  ///< write epoch (DDR); -1: every write is its own epoch
+    std::map<int32_t, int32_t> writers;       ///< queue -> latest writer command on that queue
+    std::map<int32_t, int32_t> readers;       ///< queue -> latest reader since the write
+    int32_t epoch = -1;                       ///< write epoch (DDR); -1: every write is its own epoch
+    std::map<int32_t, int32_t> before_epoch;  ///< what the epoch's writes must wait for (previous users)
   };
   /// Byte-interval map [start, end) -> access record, per space (SRAM of a core, or DDR).
   struct Space {
     std::map<int64_t, std::pair<int64_t, Access>> regions;  ///< start -> (end, access)
     void split_at(int64_t x);
+    void cover(int64_t lo, int64_t hi);
   };
   int32_t queue_of(const npk::Command& c) const;
   void on_read(Space& s, int64_t lo, int64_t hi, std::map<int32_t, int32_t>& deps);

@@ -249,6 +249,12 @@ Expected<npk::Program> compile_segment(const ir::Graph& g, const npk::Segment& s
       std::vector<std::pair<int64_t, int64_t>> costs;
       for (const Plan& p : *plans) costs.push_back(detail::evaluate_plan(ctx, p));
       const size_t k = choose(costs, options);
+      if ((*plans)[k].sram_bytes() > m.sram.bytes) {
+        errors[gi] = make_error(ErrorCode::kInternal, "npu: plan '", (*plans)[k].desc, "' of the group of '",
+                                ctx.nodes[static_cast<size_t>(groups[gi].nodes.front())]->name(), "' needs ",
+                                (*plans)[k].sram_bytes(), " bytes of SRAM (", m.sram.bytes, ")");
+        continue;
+      }
       for (size_t c = 0; c < costs.size(); ++c)
         log::debug("npu: group of '", ctx.nodes[static_cast<size_t>(groups[gi].nodes.front())]->name(), "' candidate ",
                    (*plans)[c].desc, ": ", costs[c].first, " cycles, ", costs[c].second, " DDR bytes",

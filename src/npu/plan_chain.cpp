@@ -370,6 +370,8 @@ Expected<std::vector<Plan>> chain_plans(const SegmentContext& ctx, const Group& 
                 tv.oc_outer = oc_outer;
                 if (!oc_outer && ceil_div(C, oct) == 1) continue;
                 Plan p = cp.build(tv, false);
+                // The probe covers the largest tiles; the full plan is the authority.
+                if (p.sram_bytes() > sram) continue;
                 if (seen.insert(p.desc).second) out.push_back(std::move(p));
                 if (level == 0) break;
               }

@@ -25,6 +25,10 @@ struct ModelCase {
   std::map<std::string, Shape> shapes;
 };
 
+void PrintTo(const ModelCase& c, std::ostream* os) {
+  *os << c.name;
+}
+
 std::string peers_dir() {
   if (const char* d = std::getenv("NPUKIT_PEERS_DIR")) return d;
   const char* home = std::getenv("HOME");
@@ -35,7 +39,7 @@ std::vector<ModelCase> cases() {
   return {
       {"mnist8", "shared:mnist-8/model.onnx", {}},
       {"squeezenet11", "shared:squeezenet1.1/model.onnx", {}},
-      {"super_resolution", "shared:super-resolution-10/model.onnx", {}},
+      {"super_resolution", "shared:super-resolution-10/model.onnx", {{"input", {1, 1, 224, 224}}}},
       {"ultraface", "shared:ultraface-rfb-320/model.onnx", {}},
       {"ppocr_det", "shared:ppocr-v4/det.onnx", {{"x", {1, 3, 320, 320}}}},
       {"ppocr_cls", "shared:ppocr-v4/cls.onnx", {{"x", {1, 3, 48, 192}}}},
