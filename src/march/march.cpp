@@ -20,12 +20,9 @@
 #include "march/march_internal.h"
 
 namespace npukit::march {
-namespace {
-
 // ---- names -------------------------------------------------------------------------------------------
 
-/// Op types of the integer graph the compiler handles, in the canonical order of the ops table.
-const std::vector<std::string>& known_ops() {
+const std::vector<std::string>& npu_op_types() {
   static const std::vector<std::string> kOps = {"QConv",
                                                 "QGemm",
                                                 "QMatMul",
@@ -51,6 +48,8 @@ const std::vector<std::string>& known_ops() {
                                                 "Unsqueeze"};
   return kOps;
 }
+
+namespace {
 
 bool is_tae_op(const std::string& op) {
   return op == "QConv" || op == "QGemm" || op == "QMatMul";
@@ -341,7 +340,7 @@ Status Parser::parse_op(const YAML::Node& n, const std::string& path, OpConstrai
       {"grouped", Kind::kBool, false, &row.grouped},
   };
   NPUKIT_RETURN_IF_ERROR(parse_map(n, path, fields, {"dtypes", "modes"}));
-  const auto& ops = known_ops();
+  const auto& ops = npu_op_types();
   if (std::find(ops.begin(), ops.end(), row.op) == ops.end()) {
     const std::string near = nearest(row.op, ops);
     return fail(path + ".op", "unknown op '", row.op, "'", near.empty() ? "" : "; did you mean '" + near + "'?",

@@ -94,6 +94,10 @@ struct MarchSpec {
   bool operator==(const MarchSpec&) const = default;
 };
 
+/// Op types of the integer graph the NPU compiler can lower, in the canonical order of a march's op table
+/// (the only names an `ops` row may use).
+const std::vector<std::string>& npu_op_types();
+
 /// Names of the built-in presets (configs/march/*.yaml), sorted.
 std::vector<std::string> preset_names();
 /// Loads a preset by name ("nash-e", ...) or, when `name_or_path` names an existing file or ends in

@@ -22,29 +22,7 @@ namespace {
 
 namespace fs = std::filesystem;
 
-const std::vector<std::string> kOpOrder = {"QConv",
-                                           "QGemm",
-                                           "QMatMul",
-                                           "QAdd",
-                                           "QSub",
-                                           "QMul",
-                                           "QLut",
-                                           "Requantize",
-                                           "QConcat",
-                                           "Concat",
-                                           "MaxPool",
-                                           "QAveragePool",
-                                           "QGlobalAveragePool",
-                                           "GlobalMaxPool",
-                                           "Resize",
-                                           "Transpose",
-                                           "Pad",
-                                           "Slice",
-                                           "Split",
-                                           "Reshape",
-                                           "Flatten",
-                                           "Squeeze",
-                                           "Unsqueeze"};
+const std::vector<std::string>& kOpOrder = npu_op_types();
 
 std::string source_file(const std::string& rel) {
   auto text = read_file(std::string(NPUKIT_SOURCE_DIR) + "/" + rel);
