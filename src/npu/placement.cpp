@@ -250,10 +250,16 @@ std::string violation(const Node& n, const march::OpConstraint& row, const march
 /// Placement of one node before overrides: reason "" = NPU.
 std::string base_reason(const Node& n, const march::MarchSpec& m) {
   const std::string op = n.op_type();
-  if (n.op() == OpKind::kQuantizeLinear)
-    return op + ": float <-> integer conversion at the model boundary runs on CPU (remove_node_type: Quantize)";
-  if (n.op() == OpKind::kDequantizeLinear)
-    return op + ": float <-> integer conversion at the model boundary runs on CPU (remove_node_type: Dequantize)";
+  if (n.op() == OpKind::kQuantizeLinear || n.op() == OpKind::kDequantizeLinear) {
+    const bool q = n.op() == OpKind::kQuantizeLinear;
+    const bool boundary =
+        q ? (n.input(0) && n.input(0)->is_graph_input()) : (n.output(0) && n.output(0)->is_graph_output());
+    if (boundary)
+      return op + ": float <-> integer conversion at the model boundary runs on CPU (remove_node_type: " +
+             (q ? "Quantize" : "Dequantize") + ")";
+    return op + (q ? ": float -> integer conversion after a float op runs on CPU"
+                   : ": integer -> float conversion before a float op runs on CPU");
+  }
   if (is_float_node(n)) return op + ": float op (not quantized)";
   const march::OpConstraint* row = m.find_op(op);
   if (!row) return op + ": not in the march's op table";

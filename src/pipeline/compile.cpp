@@ -19,6 +19,7 @@
 #include "interp/interpreter.h"
 #include "ir/op_table.h"
 #include "npk/npk_file.h"
+#include "passes/explicit_ceil_pads.h"
 #include "passes/fold_batchnorm.h"
 #include "passes/fold_conv_affine.h"
 #include "passes/fuse_hardswish.h"
@@ -159,11 +160,13 @@ Status optimize(ir::Model& m, const std::map<std::string, Shape>& shapes, const 
   size_t folded = 0, removed = 0;
   NPUKIT_RETURN_IF_ERROR(passes::fold_batchnorm(m.graph, folded));
   NPUKIT_RETURN_IF_ERROR(passes::remove_identity(m.graph, removed));
-  size_t affine = 0, hardswish = 0;
+  size_t affine = 0, hardswish = 0, ceil_pools = 0;
   NPUKIT_RETURN_IF_ERROR(passes::fold_conv_affine(m.graph, affine));
   NPUKIT_RETURN_IF_ERROR(passes::fuse_hardswish(m.graph, hardswish));
+  NPUKIT_RETURN_IF_ERROR(passes::explicit_ceil_pads(m.graph, ceil_pools));
   log::info("optimize: ", folded, " BatchNormalization and ", affine, " per-channel Mul/Add folded into convolutions, ",
-            hardswish, " HardSwish patterns fused, ", removed, " Identity/Dropout removed");
+            hardswish, " HardSwish patterns fused, ", removed, " Identity/Dropout removed, ", ceil_pools,
+            " ceil-mode MaxPool pads made explicit");
   NPUKIT_RETURN_IF_ERROR(add_output_nodes(m.graph, c.model_parameters.output_nodes));
   return interp::resolve(m, ro);
 }

@@ -38,9 +38,13 @@ TEST_F(OpsNpuTest, OneMarchAsText) {
   EXPECT_EQ(r.out.rfind(names[0] + ": " + m->description + "\n", 0), 0u) << r.out;
   EXPECT_EQ(r.out.find(names[1] + ": "), std::string::npos) << r.out;
   // Every row of the march's table is listed, and the integer-graph ops it lacks are named.
-  for (const auto& row : m->ops) EXPECT_NE(r.out.find("\n  " + row.op + " "), std::string::npos) << row.op;
+  for (const auto& row : m->ops) {
+    EXPECT_NE(r.out.find("\n  " + row.op + " "), std::string::npos) << row.op;
+  }
   EXPECT_NE(r.out.find("\n  CPU only: "), std::string::npos);
-  if (!m->find_op("Gather")) EXPECT_NE(r.out.find("Gather"), std::string::npos);
+  if (!m->find_op("Gather")) {
+    EXPECT_NE(r.out.find("Gather"), std::string::npos);
+  }
 }
 
 TEST_F(OpsNpuTest, MarchFileAndErrors) {

@@ -178,7 +178,13 @@ TEST(Placement, FloatOpsAndQuantDequantRunOnCpu) {
   EXPECT_EQ(cpu_reason(g, "q"),
             "QuantizeLinear: float <-> integer conversion at the model boundary runs on CPU (remove_node_type: "
             "Quantize)");
-  EXPECT_EQ(cpu_reason(g, "dq"),
+  // dq feeds a float op, not the model output: not a boundary conversion.
+  EXPECT_EQ(cpu_reason(g, "dq"), "DequantizeLinear: integer -> float conversion before a float op runs on CPU");
+  ir::Graph g3;
+  Builder b3(g3);
+  Value* c = b3.input("c", DType::kI8, {1, 8});
+  b3.output(b3.dequantize("dq_out", c));
+  EXPECT_EQ(cpu_reason(g3, "dq_out"),
             "DequantizeLinear: float <-> integer conversion at the model boundary runs on CPU (remove_node_type: "
             "Dequantize)");
   // A float op is CPU even when its op type has a row (a float Transpose between DQ and Q).
