@@ -46,6 +46,7 @@ std::vector<ModelCase> cases() {
       {"ppocr_rec", "shared:ppocr-v4/rec.onnx", {{"x", {1, 3, 48, 320}}}},
       {"resnet18", "peers:resnet18.onnx", {}},
       {"mobilenet_v2", "peers:mobilenet_v2.onnx", {}},
+      {"mobilenet_v2_cifar10", "peers:mobilenet_v2_cifar10.onnx", {}},
       {"shufflenet_v2", "peers:shufflenet_v2_x1_0.onnx", {}},
       {"efficientnet_b0", "peers:efficientnet_b0.onnx", {}},
       {"squeezenet1_1_tv", "peers:squeezenet1_1.onnx", {}},
