@@ -184,6 +184,10 @@ bool is_data_movement(const Node& n) {
     case OpKind::kGlobalMaxPool:
     case OpKind::kDropout:
     case OpKind::kMaxPool: return n.num_outputs() == 1 || (n.num_outputs() == 2 && n.output(1) == nullptr);
+    // Nearest-neighbour resize picks elements (the reference Resize runs it on codes).
+    case OpKind::kResize:
+      return n.num_outputs() == 1 && n.attrs().get_string("mode", "nearest") == "nearest" &&
+             n.attrs().get_string("coordinate_transformation_mode", "half_pixel") != "tf_crop_and_resize";
     default: return false;
   }
 }

@@ -37,6 +37,9 @@ std::vector<size_t> activation_slots(const ir::Node& n) {
     case OpKind::kTranspose:
     case OpKind::kSqueeze:
     case OpKind::kUnsqueeze:
+    case OpKind::kSlice:
+    case OpKind::kPad:
+    case OpKind::kResize:
     case OpKind::kMaxPool:
     case OpKind::kAveragePool:
     case OpKind::kGlobalAveragePool:
@@ -74,7 +77,10 @@ bool is_data_movement(OpKind k) {
     case OpKind::kReshape:
     case OpKind::kTranspose:
     case OpKind::kSqueeze:
-    case OpKind::kUnsqueeze: return true;
+    case OpKind::kUnsqueeze:
+    case OpKind::kSlice:
+    case OpKind::kPad:
+    case OpKind::kResize: return true;
     default: return false;
   }
 }
@@ -351,6 +357,8 @@ class QdqBuilder {
       const ir::Node* p = v->producer();
       if (!p) return v->is_graph_input();
       if (opt_.float_nodes.count(p->name()) || opt_.float16_nodes.count(p->name())) return false;
+      // Already rewritten upstream: a DequantizeLinear reads integer codes.
+      if (p->op() == OpKind::kDequantizeLinear) return true;
       if (!is_data_movement(p->op())) return !activation_slots(*p).empty();
       v = p->input(0);
       if (!v) return false;

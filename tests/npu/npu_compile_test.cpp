@@ -123,6 +123,10 @@ struct Net {
                        b.constant(n + "_sc", testing::f32({1.f, 1.f, 2.f, 2.f}, {4}))},
                       a));
   }
+  Value* reshape(Value* x, std::vector<int64_t> shape) {
+    const std::string n = id("reshape");
+    return typed(b.op(OpKind::kReshape, n, {x, b.constant(n + "_s", testing::i64(shape))}));
+  }
   Value* pad(Value* x, int64_t t, int64_t l, int64_t bo, int64_t r) {
     const std::string n = id("pad");
     return typed(b.op(OpKind::kPad, n, {x, b.constant(n + "_p", testing::i64({0, 0, t, l, 0, 0, bo, r}))}));
@@ -306,6 +310,29 @@ TEST(NpuCompile, TinySramForcesDeepTilingAndKSplit) {
     }
   EXPECT_TRUE(k_split) << "expected partial-sum (K split) convolution tiles on tiny";
   EXPECT_GT(tae, 8) << "expected many tiles";
+}
+
+TEST(NpuCompile, ChannelShuffleAndSplitStayOnCodesAndOnTheNpu) {
+  // shufflenet's block: concat -> reshape -> transpose -> reshape -> two slices feeding two branches. The
+  // quantizer must keep the whole data-movement fan-out in codes so that nothing but the ends is on the CPU.
+  Net n;
+  Value* x = n.input({1, 8, 6, 6});
+  Value* a = n.relu(n.conv(x, 4, 3, 3));
+  Value* c = n.relu(n.conv(x, 4, 1, 1));
+  Value* y = n.concat({a, c}, 1);
+  y = n.reshape(y, {1, 2, 4, 6, 6});
+  y = n.transpose(y, {0, 2, 1, 3, 4});
+  y = n.reshape(y, {1, 8, 6, 6});
+  Value* l = n.relu(n.conv(n.slice(y, 1, 0, 4), 4, 3, 3));
+  Value* r = n.relu(n.conv(n.slice(y, 1, 4, 8), 4, 3, 3));
+  n.out(n.concat({l, r}, 1));
+  const ir::Model g = integer_of(n);
+  const march::MarchSpec m = preset("nash-e");
+  const testing::SimCheck res = testing::expect_sim_bit_exact(g, m, opts(2));
+  for (const npk::Placement& p : res.model.placement) {
+    if (p.op == "QuantizeLinear" || p.op == "DequantizeLinear") continue;  // the model's ends
+    EXPECT_EQ(p.target, npk::Target::kNpu) << p.node << ": " << p.reason;
+  }
 }
 
 // ---- options act in the documented direction ---------------------------------------------------------------

@@ -270,6 +270,32 @@ TEST(LowerQdq, FinalLayersWriteTheInt32Accumulator) {
   }
 }
 
+// Nearest-neighbour Resize only moves elements: DQ -> Resize(nearest) -> Q with equal parameters runs on the
+// codes (the reference Resize copies integer codes), exactly.
+TEST(LowerQdq, NearestResizeRunsOnCodes) {
+  ir::Model m;
+  QdqBuilder q(m.graph);
+  auto& b = q.b;
+  Value* x = b.input("x", DType::kF32, {1, 2, 5, 3});
+  Attrs ra;
+  ra.set("mode", std::string("nearest"));
+  Value* r = b.op(OpKind::kResize, "up",
+                  {q.qdq(x, 0.02f, 0, DType::kI8), b.constant("roi", Tensor(DType::kF32, {0})),
+                   b.constant("scales", testing::f32({1.f, 1.f, 2.f, 3.f}, {4}))},
+                  ra);
+  b.output(q.qdq(r, 0.02f, 0, DType::kI8));
+  ASSERT_TRUE(resolve_keeping_dq(m));
+  ir::Model lowered = lower_copy(m);
+  EXPECT_EQ(op_types(lowered.graph), (std::vector<std::string>{"QuantizeLinear", "Resize", "DequantizeLinear"}));
+  for (uint32_t seed : {1u, 2u}) {
+    const std::vector<Tensor> in{random_input({1, 2, 5, 3}, seed)};
+    auto want = interp::Interpreter(m.graph).run(in);
+    auto got = interp::Interpreter(lowered.graph).run(in);
+    ASSERT_TRUE(want.ok() && got.ok()) << (got.ok() ? want.status().to_string() : got.status().to_string());
+    EXPECT_TRUE((*want)[0].bit_equal((*got)[0]));
+  }
+}
+
 // Foreign form (ONNX Runtime quantize_static / ../shared/peers/lib/quantize_qdq.py): uint8 activations with
 // zero points, Relu folded into the Conv's Q range (zero point 0), Add of two branches, Sigmoid, Concat with
 // different scales, MatMul with per-tensor int8 constant weights, AveragePool.

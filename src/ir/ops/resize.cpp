@@ -57,12 +57,18 @@ std::span<const AttrSpec> attrs_Resize() {
 Expected<std::vector<TensorType>> infer_Resize(const InferContext& ctx) {
   if (!ctx.has_input(0)) return ctx.error(ErrorCode::kInvalidModel, "input X is required");
   const TensorInfo& x = ctx.input(0);
-  if (x.dtype != DType::kF32) {
+  // Integer codes (i8 / u8 / i16) move unchanged under nearest-neighbour resize (no crop: no extrapolation).
+  const bool codes = x.dtype == DType::kI8 || x.dtype == DType::kU8 || x.dtype == DType::kI16;
+  if (codes && (ctx.attrs.get_string("mode") != "nearest" ||
+                ctx.attrs.get_string("coordinate_transformation_mode") == "tf_crop_and_resize"))
+    return ctx.error(ErrorCode::kUnsupportedAttr, "input X dtype ", dtype_name(x.dtype),
+                     " needs mode 'nearest' without tf_crop_and_resize (integer codes are only moved)");
+  if (x.dtype != DType::kF32 && !codes) {
     if (dtype_is_float(x.dtype))
       return ctx.error(ErrorCode::kUnsupportedAttr, "input X has dtype ", dtype_name(x.dtype),
                        " which npukit does not compute in (f32 only)");
     return ctx.error(ErrorCode::kUnsupportedAttr, "input X dtype ", dtype_name(x.dtype),
-                     " is not supported (f32 only)");
+                     " is not supported (f32, or i8 / u8 / i16 with mode nearest)");
   }
   const int64_t rank = static_cast<int64_t>(x.shape.size());
   if (rank < 1) return ctx.error(ErrorCode::kShapeMismatch, "X must have rank >= 1");
@@ -126,7 +132,7 @@ Expected<std::vector<TensorType>> infer_Resize(const InferContext& ctx) {
       return ctx.error(ErrorCode::kShapeMismatch, "cannot resize empty dim ", i, " to ", out[i]);
   auto n = checked_numel(out);
   if (!n.ok()) return ctx.error(ErrorCode::kOutOfRange, "output shape ", shape_str(out), " is too large");
-  return std::vector<TensorType>{{DType::kF32, out}};
+  return std::vector<TensorType>{{x.dtype, out}};
 }
 
 std::span<const AttrSpec> attrs_DepthToSpace() {

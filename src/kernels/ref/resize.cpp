@@ -153,6 +153,27 @@ Status ref_Resize(const KernelArgs& a) {
 
   std::vector<int64_t> in_strides(rank, 1);
   for (size_t i = rank; i-- > 1;) in_strides[i - 1] = in_strides[i] * x.dim(i);
+  if (x.dtype() != DType::kF32) {
+    // Integer codes (nearest mode only, checked by inference): each output element copies its one source.
+    if (mode != "nearest" || crop || y.dtype() != x.dtype())
+      return a.error(ErrorCode::kUnsupportedAttr, "integer input needs mode nearest without crop");
+    const size_t es = dtype_size(x.dtype());
+    const auto* src = static_cast<const uint8_t*>(x.raw());
+    auto* dst = static_cast<uint8_t*>(y.raw());
+    std::vector<int64_t> idx(rank, 0);
+    for (int64_t flat = 0; flat < y.numel(); ++flat) {
+      int64_t rem = flat, off = 0;
+      for (size_t d = rank; d-- > 0;) {
+        const int64_t o = rem % y.dim(d);
+        rem /= y.dim(d);
+        const std::vector<Tap>& t = maps[d].taps[static_cast<size_t>(o)];
+        if (t.empty()) return a.error(ErrorCode::kInternal, "nearest resize without a source index");
+        off += t[0].index * in_strides[d];
+      }
+      std::memcpy(dst + static_cast<size_t>(flat) * es, src + static_cast<size_t>(off) * es, es);
+    }
+    return Status::Ok();
+  }
   const float* xd = x.data<float>();
   float* yd = y.data<float>();
   std::vector<int64_t> oc(rank, 0);
