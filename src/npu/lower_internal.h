@@ -131,6 +131,9 @@ npk::Box broadcast_box(const npk::Box& out_box, const Shape& in_shape);
 /// Splits `region` into tiles of at most `max_elements` (splitting outer dims first; at least 1 element).
 std::vector<npk::Box> split_box(const npk::Box& region, int64_t max_elements);
 int64_t ceil_div(int64_t a, int64_t b);
+/// Candidate sizes for a tiled dimension of extent n: n, then repeated halving rounded up to `granule`
+/// (distinct, descending, at most `max_count`).
+std::vector<int64_t> halvings(int64_t n, int64_t granule, int max_count);
 int64_t align_up(int64_t a, int64_t g);
 
 }  // namespace npukit::npu::detail

@@ -316,17 +316,6 @@ std::vector<int64_t> extents(int64_t n, int max_count) {
   return v;
 }
 
-std::vector<int64_t> halvings(int64_t n, int64_t granule, int max_count) {
-  std::vector<int64_t> v{n};
-  int64_t e = n;
-  while (static_cast<int>(v.size()) < max_count) {
-    e = align_up(ceil_div(e, 2), granule);
-    if (e >= v.back()) break;
-    v.push_back(e);
-  }
-  return v;
-}
-
 }  // namespace
 
 Expected<std::vector<Plan>> chain_plans(const SegmentContext& ctx, const Group& g) {

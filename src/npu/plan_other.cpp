@@ -80,17 +80,6 @@ std::vector<int32_t> copy_options(const SegmentContext& ctx) {
   return ctx.options.optimize_level == 0 ? std::vector<int32_t>{1} : std::vector<int32_t>{2, 1};
 }
 
-std::vector<int64_t> halvings(int64_t n, int64_t granule, int max_count) {
-  std::vector<int64_t> v{n};
-  int64_t e = n;
-  while (static_cast<int>(v.size()) < max_count) {
-    e = align_up(ceil_div(e, 2), granule);
-    if (e >= v.back() || e < 1) break;
-    v.push_back(e);
-  }
-  return v;
-}
-
 /// Keeps the plans that fit SRAM, largest first, at most `per_option` per buffering option.
 std::vector<Plan> keep_fitting(std::vector<Plan> all, int64_t sram, size_t per_option) {
   std::vector<Plan> out;

@@ -16,6 +16,17 @@ int64_t align_up(int64_t a, int64_t g) {
   return g <= 1 ? a : ceil_div(a, g) * g;
 }
 
+std::vector<int64_t> halvings(int64_t n, int64_t granule, int max_count) {
+  std::vector<int64_t> v{n};
+  int64_t e = n;
+  while (static_cast<int>(v.size()) < max_count) {
+    e = align_up(ceil_div(e, 2), granule);
+    if (e >= v.back() || e < 1) break;
+    v.push_back(e);
+  }
+  return v;
+}
+
 npk::Box make_box(const std::vector<int64_t>& start, const std::vector<int64_t>& size) {
   npk::Box b;
   b.rank = static_cast<int32_t>(size.size());

@@ -4,6 +4,7 @@
 #include <vector>
 
 #include "kernels/fast/fast_kernels.h"
+#include "kernels/ref/ref_util.h"
 
 namespace npukit::fast {
 
@@ -53,23 +54,13 @@ Status fast_MatMul(const ref::KernelArgs& a) {
   if (sb.size() == 1) sb.push_back(1);
   const int64_t m = sa[sa.size() - 2], k = sa.back(), n = sb.back();
   if (sb[sb.size() - 2] != k) return ref::ref_MatMul(a);
-  // Batch dims, right-aligned and broadcast (stride 0 on size-1 dims).
-  const size_t ra = sa.size() - 2, rb = sb.size() - 2, r = std::max(ra, rb);
-  Shape batch(r);
-  std::vector<int64_t> stride_a(r, 0), stride_b(r, 0);
-  int64_t sa_acc = m * k, sb_acc = k * n;
-  for (size_t i = r; i-- > 0;) {
-    const int64_t da = i >= r - ra ? sa[i - (r - ra)] : 1;
-    const int64_t db = i >= r - rb ? sb[i - (r - rb)] : 1;
-    if (da != db && da != 1 && db != 1) return ref::ref_MatMul(a);
-    batch[i] = (da == 0 || db == 0) ? 0 : std::max(da, db);
-    stride_a[i] = da == 1 ? 0 : sa_acc;
-    stride_b[i] = db == 1 ? 0 : sb_acc;
-    sa_acc *= da;
-    sb_acc *= db;
-  }
-  int64_t nb = 1;
-  for (int64_t d : batch) nb *= d;
+  ref::MatMulBatches mb;
+  if (!ref::matmul_batches(sa, sb, &mb)) return ref::ref_MatMul(a);
+  const std::vector<int64_t>& batch = mb.batch;
+  const std::vector<int64_t>& stride_a = mb.stride_a;
+  const std::vector<int64_t>& stride_b = mb.stride_b;
+  const size_t r = batch.size();
+  const int64_t nb = mb.count;
   Tensor& y = a.out(0);
   if (y.numel() != nb * m * n) return ref::ref_MatMul(a);
   const float* ad = a.in(0).data<float>();
@@ -93,13 +84,8 @@ Status fast_MatMul(const ref::KernelArgs& a) {
     return Status::Ok();
   }
   for (int64_t bi = 0; bi < nb; ++bi) {
-    int64_t oa = 0, ob = 0, rem = bi;
-    for (size_t i = r; i-- > 0;) {
-      const int64_t c = rem % batch[i];
-      rem /= batch[i];
-      oa += c * stride_a[i];
-      ob += c * stride_b[i];
-    }
+    int64_t oa = 0, ob = 0;
+    mb.offsets(bi, &oa, &ob);
     sgemm(false, false, m, n, k, 1.f, ad + oa, k, bd + ob, n, 0.f, yd + bi * m * n, n);
   }
   return Status::Ok();

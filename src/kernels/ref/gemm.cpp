@@ -4,6 +4,7 @@
 #include <vector>
 
 #include "kernels/ref/ref_kernels.h"
+#include "kernels/ref/ref_util.h"
 
 namespace npukit::ref {
 
@@ -56,26 +57,9 @@ Status ref_MatMul(const KernelArgs& a) {
   if (sb.size() == 1) sb.push_back(1);
   const int64_t m = sa[sa.size() - 2], k = sa.back(), n = sb.back();
   if (sb[sb.size() - 2] != k) return a.error(ErrorCode::kShapeMismatch, "inner dims differ");
-  // Batch dims, right-aligned and broadcast.
-  const size_t ra = sa.size() - 2, rb = sb.size() - 2, r = std::max(ra, rb);
-  Shape batch(r);
-  std::vector<int64_t> stride_a(r, 0), stride_b(r, 0);
-  {
-    int64_t sa_acc = m * k, sb_acc = k * n;
-    for (size_t i = r; i-- > 0;) {
-      int64_t da = i >= r - ra ? sa[i - (r - ra)] : 1;
-      int64_t db = i >= r - rb ? sb[i - (r - rb)] : 1;
-      if (da != db && da != 1 && db != 1) return a.error(ErrorCode::kShapeMismatch, "batch dims do not broadcast");
-      batch[i] = std::max(da, db);
-      if (da == 0 || db == 0) batch[i] = 0;
-      stride_a[i] = da == 1 ? 0 : sa_acc;
-      stride_b[i] = db == 1 ? 0 : sb_acc;
-      sa_acc *= da;
-      sb_acc *= db;
-    }
-  }
-  int64_t nb = 1;
-  for (int64_t d : batch) nb *= d;
+  MatMulBatches mb;
+  if (!matmul_batches(sa, sb, &mb)) return a.error(ErrorCode::kShapeMismatch, "batch dims do not broadcast");
+  const int64_t nb = mb.count;
   Tensor& y = a.out(0);
   if (y.numel() != nb * m * n) return a.error(ErrorCode::kShapeMismatch, "output size mismatch");
   const float* ad = a.in(0).data<float>();
@@ -83,13 +67,8 @@ Status ref_MatMul(const KernelArgs& a) {
   float* yd = y.data<float>();
   std::vector<double> acc(static_cast<size_t>(n));
   for (int64_t b = 0; b < nb; ++b) {
-    int64_t oa = 0, ob = 0, rem = b;
-    for (size_t i = r; i-- > 0;) {
-      int64_t c = rem % batch[i];
-      rem /= batch[i];
-      oa += c * stride_a[i];
-      ob += c * stride_b[i];
-    }
+    int64_t oa = 0, ob = 0;
+    mb.offsets(b, &oa, &ob);
     const float* ap = ad + oa;
     const float* bp = bd + ob;
     float* yp = yd + b * m * n;
