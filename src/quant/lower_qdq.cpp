@@ -148,6 +148,16 @@ Node* sole_user(Value* v) {
   return v->users()[0];
 }
 
+/// Adds the provenance of `fused`, a node merged into `into`, to `origin` (into's provenance): each node counts
+/// by its origin, or by its name when it has none; every name once.
+void append_origin(std::vector<std::string>& origin, const Node& into, const Node& fused) {
+  if (origin.empty()) origin.push_back(into.name());
+  const std::vector<std::string> names =
+      fused.origin().empty() ? std::vector<std::string>{fused.name()} : fused.origin();
+  for (const std::string& o : names)
+    if (std::find(origin.begin(), origin.end(), o) == origin.end()) origin.push_back(o);
+}
+
 /// Float clamp [lo, hi] of a Relu or Clip node with constant bounds; nullopt otherwise.
 std::optional<std::pair<float, float>> clamp_of(const Node& n) {
   const float inf = std::numeric_limits<float>::infinity();
@@ -390,7 +400,8 @@ class Lowering {
   /// QuantizeLinear's output value. Type-checks each new node (interp::infer_node).
   Expected<Node*> replace(Node& op, const OutQ& o, OpKind kind, const std::vector<Value*>& ins, Attrs attrs) {
     const std::string name = op.name();
-    const std::vector<std::string> origin = op.origin();
+    std::vector<std::string> origin = op.origin();
+    for (const Node* a : o.absorbed) append_origin(origin, op, *a);  // a fused Relu / Clip keeps its provenance
     Value* y = o.q->output(0);
     Value* mid = o.tail.empty() ? y : op.output(0);
     const std::vector<Step> tail = record(o.tail);
@@ -440,11 +451,12 @@ class Lowering {
   Status replace_with_accumulator(Node& op, OpKind kind, const std::vector<Value*>& ins, Attrs a, float s_x,
                                   const std::vector<float>& s_w, int64_t channels) {
     const std::string name = op.name();
-    const std::vector<std::string> origin = op.origin();
+    std::vector<std::string> origin = op.origin();
     Value* y = op.output(0);
     // A Relu that alone reads the result folds into the accumulator's clamp (the scales are positive).
     Node* relu = sole_user(y);
     if (relu && relu->op() == OpKind::kRelu && !y->is_graph_output() && read_as_float(relu->output(0))) {
+      append_origin(origin, op, *relu);
       y = relu->output(0);
       kill(relu);
       a.set("y_min", int64_t{0});

@@ -27,8 +27,6 @@ struct ParamStats {
   int64_t bytes = 0;
 };
 ParamStats count_parameters(const ir::Graph& g);
-/// Multiply-accumulates of Conv/ConvTranspose/Gemm/MatMul/LSTM in a resolved graph (subgraphs included).
-int64_t count_macs(const ir::Graph& g);
 /// Node counts by op type, including nodes inside subgraphs.
 std::map<std::string, int64_t> count_ops(const ir::Graph& g);
 

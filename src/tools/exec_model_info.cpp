@@ -9,6 +9,7 @@
 #include "core/file_util.h"
 #include "core/log.h"
 #include "interp/interpreter.h"
+#include "ir/op_count.h"
 #include "pipeline/load.h"
 #include "tools/exec_commands.h"
 
@@ -136,7 +137,7 @@ Status run_model_info(const InfoArgs& args) {
   interp::ResolveOptions ro;
   ro.input_shapes = shapes;
   Status rs = interp::resolve(model, ro);
-  int64_t macs = rs.ok() ? count_macs(model.graph) : -1;
+  int64_t macs = rs.ok() ? ir::graph_macs(model.graph) : -1;
   if (!rs.ok()) log::info("model_info: shapes not resolved: ", rs.to_string());
   if (rs.ok()) {
     // Show the static shapes resolve() settled on next to the declared ones when they differ.
@@ -221,47 +222,6 @@ ParamStats count_parameters(const ir::Graph& g) {
   ParamStats st;
   count_params_in(g, st);
   return st;
-}
-
-int64_t count_macs(const ir::Graph& g) {
-  int64_t total = 0;
-  for_each_node(g, [&](const ir::Node& n) {
-    auto typed = [&](size_t i) { return n.input(i) && n.input(i)->has_type(); };
-    const ir::Value* y = n.output(0);
-    if (!y || !y->has_type()) return;
-    switch (n.op()) {
-      case ir::OpKind::kConv: {  // each output element: Cin/group * prod(kernel) MACs = numel(W) / Cout
-        if (!typed(1) || n.input(1)->shape().empty() || n.input(1)->shape()[0] == 0) return;
-        total += numel(y->shape()) * (numel(n.input(1)->shape()) / n.input(1)->shape()[0]);
-        break;
-      }
-      case ir::OpKind::kConvTranspose: {  // each input element scatters into Cout/group * prod(kernel) outputs
-        if (!typed(0) || !typed(1) || n.input(1)->shape().empty() || n.input(1)->shape()[0] == 0) return;
-        total += numel(n.input(0)->shape()) * (numel(n.input(1)->shape()) / n.input(1)->shape()[0]);
-        break;
-      }
-      case ir::OpKind::kGemm: {
-        if (!typed(0) || n.input(0)->shape().size() != 2) return;
-        int64_t k = n.attrs().get_int("transA") ? n.input(0)->shape()[0] : n.input(0)->shape()[1];
-        total += numel(y->shape()) * k;
-        break;
-      }
-      case ir::OpKind::kMatMul: {
-        if (!typed(0) || n.input(0)->shape().empty()) return;
-        total += numel(y->shape()) * n.input(0)->shape().back();
-        break;
-      }
-      case ir::OpKind::kLSTM: {  // per (step, batch): all gates of all directions, input and recurrence
-        if (!typed(0) || !typed(1) || !typed(2) || n.input(0)->shape().size() != 3) return;
-        int64_t in_size = n.input(0)->shape()[2];
-        if (in_size == 0) return;
-        total += numel(n.input(0)->shape()) / in_size * (numel(n.input(1)->shape()) + numel(n.input(2)->shape()));
-        break;
-      }
-      default: break;
-    }
-  });
-  return total;
 }
 
 void register_exec_model_info(CLI::App& exec, Context& ctx) {
