@@ -112,6 +112,7 @@ std::vector<Group> form_groups(const SegmentContext& ctx, const std::vector<int3
     if (can_start) {
       g.kind = GroupKind::kChain;
       const ir::Node* cur = &n;
+      std::optional<PlanCost> chain_cost;
       while (g.nodes.size() < 8) {
         ir::Node* next = sole_consumer(ctx, *cur, in_segment);
         if (!next) break;
@@ -123,10 +124,23 @@ std::vector<Group> form_groups(const SegmentContext& ctx, const std::vector<int3
         // Other inputs of `next` are loaded from DDR. Their producers come earlier in topological order and
         // are the last node of their own group (their output has a use outside this chain), so ordering the
         // groups by last node (below) computes them first.
+        // The chain grows only when the mode prefers the longer chain to ending here and running `next` as a
+        // group of its own (a chain that barely fits SRAM can cost more, e.g. in re-read halos, than the DDR
+        // round trip it saves).
         Group trial = g;
         trial.nodes.push_back(ni);
-        auto plans = candidate_plans(ctx, trial);
-        if (!plans.ok() || plans->empty()) break;
+        const std::optional<PlanCost> trial_cost = best_cost(ctx, trial);
+        if (!trial_cost) break;
+        Group alone;
+        alone.kind = GroupKind::kChain;
+        alone.nodes = {ni};
+        const std::optional<PlanCost> alone_cost = best_cost(ctx, alone);
+        if (!chain_cost) chain_cost = best_cost(ctx, g);
+        if (chain_cost && alone_cost &&
+            !mode_prefers(*trial_cost, {chain_cost->first + alone_cost->first, chain_cost->second + alone_cost->second},
+                          ctx.options))
+          break;
+        chain_cost = trial_cost;
         g = std::move(trial);
         taken.insert(ni);
         cur = next;

@@ -4,6 +4,7 @@
 
 #include <cstdint>
 #include <map>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -120,8 +121,18 @@ Expected<std::vector<Plan>> candidate_plans(const SegmentContext& ctx, const Gro
 void emit_plan(const npk::Program& program, const Plan& plan, Emitter& emitter, int32_t store_epoch,
                std::vector<int32_t>* tile_ends = nullptr);
 
-/// Cost of a plan emitted alone: (estimated cycles, DDR bytes).
-std::pair<int64_t, int64_t> evaluate_plan(const SegmentContext& ctx, const Plan& plan);
+/// (estimated cycles, DDR bytes) of a plan.
+using PlanCost = std::pair<int64_t, int64_t>;
+/// Cost of a plan emitted alone.
+PlanCost evaluate_plan(const SegmentContext& ctx, const Plan& plan);
+/// Index of the plan the compile mode prefers among evaluated candidates (latency: cycles, bandwidth: bytes,
+/// balance: balance_factor between the two on a log scale; ties go to the other metric).
+size_t choose_plan(const std::vector<PlanCost>& costs, const NpuOptions& o);
+/// The cost of the plan the mode would choose for a group; nullopt when no plan fits SRAM.
+std::optional<PlanCost> best_cost(const SegmentContext& ctx, const Group& g);
+/// True when the compile mode prefers cost `a` to `b`, or they are equal (balance: the balance_factor-weighted
+/// sum of a's cycles and bytes relative to b's is at most 1).
+bool mode_prefers(PlanCost a, PlanCost b, const NpuOptions& o);
 
 // ---- box helpers ------------------------------------------------------------------------------------------
 

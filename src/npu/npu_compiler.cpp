@@ -138,32 +138,6 @@ void plan_arena(SegmentContext& ctx, const std::vector<Group>& groups) {
   p.arena_bytes = arena;
 }
 
-/// Picks the plan the compile mode prefers among evaluated candidates.
-size_t choose(const std::vector<std::pair<int64_t, int64_t>>& costs, const NpuOptions& o) {
-  int64_t cmin = INT64_MAX, bmin = INT64_MAX;
-  for (const auto& [c, b] : costs) {
-    cmin = std::min(cmin, c);
-    bmin = std::min(bmin, b);
-  }
-  double f = 1.0;  // weight of latency
-  if (o.mode == config::CompileMode::kBandwidth) f = 0.0;
-  if (o.mode == config::CompileMode::kBalance)
-    f = static_cast<double>(std::clamp<int64_t>(o.balance_factor, 0, 100)) / 100.0;
-  size_t best = 0;
-  double best_score = INFINITY;
-  for (size_t i = 0; i < costs.size(); ++i) {
-    const double lc = std::log(static_cast<double>(std::max<int64_t>(costs[i].first, 1)) / std::max<int64_t>(cmin, 1));
-    const double lb = std::log(static_cast<double>(std::max<int64_t>(costs[i].second, 1)) / std::max<int64_t>(bmin, 1));
-    // Ties (equal primary metric) go to the other metric.
-    const double score = f * lc + (1.0 - f) * lb + 1e-6 * (f >= 0.5 ? lb : lc);
-    if (score < best_score) {
-      best_score = score;
-      best = i;
-    }
-  }
-  return best;
-}
-
 std::string advice_line(const ir::Node& n, const march::MarchSpec& m, int64_t threshold_us) {
   if (detail::classify(n) != NodeClass::kConv && detail::classify(n) != NodeClass::kGemm) return "";
   const Shape& ys = n.output(0)->shape();
@@ -248,7 +222,7 @@ Expected<npk::Program> compile_segment(const ir::Graph& g, const npk::Segment& s
       }
       std::vector<std::pair<int64_t, int64_t>> costs;
       for (const Plan& p : *plans) costs.push_back(detail::evaluate_plan(ctx, p));
-      const size_t k = choose(costs, options);
+      const size_t k = detail::choose_plan(costs, options);
       if ((*plans)[k].sram_bytes() > m.sram.bytes) {
         errors[gi] = make_error(ErrorCode::kInternal, "npu: plan '", (*plans)[k].desc, "' of the group of '",
                                 ctx.nodes[static_cast<size_t>(groups[gi].nodes.front())]->name(), "' needs ",

@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: Apache-2.0
 // npu: box helpers, the slot table, and plan emission / evaluation shared by every group kind.
 #include <algorithm>
+#include <cmath>
 
 #include "npu/cost.h"
 #include "npu/emitter.h"
@@ -229,6 +230,49 @@ std::pair<int64_t, int64_t> evaluate_plan(const SegmentContext& ctx, const Plan&
   int64_t bytes = 0;
   for (const npk::Command& c : scratch.commands) bytes += command_ddr_bytes(c, scratch);
   return {r.makespan, bytes};
+}
+
+size_t choose_plan(const std::vector<std::pair<int64_t, int64_t>>& costs, const NpuOptions& o) {
+  int64_t cmin = INT64_MAX, bmin = INT64_MAX;
+  for (const auto& [c, b] : costs) {
+    cmin = std::min(cmin, c);
+    bmin = std::min(bmin, b);
+  }
+  double f = 1.0;  // weight of latency
+  if (o.mode == config::CompileMode::kBandwidth) f = 0.0;
+  if (o.mode == config::CompileMode::kBalance)
+    f = static_cast<double>(std::clamp<int64_t>(o.balance_factor, 0, 100)) / 100.0;
+  size_t best = 0;
+  double best_score = INFINITY;
+  for (size_t i = 0; i < costs.size(); ++i) {
+    const double lc = std::log(static_cast<double>(std::max<int64_t>(costs[i].first, 1)) / std::max<int64_t>(cmin, 1));
+    const double lb = std::log(static_cast<double>(std::max<int64_t>(costs[i].second, 1)) / std::max<int64_t>(bmin, 1));
+    // Ties (equal primary metric) go to the other metric.
+    const double score = f * lc + (1.0 - f) * lb + 1e-6 * (f >= 0.5 ? lb : lc);
+    if (score < best_score) {
+      best_score = score;
+      best = i;
+    }
+  }
+  return best;
+}
+
+std::optional<PlanCost> best_cost(const SegmentContext& ctx, const Group& g) {
+  auto plans = candidate_plans(ctx, g);
+  if (!plans.ok() || plans->empty()) return std::nullopt;
+  std::vector<PlanCost> costs;
+  for (const Plan& p : *plans) costs.push_back(evaluate_plan(ctx, p));
+  return costs[choose_plan(costs, ctx.options)];
+}
+
+bool mode_prefers(PlanCost a, PlanCost b, const NpuOptions& o) {
+  if (o.mode == config::CompileMode::kLatency) return a.first < b.first || (a.first == b.first && a.second <= b.second);
+  if (o.mode == config::CompileMode::kBandwidth)
+    return a.second < b.second || (a.second == b.second && a.first <= b.first);
+  const double f = static_cast<double>(std::clamp<int64_t>(o.balance_factor, 0, 100)) / 100.0;
+  const double ra = f * static_cast<double>(a.first) / static_cast<double>(std::max<int64_t>(b.first, 1)) +
+                    (1.0 - f) * static_cast<double>(a.second) / static_cast<double>(std::max<int64_t>(b.second, 1));
+  return ra <= 1.0;
 }
 
 }  // namespace npukit::npu::detail
