@@ -19,7 +19,8 @@ PACKAGES=(
   build-essential cmake ninja-build pkg-config git clang-format
   protobuf-compiler libprotobuf-dev libonnx-dev libonnx-testdata
   libyaml-cpp-dev nlohmann-json3-dev libcli11-dev libstb-dev zlib1g-dev
-  flatbuffers-compiler libflatbuffers-dev
+  flatbuffers-compiler libflatbuffers-dev graphviz libgraphviz-dev libbenchmark-dev
+  chromium
   libgtest-dev libgmock-dev libopenblas-dev libopenblas-pthread-dev
   python3-numpy python3-onnx
 )

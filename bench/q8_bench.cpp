@@ -1,0 +1,113 @@
+// SPDX-License-Identifier: Apache-2.0
+// Google Benchmark of the int8 CPU kernels (kernels/q8) per ISA tier on MobileNetV2 / ResNet layer sizes:
+// pointwise 1x1, 3x3 and depthwise 3x3 convolutions plus one fully connected layer, 1 and 2 threads.
+// Reports GMAC/s = multiply-accumulates (padding taps included) per second of process CPU time (all threads), so
+// the figure is per core and stays meaningful on a loaded machine; the Time column is wall time.
+//   build-*/src/npukit_q8_bench [--benchmark_filter=avx2]
+#include <benchmark/benchmark.h>
+
+#include <cstdint>
+#include <random>
+#include <string>
+#include <vector>
+
+#include "kernels/q8/q8_kernels.h"
+
+namespace {
+
+using namespace npukit;
+
+struct ConvShape {
+  const char* name;
+  int64_t c, h, w, cout, k, stride, group;
+};
+
+const ConvShape kShapes[] = {
+    {"mbv2_pw_expand_56x56_24to144", 24, 56, 56, 144, 1, 1, 1},
+    {"mbv2_pw_project_14x14_384to64", 384, 14, 14, 64, 1, 1, 1},
+    {"r50_pw_28x28_128to512", 128, 28, 28, 512, 1, 1, 1},
+    {"r18_3x3_56x56_64to64", 64, 56, 56, 64, 3, 1, 1},
+    {"r18_3x3_14x14_256to256", 256, 14, 14, 256, 3, 1, 1},
+    {"r18_3x3s2_56to28_64to128", 64, 56, 56, 128, 3, 2, 1},
+    {"mbv2_dw3x3_56x56_144", 144, 56, 56, 144, 3, 1, 144},
+    {"mbv2_dw3x3s2_112to56_96", 96, 112, 112, 96, 3, 2, 96},
+    {"mbv2_dw3x3_14x14_576", 576, 14, 14, 576, 3, 1, 576},
+};
+
+Tensor random_i8(Shape s, uint32_t seed, int lo, int hi) {
+  Tensor t(DType::kI8, std::move(s));
+  std::mt19937 rng(seed);
+  std::uniform_int_distribution<int> d(lo, hi);
+  for (int64_t i = 0; i < t.numel(); ++i) t.data<int8_t>()[i] = static_cast<int8_t>(d(rng));
+  return t;
+}
+
+void bench_conv(benchmark::State& state, ConvShape s, q8::Isa isa, int threads) {
+  const Tensor x = random_i8({1, s.c, s.h, s.w}, 1, -128, 127);
+  const Tensor w = random_i8({s.cout, s.c / s.group, s.k, s.k}, 2, -127, 127);
+  Tensor b(DType::kI32, {s.cout});
+  qref::QConv2dParams p;
+  p.group = s.group;
+  p.stride_h = p.stride_w = s.stride;
+  p.pad_top = p.pad_left = p.pad_bottom = p.pad_right = s.k / 2;
+  p.input_zero_point = -3;
+  p.out_mult.assign(static_cast<size_t>(s.cout), quant::quantize_multiplier(0.0007));
+  p.out_range.qmin = 0;  // fused ReLU
+  auto pc = q8::PackedConv::create(w, &b, p, isa);
+  if (!pc.ok()) {
+    state.SkipWithError(pc.status().to_string().c_str());
+    return;
+  }
+  q8::Parallel par(threads);
+  Tensor y;
+  for (auto _ : state) {
+    const Status st = q8::conv2d(*pc, x, &y, nullptr, &par);
+    if (!st.ok()) state.SkipWithError(st.to_string().c_str());
+    benchmark::DoNotOptimize(y.raw());
+  }
+  const double macs = static_cast<double>(y.numel()) * static_cast<double>(s.c / s.group * s.k * s.k);
+  state.counters["GMAC/s"] = benchmark::Counter(macs / 1e9, benchmark::Counter::kIsIterationInvariantRate);
+}
+
+void bench_gemm(benchmark::State& state, q8::Isa isa, int threads) {
+  const int64_t m = 64, k = 1280, n = 1000;  // MobileNetV2 classifier, batch 64
+  const Tensor a = random_i8({m, k}, 3, -128, 127);
+  const Tensor w = random_i8({n, k}, 4, -127, 127);
+  qref::QGemmParams p;
+  p.out_mult = {quant::quantize_multiplier(0.0005)};
+  auto pg = q8::PackedGemm::create(w, nullptr, p, isa);
+  if (!pg.ok()) {
+    state.SkipWithError(pg.status().to_string().c_str());
+    return;
+  }
+  q8::Parallel par(threads);
+  Tensor y;
+  for (auto _ : state) {
+    const Status st = q8::gemm(*pg, a, &y, &par);
+    if (!st.ok()) state.SkipWithError(st.to_string().c_str());
+    benchmark::DoNotOptimize(y.raw());
+  }
+  state.counters["GMAC/s"] =
+      benchmark::Counter(static_cast<double>(m * k * n) / 1e9, benchmark::Counter::kIsIterationInvariantRate);
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  for (q8::Isa isa : q8::available_isas()) {
+    for (int threads : {1, 2}) {
+      const std::string suffix = std::string("/") + q8::isa_name(isa) + "/threads:" + std::to_string(threads);
+      for (const ConvShape& s : kShapes)
+        benchmark::RegisterBenchmark((std::string("conv/") + s.name + suffix).c_str(), bench_conv, s, isa, threads)
+            ->Unit(benchmark::kMicrosecond)
+            ->MeasureProcessCPUTime();
+      benchmark::RegisterBenchmark(("gemm/fc_64x1280x1000" + suffix).c_str(), bench_gemm, isa, threads)
+          ->Unit(benchmark::kMicrosecond)
+          ->MeasureProcessCPUTime();
+    }
+  }
+  benchmark::Initialize(&argc, argv);
+  benchmark::RunSpecifiedBenchmarks();
+  benchmark::Shutdown();
+  return 0;
+}

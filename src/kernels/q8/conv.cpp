@@ -1,0 +1,306 @@
+// SPDX-License-Identifier: Apache-2.0
+// kernels/q8: convolution driver. General path: im2col of NR-pixel panels (u8 codes, int8 shifted by +128)
+// into a per-thread buffer, microkernel tiles over MR output channels, requantization per row with the
+// correction bias - (zp + 128 * is_int8) * sum(w). Depthwise path (one input channel per group): int16
+// (x - zp) planes split by stride phase, vectorized over output columns.
+#include <algorithm>
+#include <cstring>
+
+#include "kernels/q8/engine.h"
+#include "kernels/q8/q8_kernels.h"
+
+namespace npukit::q8 {
+
+using detail::RowParams;
+using detail::RowStore;
+using detail::Scratch;
+
+namespace {
+
+bool code8(DType t) {
+  return t == DType::kI8 || t == DType::kU8;
+}
+
+/// Validity of the residual-add fields (the reference reports the error when they are wrong).
+bool residual_ok(const qref::QConv2dParams& p, const Tensor& res, const Shape& out_shape) {
+  if (res.shape() != out_shape || !code8(res.dtype()) || res.empty()) return false;
+  const quant::AddParams& a = p.residual_add;
+  if (!qref::detail::check_zero_point(res.dtype(), a.b_zp, "").ok()) return false;
+  if (!qref::detail::check_output(p.output_dtype, a.range, a.out_zp, "").ok()) return false;
+  if (a.a_zp != p.output_zero_point || a.left_shift < 0 || a.left_shift > 24) return false;
+  return qref::detail::check_multipliers({a.a_mult, a.b_mult, a.out_mult}, 3, "").ok();
+}
+
+constexpr size_t kPanelBlockBytes = 128 * 1024;  // im2col bytes per task (L2-sized)
+constexpr int64_t kMinTasks = 16;                // split output channels until there are this many tasks
+
+}  // namespace
+
+Expected<PackedConv> PackedConv::create(const Tensor& w, const Tensor* bias, const qref::QConv2dParams& p, Isa isa) {
+  PackedConv pc;
+  if (w.dtype() != DType::kI8 || w.rank() != 4 || w.empty())
+    return make_error(ErrorCode::kShapeMismatch, "q8 conv: weights must be i8 [Cout, C/group, KH, KW], got ",
+                      dtype_name(w.dtype()), " ", shape_str(w.shape()));
+  const int64_t co = w.dim(0);
+  if (p.group < 1 || co % p.group != 0 || w.dim(1) < 1 || w.dim(2) < 1 || w.dim(3) < 1)
+    return make_error(ErrorCode::kShapeMismatch, "q8 conv: group ", p.group, " does not fit w ", shape_str(w.shape()));
+  if (bias != nullptr && (bias->dtype() != DType::kI32 || bias->rank() != 1 || bias->dim(0) != co))
+    return make_error(ErrorCode::kShapeMismatch, "q8 conv: bias must be i32 [", co, "], got ",
+                      dtype_name(bias->dtype()), " ", shape_str(bias->shape()));
+  if (p.output_dtype != DType::kI32) NPUKIT_RETURN_IF_ERROR(qref::detail::check_multipliers(p.out_mult, co, "q8 conv"));
+  pc.uk_ = detail::ukernels_for(isa);
+  if (pc.uk_ == nullptr)
+    return make_error(ErrorCode::kUnimplemented, "q8 conv: this build has no code for tier ", isa_name(isa));
+  pc.w_ = w;
+  pc.has_bias_ = bias != nullptr;
+  if (bias) pc.bias_ = *bias;
+  pc.p_ = p;
+  pc.isa_ = isa;
+  pc.cout_ = co;
+  pc.cg_ = w.dim(1);
+  pc.kh_ = w.dim(2);
+  pc.kw_ = w.dim(3);
+  pc.k_ = pc.cg_ * pc.kh_ * pc.kw_;
+  pc.kq_ = (pc.k_ + 3) / 4;
+  pc.cog_ = co / p.group;
+  const int8_t* wd = w.data<int8_t>();
+  const bool out_ok =
+      code8(p.output_dtype) && qref::detail::check_output(p.output_dtype, p.out_range, p.output_zero_point, "").ok();
+  const int32_t wmax = detail::max_abs_weight(wd, w.numel());
+  pc.fast_ = out_ok && detail::int32_exact(pc.k_, wmax);
+  pc.acc_bound_ = pc.k_ * 255 * wmax;
+  if (!pc.fast_) return pc;
+  pc.bias_v_.assign(static_cast<size_t>(co), 0);
+  if (bias)
+    for (int64_t i = 0; i < co; ++i) pc.bias_v_[static_cast<size_t>(i)] = bias->data<int32_t>()[i];
+  pc.sumw_.assign(static_cast<size_t>(co), 0);
+  for (int64_t o = 0; o < co; ++o)
+    for (int64_t k = 0; k < pc.k_; ++k) pc.sumw_[static_cast<size_t>(o)] += wd[o * pc.k_ + k];
+  pc.dw_ = pc.cg_ == 1;
+  if (pc.dw_) {
+    // Taps in pairs (lo16 = even tap, hi16 = odd tap; a missing last tap has weight 0).
+    const int64_t taps = pc.kh_ * pc.kw_, pairs = (taps + 1) / 2;
+    pc.dw_w_.assign(static_cast<size_t>(co * pairs), 0);
+    for (int64_t o = 0; o < co; ++o)
+      for (int64_t t = 0; t < pairs; ++t) {
+        const int32_t a = wd[o * taps + 2 * t];
+        const int32_t b = 2 * t + 1 < taps ? wd[o * taps + 2 * t + 1] : 0;
+        pc.dw_w_[static_cast<size_t>(o * pairs + t)] =
+            static_cast<int32_t>((static_cast<uint32_t>(static_cast<uint16_t>(a))) |
+                                 (static_cast<uint32_t>(static_cast<uint16_t>(b)) << 16));
+      }
+    return pc;
+  }
+  pc.oc_blocks_ = (pc.cog_ + pc.uk_->mr - 1) / pc.uk_->mr;
+  pc.block_bytes_ = detail::weight_block_bytes(*pc.uk_, pc.kq_);
+  pc.packed_.assign(static_cast<size_t>(p.group * pc.oc_blocks_) * pc.block_bytes_, 0);
+  for (int64_t g = 0; g < p.group; ++g)
+    detail::pack_weight_blocks(*pc.uk_, wd + g * pc.cog_ * pc.k_, pc.cog_, pc.k_,
+                               pc.packed_.data() + static_cast<size_t>(g * pc.oc_blocks_) * pc.block_bytes_);
+  return pc;
+}
+
+Status conv2d(const PackedConv& pc, const Tensor& x, Tensor* y, const Tensor* residual, const Parallel* par) {
+  const qref::QConv2dParams& p = pc.p_;
+  auto reference = [&] { return qref::qconv2d(x, pc.w_, pc.has_bias_ ? &pc.bias_ : nullptr, p, y, residual); };
+  if (y == nullptr) return make_error(ErrorCode::kInvalidArgument, "q8 conv: output pointer is null");
+  if (!pc.fast_ || !code8(x.dtype()) || x.rank() != 4 || x.empty() || x.dim(1) != pc.cg_ * p.group) return reference();
+  if (!qref::detail::check_zero_point(x.dtype(), p.input_zero_point, "").ok()) return reference();
+  const int64_t n = x.dim(0), c = x.dim(1), h = x.dim(2), wd = x.dim(3);
+  if (p.stride_h < 1 || p.stride_w < 1 || p.dilation_h < 1 || p.dilation_w < 1 || p.pad_top < 0 || p.pad_left < 0 ||
+      p.pad_bottom < 0 || p.pad_right < 0)
+    return reference();
+  constexpr int64_t kMaxGeom = int64_t{1} << 24;
+  for (int64_t v :
+       {p.stride_h, p.stride_w, p.dilation_h, p.dilation_w, p.pad_top, p.pad_left, p.pad_bottom, p.pad_right, h, wd})
+    if (v > kMaxGeom) return reference();
+  const int64_t eff_h = (pc.kh_ - 1) * p.dilation_h + 1, eff_w = (pc.kw_ - 1) * p.dilation_w + 1;
+  const int64_t hp = h + p.pad_top + p.pad_bottom, wp = wd + p.pad_left + p.pad_right;
+  if (hp < eff_h || wp < eff_w) return reference();
+  const int64_t oh = (hp - eff_h) / p.stride_h + 1, ow = (wp - eff_w) / p.stride_w + 1;
+  const Shape out_shape{n, pc.cout_, oh, ow};
+  if (!checked_numel(out_shape).ok() || !checked_numel(Shape{n, c, hp, wp}).ok()) return reference();
+  if (residual != nullptr && !residual_ok(p, *residual, out_shape)) return reference();
+  NPUKIT_ASSIGN_OR_RETURN(Tensor out, Tensor::create(p.output_dtype, out_shape));
+  if (out.numel() == 0) {
+    *y = std::move(out);
+    return Status::Ok();
+  }
+
+  const detail::Ukernels& uk = *pc.uk_;
+  const int64_t group = p.group, cog = pc.cog_, plane = oh * ow;
+  RowStore st;
+  st.dtype = p.output_dtype;
+  st.y = out.raw();
+  st.residual = residual;
+  st.add = &p.residual_add;
+  const bool per_channel = p.out_mult.size() != 1;
+
+  if (pc.dw_) {
+    // Depthwise: per (image, group) an int16 plane of x - zp with zero padding, split into stride phases:
+    // row iy (padded coords), phase f holds xpad[iy][j * sw + f]; tap (ky, kx) reads phase (kx*dw) % sw at
+    // offset (kx*dw) / sw, contiguous in the output column.
+    const int64_t sw = p.stride_w, taps = pc.kh_ * pc.kw_, pairs = (taps + 1) / 2;
+    const int64_t wph = (wp + sw - 1) / sw, lp = wph + 32;
+    const int64_t ow16 = (ow + 15) / 16 * 16;
+    const int32_t zp = p.input_zero_point;
+    const bool u8in = x.dtype() == DType::kU8;
+    // Offset of tap (ky, kx) from the start of padded row oy * sh.
+    std::vector<int64_t> tap_off(static_cast<size_t>(taps));
+    for (int64_t ky = 0; ky < pc.kh_; ++ky)
+      for (int64_t kx = 0; kx < pc.kw_; ++kx) {
+        const int64_t xo = kx * p.dilation_w;
+        tap_off[static_cast<size_t>(ky * pc.kw_ + kx)] = (ky * p.dilation_h * sw + xo % sw) * lp + xo / sw;
+      }
+    auto task = [&](int64_t t) {
+      const int64_t b = t / group, g = t % group;
+      Scratch& s = detail::scratch();
+      // Only the padding (and the slack after each phase row) is zeroed; data cells are written below.
+      s.dw.resize(static_cast<size_t>(hp * sw * lp));
+      std::fill_n(s.dw.data(), p.pad_top * sw * lp, int16_t{0});
+      std::fill_n(s.dw.data() + (p.pad_top + h) * sw * lp, p.pad_bottom * sw * lp, int16_t{0});
+      const size_t xoff = static_cast<size_t>((b * c + g) * h * wd);
+      for (int64_t iy = 0; iy < h; ++iy) {
+        int16_t* rowbase = s.dw.data() + (iy + p.pad_top) * sw * lp;
+        const size_t r0 = xoff + static_cast<size_t>(iy * wd);
+        if (sw == 1) {
+          int16_t* d = rowbase + p.pad_left;
+          std::fill_n(rowbase, p.pad_left, int16_t{0});
+          std::fill_n(d + wd, lp - p.pad_left - wd, int16_t{0});
+          if (u8in)
+            for (int64_t ix = 0; ix < wd; ++ix) d[ix] = static_cast<int16_t>(x.data<uint8_t>()[r0 + ix] - zp);
+          else
+            for (int64_t ix = 0; ix < wd; ++ix) d[ix] = static_cast<int16_t>(x.data<int8_t>()[r0 + ix] - zp);
+          continue;
+        }
+        // Strided: widen the row to int16 first (vectorizes), then split it into the phases.
+        s.row.resize(static_cast<size_t>(wd));
+        int16_t* t16 = s.row.data();
+        if (u8in)
+          for (int64_t ix = 0; ix < wd; ++ix) t16[ix] = static_cast<int16_t>(x.data<uint8_t>()[r0 + ix] - zp);
+        else
+          for (int64_t ix = 0; ix < wd; ++ix) t16[ix] = static_cast<int16_t>(x.data<int8_t>()[r0 + ix] - zp);
+        for (int64_t f = 0; f < sw; ++f) {
+          // Columns ix with (ix + pad_left) % sw == f go to phase f at index (ix + pad_left) / sw.
+          const int64_t ix0 = ((f - p.pad_left) % sw + sw) % sw;
+          int16_t* d = rowbase + f * lp + (ix0 + p.pad_left) / sw;
+          const int64_t cnt = ix0 < wd ? (wd - ix0 + sw - 1) / sw : 0;
+          if (sw == 2)
+            for (int64_t j = 0; j < cnt; ++j) d[j] = t16[ix0 + 2 * j];
+          else
+            for (int64_t j = 0; j < cnt; ++j) d[j] = t16[ix0 + j * sw];
+          const int64_t j0 = (ix0 + p.pad_left) / sw;
+          std::fill_n(rowbase + f * lp, j0, int16_t{0});
+          std::fill_n(d + cnt, lp - j0 - cnt, int16_t{0});
+        }
+      }
+      s.src.resize(static_cast<size_t>(2 * pairs));
+      s.c.resize(static_cast<size_t>(ow16));
+      s.codes.resize(static_cast<size_t>(ow16));
+      for (int64_t oc = g * cog; oc < (g + 1) * cog; ++oc) {
+        const quant::QuantizedMultiplier m = p.out_mult[per_channel ? oc : 0];
+        for (int64_t oy = 0; oy < oh; ++oy) {
+          const int16_t* rowp = s.dw.data() + oy * p.stride_h * sw * lp;
+          for (int64_t t = 0; t < taps; ++t) s.src[static_cast<size_t>(t)] = rowp + tap_off[static_cast<size_t>(t)];
+          if (taps % 2 == 1) s.src[static_cast<size_t>(taps)] = s.src[0];
+          uk.dw_row(ow, pairs, s.src.data(), pc.dw_w_.data() + oc * pairs, s.c.data());
+          // Whole 8-lane groups (the lanes past ow hold finite sums of the zero slack and are not stored).
+          uk.requant(s.c.data(), (ow + 7) / 8 * 8, pc.bias_v_[static_cast<size_t>(oc)], m.mult, m.shift,
+                     p.output_zero_point, p.out_range.qmin, p.out_range.qmax, s.codes.data(),
+                     detail::no_saturation(pc.acc_bound_, pc.bias_v_[static_cast<size_t>(oc)]));
+          detail::store_row(st, s.codes.data(), ow, ((b * pc.cout_ + oc) * oh + oy) * ow, 1);
+        }
+      }
+    };
+    parallel_for(par, n * group, task);
+    *y = std::move(out);
+    return Status::Ok();
+  }
+
+  // General path. Padded copy of the input (raw codes, padding = the zero point's code) when there are pads.
+  const bool i8in = x.dtype() == DType::kI8;
+  const uint8_t mask = i8in ? 0x80 : 0;
+  const uint8_t* src = static_cast<const uint8_t*>(x.raw());
+  std::vector<uint8_t> xpad;
+  if (hp != h || wp != wd) {
+    xpad.assign(static_cast<size_t>(n * c * hp * wp), static_cast<uint8_t>(p.input_zero_point));
+    for (int64_t bc = 0; bc < n * c; ++bc)
+      for (int64_t iy = 0; iy < h; ++iy)
+        std::memcpy(xpad.data() + (bc * hp + iy + p.pad_top) * wp + p.pad_left, src + (bc * h + iy) * wd,
+                    static_cast<size_t>(wd));
+    src = xpad.data();
+  }
+  // Per-k offsets in a padded input image of one group; k = (ic * KH + ky) * KW + kx; k >= K reads offset 0
+  // (its weight is 0).
+  const int64_t kq = pc.kq_, nr = uk.nr;
+  std::vector<int64_t> off(static_cast<size_t>(kq * 4), 0);
+  for (int64_t ic = 0; ic < pc.cg_; ++ic)
+    for (int64_t ky = 0; ky < pc.kh_; ++ky)
+      for (int64_t kx = 0; kx < pc.kw_; ++kx)
+        off[static_cast<size_t>((ic * pc.kh_ + ky) * pc.kw_ + kx)] =
+            (ic * hp + ky * p.dilation_h) * wp + kx * p.dilation_w;
+  const int64_t zoff = static_cast<int64_t>(p.input_zero_point) + (i8in ? 128 : 0);
+  std::vector<int64_t> corr(static_cast<size_t>(pc.cout_));
+  for (int64_t o = 0; o < pc.cout_; ++o)
+    corr[static_cast<size_t>(o)] = pc.bias_v_[static_cast<size_t>(o)] - zoff * pc.sumw_[static_cast<size_t>(o)];
+
+  const size_t panel_bytes = static_cast<size_t>(kq * nr * 4);
+  const int64_t panels = (plane + nr - 1) / nr;
+  const int64_t per_block = std::clamp<int64_t>(static_cast<int64_t>(kPanelBlockBytes / panel_bytes), 1, 16);
+  const int64_t pblocks = (panels + per_block - 1) / per_block;
+  const int64_t units = n * group * pblocks;
+  const int64_t chunks = std::clamp<int64_t>((kMinTasks + units - 1) / units, 1, pc.oc_blocks_);
+  auto task = [&](int64_t t) {
+    const int64_t chunk = t % chunks, unit = t / chunks;
+    const int64_t pb = unit % pblocks, g = (unit / pblocks) % group, b = unit / (pblocks * group);
+    const int64_t pix0 = pb * per_block * nr, npix = std::min(plane, pix0 + per_block * nr) - pix0;
+    Scratch& s = detail::scratch();
+    const int64_t np_ = (npix + nr - 1) / nr;
+    s.x.resize(static_cast<size_t>(np_) * panel_bytes);
+    s.base.resize(static_cast<size_t>(nr));
+    const uint8_t* img = src + (b * c + g * pc.cg_) * hp * wp;
+    for (int64_t j = 0; j < np_; ++j) {
+      uint8_t* d = s.x.data() + j * panel_bytes;
+      bool contig = true;
+      for (int64_t q = 0; q < nr; ++q) {
+        const int64_t pix = pix0 + j * nr + std::min(q, npix - j * nr - 1);  // tail: repeat the last pixel
+        const int64_t oy = pix / ow, ox = pix % ow;
+        s.base[static_cast<size_t>(q)] = oy * p.stride_h * wp + ox * p.stride_w;
+        if (q > 0 && s.base[static_cast<size_t>(q)] != s.base[0] + q) contig = false;
+      }
+      if (contig) {
+        const uint8_t* r0 = img + s.base[0];
+        const uint8_t* rows[4];
+        for (int64_t q = 0; q < kq; ++q) {
+          for (int jj = 0; jj < 4; ++jj) rows[jj] = r0 + off[static_cast<size_t>(4 * q + jj)];
+          uk.pack_quad(rows, mask, d + q * nr * 4);
+        }
+      } else {
+        for (int64_t kk = 0; kk < kq * 4; ++kk) {
+          const uint8_t* a = img + off[static_cast<size_t>(kk)];
+          uint8_t* dk = d + (kk / 4) * nr * 4 + (kk % 4);
+          for (int64_t pp = 0; pp < nr; ++pp) dk[pp * 4] = a[s.base[static_cast<size_t>(pp)]] ^ mask;
+        }
+      }
+    }
+    const int64_t ob0 = chunk * pc.oc_blocks_ / chunks, ob1 = (chunk + 1) * pc.oc_blocks_ / chunks;
+    RowParams rp;
+    rp.corr = corr.data() + g * cog;
+    rp.bias = pc.bias_v_.data() + g * cog;
+    rp.acc_bound = pc.acc_bound_;
+    rp.mult = per_channel ? p.out_mult.data() + g * cog : p.out_mult.data();
+    rp.per_channel = per_channel;
+    rp.zp = p.output_zero_point;
+    rp.lo = p.out_range.qmin;
+    rp.hi = p.out_range.qmax;
+    const int64_t row0 = (b * pc.cout_ + g * cog) * plane;
+    detail::run_tiles(
+        uk, kq, pc.packed_.data() + static_cast<size_t>(g * pc.oc_blocks_) * pc.block_bytes_, pc.block_bytes_, cog, ob0,
+        ob1, s.x.data(), pix0, npix, rp, st, [&](int64_t row) { return row0 + row * plane; }, 1, s);
+  };
+  parallel_for(par, units * chunks, task);
+  *y = std::move(out);
+  return Status::Ok();
+}
+
+}  // namespace npukit::q8

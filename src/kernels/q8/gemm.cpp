@@ -1,0 +1,122 @@
+// SPDX-License-Identifier: Apache-2.0
+// kernels/q8: fully connected driver (qref::qgemm semantics). The M rows of a play the pixels of the
+// convolution engine: NR-row panels of a are packed as u8 quads, tiles of MR output columns are requantized
+// per column and stored with stride N.
+#include <algorithm>
+
+#include "kernels/q8/engine.h"
+#include "kernels/q8/q8_kernels.h"
+
+namespace npukit::q8 {
+
+using detail::RowParams;
+using detail::RowStore;
+using detail::Scratch;
+
+Expected<PackedGemm> PackedGemm::create(const Tensor& w, const Tensor* bias, const qref::QGemmParams& p, Isa isa) {
+  PackedGemm pg;
+  if (w.dtype() != DType::kI8 || w.rank() != 2 || w.empty())
+    return make_error(ErrorCode::kShapeMismatch, "q8 gemm: weights must be i8 [N, K], got ", dtype_name(w.dtype()), " ",
+                      shape_str(w.shape()));
+  const int64_t nn = w.dim(0), k = w.dim(1);
+  if (bias != nullptr && (bias->dtype() != DType::kI32 || bias->rank() != 1 || bias->dim(0) != nn))
+    return make_error(ErrorCode::kShapeMismatch, "q8 gemm: bias must be i32 [", nn, "], got ",
+                      dtype_name(bias->dtype()), " ", shape_str(bias->shape()));
+  if (p.output_dtype != DType::kI32) NPUKIT_RETURN_IF_ERROR(qref::detail::check_multipliers(p.out_mult, nn, "q8 gemm"));
+  pg.uk_ = detail::ukernels_for(isa);
+  if (pg.uk_ == nullptr)
+    return make_error(ErrorCode::kUnimplemented, "q8 gemm: this build has no code for tier ", isa_name(isa));
+  pg.w_ = w;
+  pg.has_bias_ = bias != nullptr;
+  if (bias) pg.bias_ = *bias;
+  pg.p_ = p;
+  pg.isa_ = isa;
+  pg.n_ = nn;
+  pg.k_ = k;
+  pg.kq_ = (k + 3) / 4;
+  const int8_t* wd = w.data<int8_t>();
+  const bool out_ok = (p.output_dtype == DType::kI8 || p.output_dtype == DType::kU8) &&
+                      qref::detail::check_output(p.output_dtype, p.out_range, p.output_zero_point, "").ok();
+  const int32_t wmax = detail::max_abs_weight(wd, w.numel());
+  pg.fast_ = out_ok && k > 0 && detail::int32_exact(k, wmax);
+  pg.acc_bound_ = k * 255 * wmax;
+  if (!pg.fast_) return pg;
+  pg.bias_v_.assign(static_cast<size_t>(nn), 0);
+  if (bias)
+    for (int64_t i = 0; i < nn; ++i) pg.bias_v_[static_cast<size_t>(i)] = bias->data<int32_t>()[i];
+  pg.sumw_.assign(static_cast<size_t>(nn), 0);
+  for (int64_t o = 0; o < nn; ++o)
+    for (int64_t i = 0; i < k; ++i) pg.sumw_[static_cast<size_t>(o)] += wd[o * k + i];
+  pg.oc_blocks_ = (nn + pg.uk_->mr - 1) / pg.uk_->mr;
+  pg.block_bytes_ = detail::weight_block_bytes(*pg.uk_, pg.kq_);
+  pg.packed_.assign(static_cast<size_t>(pg.oc_blocks_) * pg.block_bytes_, 0);
+  detail::pack_weight_blocks(*pg.uk_, wd, nn, k, pg.packed_.data());
+  return pg;
+}
+
+Status gemm(const PackedGemm& pg, const Tensor& a, Tensor* y, const Parallel* par) {
+  const qref::QGemmParams& p = pg.p_;
+  auto reference = [&] { return qref::qgemm(a, pg.w_, pg.has_bias_ ? &pg.bias_ : nullptr, p, y); };
+  if (y == nullptr) return make_error(ErrorCode::kInvalidArgument, "q8 gemm: output pointer is null");
+  if (!pg.fast_ || (a.dtype() != DType::kI8 && a.dtype() != DType::kU8) || a.rank() != 2 || a.dim(1) != pg.k_ ||
+      a.empty())
+    return reference();
+  if (!qref::detail::check_zero_point(a.dtype(), p.a_zero_point, "").ok()) return reference();
+  const int64_t m = a.dim(0), nn = pg.n_, k = pg.k_, kq = pg.kq_;
+  NPUKIT_ASSIGN_OR_RETURN(Tensor out, Tensor::create(p.output_dtype, Shape{m, nn}));
+  if (out.numel() == 0) {
+    *y = std::move(out);
+    return Status::Ok();
+  }
+  const detail::Ukernels& uk = *pg.uk_;
+  const int64_t nr = uk.nr;
+  const bool i8in = a.dtype() == DType::kI8;
+  const uint8_t mask = i8in ? 0x80 : 0;
+  const int64_t zoff = static_cast<int64_t>(p.a_zero_point) + (i8in ? 128 : 0);
+  std::vector<int64_t> corr(static_cast<size_t>(nn));
+  for (int64_t o = 0; o < nn; ++o)
+    corr[static_cast<size_t>(o)] = pg.bias_v_[static_cast<size_t>(o)] - zoff * pg.sumw_[static_cast<size_t>(o)];
+  RowStore st;
+  st.dtype = p.output_dtype;
+  st.y = out.raw();
+  RowParams rp;
+  rp.corr = corr.data();
+  rp.bias = pg.bias_v_.data();
+  rp.acc_bound = pg.acc_bound_;
+  rp.mult = p.out_mult.data();
+  rp.per_channel = p.out_mult.size() != 1;
+  rp.zp = p.output_zero_point;
+  rp.lo = p.out_range.qmin;
+  rp.hi = p.out_range.qmax;
+
+  const uint8_t* src = static_cast<const uint8_t*>(a.raw());
+  const size_t panel_bytes = static_cast<size_t>(kq * nr * 4);
+  const int64_t panels = (m + nr - 1) / nr;
+  const int64_t per_block = std::clamp<int64_t>(static_cast<int64_t>((128 * 1024) / panel_bytes), 1, 16);
+  const int64_t pblocks = (panels + per_block - 1) / per_block;
+  const int64_t chunks = std::clamp<int64_t>((16 + pblocks - 1) / pblocks, 1, pg.oc_blocks_);
+  auto task = [&](int64_t t) {
+    const int64_t chunk = t % chunks, pb = t / chunks;
+    const int64_t row0 = pb * per_block * nr, nrows = std::min(m, row0 + per_block * nr) - row0;
+    const int64_t np_ = (nrows + nr - 1) / nr;
+    Scratch& s = detail::scratch();
+    s.x.assign(static_cast<size_t>(np_) * panel_bytes, 0);
+    for (int64_t j = 0; j < np_; ++j) {
+      uint8_t* d = s.x.data() + j * panel_bytes;
+      const int64_t rows_here = std::min(nr, nrows - j * nr);
+      for (int64_t r = 0; r < rows_here; ++r) {
+        const uint8_t* arow = src + (row0 + j * nr + r) * k;
+        for (int64_t kk = 0; kk < k; ++kk) d[(kk / 4) * nr * 4 + r * 4 + (kk % 4)] = arow[kk] ^ mask;
+      }
+    }
+    const int64_t ob0 = chunk * pg.oc_blocks_ / chunks, ob1 = (chunk + 1) * pg.oc_blocks_ / chunks;
+    detail::run_tiles(
+        uk, kq, pg.packed_.data(), pg.block_bytes_, nn, ob0, ob1, s.x.data(), row0, nrows, rp, st,
+        [](int64_t col) { return col; }, nn, s);
+  };
+  parallel_for(par, pblocks * chunks, task);
+  *y = std::move(out);
+  return Status::Ok();
+}
+
+}  // namespace npukit::q8

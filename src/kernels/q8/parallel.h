@@ -1,0 +1,56 @@
+// SPDX-License-Identifier: Apache-2.0
+// kernels/q8: a small thread pool splitting one kernel call into tasks. Kernels decompose their work into
+// tasks from the problem size only (never from the thread count) and every task writes disjoint outputs with
+// exact integer arithmetic, so results are identical for any number of threads.
+#pragma once
+
+#include <condition_variable>
+#include <cstdint>
+#include <functional>
+#include <mutex>
+#include <thread>
+#include <vector>
+
+namespace npukit::q8 {
+
+class Parallel {
+ public:
+  /// `threads` workers in total including the calling thread (values < 1 mean 1: no extra thread).
+  explicit Parallel(int threads = 1);
+  ~Parallel();
+  Parallel(const Parallel&) = delete;
+  Parallel& operator=(const Parallel&) = delete;
+
+  int threads() const { return threads_; }
+  /// Calls fn(i) once for every i in [0, tasks), on the calling thread and the workers; returns when all are
+  /// done. Calls from several threads at once are serialized. fn must not call run() on the same pool.
+  void run(int64_t tasks, const std::function<void(int64_t)>& fn) const;
+
+ private:
+  void worker_loop();
+  void work(const std::function<void(int64_t)>& fn, int64_t tasks) const;
+
+  int threads_ = 1;
+  std::vector<std::thread> workers_;
+  mutable std::mutex run_mu_;  // one run() at a time
+  mutable std::mutex mu_;
+  mutable std::condition_variable cv_start_, cv_done_;
+  mutable const std::function<void(int64_t)>* fn_ = nullptr;
+  mutable int64_t tasks_ = 0;
+  mutable int64_t next_ = 0;     // next task index (under mu_)
+  mutable int64_t pending_ = 0;  // tasks not finished yet
+  mutable uint64_t generation_ = 0;
+  mutable int busy_ = 0;  // workers inside the current generation
+  bool stop_ = false;
+};
+
+/// Runs fn over [0, tasks) on `par`, or serially on the calling thread when par is null.
+inline void parallel_for(const Parallel* par, int64_t tasks, const std::function<void(int64_t)>& fn) {
+  if (par == nullptr || par->threads() <= 1 || tasks <= 1) {
+    for (int64_t i = 0; i < tasks; ++i) fn(i);
+    return;
+  }
+  par->run(tasks, fn);
+}
+
+}  // namespace npukit::q8

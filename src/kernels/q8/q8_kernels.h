@@ -1,0 +1,94 @@
+// SPDX-License-Identifier: Apache-2.0
+// kernels/q8: fast int8 CPU kernels, bit-exact with the integer reference kernels (kernels/ref/qkernels.h,
+// spec quant/arith.h). Weights are prepacked once (PackedConv / PackedGemm, built for one ISA tier), then
+// every call runs the tier's microkernels (ukernels.h) with an optional thread pool. Layouts and the exactness
+// argument: docs/KERNELS.md.
+//
+// Fast path: 8-bit activations (kI8 / kU8, any zero point), kI8 / kU8 outputs, K * 255 * max|w| < 2^31
+// (K = C/group * KH * KW; with weights in [-127, 127] that is K <= 66311). Everything else (kI16 activations,
+// kI32 / kI16 outputs, larger K, invalid arguments) goes to the reference kernel, which computes it or
+// returns its error: the result is always the reference's.
+#pragma once
+
+#include <cstdint>
+#include <vector>
+
+#include "core/status.h"
+#include "core/tensor.h"
+#include "kernels/q8/isa.h"
+#include "kernels/q8/parallel.h"
+#include "kernels/ref/qkernels.h"
+
+namespace npukit::q8 {
+
+namespace detail {
+struct Ukernels;
+}
+
+/// A convolution with its weights packed for one tier. Cheap to move; immutable after create (thread-safe to
+/// run concurrently).
+class PackedConv {
+ public:
+  /// w [Cout, C/group, KH, KW] kI8, bias [Cout] kI32 or null, p as for qref::qconv2d. Errors for invalid
+  /// weights / bias / multipliers / output parameters (the same checks as the reference).
+  static Expected<PackedConv> create(const Tensor& w, const Tensor* bias, const qref::QConv2dParams& p,
+                                     Isa isa = active_isa());
+
+  Isa isa() const { return isa_; }
+  const qref::QConv2dParams& params() const { return p_; }
+  /// True when the convolution runs on the depthwise kernel (one input channel per group).
+  bool depthwise() const { return dw_; }
+  /// False when K * 255 * max|w| >= 2^31: every call goes to the reference (exact int64 accumulation).
+  bool fast() const { return fast_; }
+  /// Bytes of packed weights.
+  size_t packed_bytes() const { return packed_.size() + dw_w_.size() * 4; }
+
+ private:
+  friend Status conv2d(const PackedConv& pc, const Tensor& x, Tensor* y, const Tensor* residual, const Parallel* par);
+  Tensor w_, bias_;
+  bool has_bias_ = false;
+  qref::QConv2dParams p_;
+  Isa isa_ = Isa::kScalar;
+  const detail::Ukernels* uk_ = nullptr;
+  int64_t cout_ = 0, cg_ = 0, kh_ = 0, kw_ = 0, k_ = 0, kq_ = 0, cog_ = 0, oc_blocks_ = 0;
+  bool fast_ = false, dw_ = false;
+  std::vector<uint8_t> packed_;  ///< [group][oc block][kq][MR][4] in the tier's weight format
+  size_t block_bytes_ = 0;       ///< bytes of one oc block
+  std::vector<int64_t> sumw_;    ///< sum_k w[oc, k]
+  std::vector<int32_t> bias_v_;  ///< bias (0 when absent)
+  std::vector<int32_t> dw_w_;    ///< depthwise: [Cout][ceil(KH*KW / 2)] int16 weight pairs
+  int64_t acc_bound_ = 0;        ///< K * 255 * max|w|: bound of |accumulator| before the bias
+};
+
+/// y = qref::qconv2d(x, w, bias, p, residual) bit for bit. par null: single-threaded.
+Status conv2d(const PackedConv& pc, const Tensor& x, Tensor* y, const Tensor* residual = nullptr,
+              const Parallel* par = nullptr);
+
+/// A fully connected layer (qref::qgemm semantics: a [M, K] x w [N, K]^T) with packed weights.
+class PackedGemm {
+ public:
+  static Expected<PackedGemm> create(const Tensor& w, const Tensor* bias, const qref::QGemmParams& p,
+                                     Isa isa = active_isa());
+  Isa isa() const { return isa_; }
+  bool fast() const { return fast_; }
+
+ private:
+  friend Status gemm(const PackedGemm& pg, const Tensor& a, Tensor* y, const Parallel* par);
+  Tensor w_, bias_;
+  bool has_bias_ = false;
+  qref::QGemmParams p_;
+  Isa isa_ = Isa::kScalar;
+  const detail::Ukernels* uk_ = nullptr;
+  int64_t n_ = 0, k_ = 0, kq_ = 0, oc_blocks_ = 0;
+  bool fast_ = false;
+  std::vector<uint8_t> packed_;
+  size_t block_bytes_ = 0;
+  std::vector<int64_t> sumw_;
+  std::vector<int32_t> bias_v_;
+  int64_t acc_bound_ = 0;
+};
+
+/// y = qref::qgemm(a, w, bias, p) bit for bit.
+Status gemm(const PackedGemm& pg, const Tensor& a, Tensor* y, const Parallel* par = nullptr);
+
+}  // namespace npukit::q8

@@ -1,0 +1,64 @@
+// SPDX-License-Identifier: Apache-2.0
+// kernels/q8: the AVX-512 VNNI tier (compiled with -mavx512f -mavx512bw -mavx512vl -mavx512vnni). GEMM tile
+// 8 x 32 with 512-bit vpdpbusd (16 accumulators of the 32 zmm registers); requantization and depthwise rows use
+// the 256-bit code (AVX-512VL implies AVX2).
+#include "kernels/q8/ukernels.h"
+
+#if defined(NPUKIT_Q8_HAVE_AVX512VNNI)
+#include "kernels/q8/ukernels_x86_impl.h"
+
+namespace npukit::q8::detail {
+
+namespace {
+
+constexpr int kMr = 8, kNr = 32;
+
+void gemm_tile_avx512_vnni(int64_t kq, const void* wv, const uint8_t* x, int32_t* c) {
+  const uint8_t* w = static_cast<const uint8_t*>(wv);  // int8 quads, 4 bytes per (quad, row)
+  __m512i acc[kMr][2];
+  for (auto& row : acc) row[0] = row[1] = _mm512_setzero_si512();
+  for (int64_t q = 0; q < kq; ++q) {
+    const __m512i x0 = _mm512_loadu_si512(x + q * kNr * 4);
+    const __m512i x1 = _mm512_loadu_si512(x + q * kNr * 4 + 64);
+    const uint8_t* wq = w + q * kMr * 4;
+    for (int r = 0; r < kMr; ++r) {
+      const __m512i wb = _mm512_set1_epi32(load_i32(wq + r * 4));
+      acc[r][0] = _mm512_dpbusd_epi32(acc[r][0], x0, wb);
+      acc[r][1] = _mm512_dpbusd_epi32(acc[r][1], x1, wb);
+    }
+  }
+  for (int r = 0; r < kMr; ++r) {
+    _mm512_storeu_si512(c + r * kNr, acc[r][0]);
+    _mm512_storeu_si512(c + r * kNr + 16, acc[r][1]);
+  }
+}
+
+}  // namespace
+
+const Ukernels* ukernels_avx512_vnni() {
+  static const Ukernels k = [] {
+    Ukernels u;
+    u.isa = Isa::kAvx512Vnni;
+    u.mr = kMr;
+    u.nr = kNr;
+    u.wfmt = WeightFormat::kBytes;
+    u.gemm_tile = gemm_tile_avx512_vnni;
+    u.requant = requant_avx2;
+    u.dw_row = dw_row_avx2;
+    u.pack_quad = pack_quad_avx2<kNr>;
+    return u;
+  }();
+  return &k;
+}
+
+}  // namespace npukit::q8::detail
+
+#else
+
+namespace npukit::q8::detail {
+const Ukernels* ukernels_avx512_vnni() {
+  return nullptr;  // the compiler cannot target AVX-512 VNNI
+}
+}  // namespace npukit::q8::detail
+
+#endif

@@ -1,0 +1,80 @@
+// SPDX-License-Identifier: Apache-2.0
+// kernels/q8: the scalar tier (portable C++, no ISA flags) and the tier dispatch.
+#include "kernels/q8/ukernels.h"
+#include "quant/arith.h"
+
+namespace npukit::q8::detail {
+
+namespace {
+
+constexpr int kMr = 4, kNr = 8;
+
+void gemm_tile_scalar(int64_t kq, const void* wv, const uint8_t* x, int32_t* c) {
+  const int8_t* w = static_cast<const int8_t*>(wv);
+  int32_t acc[kMr][kNr] = {};
+  for (int64_t q = 0; q < kq; ++q) {
+    const uint8_t* xq = x + q * kNr * 4;
+    const int8_t* wq = w + q * kMr * 4;
+    for (int r = 0; r < kMr; ++r) {
+      const int32_t w0 = wq[r * 4], w1 = wq[r * 4 + 1], w2 = wq[r * 4 + 2], w3 = wq[r * 4 + 3];
+      for (int p = 0; p < kNr; ++p)
+        acc[r][p] += w0 * xq[p * 4] + w1 * xq[p * 4 + 1] + w2 * xq[p * 4 + 2] + w3 * xq[p * 4 + 3];
+    }
+  }
+  for (int r = 0; r < kMr; ++r)
+    for (int p = 0; p < kNr; ++p) c[r * kNr + p] = acc[r][p];
+}
+
+void dw_row_scalar(int64_t n, int64_t npairs, const int16_t* const* src, const int32_t* wp, int32_t* acc) {
+  const int64_t n16 = (n + 15) / 16 * 16;
+  for (int64_t i = 0; i < n16; ++i) acc[i] = 0;
+  for (int64_t t = 0; t < npairs; ++t) {
+    const int32_t wa = static_cast<int16_t>(wp[t] & 0xFFFF), wb = static_cast<int16_t>(wp[t] >> 16);
+    const int16_t* a = src[2 * t];
+    const int16_t* b = src[2 * t + 1];
+    for (int64_t i = 0; i < n; ++i) acc[i] += a[i] * wa + b[i] * wb;
+  }
+}
+
+void pack_quad_scalar(const uint8_t* const* rows, uint8_t mask, uint8_t* d) {
+  for (int p = 0; p < kNr; ++p)
+    for (int j = 0; j < 4; ++j) d[p * 4 + j] = rows[j][p] ^ mask;
+}
+
+}  // namespace
+
+void requant_scalar(const int32_t* acc, int64_t n, int64_t corr, int32_t mult, int32_t shift, int32_t zp, int32_t lo,
+                    int32_t hi, int32_t* out, bool /*no_sat*/) {
+  const quant::QuantizedMultiplier m{mult, shift};
+  const quant::QRange r{lo, hi};
+  for (int64_t i = 0; i < n; ++i)
+    out[i] = quant::requantize(quant::saturate_i32(static_cast<int64_t>(acc[i]) + corr), m, zp, r);
+}
+
+const Ukernels* ukernels_scalar() {
+  static const Ukernels k = [] {
+    Ukernels u;
+    u.isa = Isa::kScalar;
+    u.mr = kMr;
+    u.nr = kNr;
+    u.wfmt = WeightFormat::kBytes;
+    u.gemm_tile = gemm_tile_scalar;
+    u.requant = requant_scalar;
+    u.dw_row = dw_row_scalar;
+    u.pack_quad = pack_quad_scalar;
+    return u;
+  }();
+  return &k;
+}
+
+const Ukernels* ukernels_for(Isa isa) {
+  switch (isa) {
+    case Isa::kScalar: return ukernels_scalar();
+    case Isa::kAvx2: return ukernels_avx2();
+    case Isa::kAvxVnni: return ukernels_avx_vnni();
+    case Isa::kAvx512Vnni: return ukernels_avx512_vnni();
+  }
+  return nullptr;
+}
+
+}  // namespace npukit::q8::detail

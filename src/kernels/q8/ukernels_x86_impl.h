@@ -1,0 +1,137 @@
+// SPDX-License-Identifier: Apache-2.0
+// kernels/q8 (internal): 256-bit AVX2 requantization and depthwise row kernels, included by every x86 tier's
+// translation unit (each compiles them with its own flags; everything here has internal linkage so the copies
+// never mix). Exactness argument in docs/KERNELS.md.
+#pragma once
+
+#include <immintrin.h>
+
+#include <cstdint>
+#include <cstring>
+#include <limits>
+
+#include "kernels/q8/ukernels.h"
+
+namespace npukit::q8::detail {
+namespace {
+
+inline int32_t load_i32(const void* p) {
+  int32_t v;
+  std::memcpy(&v, p, 4);
+  return v;
+}
+
+/// 64-bit signed max / min (AVX2 has no vpmaxsq).
+inline __m256i max_epi64(__m256i a, __m256i b) {
+  return _mm256_blendv_epi8(a, b, _mm256_cmpgt_epi64(b, a));
+}
+inline __m256i min_epi64(__m256i a, __m256i b) {
+  return _mm256_blendv_epi8(a, b, _mm256_cmpgt_epi64(a, b));
+}
+
+/// Exact vector form of quant::requantize(saturate_i32(acc + corr), {mult, shift}, zp, [lo, hi]):
+/// 64-bit lanes: a = clamp(acc + corr, int32), p = a * mult (exact: |p| < 2^62), r = min(31 - shift, 63),
+/// v = floor((p + 2^(r-1)) / 2^r) computed as ((p + round) xor 2^63) >>> r - 2^(63-r) (a logical shift of the
+/// value biased by 2^63 is a floor division; AVX2 has no 64-bit arithmetic shift), r >= 63 gives 0 as the spec
+/// does (|p| < 2^62), then clamp to [lo - zp, hi - zp] and add zp (the spec's +-2^40 saturation cannot change a
+/// result that is then clamped to a 32-bit range).
+///
+/// Fast form when the caller guarantees acc + corr fits int32 (no_sat) and r >= 32 (every multiplier below 1/2,
+/// i.e. all usual convolutions): the sum is formed in 32 bits, the two 32x32 -> 64-bit products of the even and
+/// odd lanes get the rounding term, and floor(q / 2^r) = floor(hi32(q) / 2^(r-32)) is an arithmetic 32-bit shift
+/// of the high halves (|result| < 2^31 because |p| < 2^62 and r >= 32). Clamping is then 32-bit.
+void requant_avx2(const int32_t* acc, int64_t n, int64_t corr, int32_t mult, int32_t shift, int32_t zp, int32_t lo,
+                  int32_t hi, int32_t* out, bool no_sat) {
+  if (mult == 0 || n < 8) {
+    requant_scalar(acc, n, corr, mult, shift, zp, lo, hi, out);
+    return;
+  }
+  int r = 31 - shift;
+  if (r > 63) r = 63;
+  int64_t i0 = 0;
+  if (no_sat && r >= 32) {
+    const __m256i vc = _mm256_set1_epi32(static_cast<int32_t>(static_cast<uint32_t>(static_cast<uint64_t>(corr))));
+    const __m256i vm = _mm256_set1_epi64x(mult);
+    const __m256i vr = _mm256_set1_epi64x(int64_t{1} << (r - 1));
+    const __m128i cnt = _mm_cvtsi32_si128(r - 32);
+    const __m256i vz = _mm256_set1_epi32(zp), vlo = _mm256_set1_epi32(lo), vhi = _mm256_set1_epi32(hi);
+    for (; i0 + 8 <= n; i0 += 8) {
+      const __m256i a = _mm256_add_epi32(_mm256_loadu_si256(reinterpret_cast<const __m256i*>(acc + i0)), vc);
+      const __m256i qe = _mm256_add_epi64(_mm256_mul_epi32(a, vm), vr);
+      const __m256i qo = _mm256_add_epi64(_mm256_mul_epi32(_mm256_srli_epi64(a, 32), vm), vr);
+      const __m256i h = _mm256_blend_epi32(_mm256_srli_epi64(qe, 32), qo, 0xAA);  // high halves, in lane order
+      __m256i v = _mm256_add_epi32(_mm256_sra_epi32(h, cnt), vz);
+      v = _mm256_min_epi32(_mm256_max_epi32(v, vlo), vhi);
+      _mm256_storeu_si256(reinterpret_cast<__m256i*>(out + i0), v);
+    }
+    if (i0 < n) requant_scalar(acc + i0, n - i0, corr, mult, shift, zp, lo, hi, out + i0);
+    return;
+  }
+  const __m256i vcorr = _mm256_set1_epi64x(corr);
+  const __m256i imin = _mm256_set1_epi64x(std::numeric_limits<int32_t>::min());
+  const __m256i imax = _mm256_set1_epi64x(std::numeric_limits<int32_t>::max());
+  const __m256i vmult = _mm256_set1_epi64x(mult);
+  const __m256i vround = _mm256_set1_epi64x(r >= 1 ? int64_t{1} << (r - 1) : 0);
+  const __m256i sign = _mm256_set1_epi64x(std::numeric_limits<int64_t>::min());
+  const __m256i vbias = _mm256_set1_epi64x(static_cast<int64_t>(uint64_t{1} << (63 - r)));
+  const __m128i cnt = _mm_cvtsi32_si128(r);
+  const __m256i vlo = _mm256_set1_epi64x(static_cast<int64_t>(lo) - zp);
+  const __m256i vhi = _mm256_set1_epi64x(static_cast<int64_t>(hi) - zp);
+  const __m256i vzp = _mm256_set1_epi64x(zp);
+  const __m256i idx = _mm256_setr_epi32(0, 2, 4, 6, 1, 3, 5, 7);
+  auto step4 = [&](__m128i a32) {
+    __m256i a = _mm256_add_epi64(_mm256_cvtepi32_epi64(a32), vcorr);
+    a = min_epi64(max_epi64(a, imin), imax);
+    __m256i p = _mm256_add_epi64(_mm256_mul_epi32(a, vmult), vround);
+    __m256i v = _mm256_sub_epi64(_mm256_srl_epi64(_mm256_xor_si256(p, sign), cnt), vbias);
+    v = min_epi64(max_epi64(v, vlo), vhi);
+    return _mm256_permutevar8x32_epi32(_mm256_add_epi64(v, vzp), idx);  // low 128 bits: the 4 results
+  };
+  int64_t i = 0;
+  for (; i + 8 <= n; i += 8) {
+    const __m256i a = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(acc + i));
+    const __m256i v0 = step4(_mm256_castsi256_si128(a));
+    const __m256i v1 = step4(_mm256_extracti128_si256(a, 1));
+    _mm256_storeu_si256(reinterpret_cast<__m256i*>(out + i), _mm256_permute2x128_si256(v0, v1, 0x20));
+  }
+  if (i < n) requant_scalar(acc + i, n - i, corr, mult, shift, zp, lo, hi, out + i);
+}
+
+/// Depthwise row: two taps at a time, interleaved (unpacklo/hi) and multiplied by the weight pair with vpmaddwd
+/// (exact: |(x - zp) * w| <= 255 * 128, two of them fit int32).
+void dw_row_avx2(int64_t n, int64_t npairs, const int16_t* const* src, const int32_t* wp, int32_t* acc) {
+  for (int64_t i = 0; i < n; i += 16) {
+    __m256i lo = _mm256_setzero_si256(), hi = _mm256_setzero_si256();
+    for (int64_t t = 0; t < npairs; ++t) {
+      const __m256i a = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(src[2 * t] + i));
+      const __m256i b = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(src[2 * t + 1] + i));
+      const __m256i w = _mm256_set1_epi32(wp[t]);
+      lo = _mm256_add_epi32(lo, _mm256_madd_epi16(_mm256_unpacklo_epi16(a, b), w));  // outputs 0-3, 8-11
+      hi = _mm256_add_epi32(hi, _mm256_madd_epi16(_mm256_unpackhi_epi16(a, b), w));  // outputs 4-7, 12-15
+    }
+    _mm256_storeu_si256(reinterpret_cast<__m256i*>(acc + i), _mm256_permute2x128_si256(lo, hi, 0x20));
+    _mm256_storeu_si256(reinterpret_cast<__m256i*>(acc + i + 8), _mm256_permute2x128_si256(lo, hi, 0x31));
+  }
+}
+
+/// Interleaves 4 rows of NR (a multiple of 16) bytes into NR quads, 16 pixels per step.
+template <int kNr>
+void pack_quad_avx2(const uint8_t* const* rows, uint8_t mask, uint8_t* d) {
+  const __m128i m = _mm_set1_epi8(static_cast<char>(mask));
+  for (int p = 0; p < kNr; p += 16) {
+    const __m128i a = _mm_loadu_si128(reinterpret_cast<const __m128i*>(rows[0] + p));
+    const __m128i b = _mm_loadu_si128(reinterpret_cast<const __m128i*>(rows[1] + p));
+    const __m128i c = _mm_loadu_si128(reinterpret_cast<const __m128i*>(rows[2] + p));
+    const __m128i e = _mm_loadu_si128(reinterpret_cast<const __m128i*>(rows[3] + p));
+    const __m128i ab_lo = _mm_unpacklo_epi8(a, b), ab_hi = _mm_unpackhi_epi8(a, b);
+    const __m128i ce_lo = _mm_unpacklo_epi8(c, e), ce_hi = _mm_unpackhi_epi8(c, e);
+    uint8_t* o = d + p * 4;
+    _mm_storeu_si128(reinterpret_cast<__m128i*>(o), _mm_xor_si128(_mm_unpacklo_epi16(ab_lo, ce_lo), m));
+    _mm_storeu_si128(reinterpret_cast<__m128i*>(o + 16), _mm_xor_si128(_mm_unpackhi_epi16(ab_lo, ce_lo), m));
+    _mm_storeu_si128(reinterpret_cast<__m128i*>(o + 32), _mm_xor_si128(_mm_unpacklo_epi16(ab_hi, ce_hi), m));
+    _mm_storeu_si128(reinterpret_cast<__m128i*>(o + 48), _mm_xor_si128(_mm_unpackhi_epi16(ab_hi, ce_hi), m));
+  }
+}
+
+}  // namespace
+}  // namespace npukit::q8::detail

@@ -1,0 +1,319 @@
+// SPDX-License-Identifier: Apache-2.0
+// kernels/q8 convolution: bit-exact against qref::qconv2d on every ISA tier this machine runs, on awkward
+// shapes (channels 1/3/13/127, K not a multiple of 4, odd sizes, strides, dilations, groups, depthwise,
+// asymmetric pads), u8 / i8 activations with non-zero zero points, per-tensor / per-channel multipliers,
+// ReLU clamps, fused residual add, 1..3 threads.
+#include <gtest/gtest.h>
+
+#include <random>
+#include <string>
+
+#include "kernels/q8/q8_kernels.h"
+#include "kernels/ref/qkernels.h"
+#include "q8_test_util.h"
+
+namespace npukit {
+namespace {
+
+using q8test::expect_same_codes;
+
+struct ConvCase {
+  int64_t n = 1, c = 3, h = 7, w = 9, cout = 5, kh = 3, kw = 3;
+  int64_t group = 1, sh = 1, sw = 1, dh = 1, dw = 1;
+  int64_t pt = 0, pl = 0, pb = 0, pr = 0;
+  DType in = DType::kU8;
+  int32_t in_zp = 0;
+  DType out = DType::kI8;
+  int32_t out_zp = 0;
+  bool relu = false, per_channel = true, bias = true, residual = false;
+  DType res_dtype = DType::kI8;
+  uint32_t seed = 1;
+
+  std::string str() const {
+    return str_cat("conv x[", n, ",", c, ",", h, ",", w, "] ", dtype_name(in), " zp ", in_zp, " w[", cout, ",",
+                   c / group, ",", kh, ",", kw, "] group ", group, " stride ", sh, "x", sw, " dil ", dh, "x", dw,
+                   " pads t", pt, " l", pl, " b", pb, " r", pr, " out ", dtype_name(out), " zp ", out_zp,
+                   relu ? " relu" : "", per_channel ? " per-channel" : " per-tensor", bias ? " bias" : "",
+                   residual ? " residual" : "", " seed ", seed);
+  }
+};
+
+void run_case(const ConvCase& k) {
+  std::mt19937 rng(k.seed);
+  const Tensor x = q8test::random_codes(k.in, {k.n, k.c, k.h, k.w}, rng);
+  const Tensor w = q8test::random_weights({k.cout, k.c / k.group, k.kh, k.kw}, rng);
+  const int64_t kk = k.c / k.group * k.kh * k.kw;
+  const Tensor b = q8test::random_bias(k.cout, 3000 * static_cast<int32_t>(std::min<int64_t>(kk, 100)), rng);
+  qref::QConv2dParams p;
+  p.group = k.group;
+  p.stride_h = k.sh;
+  p.stride_w = k.sw;
+  p.dilation_h = k.dh;
+  p.dilation_w = k.dw;
+  p.pad_top = k.pt;
+  p.pad_left = k.pl;
+  p.pad_bottom = k.pb;
+  p.pad_right = k.pr;
+  p.input_zero_point = k.in_zp;
+  p.out_mult = q8test::random_mults(k.per_channel ? k.cout : 1, kk, rng);
+  p.output_zero_point = k.out_zp;
+  p.output_dtype = k.out;
+  p.out_range = qref::dtype_range(k.out);
+  if (k.relu) p.out_range.qmin = k.out_zp;
+  Tensor res;
+  if (k.residual) {
+    const int64_t oh = (k.h + k.pt + k.pb - ((k.kh - 1) * k.dh + 1)) / k.sh + 1;
+    const int64_t ow = (k.w + k.pl + k.pr - ((k.kw - 1) * k.dw + 1)) / k.sw + 1;
+    res = q8test::random_codes(k.res_dtype, {k.n, k.cout, oh, ow}, rng);
+    const int32_t rzp = k.res_dtype == DType::kU8 ? 131 : -7;
+    p.residual_add = quant::make_add_params(
+        0.05f, k.out_zp, 0.03f, rzp, 0.07f, k.out_zp + 3,
+        k.relu ? quant::QRange{k.out_zp + 3, qref::dtype_range(k.out).qmax} : qref::dtype_range(k.out));
+  }
+  const Tensor* bias = k.bias ? &b : nullptr;
+  const Tensor* resp = k.residual ? &res : nullptr;
+  Tensor want;
+  ASSERT_TRUE(qref::qconv2d(x, w, bias, p, &want, resp).ok()) << k.str();
+  for (q8::Isa isa : q8test::tiers()) {
+    auto pc = q8::PackedConv::create(w, bias, p, isa);
+    ASSERT_TRUE(pc.ok()) << pc.status().to_string();
+    for (int threads = 1; threads <= 3; ++threads) {
+      q8::Parallel par(threads);
+      Tensor got;
+      const Status s = q8::conv2d(*pc, x, &got, resp, &par);
+      ASSERT_TRUE(s.ok()) << s.to_string() << " " << k.str();
+      expect_same_codes(got, want,
+                        str_cat(k.str(), " tier ", q8::isa_name(isa), " threads ", threads,
+                                pc->depthwise() ? " (depthwise kernel)" : "", pc->fast() ? "" : " (reference)"));
+      if (::testing::Test::HasFailure()) return;
+    }
+  }
+}
+
+TEST(Q8Conv, PointwiseShapes) {
+  uint32_t seed = 100;
+  for (int64_t c : {1, 3, 13, 127})
+    for (int64_t co : {1, 3, 13, 127}) {
+      ConvCase k;
+      k.c = c;
+      k.cout = co;
+      k.kh = k.kw = 1;
+      k.h = 7;
+      k.w = 9;
+      k.seed = seed++;
+      k.in = (seed % 2) ? DType::kU8 : DType::kI8;
+      k.in_zp = k.in == DType::kU8 ? 117 : -23;
+      k.per_channel = seed % 3 != 0;
+      run_case(k);
+    }
+}
+
+TEST(Q8Conv, KxKShapes) {
+  uint32_t seed = 200;
+  for (int64_t c : {1, 3, 13})
+    for (auto hw : {std::pair<int64_t, int64_t>{7, 9}, {1, 1}, {17, 5}})
+      for (int64_t kdim : {1, 3, 5}) {
+        ConvCase k;
+        k.c = c;
+        k.cout = 13;
+        k.h = hw.first;
+        k.w = hw.second;
+        k.kh = k.kw = kdim;
+        k.pt = k.pb = k.pl = k.pr = kdim / 2;
+        k.seed = seed++;
+        k.in = (seed % 2) ? DType::kU8 : DType::kI8;
+        k.in_zp = k.in == DType::kU8 ? 3 : 100;
+        k.out = (seed % 3) ? DType::kI8 : DType::kU8;
+        k.out_zp = k.out == DType::kU8 ? 128 : -5;
+        run_case(k);
+      }
+}
+
+TEST(Q8Conv, StrideDilationAsymmetricPads) {
+  ConvCase k;
+  k.c = 13;
+  k.cout = 17;
+  k.h = 17;
+  k.w = 15;
+  for (int64_t s : {1, 2, 3})
+    for (int64_t d : {1, 2}) {
+      k.sh = k.sw = s;
+      k.dh = k.dw = d;
+      k.pt = 2;
+      k.pl = 0;
+      k.pb = 1;
+      k.pr = 3;
+      k.seed++;
+      run_case(k);
+      k.sh = s;
+      k.sw = 1;
+      k.dh = 1;
+      k.dw = d;
+      k.kh = 2;
+      k.kw = 3;
+      k.in = DType::kI8;
+      k.in_zp = -128;
+      run_case(k);
+      k.kh = k.kw = 3;
+      k.in = DType::kU8;
+      k.in_zp = 255;
+    }
+}
+
+TEST(Q8Conv, Grouped) {
+  for (int64_t g : {2, 3}) {
+    ConvCase k;
+    k.group = g;
+    k.c = 6 * g;
+    k.cout = 5 * g;
+    k.h = 9;
+    k.w = 11;
+    k.pt = k.pl = k.pb = k.pr = 1;
+    k.seed = 300 + static_cast<uint32_t>(g);
+    run_case(k);
+    k.sh = k.sw = 2;
+    k.in = DType::kI8;
+    k.in_zp = 7;
+    run_case(k);
+  }
+}
+
+TEST(Q8Conv, Depthwise) {
+  uint32_t seed = 400;
+  for (int64_t c : {1, 3, 13, 32})
+    for (int64_t s : {1, 2})
+      for (int64_t d : {1, 2})
+        for (int64_t kdim : {3, 5}) {
+          ConvCase k;
+          k.c = k.cout = k.group = c;
+          k.kh = k.kw = kdim;
+          k.h = 17;
+          k.w = 19;
+          k.sh = k.sw = s;
+          k.dh = k.dw = d;
+          k.pt = k.pl = d * (kdim / 2);
+          k.pb = k.pr = d * (kdim / 2) - (s - 1);
+          k.seed = seed++;
+          k.in = (seed % 2) ? DType::kU8 : DType::kI8;
+          k.in_zp = k.in == DType::kU8 ? 200 : -100;
+          k.relu = seed % 3 == 0;
+          k.per_channel = seed % 4 != 0;
+          run_case(k);
+        }
+  // Channel multiplier 2 (one input channel per group, two outputs), 1x1 and 2x3 kernels, wide rows.
+  ConvCase k;
+  k.c = 5;
+  k.group = 5;
+  k.cout = 10;
+  k.kh = 2;
+  k.kw = 3;
+  k.h = 4;
+  k.w = 41;
+  k.pr = 2;
+  run_case(k);
+  k.kh = k.kw = 1;
+  run_case(k);
+}
+
+TEST(Q8Conv, ReluResidualBatchNoBias) {
+  ConvCase k;
+  k.n = 2;
+  k.c = 13;
+  k.cout = 19;
+  k.h = 5;
+  k.w = 7;
+  k.pt = k.pl = k.pb = k.pr = 1;
+  for (bool relu : {false, true})
+    for (bool res : {false, true})
+      for (DType rd : {DType::kI8, DType::kU8}) {
+        k.relu = relu;
+        k.residual = res;
+        k.res_dtype = rd;
+        k.bias = !res;
+        k.seed++;
+        run_case(k);
+        ConvCase d = k;  // the same on the depthwise kernel
+        d.c = d.cout = d.group = 13;
+        run_case(d);
+        ConvCase pw = k;  // and on a pointwise conv
+        pw.kh = pw.kw = 1;
+        pw.pt = pw.pl = pw.pb = pw.pr = 0;
+        run_case(pw);
+      }
+}
+
+TEST(Q8Conv, LargerThanATile) {
+  // Several pixel blocks and output-channel chunks (the task split) and K spanning many quads.
+  ConvCase k;
+  k.c = 64;
+  k.cout = 70;
+  k.h = 29;
+  k.w = 31;
+  k.pt = k.pl = k.pb = k.pr = 1;
+  k.seed = 7;
+  run_case(k);
+  k.kh = k.kw = 1;
+  k.pt = k.pl = k.pb = k.pr = 0;
+  k.c = 127;
+  run_case(k);
+}
+
+TEST(Q8Conv, LargeKFallsBackToTheReference) {
+  // K = 66400 > 66311: int32 sums could overflow, so the kernel runs the reference (exact int64 sums saturated
+  // once). Inputs at the extreme make the accumulator exceed int32 and saturate.
+  const int64_t c = 66400;
+  Tensor x(DType::kU8, {1, c, 1, 2}), w(DType::kI8, {2, c, 1, 1});
+  for (int64_t i = 0; i < x.numel(); ++i) x.data<uint8_t>()[i] = 255;
+  for (int64_t i = 0; i < w.numel(); ++i) w.data<int8_t>()[i] = i < c ? 127 : -127;
+  qref::QConv2dParams p;
+  p.out_mult = {quant::quantize_multiplier(1.0 / (1 << 24))};
+  Tensor want;
+  ASSERT_TRUE(qref::qconv2d(x, w, nullptr, p, &want).ok());
+  EXPECT_EQ(want.data<int8_t>()[0], 127);
+  EXPECT_EQ(want.data<int8_t>()[2], -128);
+  for (q8::Isa isa : q8test::tiers()) {
+    auto pc = q8::PackedConv::create(w, nullptr, p, isa);
+    ASSERT_TRUE(pc.ok());
+    EXPECT_FALSE(pc->fast());
+    Tensor got;
+    ASSERT_TRUE(q8::conv2d(*pc, x, &got).ok());
+    expect_same_codes(got, want, "large K conv");
+  }
+  // K = 66311 (the largest exact one with |w| <= 127) stays on the fast path.
+  Tensor w2(DType::kI8, {1, 66311, 1, 1});
+  for (int64_t i = 0; i < w2.numel(); ++i) w2.data<int8_t>()[i] = 127;
+  auto pc2 = q8::PackedConv::create(w2, nullptr, p, q8::Isa::kScalar);
+  ASSERT_TRUE(pc2.ok());
+  EXPECT_TRUE(pc2->fast());
+}
+
+TEST(Q8Conv, UnsupportedAndInvalidInputsGoToTheReference) {
+  std::mt19937 rng(5);
+  const Tensor w = q8test::random_weights({4, 3, 3, 3}, rng);
+  qref::QConv2dParams p;
+  p.out_mult = q8test::random_mults(1, 27, rng);
+  auto pc = q8::PackedConv::create(w, nullptr, p);
+  ASSERT_TRUE(pc.ok());
+  // int16 activations: computed by the reference.
+  Tensor x16(DType::kI16, {1, 3, 5, 5});
+  for (int64_t i = 0; i < x16.numel(); ++i) x16.data<int16_t>()[i] = static_cast<int16_t>(i * 997 % 5000 - 2500);
+  Tensor got, want;
+  ASSERT_TRUE(q8::conv2d(*pc, x16, &got).ok());
+  ASSERT_TRUE(qref::qconv2d(x16, w, nullptr, p, &want).ok());
+  EXPECT_TRUE(got.bit_equal(want));
+  // Wrong channel count / too small input: the reference's error.
+  Tensor bad(DType::kU8, {1, 4, 5, 5});
+  EXPECT_FALSE(q8::conv2d(*pc, bad, &got).ok());
+  Tensor tiny(DType::kU8, {1, 3, 2, 2});
+  EXPECT_FALSE(q8::conv2d(*pc, tiny, &got).ok());
+  // Invalid weights / bias / multipliers at packing time.
+  EXPECT_FALSE(q8::PackedConv::create(Tensor(DType::kU8, {4, 3, 3, 3}), nullptr, p).ok());
+  const Tensor b5(DType::kI32, {5});
+  EXPECT_FALSE(q8::PackedConv::create(w, &b5, p).ok());
+  qref::QConv2dParams p3 = p;
+  p3.out_mult = {{1 << 30, 0}, {1 << 30, 0}};
+  EXPECT_FALSE(q8::PackedConv::create(w, nullptr, p3).ok());
+}
+
+}  // namespace
+}  // namespace npukit

@@ -1,0 +1,118 @@
+// SPDX-License-Identifier: Apache-2.0
+// kernels/q8: every tier's vector requantization against the spec (quant::requantize) on edge cases (shift 0,
+// 31 and very negative shifts, multiplier 0 and extremes, ties, negative and saturating accumulators, large
+// corrections), plus the NPUKIT_ISA resolution and the thread pool.
+#include <gtest/gtest.h>
+
+#include <algorithm>
+#include <atomic>
+#include <limits>
+#include <random>
+#include <vector>
+
+#include "kernels/q8/isa.h"
+#include "kernels/q8/parallel.h"
+#include "kernels/q8/ukernels.h"
+#include "q8_test_util.h"
+#include "quant/arith.h"
+
+namespace npukit {
+namespace {
+
+TEST(Q8Requant, MatchesTheSpecOnEdgeCases) {
+  constexpr int32_t kMin = std::numeric_limits<int32_t>::min(), kMax = std::numeric_limits<int32_t>::max();
+  std::vector<int32_t> accs = {0,    1,        -1,       2,     -2,      3,          -3,
+                               5,    -5,       127,      -128,  1 << 20, -(1 << 20), kMax,
+                               kMin, kMax - 1, kMin + 1, 12345, -12345,  1 << 30,    -(1 << 30)};
+  std::mt19937 rng(3);
+  std::uniform_int_distribution<int32_t> any(kMin, kMax), small(-70000, 70000);
+  for (int i = 0; i < 40; ++i) accs.push_back(any(rng));
+  for (int i = 0; i < 40; ++i) accs.push_back(small(rng));
+  const std::vector<int32_t> mults = {0, 1, 1 << 30, kMax, (1 << 30) + 1, 1518500250, 1431655765};
+  const std::vector<int64_t> corrs = {
+      0, 1, -1, 1000000, -1000000, int64_t{kMax}, int64_t{kMin}, int64_t{1} << 33, -(int64_t{1} << 33)};
+  const std::vector<quant::QRange> ranges = {{-128, 127}, {0, 255}, {-3, 90}, {5, 5}};
+  for (q8::Isa isa : q8test::tiers()) {
+    const q8::detail::Ukernels* uk = q8::detail::ukernels_for(isa);
+    ASSERT_NE(uk, nullptr);
+    std::vector<int32_t> in(accs.size()), out(accs.size());
+    int bad = 0;
+    for (bool no_sat : {false, true})
+      for (int32_t shift = -61; shift <= 31 && bad < 5; ++shift)
+        for (int32_t m : mults)
+          for (int64_t corr : corrs) {
+            // no_sat promises acc + corr fits int32: keep the accumulators inside that window.
+            const int64_t lo_acc = std::max<int64_t>(kMin, int64_t{kMin} - corr);
+            const int64_t hi_acc = std::min<int64_t>(kMax, int64_t{kMax} - corr);
+            if (no_sat && lo_acc > hi_acc) continue;
+            for (size_t i = 0; i < accs.size(); ++i)
+              in[i] = no_sat ? static_cast<int32_t>(std::clamp<int64_t>(accs[i], lo_acc, hi_acc)) : accs[i];
+            for (const auto& r : ranges)
+              for (int32_t zp : {0, -7, 100}) {
+                uk->requant(in.data(), static_cast<int64_t>(in.size()), corr, m, shift, zp, r.qmin, r.qmax, out.data(),
+                            no_sat);
+                for (size_t i = 0; i < in.size() && bad < 5; ++i) {
+                  const int32_t want = quant::requantize(quant::saturate_i32(int64_t{in[i]} + corr),
+                                                         quant::QuantizedMultiplier{m, shift}, zp, r);
+                  if (out[i] != want) {
+                    ADD_FAILURE() << "tier " << q8::isa_name(isa) << (no_sat ? " (no_sat)" : "") << " acc " << in[i]
+                                  << " corr " << corr << " mult " << m << " shift " << shift << " zp " << zp
+                                  << " range [" << r.qmin << "," << r.qmax << "]: got " << out[i] << " want " << want;
+                    ++bad;
+                  }
+                }
+              }
+          }
+  }
+}
+
+TEST(Q8Requant, TiesRoundHalfUp) {
+  // M = 1/2 (mult 2^30, shift 0): odd accumulators are exact ties; 3 -> 2, -3 -> -1 (toward +inf).
+  for (q8::Isa isa : q8test::tiers()) {
+    std::vector<int32_t> acc(16), out(16);
+    for (int i = 0; i < 16; ++i) acc[static_cast<size_t>(i)] = i % 2 ? 3 : -3;
+    q8::detail::ukernels_for(isa)->requant(acc.data(), 16, 0, 1 << 30, 0, 0, -128, 127, out.data(), true);
+    for (int i = 0; i < 16; ++i) EXPECT_EQ(out[static_cast<size_t>(i)], i % 2 ? 2 : -1) << q8::isa_name(isa);
+    // The same ties on the 32-bit fast path (r = 31 - shift >= 32): +-3 * 2^28 times M = 2^-29 is +-1.5.
+    for (int i = 0; i < 16; ++i) acc[static_cast<size_t>(i)] = i % 2 ? 3 * (1 << 28) : -3 * (1 << 28);
+    q8::detail::ukernels_for(isa)->requant(acc.data(), 16, 0, 1 << 30, -28, 0, -128, 127, out.data(), true);
+    for (int i = 0; i < 16; ++i) EXPECT_EQ(out[static_cast<size_t>(i)], i % 2 ? 2 : -1) << q8::isa_name(isa);
+  }
+}
+
+TEST(Q8Isa, ResolveOverride) {
+  const std::vector<q8::Isa> av = {q8::Isa::kScalar, q8::Isa::kAvx2};
+  std::string warn;
+  EXPECT_EQ(q8::resolve_isa(nullptr, av, &warn), q8::Isa::kAvx2);
+  EXPECT_EQ(q8::resolve_isa("", av, &warn), q8::Isa::kAvx2);
+  EXPECT_TRUE(warn.empty());
+  EXPECT_EQ(q8::resolve_isa("scalar", av, &warn), q8::Isa::kScalar);
+  EXPECT_TRUE(warn.empty());
+  EXPECT_EQ(q8::resolve_isa("avx512_vnni", av, &warn), q8::Isa::kAvx2);
+  EXPECT_NE(warn.find("not supported by this CPU"), std::string::npos) << warn;
+  warn.clear();
+  EXPECT_EQ(q8::resolve_isa("sse9", av, &warn), q8::Isa::kAvx2);
+  EXPECT_NE(warn.find("not one of"), std::string::npos) << warn;
+  // The detected tiers always include scalar and the active tier is one of them.
+  const auto have = q8::available_isas();
+  ASSERT_FALSE(have.empty());
+  EXPECT_EQ(have.front(), q8::Isa::kScalar);
+  bool found = false;
+  for (q8::Isa i : have) found = found || i == q8::active_isa();
+  EXPECT_TRUE(found);
+  for (q8::Isa i : have) EXPECT_NE(q8::detail::ukernels_for(i), nullptr) << q8::isa_name(i);
+}
+
+TEST(Q8Parallel, RunsEveryTaskOnce) {
+  for (int threads = 1; threads <= 4; ++threads) {
+    q8::Parallel par(threads);
+    for (int64_t tasks : {0, 1, 2, 7, 1000}) {
+      std::vector<std::atomic<int>> hits(static_cast<size_t>(tasks));
+      for (int rep = 0; rep < 3; ++rep) par.run(tasks, [&](int64_t i) { hits[static_cast<size_t>(i)]++; });
+      for (int64_t i = 0; i < tasks; ++i) EXPECT_EQ(hits[static_cast<size_t>(i)].load(), 3) << threads << " " << i;
+    }
+  }
+}
+
+}  // namespace
+}  // namespace npukit
