@@ -49,6 +49,7 @@ Expected<CheckResult> run_check(const config::FastPerfOptions& options) {
     if (op == "DequantizeLinear") boundary = n.output(0) && n.output(0)->is_graph_output();
     if (!boundary) out.supported = false;
   }
+  out.integer_model = std::move(m.model);
   return out;
 }
 

@@ -8,6 +8,7 @@
 
 #include "config/compile_config.h"
 #include "core/status.h"
+#include "ir/graph.h"
 #include "npk/program.h"
 
 namespace npukit::pipeline {
@@ -16,6 +17,8 @@ struct CheckResult {
   std::string march;
   std::vector<npk::Placement> placement;  ///< every node of the integer graph
   std::vector<npk::Segment> segments;
+  /// The compiled integer graph (placement[i] places nodes()[i]; Node::origin names the float nodes).
+  ir::Model integer_model;
   /// True when every node except the float <-> integer conversions at the model's inputs and outputs is
   /// placed on the NPU.
   bool supported = false;
