@@ -20,6 +20,8 @@ rules=(
   "npk:frontend/ interp/ kernels/ io/ pipeline/ tools/ onnx/ quant/ config/ sim/ npu/ passes/ march/"
   "sim:frontend/ io/ pipeline/ tools/ onnx/ config/ npu/ passes/ march/"
   "npu:frontend/ interp/ kernels/ io/ pipeline/ tools/ onnx/ sim/ passes/"
+  "estimate:frontend/ interp/ kernels/ io/ pipeline/ tools/ onnx/ sim/ passes/ quant/ config/ viz/"
+  "viz:frontend/ interp/ kernels/ io/ pipeline/ tools/ onnx/ sim/ passes/ quant/ config/ npu/ estimate/ march/"
 )
 for rule in "${rules[@]}"; do
   dir=${rule%%:*}

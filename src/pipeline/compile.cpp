@@ -15,6 +15,7 @@
 #include "core/file_util.h"
 #include "core/log.h"
 #include "core/progress.h"
+#include "estimate/perf_estimate.h"
 #include "frontend/onnx_export.h"
 #include "interp/interpreter.h"
 #include "ir/op_table.h"
@@ -34,6 +35,7 @@
 #include "quant/calibrate_graph.h"
 #include "quant/lower_qdq.h"
 #include "quant/quantize_qdq.h"
+#include "viz/graph_svg.h"
 
 namespace npukit::pipeline {
 namespace {
@@ -519,8 +521,33 @@ Expected<CompileResult> run_compile(const CompileConfig& c, const CompileRunOpti
     auto built = build_npk(quantized, c, &ns);
     if (!built.ok()) return built.status().with_context("npu compile");
     npk::NpkModel npk_model = std::move(built).value();
-    NPUKIT_RETURN_IF_ERROR(npk::write_npk(npk_model, staging.stage(artifact(".npk"))));
+    npk::NpkFileInfo file_info;
+    NPUKIT_RETURN_IF_ERROR(npk::write_npk(npk_model, staging.stage(artifact(".npk")), &file_info));
     result.files.npk_model = staging.final_path(artifact(".npk"));
+    // 9. The static performance estimate of what was just compiled (the report `npukit perf` writes).
+    char crc[16];
+    std::snprintf(crc, sizeof crc, "%08x", file_info.params_crc32);
+    auto perf = estimate::estimate_perf(npk_model, {}, crc);
+    if (!perf.ok()) return perf.status().with_context("performance estimate");
+    const nlohmann::json perf_json = estimate::to_json(perf.value());
+    NPUKIT_RETURN_IF_ERROR(atomic_write_file(staging.stage(artifact(".json")), perf_json.dump(1) + "\n"));
+    NPUKIT_RETURN_IF_ERROR(atomic_write_file(staging.stage(artifact(".html")), estimate::render_html(perf_json)));
+    result.files.perf_json = staging.final_path(artifact(".json"));
+    result.files.perf_html = staging.final_path(artifact(".html"));
+    result.perf_summary = estimate::summary_text(perf.value());
+    // 10. The graph picture: NPU nodes dark blue, CPU nodes gray with their reasons (docs/VISUALIZE.md).
+    constexpr size_t kMaxPictureNodes = 3000;  // dot's layout takes ~1 s at 1500 nodes, ~25 s at 5000
+    if (npk_model.model.graph.num_nodes() <= kMaxPictureNodes) {
+      viz::GraphSvgOptions vo;
+      vo.title = str_cat(npk_model.model_name, " on ", npk_model.march_name);
+      auto svg = viz::graph_svg(npk_model.model.graph, npk_model.placement, vo);
+      if (!svg.ok()) return svg.status().with_context("graph picture");
+      NPUKIT_RETURN_IF_ERROR(atomic_write_file(staging.stage(artifact("_graph.svg")), svg.value()));
+      result.files.graph_svg = staging.final_path(artifact("_graph.svg"));
+    } else {
+      log::warn("compile: graph picture skipped: ", npk_model.model.graph.num_nodes(), " nodes (more than ",
+                kMaxPictureNodes, "); draw it with `npukit visualize`");
+    }
     result.npu_summary =
         str_cat("NPU nodes ", ns.info.npu_nodes, ", CPU nodes ", ns.info.cpu_nodes, " in ", ns.segments_npu, " NPU + ",
                 ns.segments_cpu, " CPU segments; estimated NPU latency ", ns.est_latency_us, " us, DDR ",

@@ -53,6 +53,9 @@ struct CompileArtifacts {
   std::string calibration_table;
   std::string similarity;
   std::string npk_model;  ///< P.npk: the deployable model (npk/npk_file.h)
+  std::string perf_json;  ///< P.json: the static performance estimate (docs/PERF_REPORT.md)
+  std::string perf_html;  ///< P.html: the same as a self-contained HTML report
+  std::string graph_svg;  ///< P_graph.svg: the graph, NPU / CPU nodes coloured (empty when too large to draw)
 };
 
 struct CompileResult {
@@ -69,6 +72,8 @@ struct CompileResult {
   std::string integer_summary;
   /// "NPU nodes 60, CPU nodes 3 in 1 NPU + 2 CPU segments; estimated NPU latency 1234.5 us, DDR 3.2 MB per run"
   std::string npu_summary;
+  /// The estimate's key figures (estimate::summary_text): "FPS=..., latency = ... us ..." + segments.
+  std::string perf_summary;
   double seconds = 0.0;
 };
 

@@ -56,12 +56,14 @@ Status run_compile_command(const CompileArgs& a) {
               static_cast<long long>(r.num_calibration_samples));
   std::printf("%s\n", r.integer_summary.c_str());
   std::printf("%s\n", r.npu_summary.c_str());
+  std::printf("performance estimate: %s", r.perf_summary.c_str());
   for (const auto& [label, cos] : r.candidates)
     std::printf("  candidate %-28s output cosine %.6f\n", label.c_str(), cos);
   const auto& f = r.files;
-  for (const std::string* p : {&f.original_model, &f.optimized_model, &f.calibrated_model, &f.quantized_model,
-                               &f.calibration_table, &f.similarity, &f.npk_model})
-    std::printf("wrote %s\n", p->c_str());
+  for (const std::string* p :
+       {&f.original_model, &f.optimized_model, &f.calibrated_model, &f.quantized_model, &f.calibration_table,
+        &f.similarity, &f.npk_model, &f.perf_json, &f.perf_html, &f.graph_svg})
+    if (!p->empty()) std::printf("wrote %s\n", p->c_str());
   std::printf("compile finished in %.2f s\n", r.seconds);
   return Status::Ok();
 }

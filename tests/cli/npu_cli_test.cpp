@@ -5,6 +5,7 @@
 #include <gtest/gtest.h>
 
 #include <filesystem>
+#include <nlohmann/json.hpp>
 #include <random>
 
 #include "core/file_util.h"
@@ -182,6 +183,55 @@ TEST_F(NpuCli, DamagedNpkIsAClearError) {
   r = npukit("exec infer --model_file short.npk --input_file cal/s1.npy --output_dir o");
   EXPECT_EQ(r.rc, 1);
   EXPECT_FALSE(r.err.empty());
+}
+
+TEST_F(NpuCli, CompileWritesThePerfReportAndPerfReproducesIt) {
+  write_config("");
+  auto r = npukit("compile --config cfg.yaml --no-progress");
+  ASSERT_EQ(r.rc, 0) << r.err;
+  EXPECT_NE(r.out.find("performance estimate: FPS="), std::string::npos) << r.out;
+  ASSERT_TRUE(fs::exists(dir_ / "out" / "model.json"));
+  ASSERT_TRUE(fs::exists(dir_ / "out" / "model.html"));
+  // The graph picture: NPU nodes dark blue, the CPU softmax gray.
+  const std::string svg = slurp(dir_ / "out" / "model_graph.svg");
+  EXPECT_NE(svg.find("<svg"), std::string::npos);
+  EXPECT_NE(svg.find("softmax"), std::string::npos);
+  auto p = npukit("perf out/model.npk --output-dir perf");
+  ASSERT_EQ(p.rc, 0) << p.err;
+  EXPECT_EQ(p.out.rfind("FPS=", 0), 0u) << p.out;
+  EXPECT_NE(p.out.find("latency = "), std::string::npos) << p.out;
+  EXPECT_NE(p.out.find("CPU: "), std::string::npos) << "the softmax segment is listed: " << p.out;
+  ASSERT_TRUE(fs::exists(dir_ / "perf" / "model.json"));
+  ASSERT_TRUE(fs::exists(dir_ / "perf" / "model.html"));
+  nlohmann::json a = nlohmann::json::parse(slurp(dir_ / "out" / "model.json"));
+  nlohmann::json b = nlohmann::json::parse(slurp(dir_ / "perf" / "model.json"));
+  // Same model file, same estimate (except how long the estimate took).
+  a["summary"].erase("estimate_seconds");
+  b["summary"].erase("estimate_seconds");
+  EXPECT_EQ(a, b);
+  EXPECT_GT(b["summary"]["fps"].get<double>(), 0);
+  EXPECT_EQ(b["summary"]["march"], "tiny");
+  EXPECT_EQ(b["summary"]["parameter_crc"].get<std::string>().size(), 8u);
+  auto info = npukit("exec model_info --model_file out/model.npk");
+  EXPECT_NE(info.out.find("parameter CRC-32 " + b["summary"]["parameter_crc"].get<std::string>()), std::string::npos)
+      << info.out;
+  // A finer interval gives more intervals.
+  auto fine = npukit("perf out/model.npk --output-dir fine --interval-us 0.5");
+  ASSERT_EQ(fine.rc, 0) << fine.err;
+  nlohmann::json f = nlohmann::json::parse(slurp(dir_ / "fine" / "model.json"));
+  EXPECT_EQ(f["temporal"]["interval_us"].get<double>(), 0.5);
+  // Errors: not a model, a missing file, an output directory that cannot be made.
+  ASSERT_TRUE(atomic_write_file((dir_ / "junk.npk").string(), "not a model").ok());
+  auto junk = npukit("perf junk.npk");
+  EXPECT_EQ(junk.rc, 1);
+  EXPECT_NE(junk.err.find("junk.npk"), std::string::npos) << junk.err;
+  auto missing = npukit("perf nothere.npk");
+  EXPECT_EQ(missing.rc, 1);
+  EXPECT_NE(missing.err.find("nothere.npk"), std::string::npos) << missing.err;
+  ASSERT_TRUE(atomic_write_file((dir_ / "afile").string(), "x").ok());
+  auto baddir = npukit("perf out/model.npk --output-dir afile/sub");
+  EXPECT_EQ(baddir.rc, 1);
+  EXPECT_NE(baddir.err.find("afile/sub"), std::string::npos) << baddir.err;
 }
 
 }  // namespace

@@ -13,60 +13,20 @@
 #include "march/march.h"
 #include "util/int_model.h"
 #include "util/model_runner.h"
+#include "util/npu_model_cases.h"
 
 namespace npukit {
 namespace {
 
-namespace fs = std::filesystem;
-
-struct ModelCase {
-  std::string name;  ///< test name
-  std::string path;  ///< "shared:<relative>" or "peers:<file>"
-  std::map<std::string, Shape> shapes;
-};
-
-void PrintTo(const ModelCase& c, std::ostream* os) {
-  *os << c.name;
-}
-
-std::string peers_dir() {
-  if (const char* d = std::getenv("NPUKIT_PEERS_DIR")) return d;
-  const char* home = std::getenv("HOME");
-  return home ? std::string(home) + "/npukit-peers/models" : "";
-}
-
-std::vector<ModelCase> cases() {
-  return {
-      {"mnist8", "shared:mnist-8/model.onnx", {}},
-      {"squeezenet11", "shared:squeezenet1.1/model.onnx", {}},
-      {"super_resolution", "shared:super-resolution-10/model.onnx", {{"input", {1, 1, 224, 224}}}},
-      {"ultraface", "shared:ultraface-rfb-320/model.onnx", {}},
-      {"ppocr_det", "shared:ppocr-v4/det.onnx", {{"x", {1, 3, 320, 320}}}},
-      {"ppocr_cls", "shared:ppocr-v4/cls.onnx", {{"x", {1, 3, 48, 192}}}},
-      {"ppocr_rec", "shared:ppocr-v4/rec.onnx", {{"x", {1, 3, 48, 320}}}},
-      {"resnet18", "peers:resnet18.onnx", {}},
-      {"mobilenet_v2", "peers:mobilenet_v2.onnx", {}},
-      {"mobilenet_v2_cifar10", "peers:mobilenet_v2_cifar10.onnx", {}},
-      {"shufflenet_v2", "peers:shufflenet_v2_x1_0.onnx", {}},
-      {"efficientnet_b0", "peers:efficientnet_b0.onnx", {}},
-      {"squeezenet1_1_tv", "peers:squeezenet1_1.onnx", {}},
-      {"resnet50", "peers:resnet50.onnx", {}},
-  };
-}
+using testing::ModelCase;
 
 class NpuModelsE2E : public ::testing::TestWithParam<ModelCase> {};
 
 TEST_P(NpuModelsE2E, SimulatorIsBitExactWithReference) {
   const ModelCase& c = GetParam();
-  std::string path;
-  if (c.path.rfind("shared:", 0) == 0) {
-    path = testing::shared_model_path(c.path.substr(7));
-    if (path.empty()) GTEST_SKIP() << "../shared/models/" << c.path.substr(7) << " not found: skipping";
-  } else {
-    path = peers_dir() + "/" + c.path.substr(6);
-    if (!fs::exists(path))
-      GTEST_SKIP() << path << " not found: export the peer models (bench/compile_peers.sh) or set NPUKIT_PEERS_DIR";
-  }
+  std::string why;
+  const std::string path = testing::model_case_path(c, &why);
+  if (path.empty()) GTEST_SKIP() << why;
   auto fm = testing::load_resolved(path, c.shapes);
   ASSERT_TRUE(fm.ok()) << fm.status().message();
   auto im = testing::quantize_to_integer(std::move(fm).value(), 3, 1);
@@ -87,7 +47,7 @@ TEST_P(NpuModelsE2E, SimulatorIsBitExactWithReference) {
   }
 }
 
-INSTANTIATE_TEST_SUITE_P(Models, NpuModelsE2E, ::testing::ValuesIn(cases()),
+INSTANTIATE_TEST_SUITE_P(Models, NpuModelsE2E, ::testing::ValuesIn(testing::npu_model_cases()),
                          [](const auto& info) { return info.param.name; });
 
 }  // namespace
