@@ -7,6 +7,7 @@
 #include <string>
 #include <string_view>
 
+#include "core/text.h"
 #include "estimate/perf_estimate.h"
 
 namespace npukit::estimate {
@@ -19,22 +20,6 @@ namespace {
 
 constexpr std::string_view kTitleMark = "{{NPUKIT_TITLE}}";
 constexpr std::string_view kDataMark = "{{NPUKIT_DATA}}";
-
-std::string html_escape(std::string_view s) {
-  std::string out;
-  out.reserve(s.size());
-  for (char c : s) {
-    switch (c) {
-      case '&': out += "&amp;"; break;
-      case '<': out += "&lt;"; break;
-      case '>': out += "&gt;"; break;
-      case '"': out += "&quot;"; break;
-      case '\'': out += "&#39;"; break;
-      default: out += c;
-    }
-  }
-  return out;
-}
 
 // JSON text that is safe inside a <script> element: '<', '>' and '&' (which JSON only allows inside
 // strings) become \u escapes, so neither "</script>" nor "<!--" can end or change the element, and U+2028 /
@@ -79,7 +64,7 @@ std::string render_html(const nlohmann::json& report) {
   const std::string valid =
       nlohmann::json::parse(nlohmann::json(model).dump(-1, ' ', false, nlohmann::json::error_handler_t::replace))
           .get<std::string>();
-  const std::string title_text = html_escape(valid);
+  const std::string title_text = xml_escape(valid);
   const std::string data = script_safe_json(report);
 
   // Single pass over the (constant) template, so text substituted for one mark is never scanned for another.

@@ -11,6 +11,8 @@
 #include <sstream>
 #include <unordered_set>
 
+#include "core/text.h"
+
 namespace npukit::viz {
 namespace {
 
@@ -85,19 +87,13 @@ std::string clean_utf8(const std::string& s) {
 
 /// Text for an HTML-like label or a tooltip: XML entities (Graphviz keeps entities as written in tooltips, and
 /// '"' then never ends a DOT string) and backslashes doubled (Graphviz expands "\N", "\G", ... in both).
-std::string xml_escape(const std::string& raw) {
-  const std::string s = clean_utf8(raw);
+std::string graphviz_escape(const std::string& raw) {
+  const std::string s = xml_escape(clean_utf8(raw));
   std::string out;
-  out.reserve(s.size() + 8);
+  out.reserve(s.size() + 4);
   for (char c : s) {
-    switch (c) {
-      case '&': out += "&amp;"; break;
-      case '<': out += "&lt;"; break;
-      case '>': out += "&gt;"; break;
-      case '"': out += "&quot;"; break;
-      case '\\': out += "\\\\"; break;
-      default: out += c;
-    }
+    if (c == '\\') out += '\\';
+    out += c;
   }
   return out;
 }
@@ -107,7 +103,7 @@ std::string tooltip_text(const std::vector<std::string>& lines) {
   std::string out;
   for (size_t i = 0; i < lines.size(); ++i) {
     if (i) out += "\\n";
-    out += xml_escape(lines[i]);
+    out += graphviz_escape(lines[i]);
   }
   return out;
 }
@@ -250,7 +246,7 @@ struct Counts {
 std::string legend_label(const std::string& title, const Counts& c, size_t nodes) {
   std::ostringstream os;
   os << "<<table border=\"0\" cellborder=\"1\" cellspacing=\"3\" cellpadding=\"4\">";
-  os << "<tr><td colspan=\"6\" border=\"0\" align=\"left\"><b>" << xml_escape(title) << "</b>  "
+  os << "<tr><td colspan=\"6\" border=\"0\" align=\"left\"><b>" << graphviz_escape(title) << "</b>  "
      << "<font point-size=\"10\">" << nodes << " nodes</font></td></tr><tr>";
   for (NodeKind k : {NodeKind::kNpu, NodeKind::kCpu, NodeKind::kFolded, NodeKind::kNotPlaced}) {
     const size_t n = c.by_kind[static_cast<int>(k)];
@@ -399,8 +395,8 @@ Expected<std::string> build_dot(const ir::Graph& g, const NodeMarks& marks, cons
   for (size_t i = 0; i < g.inputs().size(); ++i) {
     const ir::Value* v = g.inputs()[i];
     os << "  in" << i << " [shape=invhouse, style=filled, fillcolor=\"" << kInputFill
-       << "\", color=\"#3c763d\", label=<<b>" << xml_escape(shorten(v->name(), o.max_name_chars))
-       << "</b><br/><font point-size=\"9\">" << xml_escape(type_text(v)) << "</font>>, tooltip=\""
+       << "\", color=\"#3c763d\", label=<<b>" << graphviz_escape(shorten(v->name(), o.max_name_chars))
+       << "</b><br/><font point-size=\"9\">" << graphviz_escape(type_text(v)) << "</font>>, tooltip=\""
        << tips({"graph input " + v->name(), type_text(v)}) << "\"];\n";
   }
 
@@ -413,7 +409,8 @@ Expected<std::string> build_dot(const ir::Graph& g, const NodeMarks& marks, cons
     counts.by_kind[static_cast<int>(kind)]++;
     const KindStyle st = style_of(kind);
     std::ostringstream label;
-    label << "<<b>" << xml_escape(shorten(n->name(), o.max_name_chars)) << "</b><br/>" << xml_escape(n->op_type());
+    label << "<<b>" << graphviz_escape(shorten(n->name(), o.max_name_chars)) << "</b><br/>"
+          << graphviz_escape(n->op_type());
     size_t shown = 0;
     for (const ir::Value* out : n->outputs()) {
       if (!out) continue;
@@ -421,12 +418,12 @@ Expected<std::string> build_dot(const ir::Graph& g, const NodeMarks& marks, cons
         label << "<br/><font point-size=\"9\">+" << (n->num_outputs() - 3) << " more</font>";
         break;
       }
-      label << "<br/><font point-size=\"9\">" << xml_escape(type_text(out)) << "</font>";
+      label << "<br/><font point-size=\"9\">" << graphviz_escape(type_text(out)) << "</font>";
       ++shown;
     }
     if (kind == NodeKind::kCpu && mark && !mark->reason.empty()) {
       // The reason, short, so a printed picture says why too.
-      label << "<br/><font point-size=\"8\"><i>" << xml_escape(shorten(mark->reason, o.max_name_chars + 8))
+      label << "<br/><font point-size=\"8\"><i>" << graphviz_escape(shorten(mark->reason, o.max_name_chars + 8))
             << "</i></font>";
     }
     label << ">";
@@ -453,8 +450,8 @@ Expected<std::string> build_dot(const ir::Graph& g, const NodeMarks& marks, cons
   for (size_t i = 0; i < g.outputs().size(); ++i) {
     const ir::Value* v = g.outputs()[i];
     os << "  out" << i << " [shape=house, style=filled, fillcolor=\"" << kOutputFill
-       << "\", color=\"#8a6d3b\", label=<<b>" << xml_escape(shorten(v->name(), o.max_name_chars))
-       << "</b><br/><font point-size=\"9\">" << xml_escape(type_text(v)) << "</font>>, tooltip=\""
+       << "\", color=\"#8a6d3b\", label=<<b>" << graphviz_escape(shorten(v->name(), o.max_name_chars))
+       << "</b><br/><font point-size=\"9\">" << graphviz_escape(type_text(v)) << "</font>>, tooltip=\""
        << tips({"graph output " + v->name(), type_text(v)}) << "\"];\n";
   }
 
@@ -473,7 +470,7 @@ Expected<std::string> build_dot(const ir::Graph& g, const NodeMarks& marks, cons
     const ir::Node* p = v->producer();
     const bool labelled = o.edge_shape_labels || (p && p->num_outputs() > 1);
     os << "  " << src << " -> " << dst << " [tooltip=\"" << tips({value_line(v)}) << "\"";
-    if (labelled) os << ", xlabel=<" << xml_escape(type_text(v)) << ">";
+    if (labelled) os << ", xlabel=<" << graphviz_escape(type_text(v)) << ">";
     os << "];\n";
   };
   std::set<std::pair<const ir::Value*, size_t>> seen;

@@ -14,20 +14,14 @@
 #include "npk/npk_file.h"
 #include "util/cli_fixture.h"
 #include "util/graph_builder.h"
+#include "util/random_tensor.h"
 
 namespace npukit {
 namespace {
 
 namespace fs = std::filesystem;
+using testing::randn;
 using testing::slurp;
-
-Tensor randn(Shape s, uint32_t seed, float sd = 0.3f) {
-  Tensor t(DType::kF32, std::move(s));
-  std::mt19937 rng(seed);
-  std::normal_distribution<float> d(0.f, sd);
-  for (int64_t i = 0; i < t.numel(); ++i) t.data<float>()[i] = d(rng);
-  return t;
-}
 
 /// x[1,3,21,19] -> conv 3x3 (8) -> relu -> maxpool 2 -> conv 3x3 (8) -> add(pool) -> relu -> softmax over C.
 void write_model(const fs::path& path) {

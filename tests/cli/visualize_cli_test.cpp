@@ -11,23 +11,17 @@
 #include "frontend/onnx_export.h"
 #include "util/cli_fixture.h"
 #include "util/graph_builder.h"
+#include "util/random_tensor.h"
 
 namespace npukit {
 namespace {
 
 namespace fs = std::filesystem;
+using testing::randn;
 using testing::slurp;
 
 constexpr const char* kNpuFill = "fill=\"#1f3a93\"";
 constexpr const char* kCpuFill = "fill=\"#c4c4c4\"";
-
-Tensor randn(Shape s, uint32_t seed, float sd = 0.3f) {
-  Tensor t(DType::kF32, std::move(s));
-  std::mt19937 rng(seed);
-  std::normal_distribution<float> d(0.f, sd);
-  for (int64_t i = 0; i < t.numel(); ++i) t.data<float>()[i] = d(rng);
-  return t;
-}
 
 /// The SVG group of the node whose tooltip starts with `name`, or "".
 std::string node_block(const std::string& svg, const std::string& name) {

@@ -27,9 +27,7 @@ TEST_P(NpuModelsE2E, SimulatorIsBitExactWithReference) {
   std::string why;
   const std::string path = testing::model_case_path(c, &why);
   if (path.empty()) GTEST_SKIP() << why;
-  auto fm = testing::load_resolved(path, c.shapes);
-  ASSERT_TRUE(fm.ok()) << fm.status().message();
-  auto im = testing::quantize_to_integer(std::move(fm).value(), 3, 1);
+  auto im = testing::integer_model_of_case(c, path);
   ASSERT_TRUE(im.ok()) << im.status().message();
   for (const char* name : {"tiny", "nash-e"}) {
     SCOPED_TRACE(name);

@@ -57,9 +57,7 @@ TEST_P(PerfPropertiesE2E, MonotoneInHardwareAndModesAndLayersSumToTheModel) {
   std::string why;
   const std::string path = testing::model_case_path(c, &why);
   if (path.empty()) GTEST_SKIP() << why;
-  auto fm = testing::load_resolved(path, c.shapes);
-  ASSERT_TRUE(fm.ok()) << fm.status().message();
-  auto im = testing::quantize_to_integer(std::move(fm).value(), 3, 1);
+  auto im = testing::integer_model_of_case(c, path);
   ASSERT_TRUE(im.ok()) << im.status().message();
   for (const char* name : {"nash-e", "tiny"}) {
     SCOPED_TRACE(name);

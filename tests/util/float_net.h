@@ -14,19 +14,12 @@
 #include "march/march.h"
 #include "util/graph_builder.h"
 #include "util/int_model.h"
+#include "util/random_tensor.h"
 
 namespace npukit::testing {
 
 using ir::OpKind;
 using ir::Value;
-
-inline Tensor random_f32(const Shape& s, uint32_t seed, float scale = 0.3f) {
-  Tensor t(DType::kF32, s);
-  std::mt19937 rng(seed);
-  std::normal_distribution<float> d(0.f, scale);
-  for (int64_t i = 0; i < t.numel(); ++i) t.data<float>()[i] = d(rng);
-  return t;
-}
 
 /// Float graph builder with layer helpers.
 struct Net {
@@ -56,8 +49,8 @@ struct Net {
     const int64_t ph = (kh - 1) * dil / 2, pw = (kw - 1) * dil / 2;
     a.set("pads", std::vector<int64_t>{ph, pw, (kh - 1) * dil - ph, (kw - 1) * dil - pw});
     a.set("kernel_shape", std::vector<int64_t>{kh, kw});
-    std::vector<Value*> in{x, b.constant(n + "_w", random_f32({cout, cin / group, kh, kw}, ++seed))};
-    if (bias) in.push_back(b.constant(n + "_b", random_f32({cout}, ++seed, 0.1f)));
+    std::vector<Value*> in{x, b.constant(n + "_w", randn({cout, cin / group, kh, kw}, ++seed))};
+    if (bias) in.push_back(b.constant(n + "_b", randn({cout}, ++seed, 0.1f)));
     return typed(b.op(OpKind::kConv, n, in, a));
   }
   Value* relu(Value* x) { return typed(b.op(OpKind::kRelu, id("relu"), {x})); }
@@ -88,8 +81,8 @@ struct Net {
     Attrs a;
     a.set("transB", int64_t{1});
     return typed(b.op(OpKind::kGemm, n,
-                      {x, b.constant(n + "_w", random_f32({n_out, x->shape()[1]}, ++seed)),
-                       b.constant(n + "_b", random_f32({n_out}, ++seed, 0.1f))},
+                      {x, b.constant(n + "_w", randn({n_out, x->shape()[1]}, ++seed)),
+                       b.constant(n + "_b", randn({n_out}, ++seed, 0.1f))},
                       a));
   }
   Value* concat(const std::vector<Value*>& xs, int64_t axis) {

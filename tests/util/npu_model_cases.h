@@ -12,6 +12,7 @@
 #include <vector>
 
 #include "core/tensor.h"
+#include "util/int_model.h"
 #include "util/model_runner.h"
 
 namespace npukit::testing {
@@ -64,6 +65,13 @@ inline std::string model_case_path(const ModelCase& c, std::string* why) {
     return "";
   }
   return p;
+}
+
+/// A case's file loaded (shapes resolved) and quantized to npukit's integer graph (max calibration on one
+/// random sample: the values do not matter to the compiler).
+inline Expected<ir::Model> integer_model_of_case(const ModelCase& c, const std::string& path) {
+  NPUKIT_ASSIGN_OR_RETURN(ir::Model fm, load_resolved(path, c.shapes));
+  return quantize_to_integer(std::move(fm), 3, 1);
 }
 
 }  // namespace npukit::testing

@@ -17,6 +17,7 @@
 #include "npu/placement.h"
 #include "util/graph_builder.h"
 #include "util/int_model.h"
+#include "util/random_tensor.h"
 
 namespace npukit::viz {
 namespace {
@@ -30,13 +31,7 @@ constexpr const char* kCpuFill = "fill=\"#c4c4c4\"";
 constexpr const char* kFoldedFill = "fill=\"#f7f7f7\"";
 constexpr const char* kWhiteFill = "fill=\"white\"";
 
-Tensor randn(Shape s, uint32_t seed, float sd = 0.3f) {
-  Tensor t(DType::kF32, std::move(s));
-  std::mt19937 rng(seed);
-  std::normal_distribution<float> d(0.f, sd);
-  for (int64_t i = 0; i < t.numel(); ++i) t.data<float>()[i] = d(rng);
-  return t;
-}
+using testing::randn;
 
 /// The SVG group of the node whose tooltip starts with `escaped_name` (as it appears in the SVG), or "".
 std::string node_block(const std::string& svg, const std::string& escaped_name) {
