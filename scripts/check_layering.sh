@@ -21,6 +21,7 @@ rules=(
   "sim:frontend/ io/ pipeline/ tools/ onnx/ config/ npu/ passes/ march/"
   "npu:frontend/ interp/ kernels/ io/ pipeline/ tools/ onnx/ sim/ passes/"
   "estimate:frontend/ interp/ kernels/ io/ pipeline/ tools/ onnx/ sim/ passes/ quant/ config/ viz/"
+  "runtime:frontend/ io/ pipeline/ tools/ onnx/ quant/ config/ npu/ passes/ march/ sim/ estimate/ viz/"
   "viz:frontend/ interp/ kernels/ io/ pipeline/ tools/ onnx/ sim/ passes/ quant/ config/ npu/ estimate/ march/"
 )
 for rule in "${rules[@]}"; do

@@ -109,7 +109,14 @@ Expected<std::vector<Tensor>> run_graph(const ir::Graph& g, Env& env, const RunO
         return make_error(ErrorCode::kInternal, where(n), ": input '", v->name(), "' was not computed before use");
     }
     std::vector<Tensor> outs;
-    if (n.op() == ir::OpKind::kIf) {
+    bool executed = false;
+    if (opt.executor) {
+      NPUKIT_ASSIGN_OR_RETURN(executed, opt.executor(n, ins, &outs));
+    }
+    if (executed) {
+      if (outs.size() != n.num_outputs())
+        return make_error(ErrorCode::kInternal, where(n), ": executor gave ", outs.size(), " outputs");
+    } else if (n.op() == ir::OpKind::kIf) {
       if (!ins[0]) return make_error(ErrorCode::kInvalidModel, where(n), ": missing condition");
       NPUKIT_ASSIGN_OR_RETURN(outs, run_if(n, *ins[0], env, opt));
     } else if (ref::RefKernelFn fast = opt.use_fast_kernels ? fast_kernel(n.op()) : nullptr) {

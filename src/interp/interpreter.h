@@ -55,6 +55,10 @@ struct RunOptions {
   /// Results then differ from the reference within float rounding (see tests/kernels/fast_*_test.cpp
   /// for the tolerance); off by default so the interpreter stays the oracle.
   bool use_fast_kernels = false;
+  /// Runs a node in place of the kernel table when it returns true (it must then fill one output tensor per
+  /// node output, of the node's static types); false leaves the node to the kernels above. The int8 runtime
+  /// (runtime/runtime.h) plugs its prepacked fast kernels in here.
+  std::function<Expected<bool>(const ir::Node&, std::span<const Tensor* const>, std::vector<Tensor>*)> executor;
 };
 
 /// The kernels/fast kernel for an op kind, or nullptr where only the reference exists.

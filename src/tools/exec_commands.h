@@ -19,6 +19,8 @@ Status print_npk_model_info(const std::string& path);
 void register_exec_model_info(CLI::App& exec, Context& ctx);
 /// `npukit exec infer --model_file M.onnx --input_file a.npy,b.pb --output_dir D ...`
 void register_exec_infer(CLI::App& exec, Context& ctx);
+/// `npukit exec perf --model_file M.npk --thread_num N --frame_count F ...` (int8 CPU runtime)
+void register_exec_perf(CLI::App& exec, Context& ctx);
 
 /// Parameter statistics: elements and bytes of float / 8-32-bit integer constants read by nodes
 /// (64-bit integer and bool constants are shape/index/axis data, not weights).

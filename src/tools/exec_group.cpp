@@ -11,6 +11,7 @@ void register_exec(CLI::App& app, Context& ctx) {
   exec->require_subcommand(1);
   register_exec_model_info(*exec, ctx);
   register_exec_infer(*exec, ctx);
+  register_exec_perf(*exec, ctx);
 }
 
 }  // namespace

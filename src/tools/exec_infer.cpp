@@ -13,6 +13,7 @@
 #include "io/npy.h"
 #include "npk/npk_file.h"
 #include "pipeline/load.h"
+#include "runtime/runtime.h"
 #include "sim/simulator.h"
 #include "tools/exec_commands.h"
 
@@ -97,11 +98,11 @@ Status run_infer(const InferArgs& args) {
   log::info("infer: loading ", args.model_file);
   const bool is_npk = std::filesystem::path(args.model_file).extension() == ".npk";
   const std::string target = args.target.empty() ? (is_npk ? "sim" : "ref") : args.target;
-  if (target != "sim" && target != "ref")
-    return make_error(ErrorCode::kInvalidArgument, "--target must be sim or ref, got '", target, "'");
-  if (target == "sim" && !is_npk)
-    return make_error(ErrorCode::kInvalidArgument, "--target sim runs compiled .npk models; '", args.model_file,
-                      "' is not one (compile it with npukit compile)");
+  if (target != "sim" && target != "ref" && target != "cpu")
+    return make_error(ErrorCode::kInvalidArgument, "--target must be sim, cpu or ref, got '", target, "'");
+  if ((target == "sim" || target == "cpu") && !is_npk)
+    return make_error(ErrorCode::kInvalidArgument, "--target ", target, " runs compiled .npk models; '",
+                      args.model_file, "' is not one (compile it with npukit compile)");
   npk::NpkModel npk_model;
   ir::Model model;
   if (is_npk) {
@@ -138,6 +139,11 @@ Status run_infer(const InferArgs& args) {
     NPUKIT_ASSIGN_OR_RETURN(outs, sim::run_model(npk_model, inputs, &st));
     log::info("infer: simulated ", st.commands, " NPU commands, loaded ", st.load_bytes, " B, stored ", st.store_bytes,
               " B, peak SRAM ", st.peak_sram_bytes, " B");
+  } else if (target == "cpu") {
+    NPUKIT_ASSIGN_OR_RETURN(std::unique_ptr<runtime::Runtime> rt, runtime::Runtime::load(args.model_file));
+    log::info("infer: int8 CPU runtime (", q8::isa_name(rt->isa()), "): ", rt->fast_nodes(),
+              " nodes on the q8 kernels, ", rt->reference_nodes(), " on the reference kernels");
+    NPUKIT_ASSIGN_OR_RETURN(outs, rt->run(inputs));
   } else {
     NPUKIT_ASSIGN_OR_RETURN(outs, interp.run(inputs));
   }
@@ -170,7 +176,8 @@ void register_exec_infer(CLI::App& exec, Context& ctx) {
                   "ONNX model, Caffe .caffemodel (with --proto), or compiled .npk model")
       ->required();
   cmd->add_option("--target", a->target,
-                  "for .npk: sim (NPU command-stream simulator, the default) or ref (reference integer interpreter)");
+                  "for .npk: sim (NPU command-stream simulator, the default), cpu (the int8 CPU runtime) or ref "
+                  "(reference integer interpreter)");
   cmd->add_option("--proto", a->proto, "Caffe prototxt (topology) for a .caffemodel model file");
   cmd->add_option("--input_file,--input-file", a->input_files,
                   "input files in graph-input order, comma-separated (.pb, .npy, .jpg/.png/.bmp)")

@@ -228,5 +228,45 @@ TEST_F(NpuCli, CompileWritesThePerfReportAndPerfReproducesIt) {
   EXPECT_NE(baddir.err.find("afile/sub"), std::string::npos) << baddir.err;
 }
 
+TEST_F(NpuCli, ExecPerfAndInferOnTheCpuRuntime) {
+  write_config("");
+  ASSERT_EQ(npukit("compile --config cfg.yaml --no-progress").rc, 0);
+  // infer on the int8 CPU runtime = the reference interpreter, bit for bit.
+  auto cpu = npukit("exec infer --model_file out/model.npk --target cpu --input_file cal/s1.npy --output_dir cpu");
+  ASSERT_EQ(cpu.rc, 0) << cpu.err;
+  auto ref = npukit("exec infer --model_file out/model.npk --target ref --input_file cal/s1.npy --output_dir ref");
+  ASSERT_EQ(ref.rc, 0) << ref.err;
+  int files = 0;
+  for (const auto& e : fs::directory_iterator(dir_ / "ref")) {
+    ++files;
+    EXPECT_EQ(slurp(e.path()), slurp(dir_ / "cpu" / e.path().filename())) << e.path();
+  }
+  EXPECT_EQ(files, 1);
+  // perf: 2 threads, JSON with the documented figures; every frame's outputs equal the first's.
+  auto p = npukit(
+      "exec perf --model_file out/model.npk --thread_num 2 --frame_count 12 --output_json perf.json "
+      "--input_file cal/s2.npy");
+  ASSERT_EQ(p.rc, 0) << p.err;
+  EXPECT_NE(p.out.find("Average latency"), std::string::npos) << p.out;
+  EXPECT_NE(p.out.find("FPS: "), std::string::npos) << p.out;
+  const nlohmann::json j = nlohmann::json::parse(slurp(dir_ / "perf.json"));
+  EXPECT_EQ(j["thread_num"], 2);
+  EXPECT_EQ(j["frame_count"], 12);
+  EXPECT_TRUE(j["outputs_identical"].get<bool>());
+  for (const char* k : {"avg", "min", "max", "p50", "p90", "p99"}) EXPECT_GT(j["latency_ms"][k].get<double>(), 0) << k;
+  EXPECT_LE(j["latency_ms"]["min"].get<double>(), j["latency_ms"]["p50"].get<double>());
+  EXPECT_LE(j["latency_ms"]["p50"].get<double>(), j["latency_ms"]["p99"].get<double>());
+  EXPECT_LE(j["latency_ms"]["p99"].get<double>(), j["latency_ms"]["max"].get<double>());
+  EXPECT_GT(j["fps"].get<double>(), 0);
+  // Errors: an ONNX model, a bad thread count, a wrong number of inputs.
+  auto onnx = npukit("exec perf --model_file net.onnx");
+  EXPECT_EQ(onnx.rc, 1);
+  EXPECT_NE(onnx.err.find(".npk"), std::string::npos) << onnx.err;
+  EXPECT_EQ(npukit("exec perf --model_file out/model.npk --thread_num 0").rc, 1);
+  auto two = npukit("exec perf --model_file out/model.npk --input_file cal/s1.npy,cal/s2.npy");
+  EXPECT_EQ(two.rc, 1);
+  EXPECT_NE(two.err.find("input"), std::string::npos) << two.err;
+}
+
 }  // namespace
 }  // namespace npukit

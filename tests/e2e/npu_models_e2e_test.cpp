@@ -3,14 +3,18 @@
 // models exported for the peer benchmarks (bench/compile_peers.sh; folder NPUKIT_PEERS_DIR, default
 // ~/npukit-peers/models), is quantized (max calibration on random samples: the values do not matter here),
 // compiled for `tiny` (96 KiB SRAM: deep tiling, K splits) and `nash-e`, and run on the NPU simulator; the
-// outputs must be bit-identical to the reference interpreter on the same integer graph.
+// outputs must be bit-identical to the reference interpreter on the same integer graph; so must the int8 CPU
+// runtime's (runtime/runtime.h) on the nash-e model.
 #include <gtest/gtest.h>
 
 #include <cstdlib>
+#include <cstring>
 #include <filesystem>
 #include <map>
 
+#include "interp/interpreter.h"
 #include "march/march.h"
+#include "runtime/runtime.h"
 #include "util/int_model.h"
 #include "util/model_runner.h"
 #include "util/npu_model_cases.h"
@@ -42,6 +46,24 @@ TEST_P(NpuModelsE2E, SimulatorIsBitExactWithReference) {
     std::printf("[ npu e2e ] %s on %s: %lld NPU nodes, %lld commands, est %lld cycles, %lld DDR bytes\n",
                 c.name.c_str(), name, static_cast<long long>(r.npu_nodes), static_cast<long long>(r.commands),
                 static_cast<long long>(r.est_cycles), static_cast<long long>(r.ddr_bytes));
+    if (std::string(name) != "nash-e") continue;
+    // The int8 CPU runtime on the same compiled model: bit-exact with the reference interpreter too.
+    auto rt = runtime::Runtime::create(std::move(r.model));
+    ASSERT_TRUE(rt.ok()) << rt.status().message();
+    const ir::Graph& g = (*rt)->model().model.graph;
+    const std::vector<Tensor> in = testing::random_inputs(g, 9);
+    auto want = interp::Interpreter(g).run(in);
+    ASSERT_TRUE(want.ok()) << want.status().message();
+    auto got = (*rt)->run(in);
+    ASSERT_TRUE(got.ok()) << got.status().message();
+    ASSERT_EQ(got->size(), want->size());
+    for (size_t i = 0; i < got->size(); ++i) {
+      ASSERT_EQ((*got)[i].nbytes(), (*want)[i].nbytes());
+      EXPECT_EQ(std::memcmp((*got)[i].raw(), (*want)[i].raw(), (*got)[i].nbytes()), 0)
+          << c.name << ": runtime output " << i << " differs from the reference";
+    }
+    std::printf("[ npu e2e ] %s: int8 CPU runtime bit-exact (%lld nodes on q8 kernels)\n", c.name.c_str(),
+                static_cast<long long>((*rt)->fast_nodes()));
   }
 }
 

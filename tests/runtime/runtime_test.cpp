@@ -1,0 +1,120 @@
+// SPDX-License-Identifier: Apache-2.0
+// runtime: the int8 CPU runtime runs compiled models (every segment on the host CPU) bit-exactly with the
+// reference interpreter on the same integer graph — on every instruction-set tier this machine has, with 1 and
+// 3 intra-op threads, and from several threads at once.
+#include <gtest/gtest.h>
+
+#include <cstring>
+#include <thread>
+
+#include "interp/interpreter.h"
+#include "kernels/q8/isa.h"
+#include "npk/npk_file.h"
+#include "npu/compile_model.h"
+#include "runtime/runtime.h"
+#include "util/float_net.h"
+
+namespace npukit {
+namespace {
+
+using testing::Net;
+using testing::Value;
+
+npk::NpkModel compile_for(const ir::Model& integer, const std::string& march) {
+  npu::NpuOptions o;
+  o.optimize_level = 2;
+  auto c = ir::clone_model(integer);
+  EXPECT_TRUE(c.ok());
+  auto r = npu::compile_model(std::move(c).value(), testing::preset(march), o, {});
+  EXPECT_TRUE(r.ok()) << r.status().message();
+  return r.ok() ? std::move(r).value() : npk::NpkModel{};
+}
+
+void expect_same(const std::vector<Tensor>& a, const std::vector<Tensor>& b, const std::string& what) {
+  ASSERT_EQ(a.size(), b.size()) << what;
+  for (size_t i = 0; i < a.size(); ++i) {
+    ASSERT_EQ(a[i].dtype(), b[i].dtype()) << what;
+    ASSERT_EQ(a[i].shape(), b[i].shape()) << what;
+    EXPECT_EQ(std::memcmp(a[i].raw(), b[i].raw(), a[i].nbytes()), 0) << what << ": output " << i << " differs";
+  }
+}
+
+// Convs (3x3 stride 2, depthwise, 1x1, dilated, grouped) with ReLU, a residual add, pools, a gemm head.
+ir::Model mixed_net() {
+  Net n;
+  Value* x = n.input({1, 3, 19, 23});
+  Value* c1 = n.relu(n.conv(x, 16, 3, 3, 2));
+  Value* dw = n.relu(n.conv(c1, 16, 3, 3, 1, 1, 16));
+  Value* pw = n.conv(dw, 16, 1, 1);
+  Value* a = n.relu(n.add(c1, pw));
+  Value* d = n.conv(a, 12, 3, 3, 1, 2);
+  Value* g = n.conv(n.relu(d), 12, 3, 3, 1, 1, 3);
+  Value* p = n.maxpool(n.conv(g, 13, 1, 1), 2, 2);
+  n.out(n.gemm(n.flatten(n.gap(p)), 10));
+  return testing::integer_of(n);
+}
+
+TEST(Runtime, BitExactWithTheReferenceOnEveryTierAndThreadCount) {
+  const ir::Model integer = mixed_net();
+  const npk::NpkModel compiled = compile_for(integer, "tiny");
+  auto bytes = npk::serialize_npk(compiled);
+  ASSERT_TRUE(bytes.ok());
+  for (q8::Isa isa : q8::available_isas()) {
+    for (int threads : {1, 3}) {
+      SCOPED_TRACE(std::string(q8::isa_name(isa)) + " x" + std::to_string(threads));
+      auto m = npk::deserialize_npk(*bytes);
+      ASSERT_TRUE(m.ok());
+      runtime::RuntimeOptions ro;
+      ro.isa = isa;
+      ro.intra_op_threads = threads;
+      auto rt = runtime::Runtime::create(std::move(m).value(), ro);
+      ASSERT_TRUE(rt.ok()) << rt.status().message();
+      EXPECT_GE((*rt)->fast_nodes(), 6) << "the convolutions and the gemm run on the q8 kernels";
+      for (uint32_t seed : {1u, 2u}) {
+        const std::vector<Tensor> in = testing::random_inputs((*rt)->model().model.graph, seed);
+        auto want = interp::Interpreter((*rt)->model().model.graph).run(in);
+        ASSERT_TRUE(want.ok()) << want.status().message();
+        runtime::NodeTiming timing;
+        auto got = (*rt)->run(in, &timing);
+        ASSERT_TRUE(got.ok()) << got.status().message();
+        expect_same(*got, *want, "seed " + std::to_string(seed));
+        EXPECT_EQ(timing.us.size(), (*rt)->model().model.graph.num_nodes());
+      }
+    }
+  }
+}
+
+TEST(Runtime, ConcurrentRunsGiveIdenticalOutputs) {
+  auto rt = runtime::Runtime::create(compile_for(mixed_net(), "nash-e"));
+  ASSERT_TRUE(rt.ok()) << rt.status().message();
+  const std::vector<Tensor> in = testing::random_inputs((*rt)->model().model.graph, 5);
+  auto first = (*rt)->run(in);
+  ASSERT_TRUE(first.ok());
+  std::vector<std::vector<Tensor>> outs(4);
+  std::vector<std::thread> threads;
+  for (size_t t = 0; t < outs.size(); ++t)
+    threads.emplace_back([&, t] {
+      for (int k = 0; k < 5; ++k) {
+        auto o = (*rt)->run(in);
+        if (o.ok()) outs[t] = std::move(o).value();
+      }
+    });
+  for (std::thread& t : threads) t.join();
+  for (const auto& o : outs) expect_same(o, *first, "concurrent run");
+}
+
+TEST(Runtime, WrongInputsAreClearErrors) {
+  auto rt = runtime::Runtime::create(compile_for(mixed_net(), "tiny"));
+  ASSERT_TRUE(rt.ok());
+  auto none = (*rt)->run({});
+  ASSERT_FALSE(none.ok());
+  EXPECT_NE(none.status().message().find("input"), std::string::npos) << none.status().message();
+  std::vector<Tensor> bad{Tensor(DType::kF32, {1, 3, 5, 5})};
+  auto shape = (*rt)->run(bad);
+  ASSERT_FALSE(shape.ok());
+  EXPECT_EQ(shape.status().code(), ErrorCode::kShapeMismatch) << shape.status().message();
+  EXPECT_FALSE(runtime::Runtime::load("/nonexistent/model.npk").ok());
+}
+
+}  // namespace
+}  // namespace npukit
