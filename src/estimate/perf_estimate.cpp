@@ -237,6 +237,7 @@ Expected<PerfReport> estimate_perf(const npk::NpkModel& model, const EstimateOpt
   s.stored_bytes_per_frame = stored / s.frames_per_run;
   s.ddr_bytes_per_second = static_cast<double>(s.ddr_bytes_per_run) * s.runs_per_second;
   s.ddr_mb_per_frame = static_cast<double>(s.ddr_bytes_per_frame) / 1e6;
+  s.ddr_mb_per_run = static_cast<double>(s.ddr_bytes_per_run) / 1e6;
   s.ddr_mb_per_second = s.ddr_bytes_per_second / 1e6;
   for (const LayerEstimate& l : r.layers) {
     s.compute_us += l.compute_us;
@@ -315,6 +316,7 @@ nlohmann::json to_json(const PerfReport& r) {
   js["ddr_bytes_per_frame"] = s.ddr_bytes_per_frame;
   js["ddr_bytes_per_second"] = s.ddr_bytes_per_second;
   js["ddr_mb_per_frame"] = s.ddr_mb_per_frame;
+  js["ddr_mb_per_run"] = s.ddr_mb_per_run;
   js["ddr_mb_per_second"] = s.ddr_mb_per_second;
   js["loaded_bytes_per_frame"] = s.loaded_bytes_per_frame;
   js["stored_bytes_per_frame"] = s.stored_bytes_per_frame;

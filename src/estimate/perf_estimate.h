@@ -91,7 +91,7 @@ struct PerfSummary {
   int64_t npu_ops_per_run = 0, cpu_ops_per_run = 0;
   int64_t ddr_bytes_per_run = 0, ddr_bytes_per_frame = 0;
   int64_t loaded_bytes_per_frame = 0, stored_bytes_per_frame = 0;
-  double ddr_bytes_per_second = 0, ddr_mb_per_frame = 0, ddr_mb_per_second = 0;
+  double ddr_bytes_per_second = 0, ddr_mb_per_frame = 0, ddr_mb_per_run = 0, ddr_mb_per_second = 0;
   double compute_us = 0;     ///< sum over layers
   double load_store_us = 0;  ///< sum over layers
   int64_t npu_segments = 0, cpu_segments = 0;

@@ -427,9 +427,27 @@ TEST(EstimateReport, IntervalChoiceAndOverride) {
 TEST(EstimateReport, JsonHasTheDocumentedKeys) {
   const npk::NpkModel model = compile(small_net(), preset("tiny"), 2);
   const nlohmann::json j = estimate::to_json(estimate(model));
-  for (const char* k : {"fps", "latency_ms", "latency_us", "ddr_bytes_per_frame", "ddr_mb_per_second", "ops_per_frame",
-                        "frames_per_run", "runs_per_second", "latency_by_segment", "parameter_crc", "npukit_version",
-                        "march", "model_name", "compile_options", "loaded_bytes_per_frame", "stored_bytes_per_frame"})
+  for (const char* k : {"fps",
+                        "latency_ms",
+                        "latency_us",
+                        "ddr_bytes_per_frame",
+                        "ddr_mb_per_second",
+                        "ops_per_frame",
+                        "frames_per_run",
+                        "runs_per_second",
+                        "latency_by_segment",
+                        "parameter_crc",
+                        "npukit_version",
+                        "march",
+                        "model_name",
+                        "compile_options",
+                        "loaded_bytes_per_frame",
+                        "stored_bytes_per_frame",
+                        "ddr_mb_per_run",
+                        "ddr_bytes_per_run",
+                        "ddr_bytes_per_second",
+                        "ops_per_run",
+                        "latency_by_segment"})
     EXPECT_TRUE(j["summary"].contains(k)) << k;
   EXPECT_TRUE(j["temporal"].contains("interval_ms"));
   for (const char* u : {"tae", "vae", "aae", "trans", "load", "store"})
