@@ -8,6 +8,7 @@
 #include <vector>
 
 #include "ir/graph.h"
+#include "npk/npk_model.h"
 #include "tools/cli.h"
 
 namespace npukit::cli {
@@ -19,6 +20,12 @@ Status print_npk_model_info(const std::string& path);
 void register_exec_model_info(CLI::App& exec, Context& ctx);
 /// `npukit exec infer --model_file M.onnx --input_file a.npy,b.pb --output_dir D ...`
 void register_exec_infer(CLI::App& exec, Context& ctx);
+/// int8 GMAC/s of one core on the active q8 tier, measured with a compute-bound gemm (~0.2 s).
+double measure_int8_peak_gmacs();
+/// Prints the per-layer profile (node_us: summed over `frames` runs, graph node order) and the operator
+/// ranking, and writes profile.json / profile.csv / profile_ranking.csv into `dir`.
+Status write_profile(const npk::NpkModel& model, const std::vector<double>& node_us, int64_t frames, double peak_gmacs,
+                     const std::string& dir);
 /// `npukit exec perf --model_file M.npk --thread_num N --frame_count F ...` (int8 CPU runtime)
 void register_exec_perf(CLI::App& exec, Context& ctx);
 

@@ -30,6 +30,8 @@ struct PerfArgs {
   int thread_num = 1;
   int64_t frame_count = 200;
   int64_t warmup = 3;
+  bool profile = false;
+  std::string profile_dir = ".";
 };
 
 // Random inputs of the model's types, fixed seed: codes over the dtype's range, normal floats.
@@ -99,10 +101,17 @@ Status run_perf(const PerfArgs& a) {
   Status first_error = Status::Ok();
   Progress progress("perf", a.frame_count);
   using clock = std::chrono::steady_clock;
+  std::vector<double> node_us_sum;  // --profile: summed over frames (merged from the threads)
   auto worker = [&] {
+    std::vector<double> local_sum;
+    runtime::NodeTiming timing;
     for (int64_t f = next++; f < a.frame_count; f = next++) {
       const clock::time_point t0 = clock::now();
-      auto outs = rt->run(inputs);
+      auto outs = rt->run(inputs, a.profile ? &timing : nullptr);
+      if (a.profile && outs.ok()) {
+        local_sum.resize(timing.us.size(), 0.0);
+        for (size_t i = 0; i < timing.us.size(); ++i) local_sum[i] += timing.us[i];
+      }
       const clock::time_point t1 = clock::now();
       latency_ms[static_cast<size_t>(f)] = std::chrono::duration<double, std::milli>(t1 - t0).count();
       if (!outs.ok()) {
@@ -114,6 +123,9 @@ Status run_perf(const PerfArgs& a) {
       if (!same_bytes(*outs, expected)) ++mismatches;
       progress.advance();
     }
+    std::lock_guard<std::mutex> lock(err_mu);
+    node_us_sum.resize(std::max(node_us_sum.size(), local_sum.size()), 0.0);
+    for (size_t i = 0; i < local_sum.size(); ++i) node_us_sum[i] += local_sum[i];
   };
   const clock::time_point start = clock::now();
   std::vector<std::thread> threads;
@@ -159,6 +171,10 @@ Status run_perf(const PerfArgs& a) {
     NPUKIT_RETURN_IF_ERROR(atomic_write_file(a.output_json, j.dump(1) + "\n"));
     log::info("perf: wrote ", a.output_json);
   }
+  if (a.profile) {
+    const double peak = measure_int8_peak_gmacs();
+    NPUKIT_RETURN_IF_ERROR(write_profile(rt->model(), node_us_sum, a.frame_count, peak, a.profile_dir));
+  }
   return Status::Ok();
 }
 
@@ -179,6 +195,10 @@ void register_exec_perf(CLI::App& exec, Context& ctx) {
                   "inputs in graph-input order, comma-separated (.npy, .pb, images); default: random data")
       ->delimiter(',');
   cmd->add_option("--output_json,--output-json", a->output_json, "also write the figures as JSON");
+  cmd->add_flag("--profile", a->profile,
+                "per-layer table (time, MAC usage of this CPU's measured int8 peak, bytes, source node) and the "
+                "operator time ranking; also written as profile.json, profile.csv, profile_ranking.csv");
+  cmd->add_option("--profile_dir,--profile-dir", a->profile_dir, "where the profile files go")->capture_default_str();
   cmd->callback([a, &ctx] { ctx.action = [a] { return run_perf(*a); }; });
 }
 

@@ -258,6 +258,29 @@ TEST_F(NpuCli, ExecPerfAndInferOnTheCpuRuntime) {
   EXPECT_LE(j["latency_ms"]["p50"].get<double>(), j["latency_ms"]["p99"].get<double>());
   EXPECT_LE(j["latency_ms"]["p99"].get<double>(), j["latency_ms"]["max"].get<double>());
   EXPECT_GT(j["fps"].get<double>(), 0);
+  // --profile: one row per node of the model, the operator ranking sums to 100 %.
+  auto prof = npukit("exec perf --model_file out/model.npk --frame_count 3 --profile --profile_dir prof");
+  ASSERT_EQ(prof.rc, 0) << prof.err;
+  EXPECT_NE(prof.out.find("Operator Time Consuming Ranking"), std::string::npos) << prof.out;
+  const nlohmann::json pj = nlohmann::json::parse(slurp(dir_ / "prof" / "profile.json"));
+  auto m = npk::read_npk((dir_ / "out" / "model.npk").string());
+  ASSERT_TRUE(m.ok());
+  EXPECT_EQ(pj["layers"].size(), m->model.graph.num_nodes());
+  EXPECT_GT(pj["int8_peak_gmacs"].get<double>(), 0);
+  double ratio = 0;
+  int64_t calls = 0;
+  for (const auto& r : pj["ranking"]) {
+    ratio += r["ratio_percent"].get<double>();
+    calls += r["calls"].get<int64_t>();
+  }
+  EXPECT_NEAR(ratio, 100.0, 1e-6);
+  EXPECT_EQ(calls, static_cast<int64_t>(m->model.graph.num_nodes()));
+  bool conv_row = false;
+  for (const auto& r : pj["layers"])
+    if (r["op_type"] == "QConv") conv_row = r["macs"].get<int64_t>() > 0 && r["target"].get<std::string>()[0] == 'N';
+  EXPECT_TRUE(conv_row) << "a QConv row with its MACs on an NPU segment";
+  EXPECT_TRUE(fs::exists(dir_ / "prof" / "profile.csv"));
+  EXPECT_TRUE(fs::exists(dir_ / "prof" / "profile_ranking.csv"));
   // Errors: an ONNX model, a bad thread count, a wrong number of inputs.
   auto onnx = npukit("exec perf --model_file net.onnx");
   EXPECT_EQ(onnx.rc, 1);
