@@ -2,6 +2,7 @@
 // npukit config: enum spellings, shared helpers, the effective-config dump and the checks that need the
 // model's inputs. The YAML parser itself is in config_parse.cpp.
 #include "config/compile_config.h"
+#include "core/text.h"
 
 #include <algorithm>
 #include <cctype>
@@ -52,15 +53,6 @@ const std::vector<EnumRow<NodeDType>> kNodeDTypeRows = {
 const std::vector<EnumRow<DebugMode>> kDebugModeRows = {{"dump_calibration_data", DebugMode::kDumpCalibrationData}};
 const std::vector<std::string> kRemovableNodeTypes = {"Quantize", "Transpose", "Dequantize",
                                                       "Cast",     "Reshape",   "Softmax"};
-
-std::string join(const std::vector<std::string>& items, const std::string& sep) {
-  std::string out;
-  for (size_t i = 0; i < items.size(); ++i) {
-    if (i) out += sep;
-    out += items[i];
-  }
-  return out;
-}
 
 int edit_distance(const std::string& a, const std::string& b) {
   // Optimal string alignment distance: Levenshtein plus adjacent transpositions ("marhc" → "march" is 1),

@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "config/compile_config.h"
+#include "core/text.h"
 
 namespace npukit::config::detail {
 
@@ -41,8 +42,6 @@ std::vector<std::string> row_names(const std::vector<EnumRow<E>>& rows) {
   return out;
 }
 
-/// "a, b, c"
-std::string join(const std::vector<std::string>& items, const std::string& sep = ", ");
 /// Edit distance (insertions, deletions, substitutions, adjacent transpositions), case-insensitive.
 int edit_distance(const std::string& a, const std::string& b);
 /// The candidate closest to `word` if it is close enough to be a plausible typo, else "".

@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: Apache-2.0
 #include "estimate/perf_estimate.h"
+#include "core/text.h"
 
 #include <algorithm>
 #include <chrono>
@@ -37,12 +38,6 @@ std::string fixed(double v, int digits) {
 
 bool is_dma(npk::Unit u) {
   return u == npk::Unit::kLoad || u == npk::Unit::kStore;
-}
-
-std::string join(const std::vector<std::string>& v, const char* sep) {
-  std::string s;
-  for (size_t i = 0; i < v.size(); ++i) s += (i ? sep : "") + v[i];
-  return s;
 }
 
 // Layer rows: one per (original node name(s), segment), in first-appearance order.

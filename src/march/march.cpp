@@ -3,6 +3,7 @@
 // and the built-in presets (configs/march/*.yaml embedded by src/march/embed_presets.cmake).
 // yaml-cpp exceptions never leave this file.
 #include "march/march.h"
+#include "core/text.h"
 
 #include <yaml-cpp/yaml.h>
 
@@ -72,12 +73,6 @@ struct DTypeName {
   DType type;
 };
 constexpr DTypeName kDTypes[] = {{"i8", DType::kI8}, {"u8", DType::kU8}, {"i16", DType::kI16}};
-
-std::string join(const std::vector<std::string>& v, const char* sep = ", ") {
-  std::string out;
-  for (size_t i = 0; i < v.size(); ++i) out += (i ? sep : "") + v[i];
-  return out;
-}
 
 std::string lower(std::string s) {
   for (char& c : s) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));

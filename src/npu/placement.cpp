@@ -2,6 +2,7 @@
 // npu: NPU/CPU placement against the march's op constraint table, the cut into segments, and the removal of
 // removable nodes at the model's inputs and outputs (placement.h).
 #include "npu/placement.h"
+#include "core/text.h"
 
 #include <algorithm>
 #include <set>
@@ -44,12 +45,6 @@ bool is_float_node(const Node& n) {
   for (const Value* v : activations(n))
     if (dtype_is_float(v->dtype())) return true;
   return false;
-}
-
-std::string join(const std::vector<std::string>& v) {
-  std::string s;
-  for (size_t i = 0; i < v.size(); ++i) s += (i ? ", " : "") + v[i];
-  return s;
 }
 
 std::string dtype_list(const std::vector<DType>& v) {

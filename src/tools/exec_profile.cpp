@@ -11,18 +11,13 @@
 
 #include "core/file_util.h"
 #include "core/log.h"
+#include "core/text.h"
 #include "ir/op_count.h"
 #include "kernels/q8/q8_kernels.h"
 #include "tools/exec_commands.h"
 
 namespace npukit::cli {
 namespace {
-
-std::string join(const std::vector<std::string>& v, const char* sep) {
-  std::string s;
-  for (size_t i = 0; i < v.size(); ++i) s += (i ? sep : "") + v[i];
-  return s;
-}
 
 std::string csv_field(const std::string& s) {
   if (s.find_first_of(",\"\n") == std::string::npos) return s;
