@@ -74,6 +74,11 @@ void store_row(const RowStore& st, const int32_t* codes, int64_t n, int64_t idx0
   }
 }
 
+Expected<Tensor> output_tensor(Tensor* y, DType dtype, const Shape& shape) {
+  if (y != nullptr && !y->empty() && y->dtype() == dtype && y->shape() == shape) return *y;
+  return Tensor::create(dtype, shape);
+}
+
 Scratch& scratch() {
   thread_local Scratch s;
   return s;

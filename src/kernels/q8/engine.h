@@ -12,6 +12,8 @@
 #include "core/dtype.h"
 #include "core/status.h"
 #include "core/tensor.h"
+#include "kernels/q8/parallel.h"
+#include "kernels/q8/q8_kernels.h"
 #include "kernels/q8/ukernels.h"
 #include "quant/arith.h"
 
@@ -56,6 +58,14 @@ struct RowStore {
 /// Writes codes[i] (already in the output range) to element idx0 + i * stride of the output, applying
 /// add_quantized with the residual's element at the same index first when there is a residual.
 void store_row(const RowStore& st, const int32_t* codes, int64_t n, int64_t idx0, int64_t stride);
+
+/// The output tensor of a kernel call: *y itself when it already has `dtype` and `shape` (the caller's storage,
+/// e.g. a view into the runtime's arena: no allocation), otherwise a new tensor.
+Expected<Tensor> output_tensor(Tensor* y, DType dtype, const Shape& shape);
+
+/// Depthwise convolution (conv_dw.cpp): x already checked by conv2d; writes through `st`.
+Status conv2d_depthwise(const PackedConv& pc, const Tensor& x, const RowStore& st, int64_t oh, int64_t ow,
+                        const Parallel* par);
 
 /// Per-thread scratch buffers (grown on demand, reused across calls).
 struct Scratch {

@@ -63,7 +63,7 @@ Status gemm(const PackedGemm& pg, const Tensor& a, Tensor* y, const Parallel* pa
     return reference();
   if (!qref::detail::check_zero_point(a.dtype(), p.a_zero_point, "").ok()) return reference();
   const int64_t m = a.dim(0), nn = pg.n_, k = pg.k_, kq = pg.kq_;
-  NPUKIT_ASSIGN_OR_RETURN(Tensor out, Tensor::create(p.output_dtype, Shape{m, nn}));
+  NPUKIT_ASSIGN_OR_RETURN(Tensor out, detail::output_tensor(y, p.output_dtype, Shape{m, nn}));
   if (out.numel() == 0) {
     *y = std::move(out);
     return Status::Ok();

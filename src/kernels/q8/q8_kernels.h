@@ -21,9 +21,13 @@
 
 namespace npukit::q8 {
 
+class PackedConv;
 namespace detail {
 struct Ukernels;
-}
+struct RowStore;
+Status conv2d_depthwise(const PackedConv& pc, const Tensor& x, const RowStore& st, int64_t oh, int64_t ow,
+                        const Parallel* par);
+}  // namespace detail
 
 /// A convolution with its weights packed for one tier. Cheap to move; immutable after create (thread-safe to
 /// run concurrently).
@@ -45,6 +49,8 @@ class PackedConv {
 
  private:
   friend Status conv2d(const PackedConv& pc, const Tensor& x, Tensor* y, const Tensor* residual, const Parallel* par);
+  friend Status detail::conv2d_depthwise(const PackedConv& pc, const Tensor& x, const detail::RowStore& st,
+                                         int64_t oh, int64_t ow, const Parallel* par);
   Tensor w_, bias_;
   bool has_bias_ = false;
   qref::QConv2dParams p_;
@@ -60,7 +66,8 @@ class PackedConv {
   int64_t acc_bound_ = 0;        ///< K * 255 * max|w|: bound of |accumulator| before the bias
 };
 
-/// y = qref::qconv2d(x, w, bias, p, residual) bit for bit. par null: single-threaded.
+/// y = qref::qconv2d(x, w, bias, p, residual) bit for bit. par null: single-threaded. When *y already has the
+/// output dtype and shape, the result is written into its storage (no allocation on the fast path).
 Status conv2d(const PackedConv& pc, const Tensor& x, Tensor* y, const Tensor* residual = nullptr,
               const Parallel* par = nullptr);
 
@@ -88,7 +95,7 @@ class PackedGemm {
   int64_t acc_bound_ = 0;
 };
 
-/// y = qref::qgemm(a, w, bias, p) bit for bit.
+/// y = qref::qgemm(a, w, bias, p) bit for bit; writes into *y's storage when it already has the output type.
 Status gemm(const PackedGemm& pg, const Tensor& a, Tensor* y, const Parallel* par = nullptr);
 
 }  // namespace npukit::q8
