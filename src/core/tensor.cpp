@@ -70,6 +70,15 @@ Expected<Tensor> Tensor::create(DType dtype, Shape shape) {
   }
 }
 
+Tensor Tensor::view(std::shared_ptr<std::byte> owner, void* data, DType dtype, Shape shape) {
+  Tensor t;
+  t.dtype_ = dtype;
+  t.shape_ = std::move(shape);
+  t.numel_ = ::npukit::numel(t.shape_);
+  t.buf_ = std::shared_ptr<std::byte>(std::move(owner), static_cast<std::byte*>(data));
+  return t;
+}
+
 Tensor Tensor::reshaped(Shape shape) const {
   Tensor t = *this;
   t.shape_ = std::move(shape);

@@ -40,6 +40,10 @@ class Tensor {
 
   /// Allocates after validating the shape against the limits (for shapes read from files).
   static Expected<Tensor> create(DType dtype, Shape shape);
+  /// A tensor over `bytes` of someone else's storage: `owner` keeps it alive (shared ownership, aliasing), `data`
+  /// points inside it. No allocation of element storage; nbytes() must fit what the owner provides (the caller's
+  /// duty, e.g. the runtime's arena planner).
+  static Tensor view(std::shared_ptr<std::byte> owner, void* data, DType dtype, Shape shape);
   /// Scalar / 1-D helpers for building small constants.
   template <class T>
   static Tensor scalar(T v) {

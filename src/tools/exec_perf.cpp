@@ -3,6 +3,8 @@
 // hrt_model_exec perf: F frames after a warm-up, on N inference threads in parallel (throughput, as on the
 // board), latency average / min / max / percentiles and FPS, optionally as JSON. Every frame's outputs are
 // compared with the first frame's, so a run also proves the outputs do not depend on the thread count.
+#include <pthread.h>
+#include <sched.h>
 #include <algorithm>
 #include <atomic>
 #include <chrono>
@@ -20,6 +22,7 @@
 #include "pipeline/load.h"
 #include "runtime/runtime.h"
 #include "tools/exec_commands.h"
+#include "tools/exec_memory.h"
 
 namespace npukit::cli {
 namespace {
@@ -32,7 +35,17 @@ struct PerfArgs {
   int64_t warmup = 3;
   bool profile = false;
   std::string profile_dir = ".";
+  bool eval_memory = false;
+  std::vector<int> core_ids;
 };
+
+// Pins the calling thread to one CPU core (Linux); false when the kernel refuses.
+bool pin_to_core(int core) {
+  cpu_set_t set;
+  CPU_ZERO(&set);
+  CPU_SET(core, &set);
+  return pthread_setaffinity_np(pthread_self(), sizeof(set), &set) == 0;
+}
 
 // Random inputs of the model's types, fixed seed: codes over the dtype's range, normal floats.
 Tensor random_input(const ir::Value& v, uint32_t seed) {
@@ -69,6 +82,11 @@ Status run_perf(const PerfArgs& a) {
   if (a.thread_num < 1 || a.thread_num > 256)
     return make_error(ErrorCode::kInvalidArgument, "--thread_num must be in [1, 256], got ", a.thread_num);
   if (a.frame_count < 1) return make_error(ErrorCode::kInvalidArgument, "--frame_count must be at least 1");
+  const int cores = static_cast<int>(std::thread::hardware_concurrency());
+  for (int c : a.core_ids)
+    if (c < 0 || (cores > 0 && c >= cores))
+      return make_error(ErrorCode::kInvalidArgument, "--core_id ", c, " does not exist: this machine has cores 0..",
+                        cores - 1);
   if (std::filesystem::path(a.model_file).extension() != ".npk")
     return make_error(ErrorCode::kInvalidArgument, "exec perf runs compiled models (.npk); '", a.model_file,
                       "' is not one (compile it with npukit compile)");
@@ -87,9 +105,11 @@ Status run_perf(const PerfArgs& a) {
       inputs.push_back(std::move(t).value());
     }
   }
-  std::printf("model %s: int8 CPU runtime (%s), %lld nodes on the q8 kernels, %lld on the reference kernels\n",
-              a.model_file.c_str(), q8::isa_name(rt->isa()), static_cast<long long>(rt->fast_nodes()),
-              static_cast<long long>(rt->reference_nodes()));
+  std::printf(
+      "model %s: int8 CPU runtime (%s), %lld nodes on the q8 kernels, %lld views, %lld on the reference kernels\n",
+      a.model_file.c_str(), q8::isa_name(rt->isa()), static_cast<long long>(rt->fast_nodes()),
+      static_cast<long long>(rt->view_nodes()), static_cast<long long>(rt->reference_nodes()));
+  if (a.eval_memory) print_memory(*rt);
   // The first frame gives the outputs every other frame must reproduce.
   NPUKIT_ASSIGN_OR_RETURN(const std::vector<Tensor> expected, rt->run(inputs));
   for (int64_t w = 1; w < a.warmup; ++w) NPUKIT_RETURN_IF_ERROR(rt->run(inputs).status());
@@ -102,36 +122,43 @@ Status run_perf(const PerfArgs& a) {
   Progress progress("perf", a.frame_count);
   using clock = std::chrono::steady_clock;
   std::vector<double> node_us_sum;  // --profile: summed over frames (merged from the threads)
-  auto worker = [&] {
+  std::atomic<int> pin_failures{0};
+  auto worker = [&](int thread_index) {
+    if (!a.core_ids.empty() && !pin_to_core(a.core_ids[static_cast<size_t>(thread_index) % a.core_ids.size()]))
+      ++pin_failures;
     std::vector<double> local_sum;
     runtime::NodeTiming timing;
+    std::vector<Tensor> outs;  // reused: a steady-state frame allocates nothing
     for (int64_t f = next++; f < a.frame_count; f = next++) {
       const clock::time_point t0 = clock::now();
-      auto outs = rt->run(inputs, a.profile ? &timing : nullptr);
-      if (a.profile && outs.ok()) {
+      const Status st = rt->run_into(inputs, &outs, a.profile ? &timing : nullptr);
+      if (a.profile && st.ok()) {
         local_sum.resize(timing.us.size(), 0.0);
         for (size_t i = 0; i < timing.us.size(); ++i) local_sum[i] += timing.us[i];
       }
       const clock::time_point t1 = clock::now();
       latency_ms[static_cast<size_t>(f)] = std::chrono::duration<double, std::milli>(t1 - t0).count();
-      if (!outs.ok()) {
+      if (!st.ok()) {
         std::lock_guard<std::mutex> lock(err_mu);
-        if (first_error.ok()) first_error = outs.status();
+        if (first_error.ok()) first_error = st;
         next = a.frame_count;
         return;
       }
-      if (!same_bytes(*outs, expected)) ++mismatches;
+      if (!same_bytes(outs, expected)) ++mismatches;
       progress.advance();
     }
     std::lock_guard<std::mutex> lock(err_mu);
     node_us_sum.resize(std::max(node_us_sum.size(), local_sum.size()), 0.0);
     for (size_t i = 0; i < local_sum.size(); ++i) node_us_sum[i] += local_sum[i];
   };
+  const int64_t rss_before = current_rss_bytes();
   const clock::time_point start = clock::now();
   std::vector<std::thread> threads;
-  for (int t = 1; t < a.thread_num; ++t) threads.emplace_back(worker);
-  worker();
+  for (int t = 1; t < a.thread_num; ++t) threads.emplace_back(worker, t);
+  worker(0);
   for (std::thread& t : threads) t.join();
+  const int64_t rss_after = current_rss_bytes();
+  if (pin_failures > 0) log::warn("perf: ", pin_failures.load(), " thread(s) could not be pinned to their --core_id");
   const double wall_s = std::chrono::duration<double>(clock::now() - start).count();
   progress.finish();
   NPUKIT_RETURN_IF_ERROR(first_error);
@@ -149,6 +176,12 @@ Status run_perf(const PerfArgs& a) {
   std::printf("Average latency: %.3f ms, min %.3f, max %.3f, p50 %.3f, p90 %.3f, p99 %.3f ms\n", avg, sorted.front(),
               sorted.back(), percentile(sorted, 50), percentile(sorted, 90), percentile(sorted, 99));
   std::printf("FPS: %.2f  (wall %.3f s; outputs identical in every frame)\n", fps, wall_s);
+  std::printf(
+      "Resident memory: %.1f MiB before the timed frames, %.1f MiB after (%+.1f MiB), peak %.1f MiB; %lld "
+      "execution context(s)\n",
+      static_cast<double>(rss_before) / 1048576.0, static_cast<double>(rss_after) / 1048576.0,
+      static_cast<double>(rss_after - rss_before) / 1048576.0, static_cast<double>(peak_rss_bytes()) / 1048576.0,
+      static_cast<long long>(rt->contexts_created()));
   if (!a.output_json.empty()) {
     nlohmann::json j;
     j["model"] = a.model_file;
@@ -168,6 +201,11 @@ Status run_perf(const PerfArgs& a) {
     j["outputs_identical"] = true;
     j["fast_nodes"] = rt->fast_nodes();
     j["reference_nodes"] = rt->reference_nodes();
+    j["view_nodes"] = rt->view_nodes();
+    j["rss_bytes"] = {{"before", rss_before}, {"after", rss_after}, {"peak", peak_rss_bytes()}};
+    j["execution_contexts"] = rt->contexts_created();
+    if (!a.core_ids.empty()) j["core_id"] = a.core_ids;
+    if (a.eval_memory) j["memory"] = memory_json(*rt);
     NPUKIT_RETURN_IF_ERROR(atomic_write_file(a.output_json, j.dump(1) + "\n"));
     log::info("perf: wrote ", a.output_json);
   }
@@ -195,6 +233,12 @@ void register_exec_perf(CLI::App& exec, Context& ctx) {
                   "inputs in graph-input order, comma-separated (.npy, .pb, images); default: random data")
       ->delimiter(',');
   cmd->add_option("--output_json,--output-json", a->output_json, "also write the figures as JSON");
+  cmd->add_flag("--eval_memory,--eval-memory", a->eval_memory,
+                "print (and put in --output_json) the runtime's memory: weights, prepacked weights, op tables, the "
+                "planned activation arena, inputs/outputs, per segment");
+  cmd->add_option("--core_id,--core-id", a->core_ids,
+                  "pin inference thread t to CPU core core_id[t % count] (comma-separated list)")
+      ->delimiter(',');
   cmd->add_flag("--profile", a->profile,
                 "per-layer table (time, MAC usage of this CPU's measured int8 peak, bytes, source node) and the "
                 "operator time ranking; also written as profile.json, profile.csv, profile_ranking.csv");

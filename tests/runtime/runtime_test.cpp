@@ -103,6 +103,58 @@ TEST(Runtime, ConcurrentRunsGiveIdenticalOutputs) {
   for (const auto& o : outs) expect_same(o, *first, "concurrent run");
 }
 
+TEST(Runtime, SteadyStateRunsReuseTheirArenaAndOutputs) {
+  auto rt = runtime::Runtime::create(compile_for(mixed_net(), "nash-e"));
+  ASSERT_TRUE(rt.ok()) << rt.status().message();
+  const std::vector<Tensor> in = testing::random_inputs((*rt)->model().model.graph, 9);
+  std::vector<Tensor> outs;
+  ASSERT_TRUE((*rt)->run_into(in, &outs).ok());
+  const std::vector<Tensor> first = [&] {
+    std::vector<Tensor> c;
+    for (const Tensor& t : outs) c.push_back(t.clone());
+    return c;
+  }();
+  const void* storage = outs[0].raw();
+  for (int k = 0; k < 5; ++k) ASSERT_TRUE((*rt)->run_into(in, &outs).ok());
+  EXPECT_EQ(outs[0].raw(), storage) << "run_into must write into the caller's output tensors";
+  expect_same(outs, first, "repeated run_into");
+  EXPECT_EQ((*rt)->contexts_created(), 1) << "sequential runs share one execution context";
+  // Concurrent runs create at most one context per thread, then reuse them.
+  std::vector<std::thread> threads;
+  for (int t = 0; t < 3; ++t)
+    threads.emplace_back([&] {
+      for (int k = 0; k < 20; ++k) EXPECT_TRUE((*rt)->run(in).ok());
+    });
+  for (std::thread& t : threads) t.join();
+  EXPECT_LE((*rt)->contexts_created(), 3);
+}
+
+TEST(Runtime, MemoryReportAddsUp) {
+  auto rt = runtime::Runtime::create(compile_for(mixed_net(), "nash-e"));
+  ASSERT_TRUE(rt.ok()) << rt.status().message();
+  const runtime::MemoryReport& m = (*rt)->memory();
+  EXPECT_GT(m.weight_bytes, 0);
+  EXPECT_GT(m.packed_weight_bytes, 0);
+  EXPECT_GT(m.arena_bytes, 0);
+  EXPECT_GE(m.arena_bytes, m.peak_live_activation_bytes) << "no arena can be smaller than the largest live set";
+  int64_t weights = 0, packed = 0, nodes = 0, peak = 0;
+  for (const runtime::SegmentMemory& s : m.segments) {
+    weights += s.weight_bytes;
+    packed += s.packed_bytes;
+    nodes += s.nodes;
+    peak = std::max(peak, s.peak_activation_bytes);
+  }
+  EXPECT_EQ(weights, m.weight_bytes);
+  EXPECT_EQ(packed, m.packed_weight_bytes);
+  EXPECT_EQ(nodes, static_cast<int64_t>((*rt)->model().model.graph.num_nodes()));
+  EXPECT_EQ(peak, m.peak_live_activation_bytes) << "the model's live-set peak falls in some segment";
+  // The sum of all activations is larger than the planned arena (memory is reused).
+  int64_t all = 0;
+  for (const ir::Node* n : (*rt)->model().model.graph.nodes())
+    for (const ir::Value* v : n->outputs()) all += static_cast<int64_t>(numel(v->shape()) * dtype_size(v->dtype()));
+  EXPECT_LT(m.arena_bytes, all);
+}
+
 TEST(Runtime, WrongInputsAreClearErrors) {
   auto rt = runtime::Runtime::create(compile_for(mixed_net(), "tiny"));
   ASSERT_TRUE(rt.ok());
