@@ -22,6 +22,7 @@
 #include "pipeline/load.h"
 #include "runtime/runtime.h"
 #include "tools/exec_commands.h"
+#include "tools/exec_inputs.h"
 #include "tools/exec_memory.h"
 
 namespace npukit::cli {
@@ -99,11 +100,7 @@ Status run_perf(const PerfArgs& a) {
     if (a.input_files.size() != rin.size())
       return make_error(ErrorCode::kInvalidArgument, "model has ", rin.size(), " input(s), --input_file gave ",
                         a.input_files.size());
-    for (size_t i = 0; i < rin.size(); ++i) {
-      auto t = pipeline::read_input_file(a.input_files[i], {}, rin[i]);
-      if (!t.ok()) return t.status().with_context(str_cat("input '", rin[i]->name(), "'"));
-      inputs.push_back(std::move(t).value());
-    }
+    NPUKIT_ASSIGN_OR_RETURN(inputs, read_runtime_inputs(rt->model(), a.input_files));
   }
   std::printf(
       "model %s: int8 CPU runtime (%s), %lld nodes on the q8 kernels, %lld views, %lld on the reference kernels\n",
@@ -123,6 +120,7 @@ Status run_perf(const PerfArgs& a) {
   using clock = std::chrono::steady_clock;
   std::vector<double> node_us_sum;  // --profile: summed over frames (merged from the threads)
   std::atomic<int> pin_failures{0};
+  std::atomic<int64_t> rss_mid{0};
   auto worker = [&](int thread_index) {
     if (!a.core_ids.empty() && !pin_to_core(a.core_ids[static_cast<size_t>(thread_index) % a.core_ids.size()]))
       ++pin_failures;
@@ -145,6 +143,7 @@ Status run_perf(const PerfArgs& a) {
         return;
       }
       if (!same_bytes(outs, expected)) ++mismatches;
+      if (f == a.frame_count / 10) rss_mid = current_rss_bytes();  // steady state: every context exists
       progress.advance();
     }
     std::lock_guard<std::mutex> lock(err_mu);
@@ -202,7 +201,8 @@ Status run_perf(const PerfArgs& a) {
     j["fast_nodes"] = rt->fast_nodes();
     j["reference_nodes"] = rt->reference_nodes();
     j["view_nodes"] = rt->view_nodes();
-    j["rss_bytes"] = {{"before", rss_before}, {"after", rss_after}, {"peak", peak_rss_bytes()}};
+    j["rss_bytes"] = {
+        {"before", rss_before}, {"at_10_percent", rss_mid.load()}, {"after", rss_after}, {"peak", peak_rss_bytes()}};
     j["execution_contexts"] = rt->contexts_created();
     if (!a.core_ids.empty()) j["core_id"] = a.core_ids;
     if (a.eval_memory) j["memory"] = memory_json(*rt);

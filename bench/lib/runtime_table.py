@@ -1,0 +1,59 @@
+#!/usr/bin/python3
+# SPDX-License-Identifier: Apache-2.0
+# Markdown tables from bench/runtime_vs_peers.sh's JSON lines: per model, 1-thread latency (median / p90) and
+# 2-thread throughput of npukit and each peer, npukit's speed as a ratio (peer time / npukit time: > 1 means
+# npukit is faster), GMAC/s and the fraction of the measured int8 peak.
+import json
+import sys
+
+
+def main(path):
+    rows = [json.loads(l) for l in open(path) if l.strip()]
+    models = []
+    for r in rows:
+        if r["model"] not in models:
+            models.append(r["model"])
+    peers = ["ort int8", "ort fp32", "torch int8 onednn", "torch fp32 jit"]
+
+    def get(m, peer, t):
+        for r in rows:
+            if r["model"] == m and r["peer"] == peer and r["threads"] == t:
+                return r
+        return None
+
+    print("### 1 thread, batch 1: latency median / p90 (ms); ratio = peer median / npukit median (> 1: npukit faster)\n")
+    print("| model | npukit int8 | " + " | ".join(peers) + " | npukit GMAC/s | of int8 peak |")
+    print("|---|---|" + "---|" * len(peers) + "---|---|")
+    for m in models:
+        us = get(m, "npukit int8", 1)
+        if not us:
+            continue
+        cells = []
+        for p in peers:
+            r = get(m, p, 1)
+            cells.append("—" if not r else f"{r['median_ms']:.2f} / {r['p90_ms']:.2f} (**{r['median_ms'] / us['median_ms']:.2f}x**)")
+        peak = us.get("int8_peak_gmacs") or 0
+        frac = f"{100 * us['gmacs'] / peak:.0f} %" if peak else "—"
+        print(f"| {m} | {us['median_ms']:.2f} / {us['p90_ms']:.2f} | " + " | ".join(cells) + f" | {us['gmacs']:.1f} | {frac} |")
+    print("\n### 2 threads: throughput (frames/s); ratio = npukit FPS / peer FPS (> 1: npukit faster)\n")
+    print("npukit runs 2 inferences in parallel (1 thread each); the peers run 1 inference with 2 intra-op threads,"
+          " FPS = 1000 / median.\n")
+    print("| model | npukit int8 | " + " | ".join(peers) + " |")
+    print("|---|---|" + "---|" * len(peers))
+    for m in models:
+        us = get(m, "npukit int8", 2)
+        if not us:
+            continue
+        cells = []
+        for p in peers:
+            r = get(m, p, 2)
+            if not r:
+                cells.append("—")
+                continue
+            fps = 1000.0 / r["median_ms"]
+            cells.append(f"{fps:.1f} (**{us['fps'] / fps:.2f}x**)")
+        print(f"| {m} | {us['fps']:.1f} | " + " | ".join(cells) + " |")
+
+
+if __name__ == "__main__":
+    main(sys.argv[1])

@@ -1,0 +1,60 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: Apache-2.0
+# The int8 CPU runtime side by side with the peers, in one run, per model:
+#   ONNX Runtime fp32 and int8 (QDQ), PyTorch fp32 (jit) and int8 (FX, oneDNN)  — ../shared/peers/bench.sh
+#   npukit: `npukit compile --fast-perf` (nash-e: every segment runs on the host CPU) then `npukit exec perf`.
+# Figures: batch-1 latency median / p90 on 1 thread (peers: 1 intra-op thread; npukit: 1 inference thread),
+# and 2-thread throughput (peers: 2 intra-op threads, FPS = 1000 / median; npukit: 2 inference threads
+# in parallel, FPS over all frames), GMAC/s (conv + gemm MACs of the peers' model_stats.json / median) and the
+# fraction of this CPU's measured int8 peak (npukit exec perf's own AVX2/VNNI microkernel peak, 1 core).
+# Writes one JSON line per measurement to $OUT (default bench/results/runtime_vs_peers.jsonl) and prints the
+# markdown table (bench/lib/runtime_table.py) that goes into bench/RESULTS.md.
+# usage: bench/runtime_vs_peers.sh [MODEL ...]   (default: the five models of issue 6)
+# Environment: NPUKIT (default ./build/src/npukit), PEERS_WORK (default ~/npukit-peers), FRAMES (default 200).
+set -euo pipefail
+ROOT="$(cd "$(dirname "$0")/.." && pwd)"
+NPUKIT="$(realpath "${NPUKIT:-$ROOT/build/src/npukit}")"
+PEERS_WORK="${PEERS_WORK:-$HOME/npukit-peers}"
+FRAMES="${FRAMES:-200}"
+OUT="${OUT:-$ROOT/bench/results/runtime_vs_peers.jsonl}"
+PY=/usr/bin/python3
+[[ -x "$NPUKIT" ]] || { echo "runtime_vs_peers.sh: $NPUKIT not built" >&2; exit 1; }
+[[ -f "$ROOT/../shared/peers/bench.sh" ]] || { echo "runtime_vs_peers.sh: ../shared/peers not found" >&2; exit 1; }
+WORK="$(mktemp -d)"
+trap 'rm -rf "$WORK"' EXIT
+mkdir -p "$(dirname "$OUT")"
+: >"$OUT"
+models=("$@")
+((${#models[@]})) || models=(mobilenet_v2 resnet18 resnet50 efficientnet_b0 squeezenet1_1)
+peak=""
+for m in "${models[@]}"; do
+  echo "== $m" >&2
+  [[ -f "$PEERS_WORK/models/$m.done" ]] || bash "$ROOT/../shared/peers/setup.sh" "$m" >&2
+  mkdir -p "$WORK/$m"
+  (cd "$WORK/$m" && "$NPUKIT" compile --fast-perf --model "$PEERS_WORK/models/$m.onnx" --march nash-e --no-progress \
+    >compile.txt 2>&1) || { cat "$WORK/$m/compile.txt" >&2; exit 1; }
+  npk="$WORK/$m/model_output/model.npk"
+  for t in 1 2; do
+    bash "$ROOT/../shared/peers/bench.sh" "$m" "$t" 2>/dev/null | sed "s/^{/{\"threads_mode\":\"intra-op\",/" >>"$OUT"
+    prof=()
+    [[ -z "$peak" && $t == 1 ]] && prof=(--profile --profile_dir "$WORK/$m/prof")
+    "$NPUKIT" exec perf --model_file "$npk" --thread_num "$t" --frame_count "$FRAMES" --warmup 10 \
+      --output_json "$WORK/$m/perf$t.json" "${prof[@]}" >"$WORK/$m/perf$t.txt" 2>&1 ||
+      { cat "$WORK/$m/perf$t.txt" >&2; exit 1; }
+    if [[ -z "$peak" && -f "$WORK/$m/prof/profile.json" ]]; then
+      peak=$($PY -c "import json,sys; print(json.load(open(sys.argv[1]))['int8_peak_gmacs'])" "$WORK/$m/prof/profile.json")
+    fi
+    $PY - "$m" "$t" "$WORK/$m/perf$t.json" "$PEERS_WORK/models/model_stats.json" "${peak:-0}" >>"$OUT" <<'PYEOF'
+import json, sys
+m, t, perf, stats, peak = sys.argv[1], int(sys.argv[2]), sys.argv[3], sys.argv[4], float(sys.argv[5])
+j = json.load(open(perf))
+macs = json.load(open(stats))[m]["macs"]["total"]
+lat = j["latency_ms"]
+print(json.dumps({"threads_mode": "inference threads", "model": m, "peer": "npukit int8", "threads": t,
+                  "median_ms": lat["p50"], "p90_ms": lat["p90"], "fps": j["fps"], "macs": macs,
+                  "gmacs": macs / (lat["p50"] * 1e6), "isa": j["isa"], "int8_peak_gmacs": peak,
+                  "frames": j["frame_count"]}))
+PYEOF
+  done
+done
+$PY "$ROOT/bench/lib/runtime_table.py" "$OUT"

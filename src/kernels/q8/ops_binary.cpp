@@ -1,0 +1,219 @@
+// SPDX-License-Identifier: Apache-2.0
+// kernels/q8: QAdd / QSub / QMul on 8-bit codes with numpy broadcasting. For 8-bit inputs the whole op is a
+// function of the two input codes, so prepare builds the 256 x 256 table of quant::add_quantized /
+// mul_quantized (exact by construction) and run() is a table walk over the coalesced broadcast pattern:
+// contiguous x contiguous uses the 2-D table, contiguous x constant (squeeze-excite scales, scalars) uses one
+// 256-entry row of it.
+#include <algorithm>
+#include <cstdint>
+#include <cstring>
+#include <vector>
+
+#include "kernels/q8/ops_common.h"
+#include "kernels/ref/qkernels.h"
+#include "kernels/ref/qparams.h"
+#include "quant/arith.h"
+
+namespace npukit::q8::ops {
+namespace {
+
+/// Code of byte `b` interpreted as dtype t (kI8: two's complement, kU8: unsigned).
+inline int32_t byte_code(DType t, int b) {
+  return t == DType::kI8 ? static_cast<int32_t>(static_cast<int8_t>(static_cast<uint8_t>(b))) : b;
+}
+
+/// Coalesced broadcast pattern of two inputs over the output shape.
+struct BroadcastPlan {
+  std::vector<int64_t> dims, sa, sb;  // innermost last; at least one dim
+  int64_t total = 0;
+};
+
+BroadcastPlan make_plan(const Shape& a, const Shape& b, const Shape& out) {
+  const size_t r = out.size();
+  std::vector<int64_t> dims, sa, sb;
+  int64_t stride_a = 1, stride_b = 1;
+  std::vector<int64_t> fa(r), fb(r);
+  for (size_t i = r; i-- > 0;) {
+    const int64_t da = i + a.size() >= r ? a[i + a.size() - r] : 1;
+    const int64_t db = i + b.size() >= r ? b[i + b.size() - r] : 1;
+    fa[i] = da == 1 ? 0 : stride_a;
+    fb[i] = db == 1 ? 0 : stride_b;
+    stride_a *= da;
+    stride_b *= db;
+  }
+  for (size_t i = 0; i < r; ++i) {
+    if (out[i] == 1) continue;
+    if (!dims.empty() && sa.back() == fa[i] * out[i] && sb.back() == fb[i] * out[i]) {
+      dims.back() *= out[i];
+      sa.back() = fa[i];
+      sb.back() = fb[i];
+      continue;
+    }
+    dims.push_back(out[i]);
+    sa.push_back(fa[i]);
+    sb.push_back(fb[i]);
+  }
+  if (dims.empty()) {
+    dims.push_back(1);
+    sa.push_back(0);
+    sb.push_back(0);
+  }
+  BroadcastPlan p;
+  p.dims = std::move(dims);
+  p.sa = std::move(sa);
+  p.sb = std::move(sb);
+  p.total = 1;
+  for (int64_t d : p.dims) p.total *= d;
+  return p;
+}
+
+template <class OutT>
+class BinaryLutOp final : public PreparedOp {
+ public:
+  BinaryLutOp(BroadcastPlan plan, std::vector<OutT> table, bool swapped, IoTypes io, const char* name)
+      : plan_(std::move(plan)), table_(std::move(table)), swapped_(swapped), io_(std::move(io)), name_(name) {}
+
+  Status run(std::span<const Tensor* const> ins, std::span<Tensor> outs, const Parallel* par) const override {
+    NPUKIT_RETURN_IF_ERROR(io_.check(name_, ins, outs));
+    const uint8_t* a = static_cast<const uint8_t*>(ins[0]->raw());
+    const uint8_t* b = static_cast<const uint8_t*>(ins[1]->raw());
+    OutT* y = static_cast<OutT*>(outs[0].raw());
+    const int64_t inner = plan_.dims.back();
+    const int64_t rows = plan_.total / std::max<int64_t>(inner, 1);
+    if (plan_.total == 0) return Status::Ok();
+    const int64_t rows_per_task = std::max<int64_t>(1, (int64_t{1} << 15) / inner);
+    const int64_t tasks = (rows + rows_per_task - 1) / rows_per_task;
+    parallel_for(tasks > 1 ? par : nullptr, tasks, [&](int64_t t) {
+      const int64_t r0 = t * rows_per_task, r1 = std::min(rows, r0 + rows_per_task);
+      run_rows(a, b, y, r0, r1);
+    });
+    return Status::Ok();
+  }
+  const char* kernel_name() const override { return "binary_lut2d"; }
+  size_t workspace_bytes() const override { return table_.size() * sizeof(OutT); }
+
+ private:
+  void run_rows(const uint8_t* a, const uint8_t* b, OutT* y, int64_t r0, int64_t r1) const {
+    const size_t nd = plan_.dims.size();
+    const int64_t inner = plan_.dims.back();
+    const int64_t ia = plan_.sa.back(), ib = plan_.sb.back();
+    // Multi-index of row r0 over the outer dims, then an odometer.
+    int64_t idx[16] = {0};
+    int64_t oa = 0, ob = 0;
+    {
+      int64_t rem = r0;
+      for (size_t d = nd - 1; d-- > 0;) {
+        idx[d] = rem % plan_.dims[d];
+        rem /= plan_.dims[d];
+        oa += idx[d] * plan_.sa[d];
+        ob += idx[d] * plan_.sb[d];
+      }
+    }
+    const OutT* tab = table_.data();
+    for (int64_t r = r0; r < r1; ++r) {
+      const uint8_t* pa = a + oa;
+      const uint8_t* pb = b + ob;
+      OutT* py = y + r * inner;
+      // The table is indexed [first][second] with first = a unless swapped_ (then b): the constant operand of
+      // a broadcast row is always `first`, so its row is contiguous.
+      if (ia == 1 && ib == 1) {
+        if (!swapped_)
+          for (int64_t i = 0; i < inner; ++i) py[i] = tab[(static_cast<uint32_t>(pa[i]) << 8) | pb[i]];
+        else
+          for (int64_t i = 0; i < inner; ++i) py[i] = tab[(static_cast<uint32_t>(pb[i]) << 8) | pa[i]];
+      } else if (ia == 0 && ib == 1 && !swapped_) {
+        const OutT* row = tab + (static_cast<uint32_t>(pa[0]) << 8);
+        for (int64_t i = 0; i < inner; ++i) py[i] = row[pb[i]];
+      } else if (ia == 1 && ib == 0 && swapped_) {
+        const OutT* row = tab + (static_cast<uint32_t>(pb[0]) << 8);
+        for (int64_t i = 0; i < inner; ++i) py[i] = row[pa[i]];
+      } else {
+        for (int64_t i = 0; i < inner; ++i) {
+          const uint32_t u = pa[i * ia], v = pb[i * ib];
+          py[i] = swapped_ ? tab[(v << 8) | u] : tab[(u << 8) | v];
+        }
+      }
+      for (size_t d = nd - 1; d-- > 0;) {
+        oa += plan_.sa[d];
+        ob += plan_.sb[d];
+        if (++idx[d] < plan_.dims[d]) break;
+        oa -= plan_.sa[d] * plan_.dims[d];
+        ob -= plan_.sb[d] * plan_.dims[d];
+        idx[d] = 0;
+      }
+    }
+  }
+
+  BroadcastPlan plan_;
+  std::vector<OutT> table_;
+  bool swapped_;
+  IoTypes io_;
+  const char* name_;
+};
+
+template <class OutT, class F>
+PrepResult make_binary(BroadcastPlan plan, DType ta, DType tb, IoTypes io, const char* name, F&& f) {
+  // Orientation: the operand that is constant along the innermost dim is the table's first index.
+  const bool swapped = plan.sa.back() == 1 && plan.sb.back() == 0;
+  std::vector<OutT> table(65536);
+  for (int u = 0; u < 256; ++u)
+    for (int v = 0; v < 256; ++v) {
+      const int32_t ca = byte_code(ta, swapped ? v : u), cb = byte_code(tb, swapped ? u : v);
+      table[static_cast<size_t>(u) * 256 + static_cast<size_t>(v)] = static_cast<OutT>(f(ca, cb));
+    }
+  return std::unique_ptr<PreparedOp>(
+      std::make_unique<BinaryLutOp<OutT>>(std::move(plan), std::move(table), swapped, std::move(io), name));
+}
+
+}  // namespace
+
+PrepResult prepare_binary(std::string_view op, const Attrs& attrs, std::span<const TensorSig> ins,
+                          std::span<const TensorSig> outs) {
+  if (ins.size() != 2 || !all_present(ins) || outs.size() != 1) return not_covered();
+  const DType ta = ins[0].dtype, tb = ins[1].dtype, ty = outs[0].dtype;
+  if (!is_byte_code(ta) || !is_byte_code(tb)) return not_covered();
+  if (ty != qref::attr_output_dtype(attrs) || !qref::is_activation_dtype(ty)) return not_covered();
+  if (ins[0].shape.size() > 15 || ins[1].shape.size() > 15 || outs[0].shape.size() > 15) return not_covered();
+  // Broadcast shape must be the prepared output shape.
+  {
+    const Shape &a = ins[0].shape, &b = ins[1].shape;
+    const size_t r = std::max(a.size(), b.size());
+    Shape o(r);
+    for (size_t i = 0; i < r; ++i) {
+      const int64_t da = i + a.size() >= r ? a[i + a.size() - r] : 1;
+      const int64_t db = i + b.size() >= r ? b[i + b.size() - r] : 1;
+      if (da != db && da != 1 && db != 1) return not_covered();
+      o[i] = da == 1 ? db : da;
+    }
+    if (o != outs[0].shape) return not_covered();
+  }
+  BroadcastPlan plan = make_plan(ins[0].shape, ins[1].shape, outs[0].shape);
+  IoTypes io;
+  io.set(ins, outs, 2);
+  const quant::QRange yr = qref::dtype_range(ty);
+  auto in_range = [&](int32_t zp, DType t) {
+    const quant::QRange r = qref::dtype_range(t);
+    return zp >= r.qmin && zp <= r.qmax;
+  };
+  if (op == "QMul") {
+    NPUKIT_ASSIGN_OR_RETURN(quant::MulParams p, qref::qmul_params(attrs));
+    if (!in_range(p.a_zp, ta) || !in_range(p.b_zp, tb) || !in_range(p.out_zp, ty) || p.range.qmin > p.range.qmax ||
+        p.range.qmin < yr.qmin || p.range.qmax > yr.qmax || p.mult.mult < 0)
+      return not_covered();  // the reference reports the error
+    auto f = [p](int32_t u, int32_t v) { return quant::mul_quantized(u, v, p); };
+    if (ty == DType::kI16) return make_binary<int16_t>(std::move(plan), ta, tb, std::move(io), "QMul", f);
+    return make_binary<uint8_t>(std::move(plan), ta, tb, std::move(io), "QMul", f);
+  }
+  NPUKIT_ASSIGN_OR_RETURN(quant::AddParams p, qref::qadd_params(attrs));
+  if (p.left_shift < 0 || p.left_shift > 24 || !in_range(p.a_zp, ta) || !in_range(p.b_zp, tb) ||
+      !in_range(p.out_zp, ty) || p.range.qmin > p.range.qmax || p.range.qmin < yr.qmin || p.range.qmax > yr.qmax ||
+      p.a_mult.mult < 0 || p.b_mult.mult < 0 || p.out_mult.mult < 0)
+    return not_covered();
+  const bool sub = op == "QSub";
+  const char* name = sub ? "QSub" : "QAdd";
+  auto f = [p, sub](int32_t u, int32_t v) { return quant::add_quantized(u, v, p, sub); };
+  if (ty == DType::kI16) return make_binary<int16_t>(std::move(plan), ta, tb, std::move(io), name, f);
+  return make_binary<uint8_t>(std::move(plan), ta, tb, std::move(io), name, f);
+}
+
+}  // namespace npukit::q8::ops
