@@ -20,10 +20,16 @@ using namespace npukit;
 struct ConvShape {
   const char* name;
   int64_t c, h, w, cout, k, stride, group;
+  int in_lo = -128, in_hi = 127;  ///< input codes (int8); a narrow window models post-ReLU activations
 };
 
 const ConvShape kShapes[] = {
     {"mbv2_pw_expand_56x56_24to144", 24, 56, 56, 144, 1, 1, 1},
+    {"mbv2_pw_project_56x56_96to24", 96, 56, 56, 24, 1, 1, 1},
+    {"mbv2_pw_project_56x56_144to24", 144, 56, 56, 24, 1, 1, 1},
+    {"mbv2_pw_project_56x56_144to24_relu_in", 144, 56, 56, 24, 1, 1, 1, -128, -1},
+    {"mbv2_pw_expand_112x112_16to96", 16, 112, 112, 96, 1, 1, 1},
+    {"first_3x3s2_224to112_3to32", 3, 224, 224, 32, 3, 2, 1},
     {"mbv2_pw_project_14x14_384to64", 384, 14, 14, 64, 1, 1, 1},
     {"r50_pw_28x28_128to512", 128, 28, 28, 512, 1, 1, 1},
     {"r18_3x3_56x56_64to64", 64, 56, 56, 64, 3, 1, 1},
@@ -43,7 +49,7 @@ Tensor random_i8(Shape s, uint32_t seed, int lo, int hi) {
 }
 
 void bench_conv(benchmark::State& state, ConvShape s, q8::Isa isa, int threads) {
-  const Tensor x = random_i8({1, s.c, s.h, s.w}, 1, -128, 127);
+  const Tensor x = random_i8({1, s.c, s.h, s.w}, 1, s.in_lo, s.in_hi);
   const Tensor w = random_i8({s.cout, s.c / s.group, s.k, s.k}, 2, -127, 127);
   Tensor b(DType::kI32, {s.cout});
   qref::QConv2dParams p;
@@ -69,12 +75,14 @@ void bench_conv(benchmark::State& state, ConvShape s, q8::Isa isa, int threads) 
   state.counters["GMAC/s"] = benchmark::Counter(macs / 1e9, benchmark::Counter::kIsIterationInvariantRate);
 }
 
-void bench_gemm(benchmark::State& state, q8::Isa isa, int threads) {
-  const int64_t m = 64, k = 1280, n = 1000;  // MobileNetV2 classifier, batch 64
+void bench_gemm(benchmark::State& state, q8::Isa isa, int threads, int64_t m, DType out) {
+  const int64_t k = 1280, n = 1000;  // MobileNetV2 classifier
   const Tensor a = random_i8({m, k}, 3, -128, 127);
   const Tensor w = random_i8({n, k}, 4, -127, 127);
   qref::QGemmParams p;
-  p.out_mult = {quant::quantize_multiplier(0.0005)};
+  p.output_dtype = out;
+  p.out_range = qref::dtype_range(out);
+  if (out != DType::kI32) p.out_mult = {quant::quantize_multiplier(0.0005)};
   auto pg = q8::PackedGemm::create(w, nullptr, p, isa);
   if (!pg.ok()) {
     state.SkipWithError(pg.status().to_string().c_str());
@@ -101,7 +109,11 @@ int main(int argc, char** argv) {
         benchmark::RegisterBenchmark((std::string("conv/") + s.name + suffix).c_str(), bench_conv, s, isa, threads)
             ->Unit(benchmark::kMicrosecond)
             ->MeasureProcessCPUTime();
-      benchmark::RegisterBenchmark(("gemm/fc_64x1280x1000" + suffix).c_str(), bench_gemm, isa, threads)
+      benchmark::RegisterBenchmark(("gemm/fc_64x1280x1000" + suffix).c_str(), bench_gemm, isa, threads, 64, DType::kI8)
+          ->Unit(benchmark::kMicrosecond)
+          ->MeasureProcessCPUTime();
+      benchmark::RegisterBenchmark(("gemm/fc_1x1280x1000_i32" + suffix).c_str(), bench_gemm, isa, threads, 1,
+                                   DType::kI32)
           ->Unit(benchmark::kMicrosecond)
           ->MeasureProcessCPUTime();
     }

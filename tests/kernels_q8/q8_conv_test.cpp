@@ -5,6 +5,8 @@
 // ReLU clamps, fused residual add, 1..3 threads.
 #include <gtest/gtest.h>
 
+#include <algorithm>
+#include <cmath>
 #include <random>
 #include <string>
 
@@ -26,6 +28,8 @@ struct ConvCase {
   DType out = DType::kI8;
   int32_t out_zp = 0;
   bool relu = false, per_channel = true, bias = true, residual = false;
+  bool wild_mults = false;  ///< some per-channel multipliers outside the fused requantization's range
+  double mult_scale = 1.0;  ///< scales every multiplier (large values: rows on the general requantization)
   DType res_dtype = DType::kI8;
   uint32_t seed = 1;
 
@@ -60,6 +64,14 @@ void run_case(const ConvCase& k) {
   p.output_dtype = k.out;
   p.out_range = qref::dtype_range(k.out);
   if (k.relu) p.out_range.qmin = k.out_zp;
+  if (k.mult_scale != 1.0)
+    for (auto& m : p.out_mult) m = quant::quantize_multiplier(quant::multiplier_value(m) * k.mult_scale);
+  if (k.wild_mults && p.out_mult.size() > 4) {
+    // Rows that do not meet the fused requantization's preconditions, mixed into blocks of rows that do.
+    p.out_mult[1] = quant::quantize_multiplier(0.75);                  // >= 1/2 (shift 0)
+    p.out_mult[2] = {0, 0};                                            // zero multiplier
+    p.out_mult[3] = quant::quantize_multiplier(std::ldexp(1.0, -40));  // 31 - shift > 63
+  }
   Tensor res;
   if (k.residual) {
     const int64_t oh = (k.h + k.pt + k.pb - ((k.kh - 1) * k.dh + 1)) / k.sh + 1;
@@ -239,6 +251,152 @@ TEST(Q8Conv, ReluResidualBatchNoBias) {
         pw.kh = pw.kw = 1;
         pw.pt = pw.pl = pw.pb = pw.pr = 0;
         run_case(pw);
+      }
+}
+
+TEST(Q8Conv, Int32AndInt16Outputs) {
+  // kI32 (accumulator) and kI16 outputs on the GEMM path: pointwise, KxK, stride 2, dilation 2, groups, batch.
+  uint32_t seed = 600;
+  for (DType out : {DType::kI32, DType::kI16})
+    for (int64_t c : {1, 3, 13, 127})
+      for (int64_t kdim : {1, 3}) {
+        ConvCase k;
+        k.c = c;
+        k.cout = c == 127 ? 13 : 17;
+        k.h = 9;
+        k.w = 11;
+        k.kh = k.kw = kdim;
+        k.pt = k.pl = k.pb = k.pr = kdim / 2;
+        k.out = out;
+        k.out_zp = out == DType::kI16 ? -1000 : 0;
+        k.seed = seed++;
+        k.in = seed % 2 ? DType::kU8 : DType::kI8;
+        k.in_zp = k.in == DType::kU8 ? 77 : -128;
+        k.relu = seed % 3 == 0;
+        run_case(k);
+        k.sh = k.sw = 2;
+        k.dh = k.dw = 2;
+        k.pt = k.pl = k.pb = k.pr = kdim == 3 ? 2 : 0;
+        run_case(k);
+      }
+  ConvCase g;  // grouped, batch 2, int32
+  g.n = 2;
+  g.group = 3;
+  g.c = 9;
+  g.cout = 6;
+  g.h = 7;
+  g.w = 5;
+  g.pt = g.pl = g.pb = g.pr = 1;
+  g.out = DType::kI32;
+  run_case(g);
+  g.out = DType::kI16;
+  g.residual = true;  // int16 output with a fused residual add
+  g.res_dtype = DType::kU8;
+  g.bias = false;
+  run_case(g);
+  ConvCase d;  // depthwise with int32 / int16 outputs (computed by the reference)
+  d.c = d.cout = d.group = 8;
+  d.h = d.w = 9;
+  d.pt = d.pl = d.pb = d.pr = 1;
+  d.out = DType::kI32;
+  run_case(d);
+  d.out = DType::kI16;
+  run_case(d);
+}
+
+TEST(Q8Conv, RowsOutsideTheFusedRequantization) {
+  // Per-channel multipliers >= 1/2, zero, or tiny (31 - shift > 63) in some rows of a block: those blocks take the
+  // general requantization; the others the fused one. Also every multiplier large (no fused row at all).
+  uint32_t seed = 800;
+  for (int64_t kdim : {1, 3})
+    for (DType out : {DType::kI8, DType::kU8}) {
+      ConvCase k;
+      k.c = 13;
+      k.cout = 21;
+      k.h = 7;
+      k.w = 13;
+      k.kh = k.kw = kdim;
+      k.pt = k.pl = k.pb = k.pr = kdim / 2;
+      k.out = out;
+      k.out_zp = out == DType::kU8 ? 128 : 0;
+      k.wild_mults = true;
+      k.seed = seed++;
+      run_case(k);
+      k.wild_mults = false;
+      k.mult_scale = 400.0;
+      run_case(k);
+    }
+}
+
+TEST(Q8Conv, SevenBitWindowInputs) {
+  // Inputs whose codes span at most 128 values (post-ReLU int8 with zero point -128 and small values, u8 in [0, 127], a
+  // window around a non-zero offset) and inputs just outside such a window.
+  uint32_t seed = 900;
+  for (int lo : {0, -128, -60, 100})
+    for (int span : {127, 128, 200}) {
+      for (int64_t kdim : {1, 3}) {
+        const bool u8 = lo >= 0;
+        const int hi = std::min(lo + span, u8 ? 255 : 127);
+        std::mt19937 rng(seed++);
+        const int64_t c = 19, cout = 23;
+        Tensor x(u8 ? DType::kU8 : DType::kI8, {1, c, 11, 15});
+        std::uniform_int_distribution<int> d(lo, hi);
+        for (int64_t i = 0; i < x.numel(); ++i) {
+          const int v = i % 97 == 0 ? lo : (i % 89 == 0 ? hi : d(rng));
+          if (u8)
+            x.data<uint8_t>()[i] = static_cast<uint8_t>(v);
+          else
+            x.data<int8_t>()[i] = static_cast<int8_t>(v);
+        }
+        const Tensor w = q8test::random_weights({cout, c, kdim, kdim}, rng);
+        const Tensor b = q8test::random_bias(cout, 50000, rng);
+        qref::QConv2dParams p;
+        p.pad_top = p.pad_left = p.pad_bottom = p.pad_right = kdim / 2;
+        p.input_zero_point = u8 ? 5 : -128;
+        p.out_mult = q8test::random_mults(cout, c * kdim * kdim, rng);
+        Tensor want;
+        ASSERT_TRUE(qref::qconv2d(x, w, &b, p, &want).ok());
+        for (q8::Isa isa : q8test::tiers()) {
+          auto pc = q8::PackedConv::create(w, &b, p, isa);
+          ASSERT_TRUE(pc.ok());
+          for (int threads = 1; threads <= 2; ++threads) {
+            q8::Parallel par(threads);
+            Tensor got;
+            ASSERT_TRUE(q8::conv2d(*pc, x, &got, nullptr, &par).ok());
+            expect_same_codes(got, want,
+                              str_cat("conv codes in [", lo, ", ", hi, "] k", kdim, " tier ", q8::isa_name(isa),
+                                      " threads ", threads));
+            if (::testing::Test::HasFailure()) return;
+          }
+        }
+      }
+    }
+}
+
+TEST(Q8Conv, StrideTwoWideRows) {
+  // Output rows of >= 2 panels: panels inside one row read their taps at stride 2 (pack_quad_s2); panels whose stride-2
+  // reads would pass the end of the input (no bottom / right padding) and row-crossing panels gather.
+  uint32_t seed = 1000;
+  for (int64_t c : {3, 8})
+    for (int64_t kdim : {3, 7})
+      for (int64_t pad : {0, 1, 3}) {
+        ConvCase k;
+        k.c = c;
+        k.cout = 14;
+        k.h = 17;
+        k.w = 75;
+        k.kh = k.kw = kdim;
+        k.sh = k.sw = 2;
+        k.pt = k.pl = pad;
+        k.pb = k.pr = pad == 3 ? 2 : pad;
+        k.seed = seed++;
+        k.in = seed % 2 ? DType::kU8 : DType::kI8;
+        k.in_zp = k.in == DType::kU8 ? 40 : -100;
+        k.relu = seed % 3 == 0;
+        run_case(k);
+        k.dh = k.dw = 2;  // dilation 2 with stride 2
+        k.group = c == 8 ? 2 : 1;
+        run_case(k);
       }
 }
 

@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: Apache-2.0
-// kernels/q8: every tier's vector requantization against the spec (quant::requantize) on edge cases (shift 0,
-// 31 and very negative shifts, multiplier 0 and extremes, ties, negative and saturating accumulators, large
+// kernels/q8: every tier's vector requantization against the spec
+// (quant::requantize) on edge cases (shift 0, 31 and very negative shifts,
+// multiplier 0 and extremes, ties, negative and saturating accumulators, large
 // corrections), plus the NPUKIT_ISA resolution and the thread pool.
 #include <gtest/gtest.h>
 
@@ -41,7 +42,8 @@ TEST(Q8Requant, MatchesTheSpecOnEdgeCases) {
       for (int32_t shift = -61; shift <= 31 && bad < 5; ++shift)
         for (int32_t m : mults)
           for (int64_t corr : corrs) {
-            // no_sat promises acc + corr fits int32: keep the accumulators inside that window.
+            // no_sat promises acc + corr fits int32: keep the accumulators
+            // inside that window.
             const int64_t lo_acc = std::max<int64_t>(kMin, int64_t{kMin} - corr);
             const int64_t hi_acc = std::min<int64_t>(kMax, int64_t{kMax} - corr);
             if (no_sat && lo_acc > hi_acc) continue;
@@ -67,13 +69,15 @@ TEST(Q8Requant, MatchesTheSpecOnEdgeCases) {
 }
 
 TEST(Q8Requant, TiesRoundHalfUp) {
-  // M = 1/2 (mult 2^30, shift 0): odd accumulators are exact ties; 3 -> 2, -3 -> -1 (toward +inf).
+  // M = 1/2 (mult 2^30, shift 0): odd accumulators are exact ties; 3 -> 2, -3
+  // -> -1 (toward +inf).
   for (q8::Isa isa : q8test::tiers()) {
     std::vector<int32_t> acc(16), out(16);
     for (int i = 0; i < 16; ++i) acc[static_cast<size_t>(i)] = i % 2 ? 3 : -3;
     q8::detail::ukernels_for(isa)->requant(acc.data(), 16, 0, 1 << 30, 0, 0, -128, 127, out.data(), true);
     for (int i = 0; i < 16; ++i) EXPECT_EQ(out[static_cast<size_t>(i)], i % 2 ? 2 : -1) << q8::isa_name(isa);
-    // The same ties on the 32-bit fast path (r = 31 - shift >= 32): +-3 * 2^28 times M = 2^-29 is +-1.5.
+    // The same ties on the 32-bit fast path (r = 31 - shift >= 32): +-3 * 2^28
+    // times M = 2^-29 is +-1.5.
     for (int i = 0; i < 16; ++i) acc[static_cast<size_t>(i)] = i % 2 ? 3 * (1 << 28) : -3 * (1 << 28);
     q8::detail::ukernels_for(isa)->requant(acc.data(), 16, 0, 1 << 30, -28, 0, -128, 127, out.data(), true);
     for (int i = 0; i < 16; ++i) EXPECT_EQ(out[static_cast<size_t>(i)], i % 2 ? 2 : -1) << q8::isa_name(isa);
@@ -93,7 +97,8 @@ TEST(Q8Isa, ResolveOverride) {
   warn.clear();
   EXPECT_EQ(q8::resolve_isa("sse9", av, &warn), q8::Isa::kAvx2);
   EXPECT_NE(warn.find("not one of"), std::string::npos) << warn;
-  // The detected tiers always include scalar and the active tier is one of them.
+  // The detected tiers always include scalar and the active tier is one of
+  // them.
   const auto have = q8::available_isas();
   ASSERT_FALSE(have.empty());
   EXPECT_EQ(have.front(), q8::Isa::kScalar);

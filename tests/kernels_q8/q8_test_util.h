@@ -79,7 +79,12 @@ inline std::vector<quant::QuantizedMultiplier> random_mults(int64_t count, int64
 }
 
 inline int32_t code_at(const Tensor& t, int64_t i) {
-  return t.dtype() == DType::kU8 ? t.data<uint8_t>()[i] : t.data<int8_t>()[i];
+  switch (t.dtype()) {
+    case DType::kU8: return t.data<uint8_t>()[i];
+    case DType::kI16: return t.data<int16_t>()[i];
+    case DType::kI32: return t.data<int32_t>()[i];
+    default: return t.data<int8_t>()[i];
+  }
 }
 
 /// Bit-for-bit comparison of two NCHW (or [M, N]) code tensors; reports the first few differences with their

@@ -31,7 +31,8 @@ bool residual_ok(const qref::QConv2dParams& p, const Tensor& res, const Shape& o
 }
 
 constexpr size_t kPanelBlockBytes = 128 * 1024;  // im2col bytes per task (L2-sized)
-constexpr int64_t kMinTasks = 16;                // split output channels until there are this many tasks
+constexpr int64_t kMinTasks = 8;                 // split output channels until there are this many tasks,
+constexpr int64_t kMinChunkBlocks = 4;           // but keep >= 4 oc blocks per task (each task builds its own im2col)
 
 }  // namespace
 
@@ -63,8 +64,7 @@ Expected<PackedConv> PackedConv::create(const Tensor& w, const Tensor* bias, con
   pc.kq_ = (pc.k_ + 3) / 4;
   pc.cog_ = co / p.group;
   const int8_t* wd = w.data<int8_t>();
-  const bool out_ok =
-      code8(p.output_dtype) && qref::detail::check_output(p.output_dtype, p.out_range, p.output_zero_point, "").ok();
+  const bool out_ok = detail::fast_output(p.output_dtype, p.out_range, p.output_zero_point);
   const int32_t wmax = detail::max_abs_weight(wd, w.numel());
   pc.fast_ = out_ok && detail::int32_exact(pc.k_, wmax);
   pc.acc_bound_ = pc.k_ * 255 * wmax;
@@ -75,6 +75,10 @@ Expected<PackedConv> PackedConv::create(const Tensor& w, const Tensor* bias, con
   pc.sumw_.assign(static_cast<size_t>(co), 0);
   for (int64_t o = 0; o < co; ++o)
     for (int64_t k = 0; k < pc.k_; ++k) pc.sumw_[static_cast<size_t>(o)] += wd[o * pc.k_ + k];
+  for (int i8in = 0; i8in < 2; ++i8in)
+    pc.chan_[i8in] = std::make_shared<const detail::ChannelParams>(
+        detail::make_channel_params(pc.bias_v_, pc.sumw_, static_cast<int64_t>(p.input_zero_point) + 128 * i8in,
+                                    p.out_mult, pc.acc_bound_, code8(p.output_dtype)));
   pc.dw_ = pc.cg_ == 1;
   if (pc.dw_) {
     // Taps in pairs (lo16 = even tap, hi16 = odd tap; a missing last tap has weight 0).
@@ -96,6 +100,14 @@ Expected<PackedConv> PackedConv::create(const Tensor& w, const Tensor* bias, con
   for (int64_t g = 0; g < p.group; ++g)
     detail::pack_weight_blocks(*pc.uk_, wd + g * pc.cog_ * pc.k_, pc.cog_, pc.k_,
                                pc.packed_.data() + static_cast<size_t>(g * pc.oc_blocks_) * pc.block_bytes_);
+  if (pc.uk_->gemm_tile7 != nullptr) {
+    pc.block_bytes7_ = detail::weight_block_bytes(*pc.uk_, pc.kq_, detail::WeightFormat::kBytes);
+    pc.packed7_.assign(static_cast<size_t>(p.group * pc.oc_blocks_) * pc.block_bytes7_, 0);
+    for (int64_t g = 0; g < p.group; ++g)
+      detail::pack_weight_blocks(*pc.uk_, wd + g * pc.cog_ * pc.k_, pc.cog_, pc.k_,
+                                 pc.packed7_.data() + static_cast<size_t>(g * pc.oc_blocks_) * pc.block_bytes7_,
+                                 detail::WeightFormat::kBytes);
+  }
   return pc;
 }
 
@@ -119,7 +131,9 @@ Status conv2d(const PackedConv& pc, const Tensor& x, Tensor* y, const Tensor* re
   const int64_t oh = (hp - eff_h) / p.stride_h + 1, ow = (wp - eff_w) / p.stride_w + 1;
   const Shape out_shape{n, pc.cout_, oh, ow};
   if (!checked_numel(out_shape).ok() || !checked_numel(Shape{n, c, hp, wp}).ok()) return reference();
-  if (residual != nullptr && !residual_ok(p, *residual, out_shape)) return reference();
+  if (residual != nullptr && (p.output_dtype == DType::kI32 || !residual_ok(p, *residual, out_shape)))
+    return reference();
+  if (pc.dw_ && !code8(p.output_dtype)) return reference();  // the depthwise kernel stores 8-bit codes
   NPUKIT_ASSIGN_OR_RETURN(Tensor out, detail::output_tensor(y, p.output_dtype, out_shape));
   if (out.numel() == 0) {
     *y = std::move(out);
@@ -141,39 +155,75 @@ Status conv2d(const PackedConv& pc, const Tensor& x, Tensor* y, const Tensor* re
     return Status::Ok();
   }
 
-  // General path. Padded copy of the input (raw codes, padding = the zero point's code) when there are pads.
+  // General path. Padded copy of the input (raw codes, padding = the zero point's code) when there are pads, in the
+  // calling thread's scratch (no allocation once it has grown).
   const bool i8in = x.dtype() == DType::kI8;
   const uint8_t mask = i8in ? 0x80 : 0;
   const uint8_t* src = static_cast<const uint8_t*>(x.raw());
-  std::vector<uint8_t> xpad;
+  Scratch& caller = detail::scratch();
   if (hp != h || wp != wd) {
-    xpad.assign(static_cast<size_t>(n * c * hp * wp), static_cast<uint8_t>(p.input_zero_point));
-    for (int64_t bc = 0; bc < n * c; ++bc)
-      for (int64_t iy = 0; iy < h; ++iy)
-        std::memcpy(xpad.data() + (bc * hp + iy + p.pad_top) * wp + p.pad_left, src + (bc * h + iy) * wd,
-                    static_cast<size_t>(wd));
+    std::vector<uint8_t>& xpad = caller.pad;
+    xpad.resize(static_cast<size_t>(n * c * hp * wp));
+    const uint8_t zc = static_cast<uint8_t>(p.input_zero_point);
+    for (int64_t bc = 0; bc < n * c; ++bc) {
+      uint8_t* plane_p = xpad.data() + bc * hp * wp;
+      std::memset(plane_p, zc, static_cast<size_t>(p.pad_top * wp));
+      for (int64_t iy = 0; iy < h; ++iy) {
+        uint8_t* row = plane_p + (iy + p.pad_top) * wp;
+        std::memset(row, zc, static_cast<size_t>(p.pad_left));
+        std::memcpy(row + p.pad_left, src + (bc * h + iy) * wd, static_cast<size_t>(wd));
+        std::memset(row + p.pad_left + wd, zc, static_cast<size_t>(p.pad_right));
+      }
+      std::memset(plane_p + (p.pad_top + h) * wp, zc, static_cast<size_t>(p.pad_bottom * wp));
+    }
     src = xpad.data();
   }
   // Per-k offsets in a padded input image of one group; k = (ic * KH + ky) * KW + kx; k >= K reads offset 0
   // (its weight is 0).
   const int64_t kq = pc.kq_, nr = uk.nr;
-  std::vector<int64_t> off(static_cast<size_t>(kq * 4), 0);
+  std::vector<int64_t>& off = caller.off;
+  off.assign(static_cast<size_t>(kq * 4), 0);
   for (int64_t ic = 0; ic < pc.cg_; ++ic)
     for (int64_t ky = 0; ky < pc.kh_; ++ky)
       for (int64_t kx = 0; kx < pc.kw_; ++kx)
         off[static_cast<size_t>((ic * pc.kh_ + ky) * pc.kw_ + kx)] =
             (ic * hp + ky * p.dilation_h) * wp + kx * p.dilation_w;
-  const int64_t zoff = static_cast<int64_t>(p.input_zero_point) + (i8in ? 128 : 0);
-  std::vector<int64_t> corr(static_cast<size_t>(pc.cout_));
-  for (int64_t o = 0; o < pc.cout_; ++o)
-    corr[static_cast<size_t>(o)] = pc.bias_v_[static_cast<size_t>(o)] - zoff * pc.sumw_[static_cast<size_t>(o)];
+  // 7-bit panels: when every byte the panels can hold (the input's codes, and the zero point's code when there is
+  // padding) lies in a window [o, o + 127] of u = code ^ mask, the panels store u - o in [0, 127] and the tier's 7-bit
+  // tile runs; the sum then lacks o * sum(w), folded into the correction (zero offset zoff - o).
+  const int64_t max_off = *std::max_element(off.begin(), off.end());
+  const detail::ChannelParams* chanp = pc.chan_[i8in ? 1 : 0].get();
+  uint8_t sub = 0;
+  bool seven = false;
+  if (uk.gemm_tile7 != nullptr) {
+    uint8_t lo = 0, hi = 0;
+    detail::byte_span(static_cast<const uint8_t*>(x.raw()), x.numel(), mask, &lo, &hi);
+    if (hp != h || wp != wd) {
+      const uint8_t zc = static_cast<uint8_t>(static_cast<uint8_t>(p.input_zero_point) ^ mask);
+      lo = std::min(lo, zc);
+      hi = std::max(hi, zc);
+    }
+    if (hi - lo <= 127) {
+      seven = true;
+      sub = lo;
+      detail::fill_channel_params(caller.chan7, pc.bias_v_, pc.sumw_,
+                                  static_cast<int64_t>(p.input_zero_point) + (i8in ? 128 : 0) - lo, p.out_mult,
+                                  pc.acc_bound_, code8(p.output_dtype));
+      chanp = &caller.chan7;
+    }
+  }
+  const detail::ChannelParams& chan = *chanp;
+  const uint8_t* wpacked = seven ? pc.packed7_.data() : pc.packed_.data();
+  const size_t bbytes = seven ? pc.block_bytes7_ : pc.block_bytes_;
+  const auto tile = seven ? uk.gemm_tile7 : uk.gemm_tile;
 
   const size_t panel_bytes = static_cast<size_t>(kq * nr * 4);
   const int64_t panels = (plane + nr - 1) / nr;
   const int64_t per_block = std::clamp<int64_t>(static_cast<int64_t>(kPanelBlockBytes / panel_bytes), 1, 16);
   const int64_t pblocks = (panels + per_block - 1) / per_block;
   const int64_t units = n * group * pblocks;
-  const int64_t chunks = std::clamp<int64_t>((kMinTasks + units - 1) / units, 1, pc.oc_blocks_);
+  const int64_t chunks =
+      std::clamp<int64_t>((kMinTasks + units - 1) / units, 1, std::max<int64_t>(1, pc.oc_blocks_ / kMinChunkBlocks));
   auto task = [&](int64_t t) {
     const int64_t chunk = t % chunks, unit = t / chunks;
     const int64_t pb = unit % pblocks, g = (unit / pblocks) % group, b = unit / (pblocks * group);
@@ -183,44 +233,58 @@ Status conv2d(const PackedConv& pc, const Tensor& x, Tensor* y, const Tensor* re
     s.x.resize(static_cast<size_t>(np_) * panel_bytes);
     s.base.resize(static_cast<size_t>(nr));
     const uint8_t* img = src + (b * c + g * pc.cg_) * hp * wp;
+    const int64_t img_limit = (n * c - b * c - g * pc.cg_) * hp * wp;  // bytes readable from img
     for (int64_t j = 0; j < np_; ++j) {
       uint8_t* d = s.x.data() + j * panel_bytes;
-      bool contig = true;
+      bool contig = true, s2 = true;
       for (int64_t q = 0; q < nr; ++q) {
         const int64_t pix = pix0 + j * nr + std::min(q, npix - j * nr - 1);  // tail: repeat the last pixel
         const int64_t oy = pix / ow, ox = pix % ow;
         s.base[static_cast<size_t>(q)] = oy * p.stride_h * wp + ox * p.stride_w;
         if (q > 0 && s.base[static_cast<size_t>(q)] != s.base[0] + q) contig = false;
+        if (q > 0 && s.base[static_cast<size_t>(q)] != s.base[0] + 2 * q) s2 = false;
       }
-      if (contig) {
+      // Stride-2 rows read 2 * NR bytes from every tap: only where that stays inside the (padded) input.
+      if (s2 && !contig && s.base[0] + max_off + 2 * nr <= img_limit) {
         const uint8_t* r0 = img + s.base[0];
         const uint8_t* rows[4];
         for (int64_t q = 0; q < kq; ++q) {
           for (int jj = 0; jj < 4; ++jj) rows[jj] = r0 + off[static_cast<size_t>(4 * q + jj)];
-          uk.pack_quad(rows, mask, d + q * nr * 4);
+          uk.pack_quad_s2(rows, mask, sub, d + q * nr * 4);
+        }
+      } else if (contig) {
+        const uint8_t* r0 = img + s.base[0];
+        const uint8_t* rows[4];
+        for (int64_t q = 0; q < kq; ++q) {
+          for (int jj = 0; jj < 4; ++jj) rows[jj] = r0 + off[static_cast<size_t>(4 * q + jj)];
+          uk.pack_quad(rows, mask, sub, d + q * nr * 4);
         }
       } else {
         for (int64_t kk = 0; kk < kq * 4; ++kk) {
           const uint8_t* a = img + off[static_cast<size_t>(kk)];
           uint8_t* dk = d + (kk / 4) * nr * 4 + (kk % 4);
-          for (int64_t pp = 0; pp < nr; ++pp) dk[pp * 4] = a[s.base[static_cast<size_t>(pp)]] ^ mask;
+          for (int64_t pp = 0; pp < nr; ++pp)
+            dk[pp * 4] = static_cast<uint8_t>((a[s.base[static_cast<size_t>(pp)]] ^ mask) - sub);
         }
       }
     }
     const int64_t ob0 = chunk * pc.oc_blocks_ / chunks, ob1 = (chunk + 1) * pc.oc_blocks_ / chunks;
     RowParams rp;
-    rp.corr = corr.data() + g * cog;
+    rp.corr = chan.corr.data() + g * cog;
     rp.bias = pc.bias_v_.data() + g * cog;
     rp.acc_bound = pc.acc_bound_;
-    rp.mult = per_channel ? p.out_mult.data() + g * cog : p.out_mult.data();
+    rp.mult = p.out_mult.empty() ? nullptr : (per_channel ? p.out_mult.data() + g * cog : p.out_mult.data());
     rp.per_channel = per_channel;
     rp.zp = p.output_zero_point;
     rp.lo = p.out_range.qmin;
     rp.hi = p.out_range.qmax;
+    rp.acc_out = p.output_dtype == DType::kI32;
+    rp.rowq = chan.rowq.data() + g * cog;
+    rp.row_fast = chan.row_fast.data() + g * cog;
     const int64_t row0 = (b * pc.cout_ + g * cog) * plane;
     detail::run_tiles(
-        uk, kq, pc.packed_.data() + static_cast<size_t>(g * pc.oc_blocks_) * pc.block_bytes_, pc.block_bytes_, cog, ob0,
-        ob1, s.x.data(), pix0, npix, rp, st, [&](int64_t row) { return row0 + row * plane; }, 1, s);
+        uk, tile, kq, wpacked + static_cast<size_t>(g * pc.oc_blocks_) * bbytes, bbytes, cog, ob0, ob1, s.x.data(),
+        pix0, npix, rp, st, [&](int64_t row) { return row0 + row * plane; }, 1, s);
   };
   parallel_for(par, units * chunks, task);
   *y = std::move(out);

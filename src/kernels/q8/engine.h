@@ -19,11 +19,17 @@
 
 namespace npukit::q8::detail {
 
-/// Bytes of one packed weight block (MR rows x kq quads) for the tier.
-size_t weight_block_bytes(const Ukernels& uk, int64_t kq);
-/// Packs rows [0, rows) of w (row-major, row stride k, int8) into ceil(rows / MR) blocks at dst (zero rows /
-/// zero k beyond the ends). dst must hold blocks * weight_block_bytes().
-void pack_weight_blocks(const Ukernels& uk, const int8_t* w, int64_t rows, int64_t k, uint8_t* dst);
+/// Bytes of one packed weight block (MR rows x kq quads) in format fmt.
+size_t weight_block_bytes(const Ukernels& uk, int64_t kq, WeightFormat fmt);
+inline size_t weight_block_bytes(const Ukernels& uk, int64_t kq) {
+  return weight_block_bytes(uk, kq, uk.wfmt);
+}
+/// Packs rows [0, rows) of w (row-major, row stride k, int8) into ceil(rows / MR) blocks of format fmt at dst (zero
+/// rows / zero k beyond the ends). dst must hold blocks * weight_block_bytes().
+void pack_weight_blocks(const Ukernels& uk, const int8_t* w, int64_t rows, int64_t k, uint8_t* dst, WeightFormat fmt);
+inline void pack_weight_blocks(const Ukernels& uk, const int8_t* w, int64_t rows, int64_t k, uint8_t* dst) {
+  pack_weight_blocks(uk, w, rows, k, dst, uk.wfmt);
+}
 
 /// Largest |w| of an int8 tensor's data.
 int32_t max_abs_weight(const int8_t* w, int64_t n);
@@ -45,15 +51,46 @@ struct RowParams {
   const quant::QuantizedMultiplier* mult = nullptr;  ///< per row, or one for all when per_channel is false
   bool per_channel = false;
   int32_t zp = 0, lo = 0, hi = 0;
+  /// kI32 output: the accumulator itself, out = clamp(saturate_i32(acc + corr), lo, hi) (no requantization).
+  bool acc_out = false;
+  /// Optional (8-bit outputs, unit pixel stride, no residual): per row fused-requantization parameters and whether the
+  /// row meets requant_rows8's preconditions; blocks whose rows all do use the fused store.
+  const RowQ* rowq = nullptr;
+  const uint8_t* row_fast = nullptr;
 };
 
 /// Where and how a row of codes is written.
 struct RowStore {
-  DType dtype = DType::kI8;  ///< kI8 or kU8
+  DType dtype = DType::kI8;  ///< kI8, kU8, kI16 or kI32
   void* y = nullptr;
   const Tensor* residual = nullptr;  ///< kI8 / kU8, same indexing as y
   const quant::AddParams* add = nullptr;
 };
+
+/// Per output channel precomputation shared by the drivers: corr = bias - zoff * sum(w) (zoff = zero point + 128 for
+/// int8 activations), and the fused-requantization parameters of rows that qualify (8-bit outputs).
+struct ChannelParams {
+  std::vector<int64_t> corr;
+  std::vector<RowQ> rowq;
+  std::vector<uint8_t> row_fast;
+};
+ChannelParams make_channel_params(const std::vector<int32_t>& bias, const std::vector<int64_t>& sumw, int64_t zoff,
+                                  const std::vector<quant::QuantizedMultiplier>& mult, int64_t acc_bound, bool out8);
+/// The same into existing storage (no allocation once grown).
+void fill_channel_params(ChannelParams& cp, const std::vector<int32_t>& bias, const std::vector<int64_t>& sumw,
+                         int64_t zoff, const std::vector<quant::QuantizedMultiplier>& mult, int64_t acc_bound,
+                         bool out8);
+
+/// Smallest and largest byte of (x[i] ^ mask) over n bytes; stops early (returning a span > 127) once the span exceeds
+/// 127.
+void byte_span(const uint8_t* x, int64_t n, uint8_t mask, uint8_t* lo, uint8_t* hi);
+
+/// out[i] = clamp(saturate_i32(acc[i] + corr), lo, hi): the int32 (accumulator) output.
+void finish_i32(const int32_t* acc, int64_t n, int64_t corr, int32_t lo, int32_t hi, int32_t* out);
+
+/// True for the output dtypes of the GEMM fast path whose parameters are valid: kI8 / kU8 / kI16 (checked like the
+/// reference) and kI32 (a non-empty range).
+bool fast_output(DType dt, quant::QRange range, int32_t zp);
 
 /// Writes codes[i] (already in the output range) to element idx0 + i * stride of the output, applying
 /// add_quantized with the residual's element at the same index first when there is a residual.
@@ -74,35 +111,100 @@ struct Scratch {
   std::vector<int16_t> dw, row;
   std::vector<int64_t> base, off;
   std::vector<const int16_t*> src;
+  std::vector<uint8_t> pad;   ///< conv: padded input copy (filled by the calling thread before the tasks)
+  std::vector<int16_t> x16;   ///< gemv: one activation row as int16
+  ChannelParams chan7;        ///< conv: channel parameters of a 7-bit call (offset-dependent corrections)
+  std::vector<int32_t> kacc;  ///< K-blocked tiles: partial sums of the task's tiles
 };
 Scratch& scratch();
 
 /// Output element index of (row, pixel p) is row_index(row) + p * pix_stride.
 /// Runs oc blocks [ob0, ob1) of the block array `w` against `np_total` pixels packed as consecutive NR-panels
 /// in xbuf (pixel numbers pix0, pix0 + 1, ...), requantizing each row and storing it.
+/// K blocking (convolutions): tiles with more than kKBlockMin quads run over chunks of kKChunk quads (panel and weight
+/// chunks stay in L1), their partial sums added in a per-task buffer, then requantized.
+inline constexpr int64_t kKBlockMin = 256;
+inline constexpr int64_t kKChunk = 128;
+
 template <class RowIndex>
-void run_tiles(const Ukernels& uk, int64_t kq, const uint8_t* w, size_t block_bytes, int64_t rows, int64_t ob0,
-               int64_t ob1, const uint8_t* xbuf, int64_t pix0, int64_t np_total, const RowParams& rp,
-               const RowStore& st, RowIndex row_index, int64_t pix_stride, Scratch& s) {
+void run_tiles(const Ukernels& uk, void (*tile)(int64_t, const void*, const uint8_t*, int32_t*), int64_t kq,
+               const uint8_t* w, size_t block_bytes, int64_t rows, int64_t ob0, int64_t ob1, const uint8_t* xbuf,
+               int64_t pix0, int64_t np_total, const RowParams& rp, const RowStore& st, RowIndex row_index,
+               int64_t pix_stride, Scratch& s) {
   const int mr = uk.mr, nr = uk.nr;
   s.c.resize(static_cast<size_t>(mr * nr));
   s.codes.resize(static_cast<size_t>(nr));
   const size_t panel_bytes = static_cast<size_t>(kq) * nr * 4;
   const int64_t npanels = (np_total + nr - 1) / nr;
-  for (int64_t ob = ob0; ob < ob1; ++ob) {
-    const uint8_t* wb = w + static_cast<size_t>(ob) * block_bytes;
-    for (int64_t j = 0; j < npanels; ++j) {
-      uk.gemm_tile(kq, wb, xbuf + static_cast<size_t>(j) * panel_bytes, s.c.data());
-      const int64_t valid = std::min<int64_t>(nr, np_total - j * nr);
-      for (int r = 0; r < mr; ++r) {
-        const int64_t row = ob * mr + r;
-        if (row >= rows) break;
+  const bool can_fuse = rp.rowq != nullptr && pix_stride == 1 && st.residual == nullptr &&
+                        (st.dtype == DType::kI8 || st.dtype == DType::kU8);
+  // Requantizes and stores tile (ob, j) from its sums c.
+  auto finish = [&](const int32_t* c, int64_t ob, int64_t j, bool fused, int rows_here, int64_t ys) {
+    const int64_t valid = std::min<int64_t>(nr, np_total - j * nr);
+    if (fused) {
+      uk.requant_rows8(c, rows_here, static_cast<int>(valid), rp.rowq + ob * mr, rp.zp, rp.lo, rp.hi,
+                       static_cast<uint8_t*>(st.y) + row_index(ob * mr) + pix0 + j * nr, ys);
+      return;
+    }
+    for (int r = 0; r < rows_here; ++r) {
+      const int64_t row = ob * mr + r;
+      if (rp.acc_out) {
+        finish_i32(c + r * nr, valid, rp.corr[row], rp.lo, rp.hi, s.codes.data());
+      } else {
         const quant::QuantizedMultiplier m = rp.mult[rp.per_channel ? row : 0];
-        uk.requant(s.c.data() + r * nr, nr, rp.corr[row], m.mult, m.shift, rp.zp, rp.lo, rp.hi, s.codes.data(),
+        uk.requant(c + r * nr, nr, rp.corr[row], m.mult, m.shift, rp.zp, rp.lo, rp.hi, s.codes.data(),
                    no_saturation(rp.acc_bound, rp.bias[row]));
-        store_row(st, s.codes.data(), valid, row_index(row) + (pix0 + j * nr) * pix_stride, pix_stride);
+      }
+      store_row(st, s.codes.data(), valid, row_index(row) + (pix0 + j * nr) * pix_stride, pix_stride);
+    }
+  };
+  auto block_info = [&](int64_t ob, bool* fused, int* rows_here, int64_t* ys) {
+    *rows_here = static_cast<int>(std::min<int64_t>(mr, rows - ob * mr));
+    *fused = can_fuse;
+    for (int r = 0; r < *rows_here && *fused; ++r) *fused = rp.row_fast[ob * mr + r] != 0;
+    *ys = *rows_here > 1 ? row_index(ob * mr + 1) - row_index(ob * mr) : 0;
+  };
+  if (kq <= kKBlockMin || pix_stride != 1) {  // (gemm: measured no gain)
+    for (int64_t ob = ob0; ob < ob1; ++ob) {
+      const uint8_t* wb = w + static_cast<size_t>(ob) * block_bytes;
+      bool fused;
+      int rows_here;
+      int64_t ys;
+      block_info(ob, &fused, &rows_here, &ys);
+      for (int64_t j = 0; j < npanels; ++j) {
+        tile(kq, wb, xbuf + static_cast<size_t>(j) * panel_bytes, s.c.data());
+        finish(s.c.data(), ob, j, fused, rows_here, ys);
       }
     }
+    return;
+  }
+  // K-blocked: every partial sum is a sum of a subset of the products, so it obeys the same int32 bound.
+  const size_t tile_elems = static_cast<size_t>(mr * nr);
+  s.kacc.resize(static_cast<size_t>((ob1 - ob0) * npanels) * tile_elems);
+  const size_t wq_bytes = block_bytes / static_cast<size_t>(kq);
+  for (int64_t q0 = 0; q0 < kq; q0 += kKChunk) {
+    const int64_t qn = std::min(kKChunk, kq - q0);
+    for (int64_t ob = ob0; ob < ob1; ++ob) {
+      const uint8_t* wb = w + static_cast<size_t>(ob) * block_bytes + static_cast<size_t>(q0) * wq_bytes;
+      for (int64_t j = 0; j < npanels; ++j) {
+        const uint8_t* xp = xbuf + static_cast<size_t>(j) * panel_bytes + static_cast<size_t>(q0 * nr * 4);
+        int32_t* a = s.kacc.data() + static_cast<size_t>((ob - ob0) * npanels + j) * tile_elems;
+        if (q0 == 0) {
+          tile(qn, wb, xp, a);
+        } else {
+          tile(qn, wb, xp, s.c.data());
+          for (size_t i = 0; i < tile_elems; ++i) a[i] += s.c[i];
+        }
+      }
+    }
+  }
+  for (int64_t ob = ob0; ob < ob1; ++ob) {
+    bool fused;
+    int rows_here;
+    int64_t ys;
+    block_info(ob, &fused, &rows_here, &ys);
+    for (int64_t j = 0; j < npanels; ++j)
+      finish(s.kacc.data() + static_cast<size_t>((ob - ob0) * npanels + j) * tile_elems, ob, j, fused, rows_here, ys);
   }
 }
 

@@ -13,6 +13,11 @@ using detail::RowParams;
 using detail::RowStore;
 using detail::Scratch;
 
+namespace {
+constexpr int64_t kGemvMaxRows = 4;  // a with fewer rows runs as matrix-vector products
+constexpr int64_t kGemvCols = 64;    // output columns per gemv task
+}  // namespace
+
 Expected<PackedGemm> PackedGemm::create(const Tensor& w, const Tensor* bias, const qref::QGemmParams& p, Isa isa) {
   PackedGemm pg;
   if (w.dtype() != DType::kI8 || w.rank() != 2 || w.empty())
@@ -35,8 +40,7 @@ Expected<PackedGemm> PackedGemm::create(const Tensor& w, const Tensor* bias, con
   pg.k_ = k;
   pg.kq_ = (k + 3) / 4;
   const int8_t* wd = w.data<int8_t>();
-  const bool out_ok = (p.output_dtype == DType::kI8 || p.output_dtype == DType::kU8) &&
-                      qref::detail::check_output(p.output_dtype, p.out_range, p.output_zero_point, "").ok();
+  const bool out_ok = detail::fast_output(p.output_dtype, p.out_range, p.output_zero_point);
   const int32_t wmax = detail::max_abs_weight(wd, w.numel());
   pg.fast_ = out_ok && k > 0 && detail::int32_exact(k, wmax);
   pg.acc_bound_ = k * 255 * wmax;
@@ -47,6 +51,9 @@ Expected<PackedGemm> PackedGemm::create(const Tensor& w, const Tensor* bias, con
   pg.sumw_.assign(static_cast<size_t>(nn), 0);
   for (int64_t o = 0; o < nn; ++o)
     for (int64_t i = 0; i < k; ++i) pg.sumw_[static_cast<size_t>(o)] += wd[o * k + i];
+  for (int i8in = 0; i8in < 2; ++i8in)
+    pg.chan_[i8in] = std::make_shared<const detail::ChannelParams>(detail::make_channel_params(
+        pg.bias_v_, pg.sumw_, static_cast<int64_t>(p.a_zero_point) + 128 * i8in, p.out_mult, pg.acc_bound_, false));
   pg.oc_blocks_ = (nn + pg.uk_->mr - 1) / pg.uk_->mr;
   pg.block_bytes_ = detail::weight_block_bytes(*pg.uk_, pg.kq_);
   pg.packed_.assign(static_cast<size_t>(pg.oc_blocks_) * pg.block_bytes_, 0);
@@ -72,22 +79,54 @@ Status gemm(const PackedGemm& pg, const Tensor& a, Tensor* y, const Parallel* pa
   const int64_t nr = uk.nr;
   const bool i8in = a.dtype() == DType::kI8;
   const uint8_t mask = i8in ? 0x80 : 0;
-  const int64_t zoff = static_cast<int64_t>(p.a_zero_point) + (i8in ? 128 : 0);
-  std::vector<int64_t> corr(static_cast<size_t>(nn));
-  for (int64_t o = 0; o < nn; ++o)
-    corr[static_cast<size_t>(o)] = pg.bias_v_[static_cast<size_t>(o)] - zoff * pg.sumw_[static_cast<size_t>(o)];
+  const detail::ChannelParams& chan = *pg.chan_[i8in ? 1 : 0];
+  const bool acc_out = p.output_dtype == DType::kI32;
   RowStore st;
   st.dtype = p.output_dtype;
   st.y = out.raw();
   RowParams rp;
-  rp.corr = corr.data();
+  rp.corr = chan.corr.data();
   rp.bias = pg.bias_v_.data();
   rp.acc_bound = pg.acc_bound_;
-  rp.mult = p.out_mult.data();
+  rp.mult = p.out_mult.empty() ? nullptr : p.out_mult.data();
   rp.per_channel = p.out_mult.size() != 1;
   rp.zp = p.output_zero_point;
   rp.lo = p.out_range.qmin;
   rp.hi = p.out_range.qmax;
+  rp.acc_out = acc_out;
+
+  if (m < kGemvMaxRows) {
+    // Few rows (batch-1 fully connected): matrix-vector products straight from the unpacked [N, K] weights, tasks of
+    // kGemvCols output columns.
+    const uint8_t* src = static_cast<const uint8_t*>(a.raw());
+    const int8_t* wd = pg.w_.data<int8_t>();
+    const int64_t tasks = (nn + kGemvCols - 1) / kGemvCols;
+    auto task = [&](int64_t t) {
+      const int64_t n0 = t * kGemvCols, cnt = std::min(nn, n0 + kGemvCols) - n0;
+      Scratch& s = detail::scratch();
+      s.x16.resize(static_cast<size_t>(k));
+      s.c.resize(static_cast<size_t>(kGemvCols));
+      s.codes.resize(static_cast<size_t>(kGemvCols));
+      for (int64_t mi = 0; mi < m; ++mi) {
+        const uint8_t* arow = src + mi * k;
+        int16_t* x16 = s.x16.data();
+        for (int64_t i = 0; i < k; ++i) x16[i] = static_cast<int16_t>(static_cast<uint8_t>(arow[i] ^ mask));
+        uk.gemv(k, wd + n0 * k, k, cnt, x16, s.c.data());
+        for (int64_t j = 0; j < cnt; ++j) {
+          const int64_t col = n0 + j;
+          const int64_t v = static_cast<int64_t>(s.c[static_cast<size_t>(j)]) + rp.corr[col];
+          s.codes[static_cast<size_t>(j)] =
+              acc_out ? std::clamp(quant::saturate_i32(v), rp.lo, rp.hi)
+                      : quant::requantize(quant::saturate_i32(v), rp.mult[rp.per_channel ? col : 0], rp.zp,
+                                          quant::QRange{rp.lo, rp.hi});
+        }
+        detail::store_row(st, s.codes.data(), cnt, mi * nn + n0, 1);
+      }
+    };
+    parallel_for(par, tasks, task);
+    *y = std::move(out);
+    return Status::Ok();
+  }
 
   const uint8_t* src = static_cast<const uint8_t*>(a.raw());
   const size_t panel_bytes = static_cast<size_t>(kq * nr * 4);
@@ -111,7 +150,7 @@ Status gemm(const PackedGemm& pg, const Tensor& a, Tensor* y, const Parallel* pa
     }
     const int64_t ob0 = chunk * pg.oc_blocks_ / chunks, ob1 = (chunk + 1) * pg.oc_blocks_ / chunks;
     detail::run_tiles(
-        uk, kq, pg.packed_.data(), pg.block_bytes_, nn, ob0, ob1, s.x.data(), row0, nrows, rp, st,
+        uk, uk.gemm_tile, kq, pg.packed_.data(), pg.block_bytes_, nn, ob0, ob1, s.x.data(), row0, nrows, rp, st,
         [](int64_t col) { return col; }, nn, s);
   };
   parallel_for(par, pblocks * chunks, task);

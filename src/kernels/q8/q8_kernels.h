@@ -4,13 +4,14 @@
 // every call runs the tier's microkernels (ukernels.h) with an optional thread pool. Layouts and the exactness
 // argument: docs/KERNELS.md.
 //
-// Fast path: 8-bit activations (kI8 / kU8, any zero point), kI8 / kU8 outputs, K * 255 * max|w| < 2^31
-// (K = C/group * KH * KW; with weights in [-127, 127] that is K <= 66311). Everything else (kI16 activations,
-// kI32 / kI16 outputs, larger K, invalid arguments) goes to the reference kernel, which computes it or
-// returns its error: the result is always the reference's.
+// Fast path: 8-bit activations (kI8 / kU8, any zero point), kI8 / kU8 / kI16 / kI32 outputs (depthwise: 8-bit outputs
+// only), K * 255 * max|w| < 2^31 (K = C/group * KH * KW; with weights in [-127, 127] that is K <= 66311). Everything
+// else (kI16 activations, larger K, invalid arguments) goes to the reference kernel, which computes it or returns its
+// error: the result is always the reference's.
 #pragma once
 
 #include <cstdint>
+#include <memory>
 #include <vector>
 
 #include "core/status.h"
@@ -25,6 +26,7 @@ class PackedConv;
 namespace detail {
 struct Ukernels;
 struct RowStore;
+struct ChannelParams;
 Status conv2d_depthwise(const PackedConv& pc, const Tensor& x, const RowStore& st, int64_t oh, int64_t ow,
                         const Parallel* par);
 }  // namespace detail
@@ -49,8 +51,8 @@ class PackedConv {
 
  private:
   friend Status conv2d(const PackedConv& pc, const Tensor& x, Tensor* y, const Tensor* residual, const Parallel* par);
-  friend Status detail::conv2d_depthwise(const PackedConv& pc, const Tensor& x, const detail::RowStore& st,
-                                         int64_t oh, int64_t ow, const Parallel* par);
+  friend Status detail::conv2d_depthwise(const PackedConv& pc, const Tensor& x, const detail::RowStore& st, int64_t oh,
+                                         int64_t ow, const Parallel* par);
   Tensor w_, bias_;
   bool has_bias_ = false;
   qref::QConv2dParams p_;
@@ -58,12 +60,16 @@ class PackedConv {
   const detail::Ukernels* uk_ = nullptr;
   int64_t cout_ = 0, cg_ = 0, kh_ = 0, kw_ = 0, k_ = 0, kq_ = 0, cog_ = 0, oc_blocks_ = 0;
   bool fast_ = false, dw_ = false;
-  std::vector<uint8_t> packed_;  ///< [group][oc block][kq][MR][4] in the tier's weight format
-  size_t block_bytes_ = 0;       ///< bytes of one oc block
+  std::vector<uint8_t> packed_;   ///< [group][oc block][kq][MR][4] in the tier's weight format
+  size_t block_bytes_ = 0;        ///< bytes of one oc block
+  std::vector<uint8_t> packed7_;  ///< the same in the kBytes format for the tier's 7-bit tile (when it has one)
+  size_t block_bytes7_ = 0;
   std::vector<int64_t> sumw_;    ///< sum_k w[oc, k]
   std::vector<int32_t> bias_v_;  ///< bias (0 when absent)
   std::vector<int32_t> dw_w_;    ///< depthwise: [Cout][ceil(KH*KW / 2)] int16 weight pairs
   int64_t acc_bound_ = 0;        ///< K * 255 * max|w|: bound of |accumulator| before the bias
+  /// Per output channel corrections / fused-requantization rows for u8 [0] and i8 [1] activations.
+  std::shared_ptr<const detail::ChannelParams> chan_[2];
 };
 
 /// y = qref::qconv2d(x, w, bias, p, residual) bit for bit. par null: single-threaded. When *y already has the
@@ -93,6 +99,7 @@ class PackedGemm {
   std::vector<int64_t> sumw_;
   std::vector<int32_t> bias_v_;
   int64_t acc_bound_ = 0;
+  std::shared_ptr<const detail::ChannelParams> chan_[2];  ///< u8 [0] / i8 [1] activations
 };
 
 /// y = qref::qgemm(a, w, bias, p) bit for bit; writes into *y's storage when it already has the output type.

@@ -7,6 +7,7 @@
 //  - weight block: MR output channels x K,
 //      kBytes:    int8  w[(q * MR + r) * 4 + j]              = w(r, 4q + j)
 //      kI16Pairs: int16 w[(q * MR + r) * 4 + {0, 1, 2, 3}]  = w(r, 4q + {0, 2, 1, 3})
+//  - 7-bit tile (gemm_tile7): the same panel with every byte in [0, 127], kBytes weights
 //  - result tile: int32 c[r * NR + p] = sum_k w(r, k) * x(p, k), exact while K * 255 * max|w| < 2^31.
 #pragma once
 
@@ -17,6 +18,15 @@
 namespace npukit::q8::detail {
 
 enum class WeightFormat { kBytes, kI16Pairs };
+
+/// Per-row parameters of the fused tile requantization (requant_rows8). Preconditions, checked by the caller per row:
+/// acc + corr (true value, int64) fits int32 for every accumulator of the row (so corr is used mod 2^32), mult > 0 and
+/// 31 - shift in [32, 63] (multiplier in (0, 1/2), every usual layer).
+struct RowQ {
+  int32_t corr = 0;
+  int32_t mult = 0;
+  int32_t shift = 0;  ///< the spec's shift, in [-32, -1]
+};
 
 struct Ukernels {
   Isa isa = Isa::kScalar;
@@ -33,8 +43,23 @@ struct Ukernels {
   /// Depthwise row: acc[i] = sum_t (src[2t][i] * lo16(wp[t]) + src[2t+1][i] * hi16(wp[t])) for i < round_up(n, 16)
   /// (sources readable that far; acc has room for it).
   void (*dw_row)(int64_t n, int64_t npairs, const int16_t* const* src, const int32_t* wp, int32_t* acc) = nullptr;
-  /// One quad of an activation panel from 4 contiguous source rows: d[p * 4 + j] = rows[j][p] ^ mask, p < NR.
-  void (*pack_quad)(const uint8_t* const* rows, uint8_t mask, uint8_t* d) = nullptr;
+  /// Fused requantization + 8-bit store of `rows` rows of a result tile (row stride nr): for r < rows, i < nvalid,
+  /// y[r * ys + i] = byte of clamp(requantize(c[r * nr + i] + q[r].corr), lo, hi) (the low byte of the code, which is
+  /// the i8 or u8 code itself since [lo, hi] is inside the output dtype's range).
+  void (*requant_rows8)(const int32_t* c, int rows, int nvalid, const RowQ* q, int32_t zp, int32_t lo, int32_t hi,
+                        uint8_t* y, int64_t ys) = nullptr;
+  /// Matrix-vector rows: out[r] = sum_{i < k} w[r * ldw + i] * x[i] for r < rows (|x| <= 255; exact while k * 255 *
+  /// max|w| < 2^31).
+  void (*gemv)(int64_t k, const int8_t* w, int64_t ldw, int64_t rows, const int16_t* x, int32_t* out) = nullptr;
+  /// One quad of an activation panel from 4 contiguous source rows: d[p * 4 + j] = (rows[j][p] ^ mask) - sub (mod 256),
+  /// p < NR.
+  void (*pack_quad)(const uint8_t* const* rows, uint8_t mask, uint8_t sub, uint8_t* d) = nullptr;
+  /// The same from rows read at stride 2: d[p * 4 + j] = (rows[j][2 * p] ^ mask) - sub; reads rows[j][0, 2 * NR).
+  void (*pack_quad_s2)(const uint8_t* const* rows, uint8_t mask, uint8_t sub, uint8_t* d) = nullptr;
+  /// Optional (null when gemm_tile already costs the same on any u8 panel): the tile for activation panels whose bytes
+  /// are all in [0, 127] ("7-bit" panels), weights in the kBytes layout. AVX2: vpmaddubsw, whose int16 pair sums |u0 *
+  /// w0 + u1 * w1| <= 2 * 127 * 128 < 2^15 cannot saturate on such panels.
+  void (*gemm_tile7)(int64_t kq, const void* w, const uint8_t* x, int32_t* c) = nullptr;
 };
 
 /// The table of a tier, or null when this build has no code for it (never null for kScalar).
@@ -48,5 +73,9 @@ const Ukernels* ukernels_avx512_vnni();
 /// Scalar requantization (the spec itself), shared by every tier for tails.
 void requant_scalar(const int32_t* acc, int64_t n, int64_t corr, int32_t mult, int32_t shift, int32_t zp, int32_t lo,
                     int32_t hi, int32_t* out, bool no_sat = false);
+/// Scalar forms of requant_rows8 and gemv (the scalar tier's, and the reference of the others' tails).
+void requant_rows8_scalar(const int32_t* c, int nr, int rows, int nvalid, const RowQ* q, int32_t zp, int32_t lo,
+                          int32_t hi, uint8_t* y, int64_t ys);
+void gemv_scalar(int64_t k, const int8_t* w, int64_t ldw, int64_t rows, const int16_t* x, int32_t* out);
 
 }  // namespace npukit::q8::detail

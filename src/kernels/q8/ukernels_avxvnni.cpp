@@ -46,6 +46,9 @@ const Ukernels* ukernels_avx_vnni() {
     u.requant = requant_avx2;
     u.dw_row = dw_row_avx2;
     u.pack_quad = pack_quad_avx2<kNr>;
+    u.pack_quad_s2 = pack_quad_s2_avx2<kNr>;
+    u.requant_rows8 = requant_rows8_avx2<kNr>;
+    u.gemv = gemv_avx2;
     return u;
   }();
   return &k;

@@ -36,9 +36,14 @@ void dw_row_scalar(int64_t n, int64_t npairs, const int16_t* const* src, const i
   }
 }
 
-void pack_quad_scalar(const uint8_t* const* rows, uint8_t mask, uint8_t* d) {
+void pack_quad_scalar(const uint8_t* const* rows, uint8_t mask, uint8_t sub, uint8_t* d) {
   for (int p = 0; p < kNr; ++p)
-    for (int j = 0; j < 4; ++j) d[p * 4 + j] = rows[j][p] ^ mask;
+    for (int j = 0; j < 4; ++j) d[p * 4 + j] = static_cast<uint8_t>((rows[j][p] ^ mask) - sub);
+}
+
+void pack_quad_s2_scalar(const uint8_t* const* rows, uint8_t mask, uint8_t sub, uint8_t* d) {
+  for (int p = 0; p < kNr; ++p)
+    for (int j = 0; j < 4; ++j) d[p * 4 + j] = static_cast<uint8_t>((rows[j][2 * p] ^ mask) - sub);
 }
 
 }  // namespace
@@ -51,6 +56,35 @@ void requant_scalar(const int32_t* acc, int64_t n, int64_t corr, int32_t mult, i
     out[i] = quant::requantize(quant::saturate_i32(static_cast<int64_t>(acc[i]) + corr), m, zp, r);
 }
 
+void requant_rows8_scalar(const int32_t* c, int nr, int rows, int nvalid, const RowQ* q, int32_t zp, int32_t lo,
+                          int32_t hi, uint8_t* y, int64_t ys) {
+  for (int r = 0; r < rows; ++r) {
+    const quant::QuantizedMultiplier m{q[r].mult, q[r].shift};
+    const quant::QRange range{lo, hi};
+    for (int i = 0; i < nvalid; ++i) {
+      // Wrapping 32-bit sum: exact because the true sum fits int32 (precondition).
+      const int32_t a = static_cast<int32_t>(static_cast<uint32_t>(c[r * nr + i]) + static_cast<uint32_t>(q[r].corr));
+      y[r * ys + i] = static_cast<uint8_t>(quant::requantize(a, m, zp, range));
+    }
+  }
+}
+
+void gemv_scalar(int64_t k, const int8_t* w, int64_t ldw, int64_t rows, const int16_t* x, int32_t* out) {
+  for (int64_t r = 0; r < rows; ++r) {
+    int32_t acc = 0;
+    const int8_t* wr = w + r * ldw;
+    for (int64_t i = 0; i < k; ++i) acc += wr[i] * x[i];
+    out[r] = acc;
+  }
+}
+
+namespace {
+void requant_rows8_scalar_tier(const int32_t* c, int rows, int nvalid, const RowQ* q, int32_t zp, int32_t lo,
+                               int32_t hi, uint8_t* y, int64_t ys) {
+  requant_rows8_scalar(c, kNr, rows, nvalid, q, zp, lo, hi, y, ys);
+}
+}  // namespace
+
 const Ukernels* ukernels_scalar() {
   static const Ukernels k = [] {
     Ukernels u;
@@ -62,6 +96,9 @@ const Ukernels* ukernels_scalar() {
     u.requant = requant_scalar;
     u.dw_row = dw_row_scalar;
     u.pack_quad = pack_quad_scalar;
+    u.pack_quad_s2 = pack_quad_s2_scalar;
+    u.requant_rows8 = requant_rows8_scalar_tier;
+    u.gemv = gemv_scalar;
     return u;
   }();
   return &k;

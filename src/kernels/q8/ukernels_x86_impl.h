@@ -59,7 +59,8 @@ void requant_avx2(const int32_t* acc, int64_t n, int64_t corr, int32_t mult, int
       const __m256i a = _mm256_add_epi32(_mm256_loadu_si256(reinterpret_cast<const __m256i*>(acc + i0)), vc);
       const __m256i qe = _mm256_add_epi64(_mm256_mul_epi32(a, vm), vr);
       const __m256i qo = _mm256_add_epi64(_mm256_mul_epi32(_mm256_srli_epi64(a, 32), vm), vr);
-      const __m256i h = _mm256_blend_epi32(_mm256_srli_epi64(qe, 32), qo, 0xAA);  // high halves, in lane order
+      const __m256i h = _mm256_blend_epi32(_mm256_srli_epi64(qe, 32), qo,
+                                           0xAA);  // high halves, in lane order
       __m256i v = _mm256_add_epi32(_mm256_sra_epi32(h, cnt), vz);
       v = _mm256_min_epi32(_mm256_max_epi32(v, vlo), vhi);
       _mm256_storeu_si256(reinterpret_cast<__m256i*>(out + i0), v);
@@ -85,7 +86,8 @@ void requant_avx2(const int32_t* acc, int64_t n, int64_t corr, int32_t mult, int
     __m256i p = _mm256_add_epi64(_mm256_mul_epi32(a, vmult), vround);
     __m256i v = _mm256_sub_epi64(_mm256_srl_epi64(_mm256_xor_si256(p, sign), cnt), vbias);
     v = min_epi64(max_epi64(v, vlo), vhi);
-    return _mm256_permutevar8x32_epi32(_mm256_add_epi64(v, vzp), idx);  // low 128 bits: the 4 results
+    return _mm256_permutevar8x32_epi32(_mm256_add_epi64(v, vzp),
+                                       idx);  // low 128 bits: the 4 results
   };
   int64_t i = 0;
   for (; i + 8 <= n; i += 8) {
@@ -106,8 +108,10 @@ void dw_row_avx2(int64_t n, int64_t npairs, const int16_t* const* src, const int
       const __m256i a = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(src[2 * t] + i));
       const __m256i b = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(src[2 * t + 1] + i));
       const __m256i w = _mm256_set1_epi32(wp[t]);
-      lo = _mm256_add_epi32(lo, _mm256_madd_epi16(_mm256_unpacklo_epi16(a, b), w));  // outputs 0-3, 8-11
-      hi = _mm256_add_epi32(hi, _mm256_madd_epi16(_mm256_unpackhi_epi16(a, b), w));  // outputs 4-7, 12-15
+      lo = _mm256_add_epi32(lo, _mm256_madd_epi16(_mm256_unpacklo_epi16(a, b),
+                                                  w));  // outputs 0-3, 8-11
+      hi = _mm256_add_epi32(hi, _mm256_madd_epi16(_mm256_unpackhi_epi16(a, b),
+                                                  w));  // outputs 4-7, 12-15
     }
     _mm256_storeu_si256(reinterpret_cast<__m256i*>(acc + i), _mm256_permute2x128_si256(lo, hi, 0x20));
     _mm256_storeu_si256(reinterpret_cast<__m256i*>(acc + i + 8), _mm256_permute2x128_si256(lo, hi, 0x31));
@@ -116,8 +120,8 @@ void dw_row_avx2(int64_t n, int64_t npairs, const int16_t* const* src, const int
 
 /// Interleaves 4 rows of NR (a multiple of 16) bytes into NR quads, 16 pixels per step.
 template <int kNr>
-void pack_quad_avx2(const uint8_t* const* rows, uint8_t mask, uint8_t* d) {
-  const __m128i m = _mm_set1_epi8(static_cast<char>(mask));
+void pack_quad_avx2(const uint8_t* const* rows, uint8_t mask, uint8_t sub, uint8_t* d) {
+  const __m128i m = _mm_set1_epi8(static_cast<char>(mask)), sb = _mm_set1_epi8(static_cast<char>(sub));
   for (int p = 0; p < kNr; p += 16) {
     const __m128i a = _mm_loadu_si128(reinterpret_cast<const __m128i*>(rows[0] + p));
     const __m128i b = _mm_loadu_si128(reinterpret_cast<const __m128i*>(rows[1] + p));
@@ -126,11 +130,105 @@ void pack_quad_avx2(const uint8_t* const* rows, uint8_t mask, uint8_t* d) {
     const __m128i ab_lo = _mm_unpacklo_epi8(a, b), ab_hi = _mm_unpackhi_epi8(a, b);
     const __m128i ce_lo = _mm_unpacklo_epi8(c, e), ce_hi = _mm_unpackhi_epi8(c, e);
     uint8_t* o = d + p * 4;
-    _mm_storeu_si128(reinterpret_cast<__m128i*>(o), _mm_xor_si128(_mm_unpacklo_epi16(ab_lo, ce_lo), m));
-    _mm_storeu_si128(reinterpret_cast<__m128i*>(o + 16), _mm_xor_si128(_mm_unpackhi_epi16(ab_lo, ce_lo), m));
-    _mm_storeu_si128(reinterpret_cast<__m128i*>(o + 32), _mm_xor_si128(_mm_unpacklo_epi16(ab_hi, ce_hi), m));
-    _mm_storeu_si128(reinterpret_cast<__m128i*>(o + 48), _mm_xor_si128(_mm_unpackhi_epi16(ab_hi, ce_hi), m));
+    auto put = [&](uint8_t* at, __m128i v) {
+      _mm_storeu_si128(reinterpret_cast<__m128i*>(at), _mm_sub_epi8(_mm_xor_si128(v, m), sb));
+    };
+    put(o, _mm_unpacklo_epi16(ab_lo, ce_lo));
+    put(o + 16, _mm_unpackhi_epi16(ab_lo, ce_lo));
+    put(o + 32, _mm_unpacklo_epi16(ab_hi, ce_hi));
+    put(o + 48, _mm_unpackhi_epi16(ab_hi, ce_hi));
   }
+}
+
+/// Stride-2 rows: the even bytes of 2 * NR bytes of each row (vpand + vpackuswb), then pack_quad_avx2.
+template <int kNr>
+void pack_quad_s2_avx2(const uint8_t* const* rows, uint8_t mask, uint8_t sub, uint8_t* d) {
+  alignas(32) uint8_t tmp[4][kNr];
+  const __m256i even = _mm256_set1_epi16(0x00FF);
+  for (int j = 0; j < 4; ++j)
+    for (int p = 0; p < kNr; p += 16) {
+      const __m256i v = _mm256_and_si256(_mm256_loadu_si256(reinterpret_cast<const __m256i*>(rows[j] + 2 * p)), even);
+      _mm_store_si128(reinterpret_cast<__m128i*>(tmp[j] + p),
+                      _mm_packus_epi16(_mm256_castsi256_si128(v), _mm256_extracti128_si256(v, 1)));
+    }
+  const uint8_t* t[4] = {tmp[0], tmp[1], tmp[2], tmp[3]};
+  pack_quad_avx2<kNr>(t, mask, sub, d);
+}
+
+/// Fused requantization of tile rows straight to bytes (ukernels.h requant_rows8), same arithmetic as the fast form of
+/// requant_avx2, 16 codes per step: two vectors of clamped int32 codes are narrowed with packs (exact: they are in
+/// [-128, 255]) and packs / packus (exact: i8 codes when lo < 0, u8 or non-negative i8 codes otherwise).
+template <int kNr>
+void requant_rows8_avx2(const int32_t* c, int rows, int nvalid, const RowQ* q, int32_t zp, int32_t lo, int32_t hi,
+                        uint8_t* y, int64_t ys) {
+  static_assert(kNr % 16 == 0);
+  const __m256i vz = _mm256_set1_epi32(zp), vlo = _mm256_set1_epi32(lo), vhi = _mm256_set1_epi32(hi);
+  const bool unsigned_codes = lo >= 0;
+  for (int r = 0; r < rows; ++r) {
+    const int sh = 31 - q[r].shift;  // in [32, 63]
+    const __m256i vc = _mm256_set1_epi32(q[r].corr);
+    const __m256i vm = _mm256_set1_epi64x(q[r].mult);
+    const __m256i vr = _mm256_set1_epi64x(int64_t{1} << (sh - 1));
+    const __m128i cnt = _mm_cvtsi32_si128(sh - 32);
+    auto rq = [&](const int32_t* p) {
+      const __m256i a = _mm256_add_epi32(_mm256_loadu_si256(reinterpret_cast<const __m256i*>(p)), vc);
+      const __m256i qe = _mm256_add_epi64(_mm256_mul_epi32(a, vm), vr);
+      const __m256i qo = _mm256_add_epi64(_mm256_mul_epi32(_mm256_srli_epi64(a, 32), vm), vr);
+      const __m256i h = _mm256_blend_epi32(_mm256_srli_epi64(qe, 32), qo, 0xAA);
+      const __m256i v = _mm256_add_epi32(_mm256_sra_epi32(h, cnt), vz);
+      return _mm256_min_epi32(_mm256_max_epi32(v, vlo), vhi);
+    };
+    const int32_t* cr = c + r * kNr;
+    uint8_t* yr = y + r * ys;
+    for (int i = 0; i < kNr && i < nvalid; i += 16) {
+      const __m256i t = _mm256_permute4x64_epi64(_mm256_packs_epi32(rq(cr + i), rq(cr + i + 8)), 0xD8);
+      const __m128i tl = _mm256_castsi256_si128(t), th = _mm256_extracti128_si256(t, 1);
+      const __m128i b = unsigned_codes ? _mm_packus_epi16(tl, th) : _mm_packs_epi16(tl, th);
+      if (i + 16 <= nvalid) {
+        _mm_storeu_si128(reinterpret_cast<__m128i*>(yr + i), b);
+      } else {
+        alignas(16) uint8_t tmp[16];
+        _mm_store_si128(reinterpret_cast<__m128i*>(tmp), b);
+        std::memcpy(yr + i, tmp, static_cast<size_t>(nvalid - i));
+      }
+    }
+  }
+}
+
+/// Matrix-vector rows (ukernels.h gemv): 4 rows at a time, 16 k per step; the int8 weights are sign-extended to int16
+/// and multiplied by the int16 activations with vpmaddwd (exact: two products of |x| <= 255, |w| <= 128 fit int32); the
+/// 4 row sums are reduced with vphaddd. Every partial sum is a sum of a subset of the products, so it obeys the
+/// caller's int32 bound.
+void gemv_avx2(int64_t k, const int8_t* w, int64_t ldw, int64_t rows, const int16_t* x, int32_t* out) {
+  const int64_t k16 = k / 16 * 16;
+  auto wv = [](const int8_t* p) { return _mm256_cvtepi8_epi16(_mm_loadu_si128(reinterpret_cast<const __m128i*>(p))); };
+  int64_t r = 0;
+  for (; r + 4 <= rows; r += 4) {
+    const int8_t* w0 = w + r * ldw;
+    const int8_t* w1 = w0 + ldw;
+    const int8_t* w2 = w1 + ldw;
+    const int8_t* w3 = w2 + ldw;
+    __m256i a0 = _mm256_setzero_si256(), a1 = a0, a2 = a0, a3 = a0;
+    for (int64_t i = 0; i < k16; i += 16) {
+      const __m256i xv = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(x + i));
+      a0 = _mm256_add_epi32(a0, _mm256_madd_epi16(xv, wv(w0 + i)));
+      a1 = _mm256_add_epi32(a1, _mm256_madd_epi16(xv, wv(w1 + i)));
+      a2 = _mm256_add_epi32(a2, _mm256_madd_epi16(xv, wv(w2 + i)));
+      a3 = _mm256_add_epi32(a3, _mm256_madd_epi16(xv, wv(w3 + i)));
+    }
+    const __m256i s = _mm256_hadd_epi32(_mm256_hadd_epi32(a0, a1), _mm256_hadd_epi32(a2, a3));
+    __m128i v = _mm_add_epi32(_mm256_castsi256_si128(s), _mm256_extracti128_si256(s, 1));
+    alignas(16) int32_t tmp[4];
+    _mm_store_si128(reinterpret_cast<__m128i*>(tmp), v);
+    for (int64_t i = k16; i < k; ++i) {
+      tmp[0] += w0[i] * x[i];
+      tmp[1] += w1[i] * x[i];
+      tmp[2] += w2[i] * x[i];
+      tmp[3] += w3[i] * x[i];
+    }
+    for (int j = 0; j < 4; ++j) out[r + j] = tmp[j];
+  }
+  if (r < rows) gemv_scalar(k, w + r * ldw, ldw, rows - r, x, out + r);
 }
 
 }  // namespace

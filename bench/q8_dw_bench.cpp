@@ -1,0 +1,84 @@
+// SPDX-License-Identifier: Apache-2.0
+// Google Benchmark of the int8 depthwise convolution (kernels/q8 conv_dw.cpp) per ISA tier on the depthwise
+// layers of MobileNetV2 (3x3) and EfficientNet-B0 (5x5, SiLU inputs: int8 codes of both signs), 1 thread.
+// Reports GMAC/s = multiply-accumulates (padding taps included) per second of process CPU time.
+//   build-*/src/npukit_q8_dw_bench [--benchmark_filter=avx2]
+#include <benchmark/benchmark.h>
+
+#include <cstdint>
+#include <random>
+#include <string>
+#include <vector>
+
+#include "kernels/q8/q8_kernels.h"
+
+namespace {
+
+using namespace npukit;
+
+struct DwShape {
+  const char* name;
+  int64_t c, h, w, k, stride;
+  bool u8;  ///< uint8 input with a non-zero zero point (else int8, zero point -3)
+};
+
+const DwShape kShapes[] = {
+    {"mbv2_dw3x3_112x112_32", 32, 112, 112, 3, 1, false}, {"mbv2_dw3x3s2_112to56_96", 96, 112, 112, 3, 2, false},
+    {"mbv2_dw3x3_56x56_144", 144, 56, 56, 3, 1, false},   {"mbv2_dw3x3s2_56to28_144", 144, 56, 56, 3, 2, false},
+    {"mbv2_dw3x3_28x28_192", 192, 28, 28, 3, 1, false},   {"mbv2_dw3x3_14x14_384", 384, 14, 14, 3, 1, false},
+    {"mbv2_dw3x3_14x14_576", 576, 14, 14, 3, 1, false},   {"mbv2_dw3x3s2_14to7_576", 576, 14, 14, 3, 2, false},
+    {"mbv2_dw3x3_7x7_960", 960, 7, 7, 3, 1, false},       {"effb0_dw5x5_28x28_240", 240, 28, 28, 5, 1, true},
+    {"effb0_dw5x5s2_14to7_672", 672, 14, 14, 5, 2, true},
+};
+
+void bench_dw(benchmark::State& state, DwShape s, q8::Isa isa, int threads) {
+  std::mt19937 rng(1);
+  Tensor x(s.u8 ? DType::kU8 : DType::kI8, {1, s.c, s.h, s.w});
+  std::uniform_int_distribution<int> d(0, 255);
+  for (int64_t i = 0; i < x.numel(); ++i) static_cast<uint8_t*>(x.raw())[i] = static_cast<uint8_t>(d(rng));
+  Tensor w(DType::kI8, {s.c, 1, s.k, s.k});
+  std::uniform_int_distribution<int> dw(-127, 127);
+  for (int64_t i = 0; i < w.numel(); ++i) w.data<int8_t>()[i] = static_cast<int8_t>(dw(rng));
+  Tensor b(DType::kI32, {s.c});
+  for (int64_t i = 0; i < s.c; ++i) b.data<int32_t>()[i] = static_cast<int32_t>(i * 37 - 2000);
+  qref::QConv2dParams p;
+  p.group = s.c;
+  p.stride_h = p.stride_w = s.stride;
+  // ONNX / TFLite "same" padding: stride 2 pads (k-1)/2 before and what is needed after.
+  p.pad_top = p.pad_left = s.k / 2;
+  p.pad_bottom = p.pad_right = s.k / 2 - (s.stride - 1);
+  p.input_zero_point = s.u8 ? 37 : -3;
+  p.out_mult.assign(static_cast<size_t>(s.c), quant::quantize_multiplier(0.0007));
+  if (!s.u8) p.out_range.qmin = 0;  // fused ReLU6-style clamp on MobileNetV2
+  auto pc = q8::PackedConv::create(w, &b, p, isa);
+  if (!pc.ok()) {
+    state.SkipWithError(pc.status().to_string().c_str());
+    return;
+  }
+  q8::Parallel par(threads);
+  Tensor y;
+  for (auto _ : state) {
+    const Status st = q8::conv2d(*pc, x, &y, nullptr, &par);
+    if (!st.ok()) state.SkipWithError(st.to_string().c_str());
+    benchmark::DoNotOptimize(y.raw());
+  }
+  const double macs = static_cast<double>(y.numel()) * static_cast<double>(s.k * s.k);
+  state.counters["GMAC/s"] = benchmark::Counter(macs / 1e9, benchmark::Counter::kIsIterationInvariantRate);
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  for (q8::Isa isa : q8::available_isas()) {
+    const int threads = 1;
+    const std::string suffix = std::string("/") + q8::isa_name(isa) + "/threads:" + std::to_string(threads);
+    for (const DwShape& s : kShapes)
+      benchmark::RegisterBenchmark((std::string("dw/") + s.name + suffix).c_str(), bench_dw, s, isa, threads)
+          ->Unit(benchmark::kMicrosecond)
+          ->MeasureProcessCPUTime();
+  }
+  benchmark::Initialize(&argc, argv);
+  benchmark::RunSpecifiedBenchmarks();
+  benchmark::Shutdown();
+  return 0;
+}

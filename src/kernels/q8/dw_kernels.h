@@ -1,0 +1,55 @@
+// SPDX-License-Identifier: Apache-2.0
+// kernels/q8 (internal): the per-tier table of the depthwise convolution kernels (conv_dw.cpp). One input
+// plane is turned into "pair planes" of int16 pairs (u, v), u and v being zero-point-corrected input values
+// (x - zp, 0 in the padding), and every output of the plane is then sum_t madd(pair[i + off[t]], wpair[t]), where
+// madd(pair, w) = u * lo16(w) + v * hi16(w) (vpmaddwd). Output (oy, ox) reads pair oy * ws + ox + off[t], so a
+// call covers a block of output rows with the same tap offsets; outputs are written compactly (row stride ow).
+//
+// Pair-plane layout, planes[((fy * ncolph + fx) * plane_stride + r * ws + j) * 2 + {0, 1}] where row r of row
+// phase fy is padded row r * sh + fy (zero when >= hp) and R[c] is padded column c of that row (0 past wp):
+//   kPairs1 (sw == 1):          pair j = (R[j], R[j + dw])          taps (kx, kx + 1) in one pair
+//   kPairs2 (sw == 2, dw == 1): pair j = (R[2j], R[2j + 1])         taps (kx, kx + 1), kx even, in one pair
+//   kSingle (anything else):    pair j of column phase fx = (R[j * sw + fx], 0)   one tap per pair
+// Exactness: |u|, |v| <= 255 and |w| <= 127, so vpmaddwd's two products and their sum are exact in int32, and
+// the caller only runs this when K * 255 * max|w| < 2^31 (the whole sum is exact in int32).
+#pragma once
+
+#include <cstdint>
+
+namespace npukit::q8::detail {
+
+enum class DwMode : int { kPairs1, kPairs2, kSingle };
+
+/// Geometry of the pair planes of one input plane.
+struct DwGeom {
+  int64_t h = 0, w = 0;               ///< input plane
+  int64_t pad_top = 0, pad_left = 0;  ///< padding before the data
+  int64_t hp = 0, wp = 0;             ///< padded plane
+  int64_t sh = 1, sw = 1, dw = 1;     ///< strides, horizontal dilation
+  DwMode mode = DwMode::kSingle;
+  int64_t ws = 0;            ///< pairs per plane row
+  int64_t rows_ph = 0;       ///< rows per row phase: ceil(hp / sh)
+  int64_t ncolph = 1;        ///< column phases (kSingle: sw, else 1)
+  int64_t plane_stride = 0;  ///< pairs per (row phase, column phase) plane: rows_ph * ws
+};
+
+struct DwKernels {
+  /// Writes the nplanes = sh * ncolph pair planes of the input plane at byte x_off of x (h * w codes, int8 when
+  /// i8 else uint8); bytes [0, x_len) of x are readable (tiers may load whole vectors inside them). rowbuf: room for ws
+  /// * sw + dw + 64 int16. planes: room for 32 pairs past the last plane (tiers may store whole vectors past a row end;
+  /// only values x - zp or 0).
+  void (*prep)(const DwGeom& g, const void* x, int64_t x_off, int64_t x_len, bool i8, int32_t zp, int16_t* planes,
+               int16_t* rowbuf) = nullptr;
+  /// For r < rows and i < round_up(ow, 8): acc[r * ow + i] = sum_{t < ntaps} madd(pair[r * ws + i + off[t]], wpair[t])
+  /// (rows in order, so a row's overhang past ow is overwritten by the next row). src holds pairs (2 int16 each)
+  /// readable up to index (rows - 1) * ws + round_up(ow, 8) + max(off).
+  void (*accumulate)(const int16_t* src, int64_t ws, const int64_t* off, const int32_t* wpair, int64_t ntaps,
+                     int64_t rows, int64_t ow, int32_t* acc) = nullptr;
+  /// y[i] = codes[i] for i < n: codes already in the 8-bit output range (uint8 when u8, else int8).
+  void (*store)(const int32_t* codes, int64_t n, bool u8, void* y) = nullptr;
+};
+
+const DwKernels& dw_kernels_scalar();
+const DwKernels& dw_kernels_avx2();
+
+}  // namespace npukit::q8::detail

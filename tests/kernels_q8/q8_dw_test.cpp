@@ -1,0 +1,263 @@
+// SPDX-License-Identifier: Apache-2.0
+// kernels/q8 depthwise convolution (conv_dw.cpp): bit-exact against qref::qconv2d on every ISA tier this machine
+// runs. Covers every plane layout of the kernel (stride 1 pairs, stride 2 pairs, single taps for stride 3 /
+// dilation / 1-wide kernels), channels 1/3/13/127, kernels 1x1/3x1/3x3/5x5/7x7, asymmetric pads, spatial sizes
+// from 1x1 to odd and wide planes, u8 inputs with non-zero zero points, i8 inputs of both signs, per-tensor and
+// per-channel multipliers, no bias, fused residual add, channel multiplier 2, batch 2, 1..2 threads.
+#include <gtest/gtest.h>
+
+#include <random>
+#include <string>
+
+#include "kernels/q8/q8_kernels.h"
+#include "kernels/ref/qkernels.h"
+#include "q8_test_util.h"
+
+namespace npukit {
+namespace {
+
+struct DwCase {
+  int64_t n = 1, c = 3, h = 7, w = 7, mult = 1, kh = 3, kw = 3;
+  int64_t sh = 1, sw = 1, dh = 1, dw = 1;
+  int64_t pt = 1, pl = 1, pb = 1, pr = 1;
+  DType in = DType::kI8;
+  int32_t in_zp = 0;
+  DType out = DType::kI8;
+  int32_t out_zp = 0;
+  bool relu = false, per_channel = true, bias = true, residual = false;
+  uint32_t seed = 1;
+
+  std::string str() const {
+    return str_cat("depthwise x[", n, ",", c, ",", h, ",", w, "] ", dtype_name(in), " zp ", in_zp, " w[", c * mult,
+                   ",1,", kh, ",", kw, "] stride ", sh, "x", sw, " dil ", dh, "x", dw, " pads t", pt, " l", pl, " b",
+                   pb, " r", pr, " out ", dtype_name(out), " zp ", out_zp, relu ? " relu" : "",
+                   per_channel ? " per-channel" : " per-tensor", bias ? " bias" : " no-bias",
+                   residual ? " residual" : "", " seed ", seed);
+  }
+};
+
+void run_case(const DwCase& k) {
+  std::mt19937 rng(k.seed);
+  const int64_t cout = k.c * k.mult, kk = k.kh * k.kw;
+  const Tensor x = q8test::random_codes(k.in, {k.n, k.c, k.h, k.w}, rng);
+  const Tensor w = q8test::random_weights({cout, 1, k.kh, k.kw}, rng);
+  const Tensor b = q8test::random_bias(cout, 3000 * static_cast<int32_t>(std::min<int64_t>(kk, 100)), rng);
+  qref::QConv2dParams p;
+  p.group = k.c;
+  p.stride_h = k.sh;
+  p.stride_w = k.sw;
+  p.dilation_h = k.dh;
+  p.dilation_w = k.dw;
+  p.pad_top = k.pt;
+  p.pad_left = k.pl;
+  p.pad_bottom = k.pb;
+  p.pad_right = k.pr;
+  p.input_zero_point = k.in_zp;
+  p.out_mult = q8test::random_mults(k.per_channel ? cout : 1, kk, rng);
+  p.output_zero_point = k.out_zp;
+  p.output_dtype = k.out;
+  p.out_range = qref::dtype_range(k.out);
+  if (k.relu) p.out_range.qmin = k.out_zp;
+  const int64_t oh = (k.h + k.pt + k.pb - ((k.kh - 1) * k.dh + 1)) / k.sh + 1;
+  const int64_t ow = (k.w + k.pl + k.pr - ((k.kw - 1) * k.dw + 1)) / k.sw + 1;
+  Tensor res;
+  if (k.residual) {
+    res = q8test::random_codes(DType::kU8, {k.n, cout, oh, ow}, rng);
+    p.residual_add = quant::make_add_params(0.05f, k.out_zp, 0.03f, 131, 0.07f, k.out_zp + 3, qref::dtype_range(k.out));
+  }
+  const Tensor* bias = k.bias ? &b : nullptr;
+  const Tensor* resp = k.residual ? &res : nullptr;
+  Tensor want;
+  ASSERT_TRUE(qref::qconv2d(x, w, bias, p, &want, resp).ok()) << k.str();
+  for (q8::Isa isa : q8test::tiers()) {
+    auto pc = q8::PackedConv::create(w, bias, p, isa);
+    ASSERT_TRUE(pc.ok()) << pc.status().to_string() << " " << k.str();
+    ASSERT_TRUE(pc->depthwise()) << k.str();
+    ASSERT_TRUE(pc->fast()) << k.str();
+    for (int threads = 1; threads <= 2; ++threads) {
+      q8::Parallel par(threads);
+      Tensor got;
+      const Status s = q8::conv2d(*pc, x, &got, resp, &par);
+      ASSERT_TRUE(s.ok()) << s.to_string() << " " << k.str();
+      q8test::expect_same_codes(got, want, str_cat(k.str(), " tier ", q8::isa_name(isa), " threads ", threads));
+      if (::testing::Test::HasFailure()) return;
+      // A second call into the same output (reused per-thread scratch, caller's storage) gives the same codes.
+      ASSERT_TRUE(q8::conv2d(*pc, x, &got, resp, &par).ok());
+      q8test::expect_same_codes(got, want, str_cat(k.str(), " tier ", q8::isa_name(isa), " second call"));
+      if (::testing::Test::HasFailure()) return;
+    }
+  }
+}
+
+// Input dtype / zero point variants: u8 with a non-zero zero point, i8 (SiLU-like codes of both signs) with zero
+// points of both signs.
+void set_input(DwCase& k, uint32_t v) {
+  switch (v % 3) {
+    case 0: k.in = DType::kU8, k.in_zp = 133; break;
+    case 1: k.in = DType::kI8, k.in_zp = -100; break;
+    default: k.in = DType::kI8, k.in_zp = 17; break;
+  }
+}
+
+TEST(Q8Depthwise, KernelsStridesAndSizes) {
+  uint32_t seed = 1000;
+  const std::pair<int64_t, int64_t> kernels[] = {{3, 3}, {5, 5}, {1, 1}, {3, 1}, {7, 7}};
+  const std::pair<int64_t, int64_t> sizes[] = {{1, 1}, {7, 7}, {14, 14}, {13, 9}};
+  for (auto [kh, kw] : kernels)
+    for (int64_t s : {1, 2, 3})
+      for (auto [h, w] : sizes) {
+        DwCase k;
+        k.c = 13;
+        k.kh = kh;
+        k.kw = kw;
+        k.h = h;
+        k.w = w;
+        k.sh = k.sw = s;
+        // "same"-style padding, asymmetric for stride 2 (ONNX / TFLite style).
+        k.pt = k.pb = kh / 2;
+        k.pl = k.pr = kw / 2;
+        if (s == 2) {
+          k.pb = std::max<int64_t>(0, k.pb - 1);
+          k.pr = std::max<int64_t>(0, k.pr - 1);
+        }
+        // 1x1 inputs need enough padding for the kernel to fit.
+        if (h + k.pt + k.pb < kh) k.pb = kh - h - k.pt;
+        if (w + k.pl + k.pr < kw) k.pr = kw - w - k.pl;
+        k.seed = seed++;
+        set_input(k, k.seed);
+        k.per_channel = k.seed % 2 == 0;
+        k.relu = k.seed % 5 == 0;
+        k.out = k.seed % 4 == 1 ? DType::kU8 : DType::kI8;
+        k.out_zp = k.out == DType::kU8 ? 120 : -9;
+        run_case(k);
+      }
+}
+
+TEST(Q8Depthwise, Channels) {
+  uint32_t seed = 2000;
+  for (int64_t c : {1, 3, 13, 127})
+    for (int64_t s : {1, 2}) {
+      DwCase k;
+      k.c = c;
+      k.h = 14;
+      k.w = 14;
+      k.sh = k.sw = s;
+      k.pb = k.pr = s == 2 ? 0 : 1;
+      k.seed = seed++;
+      set_input(k, k.seed);
+      k.per_channel = c != 13;
+      run_case(k);
+    }
+}
+
+TEST(Q8Depthwise, DilationAndAsymmetricPads) {
+  uint32_t seed = 3000;
+  for (int64_t kdim : {3, 5})
+    for (int64_t s : {1, 2, 3}) {
+      DwCase k;
+      k.c = 13;
+      k.kh = k.kw = kdim;
+      k.h = 13;
+      k.w = 9;
+      k.sh = k.sw = s;
+      k.dh = k.dw = 2;
+      k.pt = 3;
+      k.pl = 0;
+      k.pb = 2;
+      k.pr = 5;
+      k.seed = seed++;
+      set_input(k, k.seed);
+      run_case(k);
+      // Different strides / dilations per axis.
+      k.sh = s;
+      k.sw = 1 + (s % 2);
+      k.dh = 1;
+      k.dw = 2;
+      k.seed = seed++;
+      run_case(k);
+      k.sh = 1;
+      k.sw = s;
+      k.dh = 2;
+      k.dw = 1;
+      k.pl = 4;
+      k.pr = 0;
+      k.seed = seed++;
+      run_case(k);
+    }
+}
+
+TEST(Q8Depthwise, WideAndTallPlanes) {
+  // Rows longer than several vectors, a row length just past a vector multiple, a 1-wide column.
+  uint32_t seed = 4000;
+  const std::pair<int64_t, int64_t> sizes[] = {{5, 67}, {3, 33}, {41, 1}, {28, 28}, {57, 56}};
+  for (auto [h, w] : sizes)
+    for (int64_t s : {1, 2})
+      for (int64_t kdim : {3, 5}) {
+        DwCase k;
+        k.c = 3;
+        k.h = h;
+        k.w = w;
+        k.kh = k.kw = kdim;
+        k.sh = k.sw = s;
+        k.pt = k.pb = k.pl = k.pr = kdim / 2;
+        if (w + k.pl + k.pr < kdim) k.pr = kdim - w - k.pl;
+        k.seed = seed++;
+        set_input(k, k.seed);
+        run_case(k);
+      }
+}
+
+TEST(Q8Depthwise, NoBiasResidualBatchMultiplier) {
+  uint32_t seed = 5000;
+  for (bool residual : {false, true})
+    for (int64_t s : {1, 2})
+      for (int64_t kdim : {3, 5}) {
+        DwCase k;
+        k.n = 2;
+        k.c = 13;
+        k.h = 9;
+        k.w = 11;
+        k.kh = k.kw = kdim;
+        k.sh = k.sw = s;
+        k.pt = k.pb = k.pl = k.pr = kdim / 2;
+        k.bias = false;
+        k.residual = residual;
+        k.seed = seed++;
+        set_input(k, k.seed);
+        k.relu = residual;
+        run_case(k);
+        k.mult = 2;  // two outputs per input channel
+        k.bias = true;
+        k.per_channel = false;
+        k.seed = seed++;
+        run_case(k);
+      }
+}
+
+TEST(Q8Depthwise, ExtremeCodesAndWeights) {
+  // All inputs at one extreme and weights at +-127: the largest |accumulator| of a 7x7 kernel.
+  for (DType dt : {DType::kU8, DType::kI8}) {
+    const int64_t c = 4, h = 9, w = 10;
+    Tensor x(dt, {1, c, h, w});
+    for (int64_t i = 0; i < x.numel(); ++i) static_cast<uint8_t*>(x.raw())[i] = dt == DType::kU8 ? 255 : 0x80;
+    Tensor wt(DType::kI8, {c, 1, 7, 7});
+    for (int64_t i = 0; i < wt.numel(); ++i) wt.data<int8_t>()[i] = static_cast<int8_t>((i / 49) % 2 ? 127 : -127);
+    qref::QConv2dParams p;
+    p.group = c;
+    p.pad_top = p.pad_left = p.pad_bottom = p.pad_right = 3;
+    p.input_zero_point = dt == DType::kU8 ? 0 : 127;
+    p.out_mult = {quant::quantize_multiplier(1.0 / 20000.0)};
+    Tensor want;
+    ASSERT_TRUE(qref::qconv2d(x, wt, nullptr, p, &want).ok());
+    for (q8::Isa isa : q8test::tiers()) {
+      auto pc = q8::PackedConv::create(wt, nullptr, p, isa);
+      ASSERT_TRUE(pc.ok());
+      Tensor got;
+      ASSERT_TRUE(q8::conv2d(*pc, x, &got).ok());
+      q8test::expect_same_codes(got, want, str_cat("extreme 7x7 ", dtype_name(dt), " tier ", q8::isa_name(isa)));
+    }
+  }
+}
+
+}  // namespace
+}  // namespace npukit
