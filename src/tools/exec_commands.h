@@ -24,8 +24,9 @@ void register_exec_infer(CLI::App& exec, Context& ctx);
 double measure_int8_peak_gmacs();
 /// Prints the per-layer profile (node_us: summed over `frames` runs, graph node order) and the operator
 /// ranking, and writes profile.json / profile.csv / profile_ranking.csv into `dir`.
+/// `kernels` (optional, graph node order): the runtime kernel that ran each node (Runtime::node_kernel_label).
 Status write_profile(const npk::NpkModel& model, const std::vector<double>& node_us, int64_t frames, double peak_gmacs,
-                     const std::string& dir);
+                     const std::string& dir, const std::vector<std::string>& kernels = {});
 /// `npukit exec perf --model_file M.npk --thread_num N --frame_count F ...` (int8 CPU runtime)
 void register_exec_perf(CLI::App& exec, Context& ctx);
 

@@ -20,6 +20,7 @@
 #include "core/log.h"
 #include "core/progress.h"
 #include "pipeline/load.h"
+#include "pipeline/runtime_model.h"
 #include "runtime/runtime.h"
 #include "tools/exec_commands.h"
 #include "tools/exec_inputs.h"
@@ -88,10 +89,8 @@ Status run_perf(const PerfArgs& a) {
     if (c < 0 || (cores > 0 && c >= cores))
       return make_error(ErrorCode::kInvalidArgument, "--core_id ", c, " does not exist: this machine has cores 0..",
                         cores - 1);
-  if (std::filesystem::path(a.model_file).extension() != ".npk")
-    return make_error(ErrorCode::kInvalidArgument, "exec perf runs compiled models (.npk); '", a.model_file,
-                      "' is not one (compile it with npukit compile)");
-  NPUKIT_ASSIGN_OR_RETURN(std::unique_ptr<runtime::Runtime> rt, runtime::Runtime::load(a.model_file));
+  NPUKIT_ASSIGN_OR_RETURN(npk::NpkModel model, pipeline::load_runtime_model(a.model_file));
+  NPUKIT_ASSIGN_OR_RETURN(std::unique_ptr<runtime::Runtime> rt, runtime::Runtime::create(std::move(model)));
   const auto rin = rt->inputs();
   std::vector<Tensor> inputs;
   if (a.input_files.empty()) {
@@ -211,7 +210,9 @@ Status run_perf(const PerfArgs& a) {
   }
   if (a.profile) {
     const double peak = measure_int8_peak_gmacs();
-    NPUKIT_RETURN_IF_ERROR(write_profile(rt->model(), node_us_sum, a.frame_count, peak, a.profile_dir));
+    std::vector<std::string> kernels;
+    for (size_t i = 0; i < rt->model().model.graph.num_nodes(); ++i) kernels.push_back(rt->node_kernel_label(i));
+    NPUKIT_RETURN_IF_ERROR(write_profile(rt->model(), node_us_sum, a.frame_count, peak, a.profile_dir, kernels));
   }
   return Status::Ok();
 }
@@ -222,7 +223,9 @@ void register_exec_perf(CLI::App& exec, Context& ctx) {
   auto a = std::make_shared<PerfArgs>();
   CLI::App* cmd = exec.add_subcommand(
       "perf", "measure a compiled .npk on the int8 CPU runtime: latency percentiles and FPS over N threads");
-  cmd->add_option("--model_file,--model-file", a->model_file, "compiled model (.npk)")->required();
+  cmd->add_option("--model_file,--model-file", a->model_file,
+                  "compiled model (.npk) or quantized QDQ ONNX (e.g. {prefix}_quantized_model.onnx)")
+      ->required();
   cmd->add_option("--thread_num,--thread-num", a->thread_num, "inference threads running frames in parallel")
       ->capture_default_str();
   cmd->add_option("--frame_count,--frame-count", a->frame_count, "frames to run (after the warm-up)")

@@ -53,14 +53,15 @@ double measure_int8_peak_gmacs() {
 }
 
 Status write_profile(const npk::NpkModel& model, const std::vector<double>& node_us, int64_t frames, double peak_gmacs,
-                     const std::string& dir) {
+                     const std::string& dir, const std::vector<std::string>& kernels) {
   const std::vector<ir::Node*> nodes = model.model.graph.nodes();
   std::vector<int32_t> segment_of(nodes.size(), -1);
   for (size_t s = 0; s < model.segments.size(); ++s)
     for (int32_t i : model.segments[s].nodes)
       if (i >= 0 && static_cast<size_t>(i) < nodes.size()) segment_of[static_cast<size_t>(i)] = static_cast<int32_t>(s);
   nlohmann::json rows = nlohmann::json::array();
-  std::string csv = "id,op_type,data_type,target,input_shapes,output_shape,time_us,macs,mac_usage_percent,rw_kb,name\n";
+  std::string csv =
+      "id,op_type,data_type,target,input_shapes,output_shape,time_us,macs,mac_usage_percent,rw_kb,kernel,name\n";
   std::printf("\n%-4s %-18s %-6s %-9s %-34s %-18s %10s %8s %9s  %s\n", "ID", "OpType", "Type", "Target", "InputShape",
               "OutputShape", "Time(us)", "MacUsage", "RW(KB)", "FullName");
   double total_us = 0;
@@ -92,11 +93,13 @@ Status write_profile(const npk::NpkModel& model, const std::vector<double>& node
         seg >= 0 ? str_cat(npk::target_name(model.segments[static_cast<size_t>(seg)].target), "#", seg) : "-";
     const std::string full = n.origin().empty() ? n.name() : join(n.origin(), "+");
     const std::string ins = join(in_shapes, " ");
+    const std::string kernel = i < kernels.size() ? kernels[i] : "";
     std::printf("%-4zu %-18s %-6s %-9s %-34s %-18s %10.1f %7.1f%% %9.1f  %s\n", i, n.op_type(), dtype.c_str(),
                 target.c_str(), ins.c_str(), out_shape.c_str(), us, usage, static_cast<double>(bytes) / 1024.0,
                 full.c_str());
     csv += str_cat(i, ",", n.op_type(), ",", dtype, ",", target, ",", csv_field(ins), ",", csv_field(out_shape), ",",
-                   us, ",", macs, ",", usage, ",", static_cast<double>(bytes) / 1024.0, ",", csv_field(full), "\n");
+                   us, ",", macs, ",", usage, ",", static_cast<double>(bytes) / 1024.0, ",", kernel, ",",
+                   csv_field(full), "\n");
     rows.push_back({{"id", i},
                     {"op_type", n.op_type()},
                     {"data_type", dtype},
@@ -107,6 +110,7 @@ Status write_profile(const npk::NpkModel& model, const std::vector<double>& node
                     {"macs", macs},
                     {"mac_usage_percent", usage},
                     {"rw_bytes", bytes},
+                    {"kernel", kernel},
                     {"name", full}});
     auto& [calls, t] = by_op[n.op_type()];
     ++calls;

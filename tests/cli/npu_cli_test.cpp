@@ -281,10 +281,30 @@ TEST_F(NpuCli, ExecPerfAndInferOnTheCpuRuntime) {
   EXPECT_TRUE(conv_row) << "a QConv row with its MACs on an NPU segment";
   EXPECT_TRUE(fs::exists(dir_ / "prof" / "profile.csv"));
   EXPECT_TRUE(fs::exists(dir_ / "prof" / "profile_ranking.csv"));
-  // Errors: an ONNX model, a bad thread count, a wrong number of inputs.
+  // The quantized QDQ ONNX the compile wrote runs on the runtime too (lowered to the integer graph), with
+  // --eval_memory in the JSON.
+  std::string qdq;
+  for (const auto& e : fs::directory_iterator(dir_ / "out"))
+    if (e.path().filename().string().ends_with("_quantized_model.onnx")) qdq = e.path().string();
+  ASSERT_FALSE(qdq.empty());
+  auto q = npukit("exec perf --model_file " + qdq + " --frame_count 4 --eval_memory --output_json q.json");
+  ASSERT_EQ(q.rc, 0) << q.err;
+  EXPECT_NE(q.out.find("activation arena"), std::string::npos) << q.out;
+  const nlohmann::json qj = nlohmann::json::parse(slurp(dir_ / "q.json"));
+  EXPECT_GT(qj["fast_nodes"].get<int64_t>(), 0) << "the lowered convolutions run on the q8 kernels";
+  EXPECT_GT(qj["memory"]["arena_bytes"].get<int64_t>(), 0);
+  EXPECT_EQ(qj["memory"]["total_bytes"].get<int64_t>(),
+            qj["memory"]["weight_bytes"].get<int64_t>() + qj["memory"]["packed_weight_bytes"].get<int64_t>() +
+                qj["memory"]["op_workspace_bytes"].get<int64_t>() + qj["memory"]["arena_bytes"].get<int64_t>() +
+                qj["memory"]["io_bytes"].get<int64_t>());
+  // Errors: a float ONNX model, a bad thread count, a missing core, a wrong number of inputs.
   auto onnx = npukit("exec perf --model_file net.onnx");
   EXPECT_EQ(onnx.rc, 1);
+  EXPECT_NE(onnx.err.find("float model"), std::string::npos) << onnx.err;
   EXPECT_NE(onnx.err.find(".npk"), std::string::npos) << onnx.err;
+  auto core = npukit("exec perf --model_file out/model.npk --core_id 4096");
+  EXPECT_EQ(core.rc, 1);
+  EXPECT_NE(core.err.find("--core_id 4096"), std::string::npos) << core.err;
   EXPECT_EQ(npukit("exec perf --model_file out/model.npk --thread_num 0").rc, 1);
   auto two = npukit("exec perf --model_file out/model.npk --input_file cal/s1.npy,cal/s2.npy");
   EXPECT_EQ(two.rc, 1);
