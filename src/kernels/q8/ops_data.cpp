@@ -8,6 +8,7 @@
 #include <vector>
 
 #include "kernels/q8/ops_common.h"
+#include "kernels/ref/slice_axis.h"
 
 namespace npukit::q8::ops {
 
@@ -253,19 +254,7 @@ PrepResult prepare_slice(std::span<const TensorSig> ins, std::span<const TensorS
     int64_t ax = 0;
     if (!norm_axis(axes[i], rank, &ax) || steps[i] == 0) return not_covered();
     const int64_t dim = xs[static_cast<size_t>(ax)], st = steps[i];
-    int64_t s = starts[i], e = ends[i];
-    if (s < 0) s += dim;
-    if (e < 0) e += dim;
-    if (st > 0) {
-      s = std::clamp<int64_t>(s, 0, dim);
-      e = std::clamp<int64_t>(e, 0, dim);
-      expect[static_cast<size_t>(ax)] = e > s ? (e - s - 1) / st + 1 : 0;
-    } else {
-      s = std::clamp<int64_t>(s, 0, std::max<int64_t>(dim - 1, 0));
-      e = std::clamp<int64_t>(e, -1, dim - 1);
-      expect[static_cast<size_t>(ax)] = (dim > 0 && s > e) ? 1 - (s - e - 1) / st : 0;
-    }
-    first[static_cast<size_t>(ax)] = s;
+    expect[static_cast<size_t>(ax)] = ref::slice_axis(dim, starts[i], ends[i], st, &first[static_cast<size_t>(ax)]);
     step[static_cast<size_t>(ax)] = st;
   }
   if (expect != outs[0].shape) return not_covered();

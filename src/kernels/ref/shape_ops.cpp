@@ -11,6 +11,7 @@
 #include <vector>
 
 #include "kernels/ref/ref_kernels.h"
+#include "kernels/ref/slice_axis.h"
 
 namespace npukit::ref {
 namespace {
@@ -173,19 +174,7 @@ Status ref_Slice(const KernelArgs& a) {
     int64_t ax = 0;
     if (!norm_axis(axes[i], rank, ax) || steps[i] == 0) return a.error(ErrorCode::kInvalidModel, "invalid axes/steps");
     const int64_t dim = x.dim(ax), st = steps[i];
-    int64_t s = starts[i], e = ends[i];
-    if (s < 0) s += dim;
-    if (e < 0) e += dim;
-    if (st > 0) {
-      s = std::clamp<int64_t>(s, 0, dim);
-      e = std::clamp<int64_t>(e, 0, dim);
-      expect[ax] = e > s ? (e - s - 1) / st + 1 : 0;
-    } else {
-      s = std::clamp<int64_t>(s, 0, std::max<int64_t>(dim - 1, 0));
-      e = std::clamp<int64_t>(e, -1, dim - 1);
-      expect[ax] = (dim > 0 && s > e) ? 1 - (s - e - 1) / st : 0;
-    }
-    first[ax] = s;
+    expect[ax] = ref::slice_axis(dim, starts[i], ends[i], st, &first[ax]);
     step[ax] = st;
   }
   if (expect != y.shape())
