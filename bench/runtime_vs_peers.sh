@@ -6,7 +6,8 @@
 # Figures: batch-1 latency median / p90 on 1 thread (peers: 1 intra-op thread; npukit: 1 inference thread),
 # and 2-thread throughput (peers: 2 intra-op threads, FPS = 1000 / median; npukit: 2 inference threads
 # in parallel, FPS over all frames), GMAC/s (conv + gemm MACs of the peers' model_stats.json / median) and the
-# fraction of this CPU's measured int8 peak (npukit exec perf's own AVX2/VNNI microkernel peak, 1 core).
+# fraction of this CPU's measured int8 peak on one core (npukit_int8_peak, bench/int8_peak.cpp: the best of
+# vpmaddwd / vpmaddubsw / VNNI vpdpbusd sequences the CPU has, registers only).
 # Writes one JSON line per measurement to $OUT (default bench/results/runtime_vs_peers.jsonl) and prints the
 # markdown table (bench/lib/runtime_table.py) that goes into bench/RESULTS.md.
 # usage: bench/runtime_vs_peers.sh [MODEL ...]   (default: the five models of issue 6)
@@ -26,7 +27,9 @@ mkdir -p "$(dirname "$OUT")"
 : >"$OUT"
 models=("$@")
 ((${#models[@]})) || models=(mobilenet_v2 resnet18 resnet50 efficientnet_b0 squeezenet1_1)
-peak=""
+PEAK_JSON="$("$(dirname "$NPUKIT")/npukit_int8_peak")"
+echo "$PEAK_JSON" | sed 's/^{/{"peer":"cpu int8 peak",/' >>"$OUT"
+peak=$($PY -c "import json,sys; print(json.loads(sys.argv[1])['peak_gmacs'])" "$PEAK_JSON")
 for m in "${models[@]}"; do
   echo "== $m" >&2
   [[ -f "$PEERS_WORK/models/$m.done" ]] || bash "$ROOT/../shared/peers/setup.sh" "$m" >&2
@@ -36,15 +39,10 @@ for m in "${models[@]}"; do
   npk="$WORK/$m/model_output/model.npk"
   for t in 1 2; do
     bash "$ROOT/../shared/peers/bench.sh" "$m" "$t" 2>/dev/null | sed "s/^{/{\"threads_mode\":\"intra-op\",/" >>"$OUT"
-    prof=()
-    [[ -z "$peak" && $t == 1 ]] && prof=(--profile --profile_dir "$WORK/$m/prof")
     "$NPUKIT" exec perf --model_file "$npk" --thread_num "$t" --frame_count "$FRAMES" --warmup 10 \
-      --output_json "$WORK/$m/perf$t.json" "${prof[@]}" >"$WORK/$m/perf$t.txt" 2>&1 ||
+      --output_json "$WORK/$m/perf$t.json" >"$WORK/$m/perf$t.txt" 2>&1 ||
       { cat "$WORK/$m/perf$t.txt" >&2; exit 1; }
-    if [[ -z "$peak" && -f "$WORK/$m/prof/profile.json" ]]; then
-      peak=$($PY -c "import json,sys; print(json.load(open(sys.argv[1]))['int8_peak_gmacs'])" "$WORK/$m/prof/profile.json")
-    fi
-    $PY - "$m" "$t" "$WORK/$m/perf$t.json" "$PEERS_WORK/models/model_stats.json" "${peak:-0}" >>"$OUT" <<'PYEOF'
+    $PY - "$m" "$t" "$WORK/$m/perf$t.json" "$PEERS_WORK/models/model_stats.json" "$peak" >>"$OUT" <<'PYEOF'
 import json, sys
 m, t, perf, stats, peak = sys.argv[1], int(sys.argv[2]), sys.argv[3], sys.argv[4], float(sys.argv[5])
 j = json.load(open(perf))

@@ -1,5 +1,7 @@
 // SPDX-License-Identifier: Apache-2.0
-// tools: `npukit exec infer` — run the float reference interpreter on input files, write outputs.
+// tools: `npukit exec infer` — run a model on input files and write its outputs: ONNX / Caffe models on the
+// reference interpreter; compiled .npk models on the NPU simulator, the int8 CPU runtime (with --profile /
+// --eval_memory) or the reference interpreter, fed as hrt_model_exec feeds them (tools/exec_inputs.h).
 #include <cmath>
 #include <cstdio>
 #include <filesystem>
@@ -16,6 +18,8 @@
 #include "runtime/runtime.h"
 #include "sim/simulator.h"
 #include "tools/exec_commands.h"
+#include "tools/exec_inputs.h"
+#include "tools/exec_memory.h"
 
 namespace npukit::cli {
 
@@ -33,6 +37,12 @@ struct InferArgs {
   std::string image_size, channel_order = "rgb", layout;
   std::vector<float> mean, scale;
   int64_t resize_short = 0;
+  // compiled-model inputs (hrt_model_exec style, tools/exec_inputs.h)
+  std::vector<std::string> img_properties;
+  std::string input_stride, roi, img_size, dump_inputs;
+  // int8 CPU runtime (--target cpu)
+  bool profile = false, eval_memory = false;
+  std::string profile_dir = ".";
 };
 
 Expected<std::vector<float>> parse_floats(const std::string& flag, const std::vector<float>& v) {
@@ -115,23 +125,55 @@ Status run_infer(const InferArgs& args) {
     lo.caffe_prototxt = args.proto;
     NPUKIT_ASSIGN_OR_RETURN(model, pipeline::load_model(args.model_file, lo));
   }
+  const bool npk_flags = !args.img_properties.empty() || !args.input_stride.empty() || !args.roi.empty() ||
+                         !args.img_size.empty() || args.profile || args.eval_memory;
+  if (!is_npk && npk_flags)
+    return make_error(ErrorCode::kInvalidArgument,
+                      "--input_img_properties, --input_stride, --roi, --input_img_size, --profile and --eval_memory "
+                      "apply to compiled .npk models");
+  if (args.profile && target != "cpu")
+    return make_error(ErrorCode::kInvalidArgument, "--profile times the int8 CPU runtime: use it with --target cpu");
   const ir::Graph& graph = is_npk ? npk_model.model.graph : model.graph;
   interp::Interpreter interp(graph);
   const auto rin = interp.runtime_inputs();
-  if (args.input_files.size() != rin.size()) {
+  std::vector<Tensor> inputs;
+  if (is_npk) {
+    RuntimeInputOptions ro;
+    ro.img_properties = args.img_properties;
+    ro.strides = args.input_stride;
+    ro.roi_file = args.roi;
+    ro.img_size = args.img_size;
+    ro.image = pre;
+    ro.layout_given = !args.layout.empty();
+    NPUKIT_ASSIGN_OR_RETURN(inputs, read_runtime_inputs(npk_model, args.input_files, ro));
+    for (size_t i = 0; i < inputs.size() && i < npk_model.inputs.size(); ++i)
+      log::info("input '", npk_model.inputs[i].name, "' (", npk_model.inputs[i].input_type, ", ",
+                npk_model.inputs[i].source, ") ", dtype_name(inputs[i].dtype()), shape_str(inputs[i].shape()));
+  } else if (args.input_files.size() != rin.size()) {
     std::string names;
     for (const ir::Value* v : rin)
       names += str_cat(names.empty() ? "" : ", ", "'", v->name(), "' ", dtype_name(v->dtype()), shape_str(v->shape()));
     return make_error(ErrorCode::kInvalidArgument, "model has ", rin.size(), " input(s) (", names,
                       ") but --input_file gave ", args.input_files.size(), " file(s)");
   }
-  std::vector<Tensor> inputs;
-  for (size_t i = 0; i < rin.size(); ++i) {
+  for (size_t i = 0; i < rin.size() && !is_npk; ++i) {
     auto t = pipeline::read_input_file(args.input_files[i], pre, rin[i], !args.layout.empty());
     if (!t.ok()) return t.status().with_context(str_cat("input '", rin[i]->name(), "'"));
     log::info("input '", rin[i]->name(), "' <- ", args.input_files[i], " ", dtype_name(t->dtype()),
               shape_str(t->shape()));
     inputs.push_back(std::move(t).value());
+  }
+  if (!args.dump_inputs.empty()) {
+    for (size_t i = 0; i < inputs.size() && i < rin.size(); ++i) {
+      const std::string path =
+          (std::filesystem::path(args.dump_inputs) / (sanitize_file_name(rin[i]->name()) + ".npy")).string();
+      NPUKIT_RETURN_IF_ERROR(io::save_npy(path, inputs[i]));
+    }
+  }
+  std::unique_ptr<runtime::Runtime> rt;
+  if (target == "cpu" || args.eval_memory) {
+    NPUKIT_ASSIGN_OR_RETURN(rt, runtime::Runtime::load(args.model_file));
+    if (args.eval_memory) print_memory(*rt);
   }
   std::vector<Tensor> outs;
   if (target == "sim") {
@@ -140,10 +182,13 @@ Status run_infer(const InferArgs& args) {
     log::info("infer: simulated ", st.commands, " NPU commands, loaded ", st.load_bytes, " B, stored ", st.store_bytes,
               " B, peak SRAM ", st.peak_sram_bytes, " B");
   } else if (target == "cpu") {
-    NPUKIT_ASSIGN_OR_RETURN(std::unique_ptr<runtime::Runtime> rt, runtime::Runtime::load(args.model_file));
     log::info("infer: int8 CPU runtime (", q8::isa_name(rt->isa()), "): ", rt->fast_nodes(),
               " nodes on the q8 kernels, ", rt->reference_nodes(), " on the reference kernels");
-    NPUKIT_ASSIGN_OR_RETURN(outs, rt->run(inputs));
+    runtime::NodeTiming timing;
+    NPUKIT_ASSIGN_OR_RETURN(outs, rt->run(inputs, args.profile ? &timing : nullptr));
+    if (args.profile) {
+      NPUKIT_RETURN_IF_ERROR(write_profile(rt->model(), timing.us, 1, measure_int8_peak_gmacs(), args.profile_dir));
+    }
   } else {
     NPUKIT_ASSIGN_OR_RETURN(outs, interp.run(inputs));
   }
@@ -180,7 +225,8 @@ void register_exec_infer(CLI::App& exec, Context& ctx) {
                   "(reference integer interpreter)");
   cmd->add_option("--proto", a->proto, "Caffe prototxt (topology) for a .caffemodel model file");
   cmd->add_option("--input_file,--input-file", a->input_files,
-                  "input files in graph-input order, comma-separated (.pb, .npy, .jpg/.png/.bmp)")
+                  "input files in graph-input order, comma-separated (.pb, .npy, .jpg/.png/.bmp; for .npk also raw "
+                  ".bin; one image may feed both planes of a split NV12 input; see docs/EXEC.md)")
       ->delimiter(',');
   cmd->add_option("--output_dir,--output-dir", a->output_dir, "folder for <output_name>.npy files")->required();
   add_input_shape_option(cmd, &a->input_shapes);
@@ -193,6 +239,25 @@ void register_exec_infer(CLI::App& exec, Context& ctx) {
   cmd->add_option("--layout", a->layout, "image tensor layout: nchw or nhwc (default: guessed from the model input)");
   cmd->add_option("--resize_short,--resize-short", a->resize_short,
                   "resize the shorter side to this, then centre-crop to --image_size");
+  cmd->add_option("--input_img_properties,--input-img-properties", a->img_properties,
+                  ".npk: Y or UV per runtime input (comma-separated; empty or - for none): checks which file is the "
+                  "Y and which the UV plane of a pyramid NV12 input")
+      ->delimiter(',');
+  cmd->add_option("--input_stride,--input-stride", a->input_stride,
+                  ".npk: byte strides of the NHWC dims of raw .bin inputs, \"s0,s1,s2,s3;...\" per runtime input "
+                  "(-1: the smallest allowed; pyramid inputs need s1 aligned to 32)");
+  cmd->add_option("--roi", a->roi,
+                  ".npk: file with one 'left top right bottom' line (inclusive) per resizer input; default: the "
+                  "whole image");
+  cmd->add_option("--input_img_size,--input-img-size", a->img_size,
+                  ".npk: WxH of the raw NV12 / gray .bin frames that feed resizer inputs (default: the model's size)");
+  cmd->add_option("--dump_inputs,--dump-inputs", a->dump_inputs,
+                  "write each runtime input tensor as fed to the model into this folder (<input>.npy)");
+  cmd->add_flag("--profile", a->profile,
+                "--target cpu: per-layer time table and operator ranking (profile.json / .csv / _ranking.csv)");
+  cmd->add_option("--profile_dir,--profile-dir", a->profile_dir, "where the profile files go")->capture_default_str();
+  cmd->add_flag("--eval_memory,--eval-memory", a->eval_memory,
+                ".npk: print the int8 CPU runtime's memory (weights, prepacked weights, arena, inputs/outputs)");
   cmd->callback([a, &ctx] { ctx.action = [a] { return run_infer(*a); }; });
 }
 

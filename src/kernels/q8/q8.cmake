@@ -26,6 +26,10 @@ else()
   message(FATAL_ERROR "npukit_kernels_q8: only x86-64 is supported for now")
 endif()
 
+# This CPU's int8 multiply-accumulate peak per instruction sequence (bench/runtime_vs_peers.sh).
+add_executable(npukit_int8_peak ${PROJECT_SOURCE_DIR}/bench/int8_peak.cpp)
+target_compile_options(npukit_int8_peak PRIVATE -O2)
+
 # Benchmark (Google Benchmark from Debian libbenchmark-dev), only when it is installed.
 find_package(benchmark QUIET)
 if(benchmark_FOUND AND EXISTS ${PROJECT_SOURCE_DIR}/bench/q8_bench.cpp)
