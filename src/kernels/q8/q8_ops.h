@@ -50,7 +50,7 @@ class PreparedOp {
 /// Prepares a node. Returns nullptr (not an error) when no fast kernel covers this op / type combination: the
 /// caller then runs the reference kernel. Errors only for attributes the reference kernel would reject too.
 Expected<std::unique_ptr<PreparedOp>> prepare_op(std::string_view op_type, const Attrs& attrs,
-                                                 std::span<const TensorSig> inputs,
-                                                 std::span<const TensorSig> outputs, Isa isa = active_isa());
+                                                 std::span<const TensorSig> inputs, std::span<const TensorSig> outputs,
+                                                 Isa isa = active_isa());
 
 }  // namespace npukit::q8
