@@ -2,10 +2,12 @@
 // Google Benchmark of the int8 depthwise convolution (kernels/q8 conv_dw.cpp) per ISA tier on the depthwise
 // layers of MobileNetV2 (3x3) and EfficientNet-B0 (5x5, SiLU inputs: int8 codes of both signs), 1 thread.
 // Reports GMAC/s = multiply-accumulates (padding taps included) per second of process CPU time.
-//   build-*/src/npukit_q8_dw_bench [--benchmark_filter=avx2]
+//   build-*/src/npukit_q8_dw_bench [--benchmark_filter=avx2] [--benchmark_repetitions=10 (adds a _min row)]
 #include <benchmark/benchmark.h>
 
+#include <algorithm>
 #include <cstdint>
+#include <cstdlib>
 #include <random>
 #include <string>
 #include <vector>
@@ -25,10 +27,10 @@ struct DwShape {
 const DwShape kShapes[] = {
     {"mbv2_dw3x3_112x112_32", 32, 112, 112, 3, 1, false}, {"mbv2_dw3x3s2_112to56_96", 96, 112, 112, 3, 2, false},
     {"mbv2_dw3x3_56x56_144", 144, 56, 56, 3, 1, false},   {"mbv2_dw3x3s2_56to28_144", 144, 56, 56, 3, 2, false},
-    {"mbv2_dw3x3_28x28_192", 192, 28, 28, 3, 1, false},   {"mbv2_dw3x3_14x14_384", 384, 14, 14, 3, 1, false},
-    {"mbv2_dw3x3_14x14_576", 576, 14, 14, 3, 1, false},   {"mbv2_dw3x3s2_14to7_576", 576, 14, 14, 3, 2, false},
-    {"mbv2_dw3x3_7x7_960", 960, 7, 7, 3, 1, false},       {"effb0_dw5x5_28x28_240", 240, 28, 28, 5, 1, true},
-    {"effb0_dw5x5s2_14to7_672", 672, 14, 14, 5, 2, true},
+    {"mbv2_dw3x3_28x28_192", 192, 28, 28, 3, 1, false},   {"mbv2_dw3x3s2_28to14_192", 192, 28, 28, 3, 2, false},
+    {"mbv2_dw3x3_14x14_384", 384, 14, 14, 3, 1, false},   {"mbv2_dw3x3_14x14_576", 576, 14, 14, 3, 1, false},
+    {"mbv2_dw3x3s2_14to7_576", 576, 14, 14, 3, 2, false}, {"mbv2_dw3x3_7x7_960", 960, 7, 7, 3, 1, false},
+    {"effb0_dw5x5_28x28_240", 240, 28, 28, 5, 1, true},   {"effb0_dw5x5s2_14to7_672", 672, 14, 14, 5, 2, true},
 };
 
 void bench_dw(benchmark::State& state, DwShape s, q8::Isa isa, int threads) {
@@ -69,13 +71,20 @@ void bench_dw(benchmark::State& state, DwShape s, q8::Isa isa, int threads) {
 }  // namespace
 
 int main(int argc, char** argv) {
+  // NPUKIT_DW_BENCH_ITERS=N: exactly N iterations per benchmark (e.g. for instruction counts under callgrind).
+  const char* fixed_iters = std::getenv("NPUKIT_DW_BENCH_ITERS");
   for (q8::Isa isa : q8::available_isas()) {
     const int threads = 1;
     const std::string suffix = std::string("/") + q8::isa_name(isa) + "/threads:" + std::to_string(threads);
-    for (const DwShape& s : kShapes)
-      benchmark::RegisterBenchmark((std::string("dw/") + s.name + suffix).c_str(), bench_dw, s, isa, threads)
-          ->Unit(benchmark::kMicrosecond)
-          ->MeasureProcessCPUTime();
+    for (const DwShape& s : kShapes) {
+      auto* b = benchmark::RegisterBenchmark((std::string("dw/") + s.name + suffix).c_str(), bench_dw, s, isa, threads);
+      if (fixed_iters != nullptr) b->Iterations(std::max(1, std::atoi(fixed_iters)));
+      b->Unit(benchmark::kMicrosecond)
+          ->MeasureProcessCPUTime()
+          // With --benchmark_repetitions: the fastest repetition (robust on a loaded machine).
+          ->ComputeStatistics("min",
+                              [](const std::vector<double>& v) { return *std::min_element(v.begin(), v.end()); });
+    }
   }
   benchmark::Initialize(&argc, argv);
   benchmark::RunSpecifiedBenchmarks();

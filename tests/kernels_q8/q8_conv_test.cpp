@@ -416,6 +416,127 @@ TEST(Q8Conv, LargerThanATile) {
   run_case(k);
 }
 
+TEST(Q8Conv, SmallPlanesShareTheirPanels) {
+  // Few pixel blocks and many output channels (7x7 / 14x14 planes of MobileNetV2's last stages): the im2col of the
+  // whole call is built once and shared by the output-channel chunk tasks. Output channels leave partial blocks for
+  // every MR, pixel counts leave partial panels; groups, batch, padding, K-blocking (K > 1024), 8-bit (fused tile
+  // requantization) and int16 / int32 outputs, rows outside the fused requantization.
+  uint32_t seed = 1300;
+  for (int64_t hw : {7, 14})
+    for (int64_t kdim : {1, 3}) {
+      ConvCase k;
+      k.c = 131;
+      k.cout = 45;
+      k.h = k.w = hw;
+      k.kh = k.kw = kdim;
+      k.pt = k.pl = k.pb = k.pr = kdim / 2;
+      k.seed = seed++;
+      k.in = seed % 2 ? DType::kU8 : DType::kI8;
+      k.in_zp = k.in == DType::kU8 ? 3 : -128;
+      k.relu = true;
+      run_case(k);
+      k.n = 2;
+      k.group = 3;
+      k.c = 129;
+      k.cout = 147;
+      k.relu = false;
+      k.seed = seed++;
+      run_case(k);
+      k.wild_mults = true;
+      k.out = DType::kU8;
+      k.out_zp = 128;
+      run_case(k);
+      k.wild_mults = false;
+      k.out = DType::kI16;
+      k.out_zp = 0;
+      run_case(k);
+      k.out = DType::kI32;
+      run_case(k);
+    }
+  ConvCase kb;  // K = 300 * 9 = 2700: K-blocked tiles on shared panels
+  kb.c = 300;
+  kb.cout = 37;
+  kb.h = 5;
+  kb.w = 6;
+  kb.pt = kb.pl = kb.pb = kb.pr = 1;
+  kb.seed = seed++;
+  run_case(kb);
+  kb.in = DType::kI8;
+  kb.in_zp = -128;
+  kb.relu = true;
+  run_case(kb);
+}
+
+TEST(Q8Conv, RowCrossingPanelsFromIm2Row) {
+  // Stride-1 (in width) K x K convolutions whose output rows are not a multiple of NR: panels are packed from the
+  // im2row matrix R[k][pixel]. Vertical stride 2 with horizontal stride 1, dilation, asymmetric pads, groups, batch,
+  // output widths below / around one panel, u8 / i8 inputs, residual add.
+  uint32_t seed = 1600;
+  for (int64_t w : {5, 17, 23})
+    for (int64_t sh : {1, 2}) {
+      ConvCase k;
+      k.n = 2;
+      k.c = 10;
+      k.cout = 14;
+      k.group = 2;
+      k.h = 11;
+      k.w = w;
+      k.kh = 3;
+      k.kw = 2;
+      k.sh = sh;
+      k.dh = 2;
+      k.dw = sh;
+      k.pt = 2;
+      k.pl = 1;
+      k.pb = 0;
+      k.pr = 2;
+      k.seed = seed++;
+      k.in = seed % 2 ? DType::kU8 : DType::kI8;
+      k.in_zp = k.in == DType::kU8 ? 200 : -77;
+      k.relu = seed % 3 == 0;
+      run_case(k);
+      k.residual = true;
+      k.group = 1;
+      run_case(k);
+    }
+}
+
+TEST(Q8Conv, SevenBitInputsOnSharedPanels) {
+  // Post-ReLU inputs (codes in [-128, -1], zero point -128) on a 7x7 plane with many output channels: 7-bit panels
+  // built once per call, fused tile requantization with partial panels and blocks.
+  uint32_t seed = 1400;
+  for (int64_t kdim : {1, 3})
+    for (int64_t cout : {33, 160}) {
+      std::mt19937 rng(seed++);
+      const int64_t c = 96;
+      Tensor x(DType::kI8, {1, c, 7, 7});
+      std::uniform_int_distribution<int> d(-128, -1);
+      for (int64_t i = 0; i < x.numel(); ++i) x.data<int8_t>()[i] = static_cast<int8_t>(i % 31 == 0 ? -1 : d(rng));
+      const Tensor w = q8test::random_weights({cout, c, kdim, kdim}, rng);
+      const Tensor b = q8test::random_bias(cout, 50000, rng);
+      qref::QConv2dParams p;
+      p.pad_top = p.pad_left = p.pad_bottom = p.pad_right = kdim / 2;
+      p.input_zero_point = -128;
+      p.out_mult = q8test::random_mults(cout, c * kdim * kdim, rng);
+      p.out_range.qmin = -20;
+      Tensor want;
+      ASSERT_TRUE(qref::qconv2d(x, w, &b, p, &want).ok());
+      for (q8::Isa isa : q8test::tiers()) {
+        auto pc = q8::PackedConv::create(w, &b, p, isa);
+        ASSERT_TRUE(pc.ok());
+        for (int threads = 1; threads <= 3; ++threads) {
+          q8::Parallel par(threads);
+          Tensor got;
+          ASSERT_TRUE(q8::conv2d(*pc, x, &got, nullptr, &par).ok());
+          expect_same_codes(got, want,
+                            str_cat("conv 7-bit x[1,", c, ",7,7] w[", cout, ",", c, ",", kdim, ",", kdim, "] tier ",
+                                    q8::isa_name(isa), " threads ", threads));
+          if (::testing::Test::HasFailure()) return;
+        }
+      }
+    }
+}
+
 TEST(Q8Conv, LargeKFallsBackToTheReference) {
   // K = 66400 > 66311: int32 sums could overflow, so the kernel runs the reference (exact int64 sums saturated
   // once). Inputs at the extreme make the accumulator exceed int32 and saturate.

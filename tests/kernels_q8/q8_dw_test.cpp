@@ -3,9 +3,14 @@
 // runs. Covers every plane layout of the kernel (stride 1 pairs, stride 2 pairs, single taps for stride 3 /
 // dilation / 1-wide kernels), channels 1/3/13/127, kernels 1x1/3x1/3x3/5x5/7x7, asymmetric pads, spatial sizes
 // from 1x1 to odd and wide planes, u8 inputs with non-zero zero points, i8 inputs of both signs, per-tensor and
-// per-channel multipliers, no bias, fused residual add, channel multiplier 2, batch 2, 1..2 threads.
+// per-channel multipliers, no bias, fused residual add, channel multiplier 2, batch 2, 1..2 threads; the
+// channel-blocked small-plane kernel (channels 1..127 around the block size, planes 1x1..28x28) and the fused
+// requantization with the cases outside its range (multipliers >= 1/2, a bias that can leave int32).
 #include <gtest/gtest.h>
 
+#include <cstring>
+#include <limits>
+#include <memory>
 #include <random>
 #include <string>
 
@@ -25,6 +30,11 @@ struct DwCase {
   DType out = DType::kI8;
   int32_t out_zp = 0;
   bool relu = false, per_channel = true, bias = true, residual = false;
+  /// > 0: multipliers spread over [big_mult / 4, big_mult] instead of the usual small ones (>= 1/2: not the fused
+  /// requantization's range).
+  double big_mult = 0;
+  /// Channel 0 gets a bias near INT32_MAX (the accumulator + bias may leave int32: no fused requantization).
+  bool huge_bias = false;
   uint32_t seed = 1;
 
   std::string str() const {
@@ -32,7 +42,8 @@ struct DwCase {
                    ",1,", kh, ",", kw, "] stride ", sh, "x", sw, " dil ", dh, "x", dw, " pads t", pt, " l", pl, " b",
                    pb, " r", pr, " out ", dtype_name(out), " zp ", out_zp, relu ? " relu" : "",
                    per_channel ? " per-channel" : " per-tensor", bias ? " bias" : " no-bias",
-                   residual ? " residual" : "", " seed ", seed);
+                   residual ? " residual" : "", big_mult > 0 ? str_cat(" mult up to ", big_mult) : std::string(),
+                   huge_bias ? " huge bias" : "", " seed ", seed);
   }
 };
 
@@ -41,7 +52,8 @@ void run_case(const DwCase& k) {
   const int64_t cout = k.c * k.mult, kk = k.kh * k.kw;
   const Tensor x = q8test::random_codes(k.in, {k.n, k.c, k.h, k.w}, rng);
   const Tensor w = q8test::random_weights({cout, 1, k.kh, k.kw}, rng);
-  const Tensor b = q8test::random_bias(cout, 3000 * static_cast<int32_t>(std::min<int64_t>(kk, 100)), rng);
+  Tensor b = q8test::random_bias(cout, 3000 * static_cast<int32_t>(std::min<int64_t>(kk, 100)), rng);
+  if (k.huge_bias) b.data<int32_t>()[0] = std::numeric_limits<int32_t>::max() - 1000;
   qref::QConv2dParams p;
   p.group = k.c;
   p.stride_h = k.sh;
@@ -54,6 +66,10 @@ void run_case(const DwCase& k) {
   p.pad_right = k.pr;
   p.input_zero_point = k.in_zp;
   p.out_mult = q8test::random_mults(k.per_channel ? cout : 1, kk, rng);
+  if (k.big_mult > 0) {
+    std::uniform_real_distribution<double> dm(k.big_mult / 4, k.big_mult);
+    for (auto& m : p.out_mult) m = quant::quantize_multiplier(dm(rng));
+  }
   p.output_zero_point = k.out_zp;
   p.output_dtype = k.out;
   p.out_range = qref::dtype_range(k.out);
@@ -85,6 +101,19 @@ void run_case(const DwCase& k) {
       ASSERT_TRUE(q8::conv2d(*pc, x, &got, resp, &par).ok());
       q8test::expect_same_codes(got, want, str_cat(k.str(), " tier ", q8::isa_name(isa), " second call"));
       if (::testing::Test::HasFailure()) return;
+      // Into a view of a larger buffer: nothing is written outside the output's bytes.
+      constexpr int64_t kGuard = 64;
+      const int64_t bytes = want.numel();
+      std::shared_ptr<std::byte> buf(new std::byte[static_cast<size_t>(bytes + 2 * kGuard)],
+                                     std::default_delete<std::byte[]>());
+      std::memset(buf.get(), 0xA5, static_cast<size_t>(bytes + 2 * kGuard));
+      Tensor view = Tensor::view(buf, buf.get() + kGuard, want.dtype(), want.shape());
+      ASSERT_TRUE(q8::conv2d(*pc, x, &view, resp, &par).ok());
+      q8test::expect_same_codes(view, want, str_cat(k.str(), " tier ", q8::isa_name(isa), " into a view"));
+      for (int64_t i = 0; i < kGuard; ++i) {
+        ASSERT_EQ(static_cast<int>(buf.get()[i]), 0xA5) << "byte written before the output " << k.str();
+        ASSERT_EQ(static_cast<int>(buf.get()[kGuard + bytes + i]), 0xA5) << "byte written past the output " << k.str();
+      }
     }
   }
 }
@@ -189,12 +218,14 @@ TEST(Q8Depthwise, DilationAndAsymmetricPads) {
 TEST(Q8Depthwise, WideAndTallPlanes) {
   // Rows longer than several vectors, a row length just past a vector multiple, a 1-wide column.
   uint32_t seed = 4000;
-  const std::pair<int64_t, int64_t> sizes[] = {{5, 67}, {3, 33}, {41, 1}, {28, 28}, {57, 56}};
+  // Narrow planes with more rows than the small-plane kernels take: rows shorter than a vector.
+  const std::pair<int64_t, int64_t> sizes[] = {{5, 67},  {3, 33},  {41, 1}, {28, 28},
+                                               {57, 56}, {300, 3}, {90, 5}, {40, 12}};
   for (auto [h, w] : sizes)
     for (int64_t s : {1, 2})
       for (int64_t kdim : {3, 5}) {
         DwCase k;
-        k.c = 3;
+        k.c = 5;
         k.h = h;
         k.w = w;
         k.kh = k.kw = kdim;
@@ -230,6 +261,72 @@ TEST(Q8Depthwise, NoBiasResidualBatchMultiplier) {
         k.bias = true;
         k.per_channel = false;
         k.seed = seed++;
+        run_case(k);
+      }
+}
+
+TEST(Q8Depthwise, ChannelBlocksSmallPlanes) {
+  // Small planes run channel blocks on the tiers that have them: channel counts around and between block sizes,
+  // planes down to 1x1, odd sizes at stride 2, u8 inputs with zero points, u8 / i8 outputs with and without ReLU.
+  uint32_t seed = 6000;
+  const std::pair<int64_t, int64_t> sizes[] = {{1, 1}, {7, 7}, {13, 9}, {14, 14}, {15, 15}, {28, 28}, {5, 17}};
+  for (int64_t c : {1, 3, 8, 13, 16, 17, 127})
+    for (auto [h, w] : sizes)
+      for (int64_t s : {1, 2}) {
+        DwCase k;
+        k.c = c;
+        k.h = h;
+        k.w = w;
+        k.sh = k.sw = s;
+        k.pb = k.pr = s == 2 ? 0 : 1;
+        if (h + k.pt + k.pb < k.kh) k.pb = k.kh - h - k.pt;
+        if (w + k.pl + k.pr < k.kw) k.pr = k.kw - w - k.pl;
+        k.seed = seed++;
+        set_input(k, k.seed);
+        k.per_channel = k.seed % 3 != 0;
+        k.relu = k.seed % 4 == 0;
+        k.out = k.seed % 5 == 1 ? DType::kU8 : DType::kI8;
+        k.out_zp = k.out == DType::kU8 ? 77 : 5;
+        k.bias = k.seed % 7 != 3;
+        run_case(k);
+      }
+  // 5x5, 7x7 and dilated kernels on a block.
+  for (int64_t kdim : {5, 7})
+    for (int64_t d : {1, 2}) {
+      DwCase k;
+      k.c = 17;
+      k.h = 11;
+      k.w = 10;
+      k.kh = k.kw = kdim;
+      k.dh = k.dw = d;
+      k.pt = k.pb = k.pl = k.pr = (kdim / 2) * d;
+      k.seed = seed++;
+      set_input(k, k.seed);
+      run_case(k);
+    }
+}
+
+TEST(Q8Depthwise, RequantizationOutsideTheFusedRange) {
+  // Multipliers >= 1/2 (and >= 1), and a bias that lets the accumulator leave int32: the unfused requantization (the
+  // rest of the call's channels still take the fused one), on small planes (channel blocks) and large ones.
+  uint32_t seed = 7000;
+  const std::pair<int64_t, int64_t> sizes[] = {{7, 7}, {14, 14}, {40, 37}};
+  for (auto [h, w] : sizes)
+    for (int64_t s : {1, 2})
+      for (int variant = 0; variant < 3; ++variant) {
+        DwCase k;
+        k.c = 11;
+        k.h = h;
+        k.w = w;
+        k.sh = k.sw = s;
+        k.pb = k.pr = s == 2 ? 0 : 1;
+        k.seed = seed++;
+        set_input(k, k.seed);
+        if (variant == 0) k.big_mult = 0.9;  // some in [1/2, 0.9], some below 1/2
+        if (variant == 1) k.big_mult = 3.0;  // shift > 0
+        if (variant == 2) k.huge_bias = true;
+        k.out = variant == 1 ? DType::kU8 : DType::kI8;
+        k.out_zp = variant == 1 ? 128 : 0;
         run_case(k);
       }
 }

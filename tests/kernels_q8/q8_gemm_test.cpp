@@ -120,6 +120,20 @@ TEST(Q8Gemm, Large) {
   run_gemm(130, 1000, 97, DType::kU8, 17, DType::kI8, 0, true, false, 77);
 }
 
+TEST(Q8Gemm, PanelsSharedOrPackedPerTask) {
+  // Several output-column chunks over few row blocks: the a panels are packed once per call and shared (K with and
+  // without a quad tail, M with a partial panel); and a problem whose panels exceed the shared buffer's cap (K = 40001,
+  // 7 row blocks of one 640 KB panel each), packed per task.
+  uint32_t seed = 1500;
+  for (int64_t k : {64, 1283})
+    for (int64_t m : {4, 37}) {
+      ++seed;
+      run_gemm(m, k, 250, seed % 2 ? DType::kU8 : DType::kI8, seed % 2 ? 77 : -128, DType::kI8, 3, true, seed % 3 == 0,
+               seed);
+    }
+  run_gemm(100, 40001, 9, DType::kI8, 7, DType::kU8, 128, false, false, 1510);
+}
+
 TEST(Q8Gemm, SaturationAtTheExactnessLimit) {
   // K = 66311, all activations 255 (zero point 0), all weights 127: the sum is 2147481735 < 2^31 (the fast path
   // is exact) and the bias pushes it past INT32_MAX, where the spec saturates once.

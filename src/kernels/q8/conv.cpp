@@ -1,7 +1,8 @@
 // SPDX-License-Identifier: Apache-2.0
 // kernels/q8: convolution driver. General path: im2col of NR-pixel panels (u8 codes, int8 shifted by +128)
-// into a per-thread buffer, microkernel tiles over MR output channels, requantization per row with the
-// correction bias - (zp + 128 * is_int8) * sum(w). The depthwise path is in conv_dw.cpp.
+// into a per-thread buffer (or once per call, shared by the tasks; row-crossing stride-1 panels from an im2row matrix),
+// microkernel tiles over MR output channels, requantization per row with the correction bias - (zp + 128 * is_int8) *
+// sum(w). The depthwise path is in conv_dw.cpp.
 #include <algorithm>
 #include <cstring>
 
@@ -32,7 +33,9 @@ bool residual_ok(const qref::QConv2dParams& p, const Tensor& res, const Shape& o
 
 constexpr size_t kPanelBlockBytes = 128 * 1024;  // im2col bytes per task (L2-sized)
 constexpr int64_t kMinTasks = 8;                 // split output channels until there are this many tasks,
-constexpr int64_t kMinChunkBlocks = 4;           // but keep >= 4 oc blocks per task (each task builds its own im2col)
+constexpr int64_t kMinChunkBlocks = 4;           // but keep >= 4 oc blocks per task
+constexpr size_t kSharedPanelBytes = 4 << 20;    // whole-call im2col shared by the tasks up to this size
+constexpr size_t kRowsBytes = 16 << 20;          // im2row matrices of a call up to this size
 
 }  // namespace
 
@@ -216,6 +219,7 @@ Status conv2d(const PackedConv& pc, const Tensor& x, Tensor* y, const Tensor* re
   const uint8_t* wpacked = seven ? pc.packed7_.data() : pc.packed_.data();
   const size_t bbytes = seven ? pc.block_bytes7_ : pc.block_bytes_;
   const auto tile = seven ? uk.gemm_tile7 : uk.gemm_tile;
+  const detail::TileRq8 tile_rq8 = seven ? uk.gemm_block7_rq8 : uk.gemm_block_rq8;
 
   const size_t panel_bytes = static_cast<size_t>(kq * nr * 4);
   const int64_t panels = (plane + nr - 1) / nr;
@@ -224,18 +228,56 @@ Status conv2d(const PackedConv& pc, const Tensor& x, Tensor* y, const Tensor* re
   const int64_t units = n * group * pblocks;
   const int64_t chunks =
       std::clamp<int64_t>((kMinTasks + units - 1) / units, 1, std::max<int64_t>(1, pc.oc_blocks_ / kMinChunkBlocks));
-  auto task = [&](int64_t t) {
-    const int64_t chunk = t % chunks, unit = t / chunks;
+  // Row-crossing panels (output rows not a multiple of NR pixels) and strides above 2 would be gathered byte by byte.
+  // Instead, per (image, group), the im2row matrix R[k][pixel] of raw codes is built first (for every k and output row
+  // a contiguous copy at stride 1, a strided copy otherwise; rows padded to whole panels with a valid code), and every
+  // panel is then packed from 4 contiguous rows of R with pack_quad.
+  const int64_t plane_pad = ((plane + nr - 1) / nr) * nr;
+  const size_t rows_bytes = static_cast<size_t>(kq * 4 * plane_pad);
+  const bool pointwise = pc.kh_ == 1 && pc.kw_ == 1 && p.stride_h == 1 && hp == h && wp == wd;  // always contiguous
+  const bool use_rows =
+      p.stride_w == 1 && ow % nr != 0 && !pointwise && static_cast<size_t>(n * group) * rows_bytes <= kRowsBytes;
+  if (use_rows) {
+    caller.rows.resize(static_cast<size_t>(n * group) * rows_bytes);
+    uint8_t* rows_all = caller.rows.data();
+    parallel_for(par, n * group, [&](int64_t bg) {
+      const int64_t b = bg / group, g = bg % group;
+      const uint8_t* img = src + (b * c + g * pc.cg_) * hp * wp;
+      uint8_t* r0 = rows_all + static_cast<size_t>(bg) * rows_bytes;
+      for (int64_t kk = 0; kk < kq * 4; ++kk) {
+        uint8_t* dk = r0 + kk * plane_pad;
+        const uint8_t* a = img + off[static_cast<size_t>(kk)];
+        for (int64_t oy = 0; oy < oh; ++oy) {
+          const uint8_t* srow = a + oy * p.stride_h * wp;
+          uint8_t* drow = dk + oy * ow;
+          std::memcpy(drow, srow, static_cast<size_t>(ow));
+        }
+        std::memset(dk + plane, dk[0], static_cast<size_t>(plane_pad - plane));  // tail pixels: any valid code
+      }
+    });
+  }
+  // Builds the im2col panels of one unit (image, group, pixel block) at d0.
+  auto pack_unit = [&](int64_t unit, uint8_t* d0, Scratch& s) {
     const int64_t pb = unit % pblocks, g = (unit / pblocks) % group, b = unit / (pblocks * group);
     const int64_t pix0 = pb * per_block * nr, npix = std::min(plane, pix0 + per_block * nr) - pix0;
-    Scratch& s = detail::scratch();
     const int64_t np_ = (npix + nr - 1) / nr;
-    s.x.resize(static_cast<size_t>(np_) * panel_bytes);
     s.base.resize(static_cast<size_t>(nr));
     const uint8_t* img = src + (b * c + g * pc.cg_) * hp * wp;
     const int64_t img_limit = (n * c - b * c - g * pc.cg_) * hp * wp;  // bytes readable from img
+    if (use_rows) {
+      const uint8_t* r0 = caller.rows.data() + static_cast<size_t>(b * group + g) * rows_bytes + pix0;
+      const uint8_t* rows[4];
+      for (int64_t j = 0; j < np_; ++j) {
+        uint8_t* d = d0 + j * panel_bytes;
+        for (int64_t q = 0; q < kq; ++q) {
+          for (int jj = 0; jj < 4; ++jj) rows[jj] = r0 + (4 * q + jj) * plane_pad + j * nr;
+          uk.pack_quad(rows, mask, sub, d + q * nr * 4);
+        }
+      }
+      return;
+    }
     for (int64_t j = 0; j < np_; ++j) {
-      uint8_t* d = s.x.data() + j * panel_bytes;
+      uint8_t* d = d0 + j * panel_bytes;
       bool contig = true, s2 = true;
       for (int64_t q = 0; q < nr; ++q) {
         const int64_t pix = pix0 + j * nr + std::min(q, npix - j * nr - 1);  // tail: repeat the last pixel
@@ -268,6 +310,31 @@ Status conv2d(const PackedConv& pc, const Tensor& x, Tensor* y, const Tensor* re
         }
       }
     }
+  };
+  // Split output channels into several chunks: every chunk task would rebuild the same panels, so when the whole
+  // im2col is small it is built once per call (in parallel over the units) and shared by the tile tasks.
+  const size_t unit_bytes = static_cast<size_t>(per_block) * panel_bytes;
+  const bool shared = chunks > 1 && static_cast<size_t>(units) * unit_bytes <= kSharedPanelBytes;
+  if (shared) {
+    caller.xall.resize(static_cast<size_t>(units) * unit_bytes);
+    uint8_t* xall = caller.xall.data();
+    parallel_for(par, units,
+                 [&](int64_t u) { pack_unit(u, xall + static_cast<size_t>(u) * unit_bytes, detail::scratch()); });
+  }
+  const uint8_t* xall = caller.xall.data();
+  auto task = [&](int64_t t) {
+    const int64_t chunk = t % chunks, unit = t / chunks;
+    const int64_t pb = unit % pblocks, g = (unit / pblocks) % group, b = unit / (pblocks * group);
+    const int64_t pix0 = pb * per_block * nr, npix = std::min(plane, pix0 + per_block * nr) - pix0;
+    Scratch& s = detail::scratch();
+    const uint8_t* xbuf = nullptr;
+    if (shared) {
+      xbuf = xall + static_cast<size_t>(unit) * unit_bytes;
+    } else {
+      s.x.resize(static_cast<size_t>(per_block) * panel_bytes);
+      pack_unit(unit, s.x.data(), s);
+      xbuf = s.x.data();
+    }
     const int64_t ob0 = chunk * pc.oc_blocks_ / chunks, ob1 = (chunk + 1) * pc.oc_blocks_ / chunks;
     RowParams rp;
     rp.corr = chan.corr.data() + g * cog;
@@ -283,8 +350,8 @@ Status conv2d(const PackedConv& pc, const Tensor& x, Tensor* y, const Tensor* re
     rp.row_fast = chan.row_fast.data() + g * cog;
     const int64_t row0 = (b * pc.cout_ + g * cog) * plane;
     detail::run_tiles(
-        uk, tile, kq, wpacked + static_cast<size_t>(g * pc.oc_blocks_) * bbytes, bbytes, cog, ob0, ob1, s.x.data(),
-        pix0, npix, rp, st, [&](int64_t row) { return row0 + row * plane; }, 1, s);
+        uk, tile, kq, wpacked + static_cast<size_t>(g * pc.oc_blocks_) * bbytes, bbytes, cog, ob0, ob1, xbuf, pix0,
+        npix, rp, st, [&](int64_t row) { return row0 + row * plane; }, 1, s, tile_rq8);
   };
   parallel_for(par, units * chunks, task);
   *y = std::move(out);

@@ -47,7 +47,46 @@ struct DwKernels {
                      int64_t rows, int64_t ow, int32_t* acc) = nullptr;
   /// y[i] = codes[i] for i < n: codes already in the 8-bit output range (uint8 when u8, else int8).
   void (*store)(const int32_t* codes, int64_t n, bool u8, void* y) = nullptr;
+  /// Optional (null: the caller runs accumulate, requantization and store): accumulate fused with the fast
+  /// requantization and the 8-bit store, y[r * ow + i] = byte of requantize(acc(r, i) + q.corr) for r < rows, i < ow
+  /// (acc as for accumulate). Writes only bytes [0, rows * ow) of y (rows in order: a row may overhang into the next
+  /// one before that is written). Preconditions (DwRq).
+  void (*accumulate_rq)(const int16_t* src, int64_t ws, const int64_t* off, const int32_t* wpair, int64_t ntaps,
+                        int64_t rows, int64_t ow, const struct DwRq& q, uint8_t* y) = nullptr;
+  /// Optional: channel-blocked kernel for small planes (DwBlock), null when the tier has none.
+  void (*block)(const struct DwBlock& b) = nullptr;
 };
+
+/// Fused requantization parameters of one output channel: code = clamp(floor((a * mult + 2^(r-1)) / 2^r) + zp, lo,
+/// hi) with a = acc + corr. Preconditions (the caller's): acc + corr fits int32 for every accumulator, mult > 0,
+/// r = min(31 - shift, 63) >= 32, [lo, hi] inside the 8-bit output range. Equal to quant::requantize then (the fast
+/// form of requant_avx2, ukernels_x86_impl.h: |a * mult| < 2^62, so floor(p / 2^r) is the high half shifted).
+struct DwRq {
+  int32_t corr = 0, mult = 0, r = 32, zp = 0, lo = 0, hi = 0;
+};
+
+/// Channel-blocked depthwise convolution of up to kDwBlockCh channels of one image (channel multiplier 1, small
+/// planes): the channels are transposed to channel-minor int16 pairs, so vector lanes run over channels and each
+/// tap pair of every output pixel is one vpmaddwd against per-channel weight pairs; requantization is per lane
+/// (DwRq preconditions for every channel), codes are transposed back to the NCHW planes.
+inline constexpr int kDwBlockCh = 8;
+struct DwBlock {
+  int64_t h = 0, w = 0, pad_top = 0, pad_left = 0, hp = 0, wp = 0;  ///< input plane, padding, padded plane
+  int64_t kh = 0, kw = 0, sh = 1, sw = 1, dh = 1, dw = 1, oh = 0, ow = 0;
+  int nch = 0;                        ///< channels of the block, 1..kDwBlockCh
+  const uint8_t* x[kDwBlockCh] = {};  ///< input planes (h * w codes; lanes >= nch: any valid plane)
+  const uint8_t* x_end = nullptr;     ///< end of the readable input bytes (tiers may read whole vectors before it)
+  bool i8 = true;                     ///< int8 codes (else uint8)
+  int32_t zp = 0;                     ///< input zero point
+  const int8_t* wt[kDwBlockCh] = {};  ///< kh * kw weights per channel (lanes >= nch: ignored)
+  DwRq q[kDwBlockCh];                 ///< per channel (lanes >= nch: ignored)
+  uint8_t* y[kDwBlockCh] = {};        ///< output planes (oh * ow codes)
+  int16_t* scratch = nullptr;         ///< dw_block_scratch() int16, 32-byte aligned
+};
+/// int16 scratch of one DwBlock call.
+inline int64_t dw_block_scratch(int64_t hp, int64_t wp, int64_t dw, int64_t oh, int64_t ow) {
+  return hp * (wp + dw) * 8 + hp * wp * 16 + (oh * ow + 8) * 4 + 64;
+}
 
 const DwKernels& dw_kernels_scalar();
 const DwKernels& dw_kernels_avx2();

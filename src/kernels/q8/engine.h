@@ -115,6 +115,8 @@ struct Scratch {
   std::vector<int16_t> x16;   ///< gemv: one activation row as int16
   ChannelParams chan7;        ///< conv: channel parameters of a 7-bit call (offset-dependent corrections)
   std::vector<int32_t> kacc;  ///< K-blocked tiles: partial sums of the task's tiles
+  std::vector<uint8_t> xall;  ///< conv: im2col of the whole call shared by its tasks (the calling thread's)
+  std::vector<uint8_t> rows;  ///< conv: im2row matrices [k][pixel] of row-crossing panels (the calling thread's)
 };
 Scratch& scratch();
 
@@ -126,11 +128,16 @@ Scratch& scratch();
 inline constexpr int64_t kKBlockMin = 256;
 inline constexpr int64_t kKChunk = 128;
 
+/// A tier's fused tiles + requant_rows8 (Ukernels::gemm_block_rq8 / gemm_block7_rq8), used for the fused blocks of
+/// non-K-blocked tile loops when not null (it must be the fused form of `tile`).
+using TileRq8 = void (*)(int64_t, const void*, const uint8_t*, int64_t, int, const RowQ*, int32_t, int32_t, int32_t,
+                         uint8_t*, int64_t);
+
 template <class RowIndex>
 void run_tiles(const Ukernels& uk, void (*tile)(int64_t, const void*, const uint8_t*, int32_t*), int64_t kq,
                const uint8_t* w, size_t block_bytes, int64_t rows, int64_t ob0, int64_t ob1, const uint8_t* xbuf,
                int64_t pix0, int64_t np_total, const RowParams& rp, const RowStore& st, RowIndex row_index,
-               int64_t pix_stride, Scratch& s) {
+               int64_t pix_stride, Scratch& s, TileRq8 tile_rq8 = nullptr) {
   const int mr = uk.mr, nr = uk.nr;
   s.c.resize(static_cast<size_t>(mr * nr));
   s.codes.resize(static_cast<size_t>(nr));
@@ -171,6 +178,11 @@ void run_tiles(const Ukernels& uk, void (*tile)(int64_t, const void*, const uint
       int rows_here;
       int64_t ys;
       block_info(ob, &fused, &rows_here, &ys);
+      if (fused && tile_rq8 != nullptr) {
+        tile_rq8(kq, wb, xbuf, np_total, rows_here, rp.rowq + ob * mr, rp.zp, rp.lo, rp.hi,
+                 static_cast<uint8_t*>(st.y) + row_index(ob * mr) + pix0, ys);
+        continue;
+      }
       for (int64_t j = 0; j < npanels; ++j) {
         tile(kq, wb, xbuf + static_cast<size_t>(j) * panel_bytes, s.c.data());
         finish(s.c.data(), ob, j, fused, rows_here, ys);

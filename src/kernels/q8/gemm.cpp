@@ -3,6 +3,7 @@
 // convolution engine: NR-row panels of a are packed as u8 quads, tiles of MR output columns are requantized
 // per column and stored with stride N.
 #include <algorithm>
+#include <cstring>
 
 #include "kernels/q8/engine.h"
 #include "kernels/q8/q8_kernels.h"
@@ -134,23 +135,54 @@ Status gemm(const PackedGemm& pg, const Tensor& a, Tensor* y, const Parallel* pa
   const int64_t per_block = std::clamp<int64_t>(static_cast<int64_t>((128 * 1024) / panel_bytes), 1, 16);
   const int64_t pblocks = (panels + per_block - 1) / per_block;
   const int64_t chunks = std::clamp<int64_t>((16 + pblocks - 1) / pblocks, 1, pg.oc_blocks_);
-  auto task = [&](int64_t t) {
-    const int64_t chunk = t % chunks, pb = t / chunks;
+  const size_t block_bytes = static_cast<size_t>(per_block) * panel_bytes;
+  // Panels of row block pb at d0: quad q of row r is the 4 bytes a[r, 4q .. 4q + 3] (xor mask), one 32-bit move; rows
+  // beyond m and k beyond K are zero (their weights are zero / their results are not stored).
+  const uint32_t mask32 = i8in ? 0x80808080u : 0u;
+  const int64_t kfull = k / 4;
+  auto pack_block = [&](int64_t pb, uint8_t* d0) {
     const int64_t row0 = pb * per_block * nr, nrows = std::min(m, row0 + per_block * nr) - row0;
     const int64_t np_ = (nrows + nr - 1) / nr;
-    Scratch& s = detail::scratch();
-    s.x.assign(static_cast<size_t>(np_) * panel_bytes, 0);
+    std::memset(d0, 0, static_cast<size_t>(np_) * panel_bytes);
     for (int64_t j = 0; j < np_; ++j) {
-      uint8_t* d = s.x.data() + j * panel_bytes;
+      uint8_t* d = d0 + j * panel_bytes;
       const int64_t rows_here = std::min(nr, nrows - j * nr);
       for (int64_t r = 0; r < rows_here; ++r) {
         const uint8_t* arow = src + (row0 + j * nr + r) * k;
-        for (int64_t kk = 0; kk < k; ++kk) d[(kk / 4) * nr * 4 + r * 4 + (kk % 4)] = arow[kk] ^ mask;
+        for (int64_t q = 0; q < kfull; ++q) {
+          uint32_t v;
+          std::memcpy(&v, arow + 4 * q, 4);
+          v ^= mask32;
+          std::memcpy(d + (q * nr + r) * 4, &v, 4);
+        }
+        for (int64_t kk = kfull * 4; kk < k; ++kk) d[(kk / 4) * nr * 4 + r * 4 + (kk % 4)] = arow[kk] ^ mask;
       }
+    }
+  };
+  // With several output-column chunks per row block, the panels are packed once per call and shared by the chunks.
+  Scratch& caller = detail::scratch();
+  const bool shared = chunks > 1 && static_cast<size_t>(pblocks) * block_bytes <= (size_t{4} << 20);
+  if (shared) {
+    caller.xall.resize(static_cast<size_t>(pblocks) * block_bytes);
+    uint8_t* xall = caller.xall.data();
+    parallel_for(par, pblocks, [&](int64_t pb) { pack_block(pb, xall + static_cast<size_t>(pb) * block_bytes); });
+  }
+  const uint8_t* xall = caller.xall.data();
+  auto task = [&](int64_t t) {
+    const int64_t chunk = t % chunks, pb = t / chunks;
+    const int64_t row0 = pb * per_block * nr, nrows = std::min(m, row0 + per_block * nr) - row0;
+    Scratch& s = detail::scratch();
+    const uint8_t* xbuf = nullptr;
+    if (shared) {
+      xbuf = xall + static_cast<size_t>(pb) * block_bytes;
+    } else {
+      s.x.resize(block_bytes);
+      pack_block(pb, s.x.data());
+      xbuf = s.x.data();
     }
     const int64_t ob0 = chunk * pg.oc_blocks_ / chunks, ob1 = (chunk + 1) * pg.oc_blocks_ / chunks;
     detail::run_tiles(
-        uk, uk.gemm_tile, kq, pg.packed_.data(), pg.block_bytes_, nn, ob0, ob1, s.x.data(), row0, nrows, rp, st,
+        uk, uk.gemm_tile, kq, pg.packed_.data(), pg.block_bytes_, nn, ob0, ob1, xbuf, row0, nrows, rp, st,
         [](int64_t col) { return col; }, nn, s);
   };
   parallel_for(par, pblocks * chunks, task);

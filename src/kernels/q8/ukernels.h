@@ -60,6 +60,13 @@ struct Ukernels {
   /// are all in [0, 127] ("7-bit" panels), weights in the kBytes layout. AVX2: vpmaddubsw, whose int16 pair sums |u0 *
   /// w0 + u1 * w1| <= 2 * 127 * 128 < 2^15 cannot saturate on such panels.
   void (*gemm_tile7)(int64_t kq, const void* w, const uint8_t* x, int32_t* c) = nullptr;
+  /// Optional: gemm_tile (resp. gemm_tile7) over consecutive panels of x (kq * NR * 4 bytes each) holding pixels
+  /// [0, npix), each followed by requant_rows8 of its first `rows` rows (row r, pixel p stored at y[r * ys + p]),
+  /// without the int32 tiles in memory: the same bytes as those calls, with the same preconditions.
+  void (*gemm_block_rq8)(int64_t kq, const void* w, const uint8_t* x, int64_t npix, int rows, const RowQ* q, int32_t zp,
+                         int32_t lo, int32_t hi, uint8_t* y, int64_t ys) = nullptr;
+  void (*gemm_block7_rq8)(int64_t kq, const void* w, const uint8_t* x, int64_t npix, int rows, const RowQ* q,
+                          int32_t zp, int32_t lo, int32_t hi, uint8_t* y, int64_t ys) = nullptr;
 };
 
 /// The table of a tier, or null when this build has no code for it (never null for kScalar).

@@ -158,6 +158,45 @@ void pack_quad_s2_avx2(const uint8_t* const* rows, uint8_t mask, uint8_t sub, ui
 /// Fused requantization of tile rows straight to bytes (ukernels.h requant_rows8), same arithmetic as the fast form of
 /// requant_avx2, 16 codes per step: two vectors of clamped int32 codes are narrowed with packs (exact: they are in
 /// [-128, 255]) and packs / packus (exact: i8 codes when lo < 0, u8 or non-negative i8 codes otherwise).
+/// Fused requantization of 16 tile sums of one row (a0: sums 0-7, a1: sums 8-15) to 16 bytes, same arithmetic as the
+/// fast form of requant_avx2: two vectors of clamped int32 codes are narrowed with packs (exact: they are in
+/// [-128, 255]) and packs / packus (exact: i8 codes when lo < 0, u8 or non-negative i8 codes otherwise).
+struct Rq8Row {
+  __m256i vc, vm, vr;
+  __m128i cnt;
+  explicit Rq8Row(const RowQ& q) {
+    const int sh = 31 - q.shift;  // in [32, 63]
+    vc = _mm256_set1_epi32(q.corr);
+    vm = _mm256_set1_epi64x(q.mult);
+    vr = _mm256_set1_epi64x(int64_t{1} << (sh - 1));
+    cnt = _mm_cvtsi32_si128(sh - 32);
+  }
+  __m256i codes(__m256i acc, __m256i vz, __m256i vlo, __m256i vhi) const {
+    const __m256i a = _mm256_add_epi32(acc, vc);
+    const __m256i qe = _mm256_add_epi64(_mm256_mul_epi32(a, vm), vr);
+    const __m256i qo = _mm256_add_epi64(_mm256_mul_epi32(_mm256_srli_epi64(a, 32), vm), vr);
+    const __m256i h = _mm256_blend_epi32(_mm256_srli_epi64(qe, 32), qo, 0xAA);
+    const __m256i v = _mm256_add_epi32(_mm256_sra_epi32(h, cnt), vz);
+    return _mm256_min_epi32(_mm256_max_epi32(v, vlo), vhi);
+  }
+};
+inline __m128i narrow16(__m256i c0, __m256i c1, bool unsigned_codes) {
+  const __m256i t = _mm256_permute4x64_epi64(_mm256_packs_epi32(c0, c1), 0xD8);
+  const __m128i tl = _mm256_castsi256_si128(t), th = _mm256_extracti128_si256(t, 1);
+  return unsigned_codes ? _mm_packus_epi16(tl, th) : _mm_packs_epi16(tl, th);
+}
+/// Stores the first n (<= 16) bytes of b at y.
+inline void store_bytes16(uint8_t* y, __m128i b, int n) {
+  if (n >= 16) {
+    _mm_storeu_si128(reinterpret_cast<__m128i*>(y), b);
+  } else {
+    alignas(16) uint8_t tmp[16];
+    _mm_store_si128(reinterpret_cast<__m128i*>(tmp), b);
+    std::memcpy(y, tmp, static_cast<size_t>(n));
+  }
+}
+
+/// Fused requantization of tile rows straight to bytes (ukernels.h requant_rows8), 16 codes per step.
 template <int kNr>
 void requant_rows8_avx2(const int32_t* c, int rows, int nvalid, const RowQ* q, int32_t zp, int32_t lo, int32_t hi,
                         uint8_t* y, int64_t ys) {
@@ -165,32 +204,14 @@ void requant_rows8_avx2(const int32_t* c, int rows, int nvalid, const RowQ* q, i
   const __m256i vz = _mm256_set1_epi32(zp), vlo = _mm256_set1_epi32(lo), vhi = _mm256_set1_epi32(hi);
   const bool unsigned_codes = lo >= 0;
   for (int r = 0; r < rows; ++r) {
-    const int sh = 31 - q[r].shift;  // in [32, 63]
-    const __m256i vc = _mm256_set1_epi32(q[r].corr);
-    const __m256i vm = _mm256_set1_epi64x(q[r].mult);
-    const __m256i vr = _mm256_set1_epi64x(int64_t{1} << (sh - 1));
-    const __m128i cnt = _mm_cvtsi32_si128(sh - 32);
-    auto rq = [&](const int32_t* p) {
-      const __m256i a = _mm256_add_epi32(_mm256_loadu_si256(reinterpret_cast<const __m256i*>(p)), vc);
-      const __m256i qe = _mm256_add_epi64(_mm256_mul_epi32(a, vm), vr);
-      const __m256i qo = _mm256_add_epi64(_mm256_mul_epi32(_mm256_srli_epi64(a, 32), vm), vr);
-      const __m256i h = _mm256_blend_epi32(_mm256_srli_epi64(qe, 32), qo, 0xAA);
-      const __m256i v = _mm256_add_epi32(_mm256_sra_epi32(h, cnt), vz);
-      return _mm256_min_epi32(_mm256_max_epi32(v, vlo), vhi);
-    };
+    const Rq8Row rq(q[r]);
     const int32_t* cr = c + r * kNr;
     uint8_t* yr = y + r * ys;
     for (int i = 0; i < kNr && i < nvalid; i += 16) {
-      const __m256i t = _mm256_permute4x64_epi64(_mm256_packs_epi32(rq(cr + i), rq(cr + i + 8)), 0xD8);
-      const __m128i tl = _mm256_castsi256_si128(t), th = _mm256_extracti128_si256(t, 1);
-      const __m128i b = unsigned_codes ? _mm_packus_epi16(tl, th) : _mm_packs_epi16(tl, th);
-      if (i + 16 <= nvalid) {
-        _mm_storeu_si128(reinterpret_cast<__m128i*>(yr + i), b);
-      } else {
-        alignas(16) uint8_t tmp[16];
-        _mm_store_si128(reinterpret_cast<__m128i*>(tmp), b);
-        std::memcpy(yr + i, tmp, static_cast<size_t>(nvalid - i));
-      }
+      const __m256i a0 = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(cr + i));
+      const __m256i a1 = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(cr + i + 8));
+      store_bytes16(yr + i, narrow16(rq.codes(a0, vz, vlo, vhi), rq.codes(a1, vz, vlo, vhi), unsigned_codes),
+                    nvalid - i);
     }
   }
 }
