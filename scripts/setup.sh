@@ -22,7 +22,7 @@ PACKAGES=(
   flatbuffers-compiler libflatbuffers-dev graphviz libgraphviz-dev libbenchmark-dev
   chromium
   libgtest-dev libgmock-dev libopenblas-dev libopenblas-pthread-dev
-  python3-numpy python3-onnx
+  python3-numpy python3-onnx pybind11-dev python3-dev python3-pytest
 )
 if ((WITH_E2E)); then
   PACKAGES+=(python3-torch python3-torchvision)
