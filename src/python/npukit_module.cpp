@@ -34,6 +34,7 @@
 #include "pipeline/compile.h"
 #include "pipeline/load.h"
 #include "pipeline/runtime_model.h"
+#include "runtime/measure.h"
 #include "runtime/runtime.h"
 #include "viz/graph_svg.h"
 
@@ -285,27 +286,6 @@ py::dict io_desc(const npk::IoDesc& d) {
   return r;
 }
 
-double percentile(const std::vector<double>& sorted, double p) {
-  if (sorted.empty()) return 0;
-  const size_t k = static_cast<size_t>(std::ceil(p / 100.0 * static_cast<double>(sorted.size()))) - 1;
-  return sorted[std::min(k, sorted.size() - 1)];
-}
-
-Tensor random_input(const ir::Value& v, uint32_t seed) {
-  Tensor t(v.dtype(), v.shape());
-  std::mt19937 rng(seed);
-  for (int64_t i = 0; i < t.numel(); ++i) {
-    switch (v.dtype()) {
-      case DType::kF32: t.data<float>()[i] = std::normal_distribution<float>(0.f, 1.f)(rng); break;
-      case DType::kI8: t.data<int8_t>()[i] = static_cast<int8_t>(static_cast<int>(rng() % 256) - 128); break;
-      case DType::kU8: t.data<uint8_t>()[i] = static_cast<uint8_t>(rng() % 256); break;
-      case DType::kI16: t.data<int16_t>()[i] = static_cast<int16_t>(static_cast<int>(rng() % 65536) - 32768); break;
-      default: break;
-    }
-  }
-  return t;
-}
-
 class PyRuntime {
  public:
   PyRuntime(const std::string& path, int thread_num, const ShapeList& input_shapes) : thread_num_(thread_num) {
@@ -382,63 +362,28 @@ class PyRuntime {
   py::dict eval_perf(int64_t frame_count, int64_t warmup, const std::optional<std::vector<py::array>>& arrays) const {
     if (frame_count < 1) throw_status(make_error(ErrorCode::kInvalidArgument, "frame_count must be at least 1"));
     const runtime::Runtime& r = rt();
-    std::vector<Tensor> inputs;
-    if (arrays) {
-      inputs = to_tensors(*arrays);
-    } else {
-      const auto rin = r.inputs();
-      for (size_t i = 0; i < rin.size(); ++i) inputs.push_back(random_input(*rin[i], 1234 + static_cast<uint32_t>(i)));
-    }
-    using clock = std::chrono::steady_clock;
-    std::vector<double> latency_ms(static_cast<size_t>(frame_count), 0.0);
-    std::vector<double> node_us(r.model().model.graph.num_nodes(), 0.0);
-    Status first_error = Status::Ok();
-    double wall_s = 0;
-    {
+    const std::vector<Tensor> inputs = arrays ? to_tensors(*arrays) : runtime::random_inputs(r);
+    runtime::MeasureOptions mo;
+    mo.threads = thread_num_;
+    mo.frames = frame_count;
+    mo.warmup = std::max<int64_t>(warmup, 1);
+    mo.per_node = true;
+    Expected<runtime::MeasureResult> measured = [&] {
       py::gil_scoped_release nogil;
-      for (int64_t w = 0; w < warmup && first_error.ok(); ++w) first_error = r.run(inputs).status();
-      std::atomic<int64_t> next{0};
-      std::mutex mu;
-      auto worker = [&] {
-        runtime::NodeTiming timing;
-        std::vector<Tensor> outs;
-        std::vector<double> local(node_us.size(), 0.0);
-        for (int64_t f = next++; f < frame_count; f = next++) {
-          const clock::time_point t0 = clock::now();
-          const Status st = r.run_into(inputs, &outs, &timing);
-          latency_ms[static_cast<size_t>(f)] = std::chrono::duration<double, std::milli>(clock::now() - t0).count();
-          if (!st.ok()) {
-            std::lock_guard<std::mutex> lock(mu);
-            if (first_error.ok()) first_error = st;
-            next = frame_count;
-            return;
-          }
-          for (size_t i = 0; i < timing.us.size() && i < local.size(); ++i) local[i] += timing.us[i];
-        }
-        std::lock_guard<std::mutex> lock(mu);
-        for (size_t i = 0; i < local.size(); ++i) node_us[i] += local[i];
-      };
-      const clock::time_point start = clock::now();
-      if (first_error.ok()) {
-        std::vector<std::thread> threads;
-        for (int t = 1; t < thread_num_; ++t) threads.emplace_back(worker);
-        worker();
-        for (std::thread& t : threads) t.join();
-      }
-      wall_s = std::chrono::duration<double>(clock::now() - start).count();
-    }
-    check(first_error);
-    std::vector<double> sorted = latency_ms;
-    std::sort(sorted.begin(), sorted.end());
-    double sum = 0;
-    for (double v : sorted) sum += v;
+      return runtime::measure(r, inputs, mo);
+    }();
+    check(measured.status());
+    const runtime::MeasureResult& res = *measured;
+    if (res.mismatched_frames > 0)
+      check(make_error(ErrorCode::kInternal, res.mismatched_frames, " of ", frame_count,
+                       " frames gave outputs different from the first frame"));
     py::dict lat;
-    lat["avg"] = sum / static_cast<double>(sorted.size());
-    lat["min"] = sorted.front();
-    lat["max"] = sorted.back();
-    lat["p50"] = percentile(sorted, 50);
-    lat["p90"] = percentile(sorted, 90);
-    lat["p99"] = percentile(sorted, 99);
+    lat["avg"] = res.latency.avg;
+    lat["min"] = res.latency.min;
+    lat["max"] = res.latency.max;
+    lat["p50"] = res.latency.p50;
+    lat["p90"] = res.latency.p90;
+    lat["p99"] = res.latency.p99;
     py::list layers;
     const auto nodes = r.model().model.graph.nodes();
     for (size_t i = 0; i < nodes.size(); ++i) {
@@ -447,7 +392,7 @@ class PyRuntime {
       d["op"] = nodes[i]->op_type();
       d["kernel"] = r.node_kernel_label(i);
       d["target"] = i < r.model().placement.size() ? npk::target_name(r.model().placement[i].target) : "CPU";
-      d["avg_us"] = node_us[i] / static_cast<double>(frame_count);
+      d["avg_us"] = i < res.node_us.size() ? res.node_us[i] : 0.0;
       layers.append(d);
     }
     py::dict out;
@@ -457,37 +402,15 @@ class PyRuntime {
     out["frame_count"] = frame_count;
     out["warmup"] = warmup;
     out["latency_ms"] = lat;
-    out["fps"] = static_cast<double>(frame_count) / wall_s;
-    out["wall_seconds"] = wall_s;
+    out["fps"] = res.fps;
+    out["wall_seconds"] = res.wall_seconds;
     out["layers"] = layers;
     return out;
   }
 
-  py::dict eval_memory() const {
-    const runtime::MemoryReport& m = rt().memory();
-    py::dict j;
-    j["weight_bytes"] = m.weight_bytes;
-    j["packed_weight_bytes"] = m.packed_weight_bytes;
-    j["op_workspace_bytes"] = m.op_workspace_bytes;
-    j["arena_bytes"] = m.arena_bytes;
-    j["peak_live_activation_bytes"] = m.peak_live_activation_bytes;
-    j["io_bytes"] = m.io_bytes;
-    j["total_bytes"] = m.total_bytes();
-    py::list segs;
-    for (const runtime::SegmentMemory& s : m.segments) {
-      py::dict d;
-      d["segment"] = s.segment;
-      d["target"] = s.segment >= 0 && static_cast<size_t>(s.segment) < rt().model().segments.size()
-                        ? npk::target_name(rt().model().segments[static_cast<size_t>(s.segment)].target)
-                        : "-";
-      d["nodes"] = s.nodes;
-      d["weight_bytes"] = s.weight_bytes;
-      d["packed_weight_bytes"] = s.packed_bytes;
-      d["peak_activation_bytes"] = s.peak_activation_bytes;
-      segs.append(d);
-    }
-    j["segments"] = segs;
-    return j;
+  /// runtime::memory_json as a dict (the same keys as `npukit exec perf --eval_memory`).
+  py::object eval_memory() const {
+    return py::module_::import("json").attr("loads")(runtime::memory_json(rt()).dump());
   }
 
   py::dict model_info() const {

@@ -3,17 +3,8 @@
 // hrt_model_exec perf: F frames after a warm-up, on N inference threads in parallel (throughput, as on the
 // board), latency average / min / max / percentiles and FPS, optionally as JSON. Every frame's outputs are
 // compared with the first frame's, so a run also proves the outputs do not depend on the thread count.
-#include <pthread.h>
-#include <sched.h>
-#include <algorithm>
-#include <atomic>
-#include <chrono>
 #include <cstdio>
-#include <cstring>
-#include <filesystem>
-#include <mutex>
 #include <nlohmann/json.hpp>
-#include <random>
 #include <thread>
 
 #include "core/file_util.h"
@@ -21,6 +12,7 @@
 #include "core/progress.h"
 #include "pipeline/load.h"
 #include "pipeline/runtime_model.h"
+#include "runtime/measure.h"
 #include "runtime/runtime.h"
 #include "tools/exec_commands.h"
 #include "tools/exec_inputs.h"
@@ -41,45 +33,6 @@ struct PerfArgs {
   std::vector<int> core_ids;
 };
 
-// Pins the calling thread to one CPU core (Linux); false when the kernel refuses.
-bool pin_to_core(int core) {
-  cpu_set_t set;
-  CPU_ZERO(&set);
-  CPU_SET(core, &set);
-  return pthread_setaffinity_np(pthread_self(), sizeof(set), &set) == 0;
-}
-
-// Random inputs of the model's types, fixed seed: codes over the dtype's range, normal floats.
-Tensor random_input(const ir::Value& v, uint32_t seed) {
-  Tensor t(v.dtype(), v.shape());
-  std::mt19937 rng(seed);
-  for (int64_t i = 0; i < t.numel(); ++i) {
-    switch (v.dtype()) {
-      case DType::kF32: t.data<float>()[i] = std::normal_distribution<float>(0.f, 1.f)(rng); break;
-      case DType::kI8: t.data<int8_t>()[i] = static_cast<int8_t>(static_cast<int>(rng() % 256) - 128); break;
-      case DType::kU8: t.data<uint8_t>()[i] = static_cast<uint8_t>(rng() % 256); break;
-      case DType::kI16: t.data<int16_t>()[i] = static_cast<int16_t>(static_cast<int>(rng() % 65536) - 32768); break;
-      default: break;  // other dtypes stay zero
-    }
-  }
-  return t;
-}
-
-bool same_bytes(const std::vector<Tensor>& a, const std::vector<Tensor>& b) {
-  if (a.size() != b.size()) return false;
-  for (size_t i = 0; i < a.size(); ++i)
-    if (a[i].dtype() != b[i].dtype() || a[i].shape() != b[i].shape() ||
-        (a[i].nbytes() > 0 && std::memcmp(a[i].raw(), b[i].raw(), a[i].nbytes())) != 0)
-      return false;
-  return true;
-}
-
-double percentile(const std::vector<double>& sorted, double p) {
-  if (sorted.empty()) return 0;
-  const size_t k = static_cast<size_t>(std::ceil(p / 100.0 * static_cast<double>(sorted.size()))) - 1;
-  return sorted[std::min(k, sorted.size() - 1)];
-}
-
 Status run_perf(const PerfArgs& a) {
   if (a.thread_num < 1 || a.thread_num > 256)
     return make_error(ErrorCode::kInvalidArgument, "--thread_num must be in [1, 256], got ", a.thread_num);
@@ -94,7 +47,7 @@ Status run_perf(const PerfArgs& a) {
   const auto rin = rt->inputs();
   std::vector<Tensor> inputs;
   if (a.input_files.empty()) {
-    for (size_t i = 0; i < rin.size(); ++i) inputs.push_back(random_input(*rin[i], 1234 + static_cast<uint32_t>(i)));
+    inputs = runtime::random_inputs(*rt);
   } else {
     if (a.input_files.size() != rin.size())
       return make_error(ErrorCode::kInvalidArgument, "model has ", rin.size(), " input(s), --input_file gave ",
@@ -106,80 +59,34 @@ Status run_perf(const PerfArgs& a) {
       a.model_file.c_str(), q8::isa_name(rt->isa()), static_cast<long long>(rt->fast_nodes()),
       static_cast<long long>(rt->view_nodes()), static_cast<long long>(rt->reference_nodes()));
   if (a.eval_memory) print_memory(*rt);
-  // The first frame gives the outputs every other frame must reproduce.
-  NPUKIT_ASSIGN_OR_RETURN(const std::vector<Tensor> expected, rt->run(inputs));
-  for (int64_t w = 1; w < a.warmup; ++w) NPUKIT_RETURN_IF_ERROR(rt->run(inputs).status());
-
-  std::vector<double> latency_ms(static_cast<size_t>(a.frame_count), 0.0);
-  std::atomic<int64_t> next{0};
-  std::atomic<int64_t> mismatches{0};
-  std::mutex err_mu;
-  Status first_error = Status::Ok();
   Progress progress("perf", a.frame_count);
-  using clock = std::chrono::steady_clock;
-  std::vector<double> node_us_sum;  // --profile: summed over frames (merged from the threads)
-  std::atomic<int> pin_failures{0};
-  std::atomic<int64_t> rss_mid{0};
-  auto worker = [&](int thread_index) {
-    if (!a.core_ids.empty() && !pin_to_core(a.core_ids[static_cast<size_t>(thread_index) % a.core_ids.size()]))
-      ++pin_failures;
-    std::vector<double> local_sum;
-    runtime::NodeTiming timing;
-    std::vector<Tensor> outs;  // reused: a steady-state frame allocates nothing
-    for (int64_t f = next++; f < a.frame_count; f = next++) {
-      const clock::time_point t0 = clock::now();
-      const Status st = rt->run_into(inputs, &outs, a.profile ? &timing : nullptr);
-      if (a.profile && st.ok()) {
-        local_sum.resize(timing.us.size(), 0.0);
-        for (size_t i = 0; i < timing.us.size(); ++i) local_sum[i] += timing.us[i];
-      }
-      const clock::time_point t1 = clock::now();
-      latency_ms[static_cast<size_t>(f)] = std::chrono::duration<double, std::milli>(t1 - t0).count();
-      if (!st.ok()) {
-        std::lock_guard<std::mutex> lock(err_mu);
-        if (first_error.ok()) first_error = st;
-        next = a.frame_count;
-        return;
-      }
-      if (!same_bytes(outs, expected)) ++mismatches;
-      if (f == a.frame_count / 10) rss_mid = current_rss_bytes();  // steady state: every context exists
-      progress.advance();
-    }
-    std::lock_guard<std::mutex> lock(err_mu);
-    node_us_sum.resize(std::max(node_us_sum.size(), local_sum.size()), 0.0);
-    for (size_t i = 0; i < local_sum.size(); ++i) node_us_sum[i] += local_sum[i];
-  };
-  const int64_t rss_before = current_rss_bytes();
-  const clock::time_point start = clock::now();
-  std::vector<std::thread> threads;
-  for (int t = 1; t < a.thread_num; ++t) threads.emplace_back(worker, t);
-  worker(0);
-  for (std::thread& t : threads) t.join();
-  const int64_t rss_after = current_rss_bytes();
-  if (pin_failures > 0) log::warn("perf: ", pin_failures.load(), " thread(s) could not be pinned to their --core_id");
-  const double wall_s = std::chrono::duration<double>(clock::now() - start).count();
+  runtime::MeasureOptions mo;
+  mo.threads = a.thread_num;
+  mo.frames = a.frame_count;
+  mo.warmup = a.warmup;
+  mo.per_node = a.profile;
+  mo.core_ids = a.core_ids;
+  mo.on_frame = [&progress] { progress.advance(); };
+  auto measured = runtime::measure(*rt, inputs, mo);
   progress.finish();
-  NPUKIT_RETURN_IF_ERROR(first_error);
-  if (mismatches > 0)
-    return make_error(ErrorCode::kInternal, mismatches.load(), " of ", a.frame_count,
+  if (!measured.ok()) return measured.status().with_context("perf");
+  const runtime::MeasureResult& m = *measured;
+  if (m.pin_failures > 0) log::warn("perf: ", m.pin_failures, " thread(s) could not be pinned to their --core_id");
+  if (m.mismatched_frames > 0)
+    return make_error(ErrorCode::kInternal, m.mismatched_frames, " of ", a.frame_count,
                       " frames gave outputs different from the first frame");
-
-  std::vector<double> sorted = latency_ms;
-  std::sort(sorted.begin(), sorted.end());
-  double sum = 0;
-  for (double v : sorted) sum += v;
-  const double avg = sum / static_cast<double>(sorted.size());
-  const double fps = static_cast<double>(a.frame_count) / wall_s;
+  const runtime::LatencyStats& l = m.latency;
   std::printf("Frame count: %lld, Thread number: %d\n", static_cast<long long>(a.frame_count), a.thread_num);
-  std::printf("Average latency: %.3f ms, min %.3f, max %.3f, p50 %.3f, p90 %.3f, p99 %.3f ms\n", avg, sorted.front(),
-              sorted.back(), percentile(sorted, 50), percentile(sorted, 90), percentile(sorted, 99));
-  std::printf("FPS: %.2f  (wall %.3f s; outputs identical in every frame)\n", fps, wall_s);
+  std::printf("Average latency: %.3f ms, min %.3f, max %.3f, p50 %.3f, p90 %.3f, p99 %.3f ms\n", l.avg, l.min, l.max,
+              l.p50, l.p90, l.p99);
+  std::printf("FPS: %.2f  (wall %.3f s; outputs identical in every frame)\n", m.fps, m.wall_seconds);
+  const double mb = 1048576.0;
   std::printf(
-      "Resident memory: %.1f MiB before the timed frames, %.1f MiB after (%+.1f MiB), peak %.1f MiB; %lld "
-      "execution context(s)\n",
-      static_cast<double>(rss_before) / 1048576.0, static_cast<double>(rss_after) / 1048576.0,
-      static_cast<double>(rss_after - rss_before) / 1048576.0, static_cast<double>(peak_rss_bytes()) / 1048576.0,
-      static_cast<long long>(rt->contexts_created()));
+      "Resident memory: %.1f MiB before the timed frames, %.1f MiB at 10 %% of them, %.1f MiB after (%+.2f "
+      "MiB from 10 %% to the end), peak %.1f MiB; %lld execution context(s)\n",
+      static_cast<double>(m.rss_before) / mb, static_cast<double>(m.rss_at_10_percent) / mb,
+      static_cast<double>(m.rss_after) / mb, static_cast<double>(m.rss_after - m.rss_at_10_percent) / mb,
+      static_cast<double>(m.rss_peak) / mb, static_cast<long long>(rt->contexts_created()));
   if (!a.output_json.empty()) {
     nlohmann::json j;
     j["model"] = a.model_file;
@@ -188,23 +95,18 @@ Status run_perf(const PerfArgs& a) {
     j["thread_num"] = a.thread_num;
     j["frame_count"] = a.frame_count;
     j["warmup"] = a.warmup;
-    j["latency_ms"] = {{"avg", avg},
-                       {"min", sorted.front()},
-                       {"max", sorted.back()},
-                       {"p50", percentile(sorted, 50)},
-                       {"p90", percentile(sorted, 90)},
-                       {"p99", percentile(sorted, 99)}};
-    j["fps"] = fps;
-    j["wall_seconds"] = wall_s;
+    j["latency_ms"] = {{"avg", l.avg}, {"min", l.min}, {"max", l.max}, {"p50", l.p50}, {"p90", l.p90}, {"p99", l.p99}};
+    j["fps"] = m.fps;
+    j["wall_seconds"] = m.wall_seconds;
     j["outputs_identical"] = true;
     j["fast_nodes"] = rt->fast_nodes();
     j["reference_nodes"] = rt->reference_nodes();
     j["view_nodes"] = rt->view_nodes();
     j["rss_bytes"] = {
-        {"before", rss_before}, {"at_10_percent", rss_mid.load()}, {"after", rss_after}, {"peak", peak_rss_bytes()}};
+        {"before", m.rss_before}, {"at_10_percent", m.rss_at_10_percent}, {"after", m.rss_after}, {"peak", m.rss_peak}};
     j["execution_contexts"] = rt->contexts_created();
     if (!a.core_ids.empty()) j["core_id"] = a.core_ids;
-    if (a.eval_memory) j["memory"] = memory_json(*rt);
+    if (a.eval_memory) j["memory"] = runtime::memory_json(*rt);
     NPUKIT_RETURN_IF_ERROR(atomic_write_file(a.output_json, j.dump(1) + "\n"));
     log::info("perf: wrote ", a.output_json);
   }
@@ -212,7 +114,7 @@ Status run_perf(const PerfArgs& a) {
     const double peak = measure_int8_peak_gmacs();
     std::vector<std::string> kernels;
     for (size_t i = 0; i < rt->model().model.graph.num_nodes(); ++i) kernels.push_back(rt->node_kernel_label(i));
-    NPUKIT_RETURN_IF_ERROR(write_profile(rt->model(), node_us_sum, a.frame_count, peak, a.profile_dir, kernels));
+    NPUKIT_RETURN_IF_ERROR(write_profile(rt->model(), m.node_us, 1, peak, a.profile_dir, kernels));
   }
   return Status::Ok();
 }
