@@ -48,17 +48,7 @@ void run_case(const ConvCase& k) {
   const Tensor w = q8test::random_weights({k.cout, k.c / k.group, k.kh, k.kw}, rng);
   const int64_t kk = k.c / k.group * k.kh * k.kw;
   const Tensor b = q8test::random_bias(k.cout, 3000 * static_cast<int32_t>(std::min<int64_t>(kk, 100)), rng);
-  qref::QConv2dParams p;
-  p.group = k.group;
-  p.stride_h = k.sh;
-  p.stride_w = k.sw;
-  p.dilation_h = k.dh;
-  p.dilation_w = k.dw;
-  p.pad_top = k.pt;
-  p.pad_left = k.pl;
-  p.pad_bottom = k.pb;
-  p.pad_right = k.pr;
-  p.input_zero_point = k.in_zp;
+  qref::QConv2dParams p = q8test::conv_geometry(k, k.group);
   p.out_mult = q8test::random_mults(k.per_channel ? k.cout : 1, kk, rng);
   p.output_zero_point = k.out_zp;
   p.output_dtype = k.out;

@@ -54,17 +54,7 @@ void run_case(const DwCase& k) {
   const Tensor w = q8test::random_weights({cout, 1, k.kh, k.kw}, rng);
   Tensor b = q8test::random_bias(cout, 3000 * static_cast<int32_t>(std::min<int64_t>(kk, 100)), rng);
   if (k.huge_bias) b.data<int32_t>()[0] = std::numeric_limits<int32_t>::max() - 1000;
-  qref::QConv2dParams p;
-  p.group = k.c;
-  p.stride_h = k.sh;
-  p.stride_w = k.sw;
-  p.dilation_h = k.dh;
-  p.dilation_w = k.dw;
-  p.pad_top = k.pt;
-  p.pad_left = k.pl;
-  p.pad_bottom = k.pb;
-  p.pad_right = k.pr;
-  p.input_zero_point = k.in_zp;
+  qref::QConv2dParams p = q8test::conv_geometry(k, k.c);
   p.out_mult = q8test::random_mults(k.per_channel ? cout : 1, kk, rng);
   if (k.big_mult > 0) {
     std::uniform_real_distribution<double> dm(k.big_mult / 4, k.big_mult);

@@ -15,6 +15,7 @@
 
 #include "core/tensor.h"
 #include "kernels/q8/isa.h"
+#include "kernels/ref/qkernels.h"
 #include "quant/arith.h"
 
 namespace npukit::q8test {
@@ -76,6 +77,23 @@ inline std::vector<quant::QuantizedMultiplier> random_mults(int64_t count, int64
   for (int64_t i = 0; i < count; ++i)
     v.push_back(quant::quantize_multiplier(d(rng) * 60.0 / (std::sqrt(static_cast<double>(k)) * 100.0 * 70.0)));
   return v;
+}
+
+/// Convolution geometry and input zero point from a test case with fields sh, sw, dh, dw, pt, pl, pb, pr, in_zp.
+template <class Case>
+qref::QConv2dParams conv_geometry(const Case& k, int64_t group) {
+  qref::QConv2dParams p;
+  p.group = group;
+  p.stride_h = k.sh;
+  p.stride_w = k.sw;
+  p.dilation_h = k.dh;
+  p.dilation_w = k.dw;
+  p.pad_top = k.pt;
+  p.pad_left = k.pl;
+  p.pad_bottom = k.pb;
+  p.pad_right = k.pr;
+  p.input_zero_point = k.in_zp;
+  return p;
 }
 
 inline int32_t code_at(const Tensor& t, int64_t i) {
