@@ -40,7 +40,8 @@ const std::vector<EnumRow<NormType>> kNormRows = {{"data_mean_and_scale", NormTy
                                                   {"no_preprocess", NormType::kNoPreprocess}};
 const std::vector<EnumRow<CalibrationType>> kCalibRows = {
     {"default", CalibrationType::kDefault}, {"mix", CalibrationType::kMix}, {"kl", CalibrationType::kKl},
-    {"max", CalibrationType::kMax},         {"mse", CalibrationType::kMse}, {"skip", CalibrationType::kSkip}};
+    {"max", CalibrationType::kMax},         {"mse", CalibrationType::kMse}, {"skip", CalibrationType::kSkip},
+    {"load", CalibrationType::kLoad}};
 const std::vector<EnumRow<CompileMode>> kCompileModeRows = {
     {"latency", CompileMode::kLatency}, {"bandwidth", CompileMode::kBandwidth}, {"balance", CompileMode::kBalance}};
 const std::vector<EnumRow<OptimizeLevel>> kOptLevelRows = {

@@ -27,8 +27,9 @@ enum class InputType { kRgb, kBgr, kYuv444, kYuv444_128, kGray, kFeaturemap, kNv
 enum class Layout { kNCHW, kNHWC };
 enum class SpaceAndRange { kRegular, kBt601Video };
 enum class NormType { kNoPreprocess, kDataMean, kDataScale, kDataMeanAndScale };
-/// kMse is an npukit extension (the threshold minimising the expected squared quantization error).
-enum class CalibrationType { kDefault, kMix, kKl, kMax, kMse, kSkip };
+/// kMse is an npukit extension (the threshold minimising the expected squared quantization error); so is
+/// kLoad: the model is already quantized (QDQ ONNX, e.g. a PyTorch QAT export) and keeps its own scales.
+enum class CalibrationType { kDefault, kMix, kKl, kMax, kMse, kSkip, kLoad };
 enum class CompileMode { kLatency, kBandwidth, kBalance };
 enum class OptimizeLevel { kO0, kO1, kO2, kO3 };
 enum class InputSource { kDdr, kPyramid, kResizer };
@@ -120,7 +121,7 @@ struct QuantConfig {
 };
 
 struct CalibrationParameters {
-  std::vector<std::string> cal_data_dir;  ///< resolved folders, one per input; required unless skip
+  std::vector<std::string> cal_data_dir;  ///< resolved folders, one per input; required unless skip / load
   CalibrationType calibration_type = CalibrationType::kDefault;
   double max_percentile = 1.0;  ///< 0.5..1.0; acts only with calibration_type max
   bool per_channel = false;

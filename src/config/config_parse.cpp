@@ -809,9 +809,10 @@ Status Parser::cross_checks(CompileConfig& c) {
     return fail("compiler_parameters.input_source", xp.input_source.size(),
                 " inputs given; a multi-input model needs input_parameters.input_name");
   }
-  if (cp.calibration_type != CalibrationType::kSkip && cp.cal_data_dir.empty())
+  if (cp.calibration_type != CalibrationType::kSkip && cp.calibration_type != CalibrationType::kLoad &&
+      cp.cal_data_dir.empty())
     return fail("calibration_parameters.cal_data_dir", "missing required key: calibration_type ",
-                to_string(cp.calibration_type), " needs calibration data (only skip works without)");
+                to_string(cp.calibration_type), " needs calibration data (only skip and load work without)");
   if (cp.optimization.asymmetric && cp.calibration_type == CalibrationType::kDefault)
     return fail("calibration_parameters.optimization",
                 "asymmetric cannot be set with calibration_type default (the default search chooses it itself)");

@@ -9,12 +9,14 @@
 #include <filesystem>
 #include <limits>
 #include <map>
+#include <optional>
 #include <set>
 #include <utility>
 
 #include "core/file_util.h"
 #include "core/log.h"
 #include "core/progress.h"
+#include "core/text.h"
 #include "estimate/perf_estimate.h"
 #include "frontend/onnx_export.h"
 #include "interp/interpreter.h"
@@ -34,6 +36,7 @@
 #include "quant/cal_data.h"
 #include "quant/calibrate_graph.h"
 #include "quant/lower_qdq.h"
+#include "quant/qdq_import.h"
 #include "quant/quantize_qdq.h"
 #include "viz/graph_svg.h"
 
@@ -277,6 +280,74 @@ quant::QdqOptions qdq_options(const CompileConfig& c, const HeadNodes& head) {
   return o;
 }
 
+/// calibration_type load: the imported parameters become fixed quantization options. Graph outputs are
+/// quantized exactly where the model quantized them.
+Status keep_imported(const quant::ImportedQuant& im, const ir::Graph& g, quant::QdqOptions& o, CompileResult* r) {
+  o.fixed_activations = im.activations;
+  for (const auto& [name, qp] : im.activations)
+    if (qp.range.qmin == quant::kRangeI16.qmin) o.int16_tensors.insert(name);
+  // Outputs the model quantized stay quantized; loaded_table drops the entries of the others.
+  o.quantize_outputs = true;
+  int kept = 0;
+  std::vector<std::string> lost;
+  for (const auto& [name, w] : im.weights) {
+    if (g.find_value(name)) {
+      o.fixed_weights[name] = w;
+      ++kept;
+    } else {
+      lost.push_back(name);
+    }
+  }
+  if (!lost.empty()) {
+    const std::string line = str_cat(lost.size(), " weight(s) were changed by graph optimization (e.g. folded) and ",
+                                     "are re-quantized with npukit's own scales: ", join(lost));
+    log::warn("load: ", line);
+    r->load_changes.push_back(line);
+  }
+  log::info("load: ", kept, " weight(s) keep the model's scales");
+  return Status::Ok();
+}
+
+/// The calibration table of a loaded model: each tensor the model quantized carries its kept scale (and
+/// the symmetric threshold it stands for); the rest keep the max calibration, for the tensors npukit has
+/// to quantize although the model did not.
+quant::CalibTable loaded_table(quant::CalibTable t, const quant::ImportedQuant& im, const ir::Graph& g) {
+  t.method = "load";
+  std::vector<quant::CalibTensor> kept;
+  for (auto& e : t.tensors) {
+    auto it = im.activations.find(e.name);
+    if (it != im.activations.end()) {
+      e.scale = it->second.scale;
+      e.threshold = static_cast<double>(it->second.scale) * (it->second.range.qmax - it->second.zero_point);
+      e.method = "load";
+    } else {
+      // A model output the model left unquantized stays float.
+      const ir::Value* v = g.find_value(e.name);
+      if (v && v->is_graph_output()) continue;
+      e.method = "load:max";
+    }
+    kept.push_back(std::move(e));
+  }
+  t.tensors = std::move(kept);
+  return t;
+}
+
+/// Names the tensors npukit quantized although the model carried no scale for them (calibrated with max).
+void report_calibrated_gaps(const quant::ImportedQuant& im, const ir::Graph& quantized, size_t samples, bool random,
+                            CompileResult* r) {
+  std::vector<std::string> gaps;
+  for (const ir::Node* n : quantized.nodes())
+    if (n->op() == ir::OpKind::kQuantizeLinear && n->input(0) && !n->input(0)->is_constant() &&
+        !im.activations.count(n->input(0)->name()))
+      gaps.push_back(n->input(0)->name());
+  if (gaps.empty()) return;
+  const std::string line = str_cat(
+      gaps.size(), " tensor(s) had no scale in the model and were calibrated with max on ", samples,
+      random ? " random sample(s) (give cal_data_dir for real data)" : " calibration sample(s)", ": ", join(gaps));
+  log::warn("load: ", line);
+  r->load_changes.push_back(line);
+}
+
 }  // namespace
 
 Expected<CompileResult> run_compile(const CompileConfig& c, const CompileRunOptions& options) {
@@ -297,6 +368,35 @@ Expected<CompileResult> run_compile(const CompileConfig& c, const CompileRunOpti
   // 1. Load and check the model against the configuration.
   log::info("compile: loading ", mp.onnx_model ? *mp.onnx_model : mp.caffe_model.value_or("?"));
   NPUKIT_ASSIGN_OR_RETURN(ir::Model original, load_source(c));
+  // An already quantized model (QDQ ONNX, e.g. a PyTorch QAT export) keeps its own scales: its
+  // QuantizeLinear / DequantizeLinear pairs are taken out here and put back by the quantization step.
+  config::CalibrationType ctype = cp.calibration_type;
+  const int qdq_nodes = quant::count_qdq_nodes(original.graph);
+  if (qdq_nodes > 0 && ctype != config::CalibrationType::kLoad) {
+    // skip (no calibration data, as in --fast-perf and check) becomes load; a real calibration is refused.
+    if (ctype != config::CalibrationType::kSkip)
+      return make_error(ErrorCode::kInvalidArgument, "calibration_parameters.calibration_type: the model is already ",
+                        "quantized (", qdq_nodes, " QuantizeLinear / DequantizeLinear nodes); use calibration_type: ",
+                        "load to keep its scales (or skip)");
+    ctype = config::CalibrationType::kLoad;
+    log::info("compile: the model is already quantized; keeping its scales (calibration_type load)");
+  }
+  if (ctype == config::CalibrationType::kLoad && qdq_nodes == 0)
+    return make_error(ErrorCode::kInvalidArgument, "calibration_parameters.calibration_type: load keeps the scales ",
+                      "of a quantized QDQ model, but this model has no QuantizeLinear / DequantizeLinear nodes; ",
+                      "calibrate it (default, kl, max, ...) instead");
+  std::optional<quant::ImportedQuant> imported;
+  if (ctype == config::CalibrationType::kLoad) {
+    auto im = quant::import_qdq(original.graph, cp.optimization.asymmetric);
+    if (!im.ok()) return im.status().with_context("load quantization parameters");
+    imported = std::move(*im);
+    result.load_summary = str_cat("kept the model's quantization: ", imported->activations_kept, " activation(s) and ",
+                                  imported->weights_kept, " weight(s) exactly; ", imported->activations_changed,
+                                  " activation(s) and ", imported->weights_changed, " weight(s) converted");
+    log::info("compile: ", result.load_summary);
+    for (const auto& line : imported->changes) log::warn("load: ", line);
+    result.load_changes = imported->changes;
+  }
   const config::ModelInputs described = describe_model(original.graph);
   NPUKIT_RETURN_IF_ERROR(config::check_against_model(c, described));
   NPUKIT_ASSIGN_OR_RETURN(std::vector<Shape> shapes, config::effective_input_shapes(c, described));
@@ -331,7 +431,8 @@ Expected<CompileResult> run_compile(const CompileConfig& c, const CompileRunOpti
 
   // 3. Calibration data (skip: generated).
   Samples samples;
-  const bool skip = cp.calibration_type == config::CalibrationType::kSkip;
+  const bool skip =
+      ctype == config::CalibrationType::kSkip || (ctype == config::CalibrationType::kLoad && cp.cal_data_dir.empty());
   if (skip) {
     NPUKIT_ASSIGN_OR_RETURN(samples, random_samples(c, optimized.graph, names, options.skip_samples));
     log::info("compile: calibration_type skip: ", samples.size(), " random sample(s)");
@@ -350,6 +451,7 @@ Expected<CompileResult> run_compile(const CompileConfig& c, const CompileRunOpti
   // 4. Calibration.
   quant::QdqOptions qopt = qdq_options(c, head);
   NPUKIT_RETURN_IF_ERROR(plan_precision(c, optimized.graph, qopt).with_context("precision"));
+  if (imported) NPUKIT_RETURN_IF_ERROR(keep_imported(*imported, optimized.graph, qopt, &result));
   // Calibrated with max: graph inputs and the normalisation head (bounded by the data format), and int16
   // tensors (65535 levels make clipping pointless).
   std::vector<std::string> max_tensors = names;
@@ -381,7 +483,15 @@ Expected<CompileResult> run_compile(const CompileConfig& c, const CompileRunOpti
   };
 
   quant::CalibTable table;
-  switch (cp.calibration_type) {
+  switch (ctype) {
+    case config::CalibrationType::kLoad: {
+      // Tensors the model quantized keep its parameters (QdqOptions::fixed_activations); the max
+      // calibration only covers tensors it left unquantized but npukit's integer ops need.
+      NPUKIT_ASSIGN_OR_RETURN(table, calibrate({quant::CalibMethod::kMax, 1.0}, "load"));
+      table = loaded_table(std::move(table), *imported, optimized.graph);
+      result.calibration = "load";
+      break;
+    }
     case config::CalibrationType::kSkip: {
       NPUKIT_ASSIGN_OR_RETURN(table, calibrate({quant::CalibMethod::kMax, 1.0}, "skip"));
       table.method = "skip";
@@ -452,7 +562,11 @@ Expected<CompileResult> run_compile(const CompileConfig& c, const CompileRunOpti
   // The float graph the quantized model is made from: the optimized model, with corrected biases when
   // bias_correction is on (the similarity below still compares against the uncorrected float model).
   std::map<std::string, Tensor> corrected_bias;
-  if (cp.optimization.bias_correction) {
+  if (cp.optimization.bias_correction && imported) {
+    log::warn(
+        "compile: optimization bias_correction is ignored with calibration_type load (the model's weights "
+        "and scales are kept as trained)");
+  } else if (cp.optimization.bias_correction) {
     NPUKIT_ASSIGN_OR_RETURN(ir::Model corrected, ir::clone_model(optimized));
     NPUKIT_ASSIGN_OR_RETURN(int n, correct_biases(corrected.graph, quantized.graph, probe));
     for (const ir::Node* node : corrected.graph.nodes())
@@ -463,6 +577,7 @@ Expected<CompileResult> run_compile(const CompileConfig& c, const CompileRunOpti
     quantized = std::move(corrected);
     log::info("bias correction: ", n, " layer(s) corrected on ", probe.size(), " sample(s)");
   }
+  if (imported) report_calibrated_gaps(*imported, quantized.graph, samples.size(), skip, &result);
   NPUKIT_ASSIGN_OR_RETURN(result.similarity, similarity(quantized, table, result.calibration));
   const std::string text = quant::to_text_table(result.similarity);
   log::write(log::Level::kInfo, "per-layer similarity (float vs quantized):\n" + text, /*console=*/false);

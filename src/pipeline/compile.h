@@ -67,6 +67,10 @@ struct CompileResult {
   /// For calibration_type default: each candidate with its model-output cosine.
   std::vector<std::pair<std::string, double>> candidates;
   int64_t num_calibration_samples = 0;
+  /// calibration_type load: how much of the model's own quantization was kept, and every parameter npukit
+  /// changed (quant/qdq_import.h), one line each.
+  std::string load_summary;
+  std::vector<std::string> load_changes;
   /// "integer ops: QConv x26, ...; float ops left: 3 (Softmax 'prob', ...)" — the quantized model lowered
   /// to integer ops (quant/lower_qdq.h).
   std::string integer_summary;

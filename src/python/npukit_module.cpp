@@ -29,6 +29,7 @@
 #include "core/log.h"
 #include "core/progress.h"
 #include "estimate/perf_estimate.h"
+#include "march/march.h"
 #include "npk/npk_file.h"
 #include "pipeline/check.h"
 #include "pipeline/compile.h"
@@ -167,6 +168,10 @@ py::dict compile_result(const pipeline::CompileResult& r) {
   out["npu_summary"] = r.npu_summary;
   out["perf_summary"] = r.perf_summary;
   out["seconds"] = r.seconds;
+  if (!r.load_summary.empty()) {
+    out["load_summary"] = r.load_summary;
+    out["load_changes"] = r.load_changes;
+  }
   return out;
 }
 
@@ -476,6 +481,7 @@ PYBIND11_MODULE(_npukit, m) {
         log::set_file(file);
       },
       py::arg("level") = "info", py::arg("file") = "", "console log level and optional log file");
+  m.def("march_names", &::npukit::march::preset_names);
   m.def("check_model", &check_model, py::arg("model"), py::arg("proto"), py::arg("march"), py::arg("input_shapes"));
   m.def("compile_config_file", &compile_config_file, py::arg("path"), py::arg("similarity_samples") = 0);
   m.def("compile_config_text", &compile_config_text, py::arg("yaml_text"), py::arg("name"), py::arg("base_dir"),

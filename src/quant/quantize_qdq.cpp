@@ -203,6 +203,17 @@ class QdqBuilder {
     }
     std::vector<float> s_w(max_abs.size());
     for (size_t c = 0; c < s_w.size(); ++c) s_w[c] = symmetric_scale(max_abs[c], 8);
+    if (auto it = opt_.fixed_weights.find(w->name()); it != opt_.fixed_weights.end()) {
+      // The model's own scales: one for the tensor, or one per channel of the axis quantized here.
+      const std::vector<float>& kept = it->second.scales;
+      if (kept.size() == 1)
+        std::fill(s_w.begin(), s_w.end(), kept[0]);
+      else if (it->second.axis == axis && kept.size() == s_w.size())
+        s_w = kept;
+      else
+        log::warn("quantize: the kept scales of '", w->name(), "' (", kept.size(), " along axis ", it->second.axis,
+                  ") do not run along the axis npukit quantizes it on (", axis, "); using max|w| / 127");
+    }
     Tensor q(DType::kI8, ws);
     for (int64_t i = 0; i < numel; ++i)
       q.data<int8_t>()[i] =
@@ -231,7 +242,7 @@ class QdqBuilder {
     // Gemm computes alpha * A B + beta * C: the int32 rule assumes both are 1.
     if (n.op() == OpKind::kGemm && (n.attrs().get_float("alpha") != 1.0f || n.attrs().get_float("beta") != 1.0f))
       return Status::Ok();
-    const float s_in = activation_params(*in, opt_.asymmetric, bits_of(n.input(0)->name())).scale;
+    const float s_in = params_of(*in, bits_of(n.input(0)->name())).scale;
     Tensor bq(DType::kI32, bt.shape());
     const int64_t bn = bt.numel();
     std::vector<float> s_b(n_out >= 0 ? static_cast<size_t>(n_out) : 1);
@@ -318,8 +329,10 @@ class QdqBuilder {
     } else {
       dq_out = g_.add_unique_value(base + "_dequantized");
     }
-    const QParams qp = activation_params(*entry, opt_.asymmetric, bits);
-    const DType code = bits == 16 ? DType::kI16 : (opt_.asymmetric ? DType::kU8 : DType::kI8);
+    const QParams qp = params_of(*entry, bits);
+    const DType code = qp.range.qmin == kRangeI16.qmin  ? DType::kI16
+                       : qp.range.qmin == kRangeU8.qmin ? DType::kU8
+                                                        : DType::kI8;
     ir::Value* sv = g_.add_constant(base + "_scale", Tensor::scalar(qp.scale));
     Tensor zp(code, {});
     if (code == DType::kU8) zp.data<uint8_t>()[0] = static_cast<uint8_t>(qp.zero_point);
@@ -398,6 +411,13 @@ class QdqBuilder {
         break;
       }
     }
+  }
+
+  /// Quantization parameters of a calibrated activation: the kept ones, else from the table.
+  QParams params_of(const CalibTensor& t, int bits) const {
+    auto it = opt_.fixed_activations.find(t.name);
+    if (it != opt_.fixed_activations.end()) return it->second;
+    return activation_params(t, opt_.asymmetric, bits);
   }
 
   /// Bits of an activation tensor (16 when requested; int8 fallbacks are decided per tensor above).

@@ -23,14 +23,23 @@
 // "<tensor>/DequantizeLinear" (made unique if needed) and carry the origin of the node they serve.
 #pragma once
 
+#include <map>
 #include <set>
 #include <string>
+#include <vector>
 
 #include "core/status.h"
 #include "ir/graph.h"
+#include "quant/arith.h"
 #include "quant/calib_table.h"
 
 namespace npukit::quant {
+
+/// Weight scales kept from an imported model: one scale, or one per index of `axis` of the weight.
+struct FixedWeightScales {
+  std::vector<float> scales;
+  int64_t axis = -1;
+};
 
 struct QdqOptions {
   /// Activation bits. Only 8 is supported: int16 QuantizeLinear needs ONNX opset 21 and npukit exports
@@ -62,6 +71,14 @@ struct QdqOptions {
   std::set<std::string> quantize_input_nodes;
   /// Tensors that get a Q/DQ pair even when no consumer is quantizable (e.g. set_Softmax_output_int8).
   std::set<std::string> quantize_tensors;
+  /// Kept quantization (calibration_type load, quant/qdq_import.h): activation tensors whose scale / zero
+  /// point / code range are used exactly instead of being derived from the table's threshold (the range
+  /// picks the code type: kRangeI8, kRangeU8 or kRangeI16; an int16 tensor should also be in
+  /// int16_tensors).
+  std::map<std::string, QParams> fixed_activations;
+  /// Kept weight scales by weight constant name (symmetric int8), used instead of max|w_c| / 127 when they
+  /// are one scale or run along the axis npukit quantizes that weight on (else npukit's own, with a warning).
+  std::map<std::string, FixedWeightScales> fixed_weights;
 };
 
 /// Rewrites a RESOLVED float graph in place into QDQ form (see the file comment). A tensor named in

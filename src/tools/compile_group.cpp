@@ -54,6 +54,12 @@ Status run_compile_command(const CompileArgs& a) {
   NPUKIT_ASSIGN_OR_RETURN(pipeline::CompileResult r, pipeline::run_compile(cfg, ro));
   std::printf("calibration: %s (%lld samples)\n", r.calibration.c_str(),
               static_cast<long long>(r.num_calibration_samples));
+  if (!r.load_summary.empty()) std::printf("%s\n", r.load_summary.c_str());
+  constexpr size_t kShown = 10;  // every line is in the log
+  for (size_t i = 0; i < r.load_changes.size() && i < kShown; ++i)
+    std::printf("  changed: %s\n", r.load_changes[i].c_str());
+  if (r.load_changes.size() > kShown)
+    std::printf("  ... %zu more change(s) in npukit_compile.log\n", r.load_changes.size() - kShown);
   std::printf("%s\n", r.integer_summary.c_str());
   std::printf("%s\n", r.npu_summary.c_str());
   std::printf("performance estimate: %s", r.perf_summary.c_str());

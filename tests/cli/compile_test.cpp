@@ -4,6 +4,7 @@
 #include <gtest/gtest.h>
 
 #include <filesystem>
+#include <map>
 #include <nlohmann/json.hpp>
 
 #include "core/file_util.h"
@@ -72,13 +73,13 @@ class CompileCli : public testing::CliTest {
   /// Writes cfg.yaml with the given calibration_type (and extra lines in calibration_parameters).
   void write_config(const std::string& calibration_type, const std::string& extra = "",
                     const std::string& cal_dir = "cal", const std::string& model_extra = "") {
-    const std::string yaml = "model_parameters:\n  onnx_model: net.onnx\n  march: nash-e\n  working_dir: out\n" +
-                             model_extra +
-                             "input_parameters:\n  input_type_train: featuremap\n  input_type_rt: featuremap\n"
-                             "  input_layout_train: NCHW\n"
-                             "calibration_parameters:\n  cal_data_dir: " +
-                             cal_dir + "\n  calibration_type: " + calibration_type + "\n" + extra +
-                             "compiler_parameters:\n  optimize_level: O2\n";
+    const std::string yaml =
+        "model_parameters:\n  onnx_model: net.onnx\n  march: nash-e\n  working_dir: out\n" + model_extra +
+        "input_parameters:\n  input_type_train: featuremap\n  input_type_rt: featuremap\n"
+        "  input_layout_train: NCHW\n"
+        "calibration_parameters:\n" +
+        (cal_dir.empty() ? "" : "  cal_data_dir: " + cal_dir + "\n") + "  calibration_type: " + calibration_type +
+        "\n" + extra + "compiler_parameters:\n  optimize_level: O2\n";
     ASSERT_TRUE(atomic_write_file((dir_ / "cfg.yaml").string(), yaml).ok());
   }
   nlohmann::json read_json(const fs::path& p) { return nlohmann::json::parse(slurp(p)); }
@@ -170,6 +171,51 @@ TEST_F(CompileCli, CalibrationTypesRecordTheirMethod) {
   EXPECT_NE(r.out.find("candidate kl"), std::string::npos) << r.out;
   const std::string m = read_json(dir_ / "out" / "model_calibration_table.json")["method"];
   EXPECT_EQ(m.rfind("default:", 0), 0u) << m;
+}
+
+TEST_F(CompileCli, LoadKeepsAQuantizedModelsScales) {
+  // calibration_type load on a float model, or a calibration of an already quantized one: clear errors.
+  write_config("load");
+  auto r = npukit("compile --config cfg.yaml --no-progress");
+  ASSERT_NE(r.rc, 0);
+  EXPECT_NE(r.err.find("no QuantizeLinear / DequantizeLinear"), std::string::npos) << r.err;
+  write_config("max");
+  r = npukit("compile --config cfg.yaml --no-progress");
+  ASSERT_EQ(r.rc, 0) << r.err;
+  fs::copy_file(dir_ / "out" / kArtifacts[3], dir_ / "net.onnx", fs::copy_options::overwrite_existing);
+  fs::rename(dir_ / "out", dir_ / "first");
+  write_config("kl");
+  r = npukit("compile --config cfg.yaml --no-progress");
+  ASSERT_NE(r.rc, 0);
+  EXPECT_NE(r.err.find("already quantized"), std::string::npos) << r.err;
+  // The QDQ model npukit wrote, compiled again with load (no calibration data): every scale is kept.
+  write_config("load", "", "");
+  r = npukit("compile --config cfg.yaml --no-progress");
+  ASSERT_EQ(r.rc, 0) << r.err;
+  EXPECT_NE(r.out.find("0 activation(s) and 0 weight(s) converted"), std::string::npos) << r.out;
+  const auto first = read_json(dir_ / "first" / "model_calibration_table.json");
+  const auto again = read_json(dir_ / "out" / "model_calibration_table.json");
+  EXPECT_EQ(again["method"], "load");
+  std::map<std::string, double> scales;
+  for (const auto& t : again["tensors"])
+    if (t["method"] == "load") scales[t["name"]] = t["scale"];
+  int compared = 0;
+  for (const auto& t : first["tensors"])
+    if (scales.count(t["name"])) {
+      EXPECT_EQ(scales[t["name"]], t["scale"].get<double>()) << t["name"];
+      ++compared;
+    }
+  EXPECT_GE(compared, 3);
+  // Both quantized models compute the same values.
+  auto a = pipeline::load_model((dir_ / "first" / kArtifacts[3]).string());
+  auto b = pipeline::load_model((dir_ / "out" / kArtifacts[3]).string());
+  ASSERT_TRUE(a.ok() && b.ok());
+  interp::Interpreter ia(a->graph), ib(b->graph);
+  const std::vector<Tensor> in{seeded({1, 3, 8, 8}, 77, -2.0, 2.0)};
+  auto ya = ia.run(in);
+  auto yb = ib.run(in);
+  ASSERT_TRUE(ya.ok() && yb.ok());
+  for (int64_t i = 0; i < (*ya)[0].numel(); ++i) EXPECT_EQ((*ya)[0].data<float>()[i], (*yb)[0].data<float>()[i]) << i;
 }
 
 TEST_F(CompileCli, AsymmetricUsesUint8Activations) {

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Runs the Python API tests (tests/python/test_api.py) with Debian's python3 against <build>/python. Exits 77
 # (ctest: skipped) when the module was not built (no pybind11-dev / python3-dev) or pytest / numpy is missing.
-# Usage: run_pytest.sh PYTHON BUILD_PYTHON_DIR [pytest args...]
+# Usage: run_pytest.sh PYTHON BUILD_PYTHON_DIR [TEST_FILE.py] [pytest args...]   (default test file: test_api.py)
 set -uo pipefail
 py=$1 pkgdir=$2
 shift 2
@@ -14,6 +14,10 @@ if ! "$py" -c "import pytest, numpy" 2>/dev/null; then
   exit 77
 fi
 tests=$(cd "$(dirname "$0")" && pwd)/test_api.py
+if [[ ${1:-} == *.py ]]; then
+  tests=$(cd "$(dirname "$0")" && pwd)/$1
+  shift
+fi
 # Run from a scratch folder: nothing (logs, caches) lands in the source tree.
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
