@@ -20,11 +20,48 @@ import tempfile
 
 import numpy as np
 
-from . import Runtime, compile_model
+from . import Runtime, _npukit, compile_model
 
 
-def _read_dataset_txt(path):
-    """RKNN's dataset file: one sample per line, the input files (.npy) of the sample separated by spaces."""
+_IMAGE_EXTS = (".jpg", ".jpeg", ".png", ".bmp")
+
+
+def _flip_channels(a, layout):
+    """RGB <-> BGR of one sample array: the channel axis is 1 (NCHW, 4-D), the last (NHWC) or 0 (CHW, 3-D)."""
+    a = np.asarray(a)
+    if a.ndim == 4:
+        axis = 1 if layout == "NCHW" else 3
+    elif a.ndim == 3:
+        axis = 0 if layout == "NCHW" else 2
+    else:
+        raise ValueError("quant_img_RGB2BGR needs image samples (3-D or 4-D arrays), got shape %s" % (a.shape,))
+    if a.shape[axis] != 3:
+        raise ValueError("quant_img_RGB2BGR needs 3 channels on the %s channel axis, got shape %s" % (layout, a.shape))
+    return np.ascontiguousarray(np.flip(a, axis=axis))
+
+
+def _load_file(path, shape, layout, rgb2bgr):
+    """One input of one sample: a .npy array, or an image resized to the input's H x W (raw 0..255 values)."""
+    if path.lower().endswith(".npy"):
+        a = np.load(path)
+        return _flip_channels(a, layout) if rgb2bgr else a
+    if path.lower().endswith(_IMAGE_EXTS):
+        if shape is None or len(shape) != 4 or any(d <= 0 for d in shape):
+            raise ValueError("image %s: the input needs a static 4-D shape (give load_onnx(inputs=, "
+                             "input_size_list=))" % path)
+        c, h, w = (shape[1], shape[2], shape[3]) if layout == "NCHW" else (shape[3], shape[1], shape[2])
+        if c not in (1, 3):
+            raise ValueError("image %s: the input has %d channels (images give 1 or 3)" % (path, c))
+        if c == 1 and rgb2bgr:
+            raise ValueError("quant_img_RGB2BGR needs 3 channels; the input has 1")
+        order = "gray" if c == 1 else ("bgr" if rgb2bgr else "rgb")
+        return _npukit.load_image(path, int(h), int(w), order, layout.lower())
+    raise ValueError("dataset: %s is neither a .npy file nor an image (%s)" % (path, ", ".join(_IMAGE_EXTS)))
+
+
+def _read_dataset_txt(path, shapes, layout, rgb2bgr):
+    """RKNN's dataset file: one sample per line, the input files of the sample (.npy or images, resolved
+    against the file's folder) separated by spaces."""
     base = os.path.dirname(os.path.abspath(path))
     samples = []
     with open(path) as f:
@@ -32,18 +69,27 @@ def _read_dataset_txt(path):
             parts = line.split()
             if not parts:
                 continue
-            arrays = []
-            for p in parts:
-                if not p.lower().endswith(".npy"):
-                    raise ValueError("dataset %s: only .npy files are supported, got %s" % (path, p))
-                arrays.append(np.load(os.path.join(base, p)))
+            if len(parts) != len(shapes):
+                raise ValueError("dataset %s: %d file(s) on a line for a model with %d input(s): %s"
+                                 % (path, len(parts), len(shapes), line.strip()))
+            arrays = [_load_file(os.path.join(base, p), s, layout, rgb2bgr) for p, s in zip(parts, shapes)]
             samples.append(arrays if len(arrays) > 1 else arrays[0])
+    if not samples:
+        raise ValueError("dataset %s lists no samples" % path)
     return samples
+
+
+def _read_folder(folder, shape, layout, rgb2bgr):
+    files = sorted(f for f in os.listdir(folder) if f.lower().endswith((".npy",) + _IMAGE_EXTS))
+    if not files:
+        raise ValueError("dataset folder %s has no .npy or image files" % folder)
+    return [_load_file(os.path.join(folder, f), shape, layout, rgb2bgr) for f in files]
 
 
 class Toolkit:
     def __init__(self, verbose=False):
-        self._cfg = {"target_platform": "nash-e", "mean_values": None, "std_values": None, "opt": "O2"}
+        self._cfg = {"target_platform": "nash-e", "mean_values": None, "std_values": None, "opt": "O2",
+                     "rgb2bgr": False}
         self._model = None
         self._build = None
         self._work = None
@@ -60,11 +106,13 @@ class Toolkit:
         input_layout="NCHW",
     ):
         """mean_values / std_values: per input, one value per channel (folded into the model's head, so the
-        model takes raw values). target_platform: an npukit march (e.g. 'nash-e', 'rk3588'). optimization_level:
-        0..3 (O0..O3; default O2)."""
-        if quant_img_RGB2BGR:
-            raise NotImplementedError("quant_img_RGB2BGR is not supported yet: give the calibration data in the "
-                                      "model's channel order")
+        model takes raw values). quant_img_RGB2BGR: the dataset's images / arrays are RGB and the model was
+        trained on BGR: their channels are swapped for quantization only (inference inputs are given in the
+        model's order). target_platform: an npukit march (e.g. 'nash-e', 'rk3588'). optimization_level: 0..3
+        (O0..O3; default O2)."""
+        if input_layout not in ("NCHW", "NHWC"):
+            raise ValueError("input_layout must be 'NCHW' or 'NHWC', got %r" % (input_layout,))
+        self._cfg["rgb2bgr"] = bool(quant_img_RGB2BGR)
         self._cfg["mean_values"] = mean_values
         self._cfg["std_values"] = std_values
         self._cfg["input_layout"] = input_layout
@@ -95,14 +143,22 @@ class Toolkit:
         calibration data (a performance build)."""
         if self._model is None:
             raise RuntimeError("build() needs load_onnx() first")
+        c = self._cfg
+        layout = c.get("input_layout", "NCHW")
         if isinstance(dataset, (str, os.PathLike)) and os.fspath(dataset).lower().endswith(".txt"):
-            dataset = _read_dataset_txt(os.fspath(dataset))
+            dataset = _read_dataset_txt(os.fspath(dataset), self._input_shapes(), layout, c["rgb2bgr"])
+        elif isinstance(dataset, (str, os.PathLike)) and (c["rgb2bgr"] or self._has_images(dataset)):
+            dataset = _read_folder(os.fspath(dataset), self._input_shapes()[0], layout, c["rgb2bgr"])
+        elif dataset is not None and c["rgb2bgr"]:
+            dataset = [
+                [_flip_channels(a, layout) for a in s] if isinstance(s, (list, tuple)) else _flip_channels(s, layout)
+                for s in dataset
+            ]
         if not do_quantization:
             dataset = None
         if output_dir is None:
             self._work = tempfile.mkdtemp(prefix="npukit_toolkit_")
             output_dir = self._work
-        c = self._cfg
         self._build = compile_model(
             self._model,
             march=c["target_platform"],
@@ -115,6 +171,18 @@ class Toolkit:
             input_layout=c.get("input_layout", "NCHW"),
         )
         return 0
+
+    def _input_shapes(self):
+        """Input shapes in model order: load_onnx's, else the model's own."""
+        inputs = _npukit.model_inputs(self._model, "")
+        if self._shapes:
+            return [tuple(self._shapes.get(name, shape)) for name, shape in ((n, s) for n, _, s in inputs)]
+        return [tuple(s) for _, _, s in inputs]
+
+    @staticmethod
+    def _has_images(folder):
+        folder = os.fspath(folder)
+        return os.path.isdir(folder) and any(f.lower().endswith(_IMAGE_EXTS) for f in os.listdir(folder))
 
     @property
     def build_result(self):

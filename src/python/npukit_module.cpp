@@ -29,6 +29,7 @@
 #include "core/log.h"
 #include "core/progress.h"
 #include "estimate/perf_estimate.h"
+#include "io/image.h"
 #include "march/march.h"
 #include "npk/npk_file.h"
 #include "pipeline/check.h"
@@ -100,6 +101,46 @@ std::string np_dtype_name(DType t) {
 // ---- check -----------------------------------------------------------------------------------------------------
 
 using ShapeList = std::vector<std::pair<std::string, std::string>>;
+
+/// A Tensor handed to numpy without a copy: the array owns the Tensor through a capsule.
+py::array tensor_to_array(Tensor t) {
+  auto* owned = new Tensor(std::move(t));
+  py::capsule base(owned, [](void* p) { delete static_cast<Tensor*>(p); });
+  std::vector<py::ssize_t> shape(owned->shape().begin(), owned->shape().end());
+  return py::array(np_dtype(owned->dtype()), shape, owned->raw(), base);
+}
+
+/// An image file as a float32 model input of raw pixel values 0..255: [1, C, H, W] (layout "nchw") or
+/// [1, H, W, C] ("nhwc"), resized (bilinear) to height x width when given, channels "rgb", "bgr" or "gray".
+py::array load_image(const std::string& path, int64_t height, int64_t width, const std::string& order,
+                     const std::string& layout) {
+  io::ImagePreprocess p;
+  p.height = height;
+  p.width = width;
+  p.order = take(io::parse_channel_order(order));
+  p.layout = take(io::parse_layout(layout));
+  Expected<Tensor> t = Status(ErrorCode::kInternal, "not run");
+  {
+    py::gil_scoped_release nogil;
+    t = io::load_image(path, p);
+  }
+  return tensor_to_array(take(std::move(t)));
+}
+
+/// The graph inputs of a model file: [(name, numpy dtype name, shape with -1 for a dynamic dimension)].
+py::list model_inputs(const std::string& model, const std::string& proto) {
+  pipeline::LoadOptions lo;
+  lo.resolve = false;
+  lo.caffe_prototxt = proto;
+  ir::Model m = take(pipeline::load_model(model, lo));
+  py::list out;
+  for (const ir::Value* v : m.graph.inputs()) {
+    if (v->is_constant()) continue;
+    std::vector<int64_t> shape(v->shape().begin(), v->shape().end());
+    out.append(py::make_tuple(v->name(), np_dtype_name(v->dtype()), shape));
+  }
+  return out;
+}
 
 py::dict check_model(const std::string& model, const std::string& proto, const std::string& march,
                      const ShapeList& input_shapes) {
@@ -344,14 +385,6 @@ class PyRuntime {
     return inputs;
   }
 
-  // Outputs are handed to numpy without a copy: the array owns the Tensor through a capsule.
-  static py::array to_array(Tensor t) {
-    auto* owned = new Tensor(std::move(t));
-    py::capsule base(owned, [](void* p) { delete static_cast<Tensor*>(p); });
-    std::vector<py::ssize_t> shape(owned->shape().begin(), owned->shape().end());
-    return py::array(np_dtype(owned->dtype()), shape, owned->raw(), base);
-  }
-
   py::list inference(const std::vector<py::array>& arrays) const {
     std::vector<Tensor> inputs = to_tensors(arrays);
     Expected<std::vector<Tensor>> outs = Status(ErrorCode::kInternal, "not run");
@@ -360,7 +393,7 @@ class PyRuntime {
       outs = rt().run(inputs);
     }
     py::list l;
-    for (Tensor& t : take(std::move(outs))) l.append(to_array(std::move(t)));
+    for (Tensor& t : take(std::move(outs))) l.append(tensor_to_array(std::move(t)));
     return l;
   }
 
@@ -482,6 +515,9 @@ PYBIND11_MODULE(_npukit, m) {
       },
       py::arg("level") = "info", py::arg("file") = "", "console log level and optional log file");
   m.def("march_names", &::npukit::march::preset_names);
+  m.def("load_image", &load_image, py::arg("path"), py::arg("height") = 0, py::arg("width") = 0,
+        py::arg("order") = "rgb", py::arg("layout") = "nchw");
+  m.def("model_inputs", &model_inputs, py::arg("model"), py::arg("proto") = "");
   m.def("check_model", &check_model, py::arg("model"), py::arg("proto"), py::arg("march"), py::arg("input_shapes"));
   m.def("compile_config_file", &compile_config_file, py::arg("path"), py::arg("similarity_samples") = 0);
   m.def("compile_config_text", &compile_config_text, py::arg("yaml_text"), py::arg("name"), py::arg("base_dir"),

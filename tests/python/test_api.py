@@ -323,8 +323,48 @@ def test_toolkit_flow(tmp_path):
     assert tk.release() == 0
     with pytest.raises(RuntimeError, match="init_runtime"):
         tk.inference(inputs=[x])
-    with pytest.raises(NotImplementedError):
-        tk.config(quant_img_RGB2BGR=True)
+    # quant_img_RGB2BGR swaps the dataset's channels: mnist has one, so that is an error naming the cause.
+    tk = npukit.Toolkit()
+    tk.config(quant_img_RGB2BGR=True, target_platform=MARCH)
+    tk.load_onnx(MODEL)
+    with pytest.raises(ValueError, match="3 channels"):
+        tk.build(dataset=[images[:1]])
+
+
+def test_toolkit_image_dataset(tmp_path):
+    # An RKNN dataset file listing images: each is read, made gray and resized to the 28 x 28 input.
+    pics = [os.path.join(SHARED, "images", n) for n in ("camera.png", "coffee.png", "china.jpg")]
+    pics = [p for p in pics if os.path.isfile(p)]
+    if not pics:
+        pytest.skip("../shared/images is absent")
+    (tmp_path / "dataset.txt").write_text("\n".join(pics) + "\n")
+    tk = npukit.Toolkit()
+    tk.config(target_platform=MARCH)
+    tk.load_onnx(MODEL)
+    assert tk.build(dataset=str(tmp_path / "dataset.txt")) == 0
+    assert tk.build_result["num_calibration_samples"] == len(pics)
+    (tmp_path / "bad.txt").write_text(os.path.join(SHARED, "models", "mnist-8", "model.onnx") + "\n")
+    with pytest.raises(ValueError, match="neither a .npy file nor an image"):
+        tk.build(dataset=str(tmp_path / "bad.txt"))
+
+
+def test_load_image_and_channel_order():
+    pic = os.path.join(SHARED, "images", "coffee.png")
+    if not os.path.isfile(pic):
+        pytest.skip("../shared/images is absent")
+    rgb = _npukit.load_image(pic, 32, 48, "rgb", "nchw")
+    bgr = _npukit.load_image(pic, 32, 48, "bgr", "nchw")
+    assert rgb.shape == (1, 3, 32, 48) and rgb.dtype == np.float32
+    assert 0.0 <= rgb.min() and rgb.max() <= 255.0
+    np.testing.assert_array_equal(bgr, rgb[:, ::-1])
+    nhwc = _npukit.load_image(pic, 32, 48, "rgb", "nhwc")
+    np.testing.assert_array_equal(nhwc, rgb.transpose(0, 2, 3, 1))
+    from npukit.toolkit import _flip_channels
+
+    np.testing.assert_array_equal(_flip_channels(rgb, "NCHW"), bgr)
+    with pytest.raises(FileNotFoundError):
+        _npukit.load_image("/no/such.png")
+    assert _npukit.model_inputs(MODEL)[0][2] == [1, 1, 28, 28]
 
 
 def test_module_version():
