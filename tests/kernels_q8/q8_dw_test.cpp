@@ -5,7 +5,9 @@
 // from 1x1 to odd and wide planes, u8 inputs with non-zero zero points, i8 inputs of both signs, per-tensor and
 // per-channel multipliers, no bias, fused residual add, channel multiplier 2, batch 2, 1..2 threads; the
 // channel-blocked small-plane kernel (channels 1..127 around the block size, planes 1x1..28x28) and the fused
-// requantization with the cases outside its range (multipliers >= 1/2, a bias that can leave int32).
+// requantization with the cases outside its range (multipliers >= 1/2, a bias that can leave int32); every clamp
+// variant of the fused requantization (none, low side, high side, both: the saturating narrowing does the rest) on
+// both paths; row widths around the 16-value steps of the stride-1 pair-plane construction.
 #include <gtest/gtest.h>
 
 #include <cstring>
@@ -30,6 +32,9 @@ struct DwCase {
   DType out = DType::kI8;
   int32_t out_zp = 0;
   bool relu = false, per_channel = true, bias = true, residual = false;
+  /// A fused clip inside the output range (Clip / ReLU6 style) when set: out_range = [clip_lo, clip_hi].
+  bool clip = false;
+  int32_t clip_lo = 0, clip_hi = 0;
   /// > 0: multipliers spread over [big_mult / 4, big_mult] instead of the usual small ones (>= 1/2: not the fused
   /// requantization's range).
   double big_mult = 0;
@@ -41,6 +46,7 @@ struct DwCase {
     return str_cat("depthwise x[", n, ",", c, ",", h, ",", w, "] ", dtype_name(in), " zp ", in_zp, " w[", c * mult,
                    ",1,", kh, ",", kw, "] stride ", sh, "x", sw, " dil ", dh, "x", dw, " pads t", pt, " l", pl, " b",
                    pb, " r", pr, " out ", dtype_name(out), " zp ", out_zp, relu ? " relu" : "",
+                   clip ? str_cat(" clip [", clip_lo, ",", clip_hi, "]") : std::string(),
                    per_channel ? " per-channel" : " per-tensor", bias ? " bias" : " no-bias",
                    residual ? " residual" : "", big_mult > 0 ? str_cat(" mult up to ", big_mult) : std::string(),
                    huge_bias ? " huge bias" : "", " seed ", seed);
@@ -64,6 +70,7 @@ void run_case(const DwCase& k) {
   p.output_dtype = k.out;
   p.out_range = qref::dtype_range(k.out);
   if (k.relu) p.out_range.qmin = k.out_zp;
+  if (k.clip) p.out_range = {k.clip_lo, k.clip_hi};
   const int64_t oh = (k.h + k.pt + k.pb - ((k.kh - 1) * k.dh + 1)) / k.sh + 1;
   const int64_t ow = (k.w + k.pl + k.pr - ((k.kw - 1) * k.dw + 1)) / k.sw + 1;
   Tensor res;
@@ -317,6 +324,76 @@ TEST(Q8Depthwise, RequantizationOutsideTheFusedRange) {
         if (variant == 2) k.huge_bias = true;
         k.out = variant == 1 ? DType::kU8 : DType::kI8;
         k.out_zp = variant == 1 ? 128 : 0;
+        run_case(k);
+      }
+}
+
+TEST(Q8Depthwise, FusedClampVariants) {
+  // The fused requantization clamps only the sides the saturating 8-bit narrowing does not already bound: full
+  // range (none), ReLU (low side, or none for u8 / zero point -128), ReLU6-like clips (high side, both), a clip
+  // hugging the unsigned range; on the pair-plane path (28x30) and the channel-blocked one (7x7, 13x9), stride 1 / 2.
+  struct Out {
+    DType dt;
+    int32_t zp;
+    bool relu, clip;
+    int32_t lo, hi;
+  };
+  const Out outs[] = {
+      {DType::kI8, -3, false, false, 0, 0},      {DType::kU8, 90, false, false, 0, 0},  // no clamp
+      {DType::kI8, -128, true, false, 0, 0},     {DType::kU8, 0, true, false, 0, 0},    // ReLU at the range's bottom
+      {DType::kI8, 7, true, false, 0, 0},        {DType::kU8, 40, true, false, 0, 0},   // low side
+      {DType::kI8, -128, false, true, -128, 60}, {DType::kU8, 0, false, true, 0, 200},  // high side
+      {DType::kI8, -20, false, true, -20, 100},  {DType::kI8, 0, false, true, 0, 127},  // both / u8-like codes
+      {DType::kU8, 128, false, true, 3, 254},
+  };
+  const std::pair<int64_t, int64_t> sizes[] = {{28, 30}, {7, 7}, {13, 9}};
+  uint32_t seed = 8000;
+  for (const Out& o : outs)
+    for (auto [h, w] : sizes)
+      for (int64_t s : {1, 2})
+        for (int64_t kdim : {3, 5}) {
+          DwCase k;
+          k.c = 11;
+          k.h = h;
+          k.w = w;
+          k.kh = k.kw = kdim;
+          k.sh = k.sw = s;
+          k.pt = k.pl = kdim / 2;
+          k.pb = k.pr = s == 2 ? kdim / 2 - 1 : kdim / 2;
+          k.out = o.dt;
+          k.out_zp = o.zp;
+          k.relu = o.relu;
+          k.clip = o.clip;
+          k.clip_lo = o.lo;
+          k.clip_hi = o.hi;
+          k.seed = seed++;
+          set_input(k, k.seed);
+          k.per_channel = k.seed % 2 == 0;
+          run_case(k);
+        }
+}
+
+TEST(Q8Depthwise, StrideOneRowWidths) {
+  // Stride-1 pair planes are built from zero-point-padded byte rows in 16-value steps: widths below, at and around
+  // one and two steps, with no / one / wide left padding, dilation 1 and 2, rows taller than the small-plane limit.
+  uint32_t seed = 9000;
+  for (int64_t w : {1, 2, 15, 16, 17, 31, 32, 33, 47})
+    for (int64_t pl : {0, 1, 4})
+      for (int64_t d : {1, 2}) {
+        DwCase k;
+        k.c = 3;
+        k.h = 23;
+        k.w = w;
+        k.dh = k.dw = d;
+        k.pt = 1;
+        k.pb = 2;
+        k.pl = pl;
+        k.pr = std::max<int64_t>(0, 2 * d + 1 - w - pl) + (w % 3);
+        k.seed = seed++;
+        set_input(k, k.seed);
+        k.relu = k.seed % 3 == 0;
+        k.out = k.seed % 2 ? DType::kU8 : DType::kI8;
+        k.out_zp = k.out == DType::kU8 ? 31 : -60;
         run_case(k);
       }
 }

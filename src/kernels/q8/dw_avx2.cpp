@@ -2,10 +2,14 @@
 // kernels/q8: the AVX2 tier of the depthwise convolution kernels (compiled with -mavx2 -mfma). Each tap pair is
 // one vpmaddwd of 8 source pairs against the broadcast weight pair; up to 32 outputs of a row (4 accumulators) per
 // step, the usual tap counts (3x3 and 5x5 in pair and single mode) unrolled at compile time. Pair planes are built
-// from the 8-bit rows with whole-vector conversions; codes are narrowed to bytes with saturating packs. The fused
-// entry requantizes the accumulators in registers (the fast form of requant_avx2) and stores bytes directly; the
-// channel-blocked entry (small planes) transposes 8 channels to channel-minor pairs, one vpmaddwd per tap pair and
-// output pixel for all 8 channels, per-lane requantization, and transposes the codes back (8x8 byte transposes).
+// with whole-vector conversions: stride 2 straight from the 8-bit rows into the zero-padded plane rows; stride 1 from
+// byte rows padded with the zero point (x - zp = 0 there, no lane masks), two loads per 16 pairs, each row converted
+// one data row after it was copied (no store-to-load forwarding stall on the unaligned second load). Codes are
+// narrowed to bytes with saturating packs. The fused entry requantizes the accumulators in registers (the fast form
+// of requant_avx2; accumulators start at the correction; the clamp sides the saturating narrowing already gives are
+// skipped, chosen per channel at compile time) and stores bytes directly; the channel-blocked entry (small planes)
+// transposes 8 channels to channel-minor pairs, one vpmaddwd per tap pair and output pixel for all 8 channels,
+// per-lane requantization (same clamp choice), and transposes the codes back (8x8 byte transposes).
 #include <immintrin.h>
 
 #include <algorithm>
@@ -47,19 +51,86 @@ inline void convert_row(const uint8_t* xr, int64_t roff, int64_t x_len, int64_t 
   }
 }
 
-/// Pair planes (pair modes) converted with whole vectors: each data row becomes the zero-padded int16 row R (kPairs2:
-/// directly in the plane row, whose pairs are (R[2j], R[2j + 1]); kPairs1: in rowbuf, then interleaved as pairs
-/// (R[j], R[j + dw])). Stores may run up to 15 values / pairs past a row (into the next row, which is written later,
-/// or the caller's slack); every stored value is x - zp or 0.
+/// kPairs2 planes converted with whole vectors: each data row becomes the zero-padded int16 row R directly in the plane
+/// row, whose pairs are (R[2j], R[2j + 1]) (only stores: nothing is read back). Stores may run up to 15 values past a
+/// row (into the next row, which is written later, or the caller's slack); every stored value is x - zp or 0.
 template <bool kI8>
-void dw_prep_avx2_t(const DwGeom& g, const uint8_t* x, int64_t x_off, int64_t x_len, int32_t zp, int16_t* planes,
-                    int16_t* rowbuf) {
-  const int64_t ws2 = g.ws * 2, pl = g.pad_left, w = g.w, dw = g.dw;
+void dw_prep_pairs2_t(const DwGeom& g, const uint8_t* x, int64_t x_off, int64_t x_len, int32_t zp, int16_t* planes) {
+  const int64_t ws2 = g.ws * 2, pl = g.pad_left, w = g.w;
   const __m256i vzp = _mm256_set1_epi16(static_cast<int16_t>(zp));
-  const bool pairs2 = g.mode == DwMode::kPairs2;
-  // R[c] is read for c < rlen (kPairs1: whole 16-pair steps of j plus dw).
-  const int64_t rlen = pairs2 ? ws2 : (g.ws + 15) / 16 * 16 + dw;
-  if (!pairs2) std::fill_n(rowbuf, pl, int16_t{0});
+  for (int64_t fy = 0; fy < g.sh; ++fy)
+    for (int64_t r = 0; r < g.rows_ph; ++r) {
+      const int64_t iy = r * g.sh + fy - g.pad_top;
+      int16_t* R = planes + fy * g.plane_stride * 2 + r * ws2;
+      if (iy < 0 || iy >= g.h) {
+        std::fill_n(R, ws2, int16_t{0});
+        continue;
+      }
+      const int64_t roff = x_off + iy * w;
+      // Zero padding with whole-vector stores when it is short (they may run 15 values past the row as well).
+      if (pl > 0) {
+        if (pl <= 16)
+          _mm256_storeu_si256(reinterpret_cast<__m256i*>(R), _mm256_setzero_si256());
+        else
+          std::fill_n(R, pl, int16_t{0});
+      }
+      convert_row<kI8>(x + roff, roff, x_len, w, vzp, R + pl);
+      if (ws2 - (pl + w) <= 16)
+        _mm256_storeu_si256(reinterpret_cast<__m256i*>(R + pl + w), _mm256_setzero_si256());
+      else
+        std::fill(R + pl + w, R + ws2, int16_t{0});
+    }
+}
+
+/// b[pl, pl + w) = the w bytes at xr (16-byte vectors; the last one overlaps the previous one), leaving the rest of
+/// b alone.
+inline void copy_row(uint8_t* b, const uint8_t* xr, int64_t w) {
+  if (w < 16) {
+    std::memcpy(b, xr, static_cast<size_t>(w));
+    return;
+  }
+  for (int64_t c = 0; c + 16 < w; c += 16)
+    _mm_storeu_si128(reinterpret_cast<__m128i*>(b + c), _mm_loadu_si128(reinterpret_cast<const __m128i*>(xr + c)));
+  _mm_storeu_si128(reinterpret_cast<__m128i*>(b + w - 16),
+                   _mm_loadu_si128(reinterpret_cast<const __m128i*>(xr + w - 16)));
+}
+
+/// int16 b[c, c + 16) - zp.
+template <bool kI8>
+inline __m256i cols16(const uint8_t* b, __m256i vzp) {
+  const __m128i v = _mm_loadu_si128(reinterpret_cast<const __m128i*>(b));
+  return _mm256_sub_epi16(kI8 ? _mm256_cvtepi8_epi16(v) : _mm256_cvtepu8_epi16(v), vzp);
+}
+
+/// Pair planes (pair modes) with whole vectors, 16 values / pairs per step, from padded byte rows: the data row
+/// between padding bytes equal to the zero point (so x - zp is 0 there, exactly), in two row buffers used in turn; a
+/// row is converted one data row after it was copied (its stores have left the store queue: no store-to-load
+/// forwarding of the unaligned loads). kPairs2: the padded row itself is the pairs; kPairs1: pairs (R[j], R[j + dw])
+/// from two loads of the byte row. Stores may run up to 15 values / pairs past a row (into the next row, which is
+/// written later, or the caller's slack); every stored value is x - zp or 0. Needs zp inside the input dtype's range.
+template <bool kI8, bool kPairs1>
+void dw_prep_avx2_t(const DwGeom& g, const uint8_t* x, int64_t x_off, int32_t zp, int16_t* planes, uint8_t* rowbuf,
+                    int64_t buf_len) {
+  const int64_t ws2 = g.ws * 2, pl = g.pad_left, w = g.w, dw = kPairs1 ? g.dw : 0;
+  const __m256i vzp = _mm256_set1_epi16(static_cast<int16_t>(zp));
+  const int64_t n = kPairs1 ? g.ws : ws2;
+  uint8_t* bufs[2] = {rowbuf, rowbuf + buf_len};
+  std::memset(rowbuf, static_cast<uint8_t>(zp), static_cast<size_t>(2 * buf_len));
+  const uint8_t* pend_b = nullptr;
+  int16_t* pend_d = nullptr;
+  auto convert = [&](const uint8_t* b, int16_t* d) {
+    for (int64_t j = 0; j < n; j += 16) {
+      if constexpr (kPairs1) {
+        const __m256i va = cols16<kI8>(b + j, vzp), vb = cols16<kI8>(b + j + dw, vzp);
+        const __m256i lo = _mm256_unpacklo_epi16(va, vb), hi = _mm256_unpackhi_epi16(va, vb);
+        _mm256_storeu_si256(reinterpret_cast<__m256i*>(d + 2 * j), _mm256_permute2x128_si256(lo, hi, 0x20));
+        _mm256_storeu_si256(reinterpret_cast<__m256i*>(d + 2 * j + 16), _mm256_permute2x128_si256(lo, hi, 0x31));
+      } else {
+        _mm256_storeu_si256(reinterpret_cast<__m256i*>(d + j), cols16<kI8>(b + j, vzp));
+      }
+    }
+  };
+  int64_t k = 0;
   for (int64_t fy = 0; fy < g.sh; ++fy)
     for (int64_t r = 0; r < g.rows_ph; ++r) {
       const int64_t iy = r * g.sh + fy - g.pad_top;
@@ -68,39 +139,31 @@ void dw_prep_avx2_t(const DwGeom& g, const uint8_t* x, int64_t x_off, int64_t x_
         std::fill_n(d, ws2, int16_t{0});
         continue;
       }
-      int16_t* R = pairs2 ? d : rowbuf;
-      const int64_t roff = x_off + iy * w;
-      // Zero padding with whole-vector stores when it is short (they may run 15 values past the row as well).
-      if (pairs2 && pl > 0) {
-        if (pl <= 16)
-          _mm256_storeu_si256(reinterpret_cast<__m256i*>(R), _mm256_setzero_si256());
-        else
-          std::fill_n(R, pl, int16_t{0});
-      }
-      convert_row<kI8>(x + roff, roff, x_len, w, vzp, R + pl);
-      if (rlen - (pl + w) <= 16)
-        _mm256_storeu_si256(reinterpret_cast<__m256i*>(R + pl + w), _mm256_setzero_si256());
-      else
-        std::fill(R + pl + w, R + rlen, int16_t{0});
-      if (pairs2) continue;
-      for (int64_t j = 0; j < g.ws; j += 16) {
-        const __m256i va = ld(R + j), vb = ld(R + j + dw);
-        const __m256i lo = _mm256_unpacklo_epi16(va, vb), hi = _mm256_unpackhi_epi16(va, vb);
-        _mm256_storeu_si256(reinterpret_cast<__m256i*>(d + 2 * j), _mm256_permute2x128_si256(lo, hi, 0x20));
-        _mm256_storeu_si256(reinterpret_cast<__m256i*>(d + 2 * j + 16), _mm256_permute2x128_si256(lo, hi, 0x31));
-      }
+      uint8_t* b = bufs[k++ & 1];
+      copy_row(b + pl, x + x_off + iy * w, w);
+      if (pend_b != nullptr) convert(pend_b, pend_d);
+      pend_b = b;
+      pend_d = d;
     }
+  if (pend_b != nullptr) convert(pend_b, pend_d);
 }
 
 void dw_prep_avx2(const DwGeom& g, const void* x, int64_t x_off, int64_t x_len, bool i8, int32_t zp, int16_t* planes,
                   int16_t* rowbuf) {
   const uint8_t* xb = static_cast<const uint8_t*>(x);
-  if (g.mode == DwMode::kSingle)
-    dw_prep(g, x, x_off, x_len, i8, zp, planes, rowbuf);
-  else if (i8)
-    dw_prep_avx2_t<true>(g, xb, x_off, x_len, zp, planes, rowbuf);
+  if (g.mode == DwMode::kPairs2) {
+    (i8 ? dw_prep_pairs2_t<true> : dw_prep_pairs2_t<false>)(g, xb, x_off, x_len, zp, planes);
+    return;
+  }
+  // kPairs1 from padded byte rows: the padding bytes are the zero point, which must be a code of the input type; two
+  // rows of buf_len bytes (whole 16-value steps plus dw) in the caller's rowbuf (room for ws * sw + dw + 64 int16).
+  const bool zp_code = i8 ? zp >= -128 && zp <= 127 : zp >= 0 && zp <= 255;
+  const int64_t buf_len = (g.ws + 15) / 16 * 16 + g.dw + 16;
+  if (g.mode == DwMode::kPairs1 && zp_code && buf_len <= g.ws * g.sw + g.dw + 64)
+    (i8 ? dw_prep_avx2_t<true, true> : dw_prep_avx2_t<false, true>)(g, xb, x_off, zp, planes,
+                                                                    reinterpret_cast<uint8_t*>(rowbuf), buf_len);
   else
-    dw_prep_avx2_t<false>(g, xb, x_off, x_len, zp, planes, rowbuf);
+    dw_prep(g, x, x_off, x_len, i8, zp, planes, rowbuf);
 }
 
 /// y[i] = codes[i] (already in the output range, so the saturating packs are exact), 32 per step.
@@ -167,11 +230,14 @@ void dw_accumulate_avx2(const int16_t* src, int64_t ws, const int64_t* off, cons
   }
 }
 
-/// Fast requantization of 8 accumulators of one channel (DwRq preconditions; the fast form of requant_avx2).
+/// Fast requantization of 8 accumulators of one channel (DwRq preconditions; the fast form of requant_avx2). The
+/// correction is not added here: the accumulators start at it (init()). The clamp to [lo, hi] is skipped on a side
+/// where the saturating narrowing (codes8: unsigned when lo >= 0, else signed) already clamps to the same bound.
+inline constexpr int kClampLo = 1, kClampHi = 2;
 struct RqVec {
   __m256i vc, vm, vr, vz, vlo, vhi;
   __m128i cnt;
-  bool u8codes;
+  bool u8codes, clamp_lo, clamp_hi;
   explicit RqVec(const DwRq& q)
       : vc(_mm256_set1_epi32(q.corr)),
         vm(_mm256_set1_epi64x(q.mult)),
@@ -180,14 +246,22 @@ struct RqVec {
         vlo(_mm256_set1_epi32(q.lo)),
         vhi(_mm256_set1_epi32(q.hi)),
         cnt(_mm_cvtsi32_si128(q.r - 32)),
-        u8codes(q.lo >= 0) {}
-  __m256i operator()(__m256i acc) const {
-    const __m256i a = _mm256_add_epi32(acc, vc);
+        u8codes(q.lo >= 0),
+        clamp_lo(q.lo > (q.lo >= 0 ? 0 : -128)),
+        clamp_hi(q.hi < (q.lo >= 0 ? 255 : 127)) {}
+  __m256i init() const { return vc; }
+  /// Clamp sides to apply (kClampLo | kClampHi), for templates.
+  int clamp_mode() const { return (clamp_lo ? kClampLo : 0) | (clamp_hi ? kClampHi : 0); }
+  /// Codes of accumulators that already include the correction; kC: the clamp sides applied (clamp_mode()).
+  template <int kC>
+  __m256i apply(__m256i a) const {
     const __m256i qe = _mm256_add_epi64(_mm256_mul_epi32(a, vm), vr);
     const __m256i qo = _mm256_add_epi64(_mm256_mul_epi32(_mm256_srli_epi64(a, 32), vm), vr);
     const __m256i h = _mm256_blend_epi32(_mm256_srli_epi64(qe, 32), qo, 0xAA);
-    const __m256i v = _mm256_add_epi32(_mm256_sra_epi32(h, cnt), vz);
-    return _mm256_min_epi32(_mm256_max_epi32(v, vlo), vhi);
+    __m256i v = _mm256_add_epi32(_mm256_sra_epi32(h, cnt), vz);
+    if constexpr ((kC & kClampLo) != 0) v = _mm256_max_epi32(v, vlo);
+    if constexpr ((kC & kClampHi) != 0) v = _mm256_min_epi32(v, vhi);
+    return v;
   }
 };
 
@@ -212,12 +286,12 @@ inline void store_bytes(uint8_t* y, __m128i v, int64_t n) {
 }
 
 /// kV vectors of 8 outputs at pair index s, requantized and stored as bytes at y (only the first n bytes).
-template <int kV, int kTaps>
+template <int kV, int kTaps, int kC>
 inline void madd_block_rq(const int16_t* s, const int64_t* off, const int32_t* wpair, int64_t ntaps_rt, const RqVec& rq,
                           uint8_t* y, int64_t n) {
   const int64_t ntaps = kTaps > 0 ? kTaps : ntaps_rt;
   __m256i a[kV];
-  for (int v = 0; v < kV; ++v) a[v] = _mm256_setzero_si256();
+  for (int v = 0; v < kV; ++v) a[v] = rq.init();
   for (int64_t t = 0; t < ntaps; ++t) {
     const int16_t* p = s + 2 * off[t];
     const __m256i w = _mm256_set1_epi32(wpair[t]);
@@ -227,7 +301,7 @@ inline void madd_block_rq(const int16_t* s, const int64_t* off, const int32_t* w
     }
   }
   __m128i c16[kV];
-  for (int v = 0; v < kV; ++v) c16[v] = codes16(rq(a[v]));
+  for (int v = 0; v < kV; ++v) c16[v] = codes16(rq.apply<kC>(a[v]));
   if constexpr (kV == 1) {
     const __m128i b = codes8(c16[0], c16[0], rq.u8codes);
     if (n >= 8)
@@ -239,7 +313,7 @@ inline void madd_block_rq(const int16_t* s, const int64_t* off, const int32_t* w
   }
 }
 
-template <int kTaps>
+template <int kTaps, int kC>
 void dw_accumulate_rq_t(const int16_t* src, int64_t ws, const int64_t* off, const int32_t* wpair, int64_t ntaps,
                         int64_t rows, int64_t ow, const DwRq& q, uint8_t* y) {
   const RqVec rq(q);
@@ -247,29 +321,40 @@ void dw_accumulate_rq_t(const int16_t* src, int64_t ws, const int64_t* off, cons
     const int16_t* s = src + 2 * r * ws;
     uint8_t* yr = y + r * ow;
     int64_t i = 0;
-    for (; i + 32 <= ow; i += 32) madd_block_rq<4, kTaps>(s + 2 * i, off, wpair, ntaps, rq, yr + i, 32);
+    for (; i + 32 <= ow; i += 32) madd_block_rq<4, kTaps, kC>(s + 2 * i, off, wpair, ntaps, rq, yr + i, 32);
     if (i + 16 <= ow) {
-      madd_block_rq<2, kTaps>(s + 2 * i, off, wpair, ntaps, rq, yr + i, 16);
+      madd_block_rq<2, kTaps, kC>(s + 2 * i, off, wpair, ntaps, rq, yr + i, 16);
       i += 16;
     }
     // The row's last block: whole-vector stores while they stay inside the block of rows (an overhang lands in the
     // following rows, written afterwards).
     const int64_t n = std::min<int64_t>(16, (rows - r) * ow - i);
     if (i + 8 < ow)
-      madd_block_rq<2, kTaps>(s + 2 * i, off, wpair, ntaps, rq, yr + i, n);
+      madd_block_rq<2, kTaps, kC>(s + 2 * i, off, wpair, ntaps, rq, yr + i, n);
     else if (i < ow)
-      madd_block_rq<1, kTaps>(s + 2 * i, off, wpair, ntaps, rq, yr + i, n);
+      madd_block_rq<1, kTaps, kC>(s + 2 * i, off, wpair, ntaps, rq, yr + i, n);
+  }
+}
+
+template <int kC>
+void dw_accumulate_rq_c(const int16_t* src, int64_t ws, const int64_t* off, const int32_t* wpair, int64_t ntaps,
+                        int64_t rows, int64_t ow, const DwRq& q, uint8_t* y) {
+  switch (ntaps) {
+    case 6: dw_accumulate_rq_t<6, kC>(src, ws, off, wpair, ntaps, rows, ow, q, y); return;
+    case 9: dw_accumulate_rq_t<9, kC>(src, ws, off, wpair, ntaps, rows, ow, q, y); return;
+    case 15: dw_accumulate_rq_t<15, kC>(src, ws, off, wpair, ntaps, rows, ow, q, y); return;
+    case 25: dw_accumulate_rq_t<25, kC>(src, ws, off, wpair, ntaps, rows, ow, q, y); return;
+    default: dw_accumulate_rq_t<0, kC>(src, ws, off, wpair, ntaps, rows, ow, q, y); return;
   }
 }
 
 void dw_accumulate_rq_avx2(const int16_t* src, int64_t ws, const int64_t* off, const int32_t* wpair, int64_t ntaps,
                            int64_t rows, int64_t ow, const DwRq& q, uint8_t* y) {
-  switch (ntaps) {
-    case 6: dw_accumulate_rq_t<6>(src, ws, off, wpair, ntaps, rows, ow, q, y); return;
-    case 9: dw_accumulate_rq_t<9>(src, ws, off, wpair, ntaps, rows, ow, q, y); return;
-    case 15: dw_accumulate_rq_t<15>(src, ws, off, wpair, ntaps, rows, ow, q, y); return;
-    case 25: dw_accumulate_rq_t<25>(src, ws, off, wpair, ntaps, rows, ow, q, y); return;
-    default: dw_accumulate_rq_t<0>(src, ws, off, wpair, ntaps, rows, ow, q, y); return;
+  switch (RqVec(q).clamp_mode()) {
+    case 0: dw_accumulate_rq_c<0>(src, ws, off, wpair, ntaps, rows, ow, q, y); return;
+    case kClampLo: dw_accumulate_rq_c<kClampLo>(src, ws, off, wpair, ntaps, rows, ow, q, y); return;
+    case kClampHi: dw_accumulate_rq_c<kClampHi>(src, ws, off, wpair, ntaps, rows, ow, q, y); return;
+    default: dw_accumulate_rq_c<kClampLo | kClampHi>(src, ws, off, wpair, ntaps, rows, ow, q, y); return;
   }
 }
 
@@ -327,13 +412,17 @@ struct RqLanes {
     vhi = _mm256_set1_epi32(q[0].hi);
     u8codes = q[0].lo >= 0;
   }
-  __m256i operator()(__m256i acc) const {
-    const __m256i a = _mm256_add_epi32(acc, vc);
+  /// Accumulators start at the per-lane correction.
+  __m256i init() const { return vc; }
+  template <int kC>
+  __m256i apply(__m256i a) const {
     const __m256i qe = _mm256_add_epi64(_mm256_mul_epi32(a, vme), vre);
     const __m256i qo = _mm256_add_epi64(_mm256_mul_epi32(_mm256_srli_epi64(a, 32), vmo), vro);
     const __m256i h = _mm256_blend_epi32(_mm256_srli_epi64(qe, 32), qo, 0xAA);
-    const __m256i v = _mm256_add_epi32(_mm256_srav_epi32(h, cnt), vz);
-    return _mm256_min_epi32(_mm256_max_epi32(v, vlo), vhi);
+    __m256i v = _mm256_add_epi32(_mm256_srav_epi32(h, cnt), vz);
+    if constexpr ((kC & kClampLo) != 0) v = _mm256_max_epi32(v, vlo);
+    if constexpr ((kC & kClampHi) != 0) v = _mm256_min_epi32(v, vhi);
+    return v;
   }
 };
 
@@ -389,7 +478,7 @@ void block_prep(const DwBlock& b, int16_t* qbuf, int16_t* pbuf) {
 }
 
 /// Codes of the block's output pixels: codes[i * 8 + c] for pixel i = oy * ow + ox, channel lane c.
-template <int kTaps>
+template <int kTaps, int kC>
 void block_acc(const DwBlock& b, const int16_t* pbuf, const __m256i* wv_in, const int64_t* toff_in, int64_t ntaps_rt,
                uint8_t* codes) {
   constexpr int kMax = kTaps > 0 ? kTaps : 64;
@@ -412,24 +501,35 @@ void block_acc(const DwBlock& b, const int16_t* pbuf, const __m256i* wv_in, cons
     for (; ox + 2 <= ow; ox += 2, out += 16) {
       const __m256i* p0 = row + ox * sw;
       const __m256i* p1 = p0 + sw;
-      __m256i a0 = _mm256_setzero_si256(), a1 = a0;
+      __m256i a0 = rq.init(), a1 = a0;
       for (int64_t t = 0; t < ntaps; ++t) {
         a0 = _mm256_add_epi32(a0, _mm256_madd_epi16(_mm256_load_si256(p0 + toff[t]), wv[t]));
         a1 = _mm256_add_epi32(a1, _mm256_madd_epi16(_mm256_load_si256(p1 + toff[t]), wv[t]));
         keep(a0);
         keep(a1);
       }
-      _mm_storeu_si128(reinterpret_cast<__m128i*>(out), codes8(codes16(rq(a0)), codes16(rq(a1)), u8c));
+      _mm_storeu_si128(reinterpret_cast<__m128i*>(out),
+                       codes8(codes16(rq.apply<kC>(a0)), codes16(rq.apply<kC>(a1)), u8c));
     }
     if (ox < ow) {
       const __m256i* p0 = row + ox * sw;
-      __m256i a0 = _mm256_setzero_si256();
+      __m256i a0 = rq.init();
       for (int64_t t = 0; t < ntaps; ++t)
         a0 = _mm256_add_epi32(a0, _mm256_madd_epi16(_mm256_load_si256(p0 + toff[t]), wv[t]));
-      const __m128i c = codes16(rq(a0));
+      const __m128i c = codes16(rq.apply<kC>(a0));
       _mm_storel_epi64(reinterpret_cast<__m128i*>(out), codes8(c, c, u8c));
       out += 8;
     }
+  }
+}
+
+template <int kC>
+void block_acc_c(const DwBlock& b, const int16_t* pbuf, const __m256i* wv, const int64_t* toff, int64_t nt,
+                 uint8_t* codes) {
+  switch (nt) {
+    case 6: block_acc<6, kC>(b, pbuf, wv, toff, nt, codes); break;
+    case 15: block_acc<15, kC>(b, pbuf, wv, toff, nt, codes); break;
+    default: block_acc<0, kC>(b, pbuf, wv, toff, nt, codes); break;
   }
 }
 
@@ -456,10 +556,12 @@ void dw_block_avx2(const DwBlock& b) {
       wv[nt] = _mm256_load_si256(reinterpret_cast<const __m256i*>(wl));
       toff[nt] = ky * b.dh * b.wp + kx * b.dw;
     }
-  switch (nt) {
-    case 6: block_acc<6>(b, pbuf, wv, toff, nt, codes); break;
-    case 15: block_acc<15>(b, pbuf, wv, toff, nt, codes); break;
-    default: block_acc<0>(b, pbuf, wv, toff, nt, codes); break;
+  // Every lane has the same lo / hi (the output range of the call).
+  switch (RqVec(b.q[0]).clamp_mode()) {
+    case 0: block_acc_c<0>(b, pbuf, wv, toff, nt, codes); break;
+    case kClampLo: block_acc_c<kClampLo>(b, pbuf, wv, toff, nt, codes); break;
+    case kClampHi: block_acc_c<kClampHi>(b, pbuf, wv, toff, nt, codes); break;
+    default: block_acc_c<kClampLo | kClampHi>(b, pbuf, wv, toff, nt, codes); break;
   }
   // Back to the channel planes, 8 pixels per step.
   const int64_t n = b.oh * b.ow;
