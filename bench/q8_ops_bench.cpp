@@ -1,9 +1,11 @@
 // SPDX-License-Identifier: Apache-2.0
 // Benchmark of the kernels/q8 op kernels (q8_ops.h) against the reference kernel of the same node (what the
 // interpreter runs: ref::ref_<Op> from kernels/ref/ref_kernels.h), on the shapes that dominate the compiled
-// torchvision models. Run: build/bench/npukit_q8_ops_bench [--benchmark_filter=QAdd]. Single-threaded.
+// torchvision models. Run: build/bench/npukit_q8_ops_bench [--benchmark_filter=QAdd]. Single-threaded. The
+// elementwise / table ops also run on the scalar tier (_q8scalar) next to the active one (_q8).
 #include <benchmark/benchmark.h>
 
+#include <cmath>
 #include <cstdint>
 #include <cstring>
 #include <memory>
@@ -69,6 +71,59 @@ Problem qmul_se() {
   p.attrs.set("y_dtype", int64_t{3});
   set_mults(p.attrs, {mp.mult});
   p.out_sigs = {{true, DType::kI8, {1, 672, 14, 14}, nullptr}};
+  return p;
+}
+
+Problem qmul_same(const Shape& s) {
+  Problem p{"QMul", {}, {random_i8(s, 11), random_i8(s, 12)}, {}, ref::ref_QMul};
+  const quant::MulParams mp = quant::make_mul_params(0.05f, -3, 0.004f, -128, 0.04f, 1, quant::kRangeI8);
+  p.attrs.set("a_zero_point", int64_t{mp.a_zp});
+  p.attrs.set("b_zero_point", int64_t{mp.b_zp});
+  p.attrs.set("y_zero_point", int64_t{mp.out_zp});
+  p.attrs.set("y_dtype", int64_t{3});
+  set_mults(p.attrs, {mp.mult});
+  p.out_sigs = {{true, DType::kI8, s, nullptr}};
+  return p;
+}
+
+/// SiLU's multiply (x * sigmoid(x)) at EfficientNet-B0's largest activation.
+Problem qmul_silu() {
+  return qmul_same({1, 96, 112, 112});
+}
+
+/// Squeeze-excite scale on EfficientNet-B0's last stage (short rows: 7 x 7).
+Problem qmul_se7() {
+  Problem p = qmul_se();
+  p.ins = {random_i8({1, 1152, 7, 7}, 13), random_i8({1, 1152, 1, 1}, 14)};
+  p.out_sigs = {{true, DType::kI8, {1, 1152, 7, 7}, nullptr}};
+  return p;
+}
+
+Problem qadd_odd() {
+  Problem p = qadd();
+  p.ins = {random_i8({1, 13, 1001}, 15), random_i8({1, 13, 1001}, 16)};
+  p.out_sigs = {{true, DType::kI8, {1, 13, 1001}, nullptr}};
+  return p;
+}
+
+/// Sigmoid table of EfficientNet-B0's SiLU at its largest activation.
+Problem qlut_sigmoid() {
+  Problem p{"QLut", {}, {random_i8({1, 96, 112, 112}, 17), Tensor(DType::kI8, {256})}, {}, ref::ref_QLut};
+  for (int i = 0; i < 256; ++i) {
+    const double x = (i - 128) * 0.1;
+    p.ins[1].data<int8_t>()[i] = static_cast<int8_t>(std::lround(255.0 / (1.0 + std::exp(-x)) - 128.0));
+  }
+  p.out_sigs = {{true, DType::kI8, {1, 96, 112, 112}, nullptr}};
+  return p;
+}
+
+Problem requantize() {
+  Problem p{"Requantize", {}, {random_i8({1, 32, 112, 112}, 18)}, {}, ref::ref_Requantize};
+  p.attrs.set("x_zero_point", int64_t{-4});
+  p.attrs.set("y_zero_point", int64_t{3});
+  p.attrs.set("y_dtype", int64_t{3});
+  set_mults(p.attrs, {quant::quantize_multiplier(0.73)});
+  p.out_sigs = {{true, DType::kI8, {1, 32, 112, 112}, nullptr}};
   return p;
 }
 
@@ -141,15 +196,19 @@ void run_ref(benchmark::State& state, Maker make) {
   }
 }
 
-void run_fast(benchmark::State& state, Maker make) {
+/// The fast kernel on `isa` (clamped to the tiers this CPU has): the scalar tier runs the portable loops (the
+/// kernels before the vector paths existed), the active tier the vector row kernels.
+void run_fast_on(benchmark::State& state, Maker make, q8::Isa isa) {
   Problem p = make();
   std::vector<const Tensor*> ins;
   std::vector<q8::TensorSig> sigs;
-  for (const Tensor& t : p.ins) {
-    ins.push_back(&t);
-    sigs.push_back({true, t.dtype(), t.shape(), nullptr});
+  for (size_t i = 0; i < p.ins.size(); ++i) {
+    ins.push_back(&p.ins[i]);
+    // QLut's table is a graph constant.
+    sigs.push_back({true, p.ins[i].dtype(), p.ins[i].shape(), p.op == "QLut" && i == 1 ? &p.ins[i] : nullptr});
   }
-  auto op = q8::prepare_op(p.op, p.attrs, sigs, p.out_sigs);
+  if (isa > q8::active_isa()) isa = q8::active_isa();
+  auto op = q8::prepare_op(p.op, p.attrs, sigs, p.out_sigs, isa);
   if (!op.ok() || *op == nullptr) {
     state.SkipWithError("prepare_op did not cover the problem");
     return;
@@ -167,12 +226,29 @@ void run_fast(benchmark::State& state, Maker make) {
   state.SetLabel((*op)->kernel_name());
 }
 
+void run_fast(benchmark::State& state, Maker make) {
+  run_fast_on(state, make, q8::active_isa());
+}
+void run_scalar(benchmark::State& state, Maker make) {
+  run_fast_on(state, make, q8::Isa::kScalar);
+}
+
 #define NPUKIT_OPS_BENCH(name, maker)                                                         \
   BENCHMARK_CAPTURE(run_ref, name##_ref, maker)->Unit(benchmark::kMicrosecond)->MinTime(0.2); \
   BENCHMARK_CAPTURE(run_fast, name##_q8, maker)->Unit(benchmark::kMicrosecond)->MinTime(0.2);
 
-NPUKIT_OPS_BENCH(QAdd_1x24x56x56, qadd)
-NPUKIT_OPS_BENCH(QMul_1x672x14x14_by_1x672x1x1, qmul_se)
+// Elementwise / table ops: also the scalar tier (NPUKIT_ISA=scalar), i.e. the table walks without vector rows.
+#define NPUKIT_OPS_BENCH_TIERS(name, maker) \
+  NPUKIT_OPS_BENCH(name, maker)             \
+  BENCHMARK_CAPTURE(run_scalar, name##_q8scalar, maker)->Unit(benchmark::kMicrosecond)->MinTime(0.2);
+
+NPUKIT_OPS_BENCH_TIERS(QAdd_1x24x56x56, qadd)
+NPUKIT_OPS_BENCH_TIERS(QAdd_1x13x1001, qadd_odd)
+NPUKIT_OPS_BENCH_TIERS(QMul_1x96x112x112_same, qmul_silu)
+NPUKIT_OPS_BENCH_TIERS(QMul_1x672x14x14_by_1x672x1x1, qmul_se)
+NPUKIT_OPS_BENCH_TIERS(QMul_1x1152x7x7_by_1x1152x1x1, qmul_se7)
+NPUKIT_OPS_BENCH_TIERS(QLut_sigmoid_1x96x112x112, qlut_sigmoid)
+NPUKIT_OPS_BENCH_TIERS(Requantize_1x32x112x112, requantize)
 NPUKIT_OPS_BENCH(QGlobalAveragePool_1x1280x7x7, qgap)
 NPUKIT_OPS_BENCH(MaxPool3x3s2_1x64x112x112, maxpool)
 NPUKIT_OPS_BENCH(QConcat_2x1x64x28x28, qconcat)

@@ -4,6 +4,7 @@
 // serially and with a thread pool; prepare_op must cover the cases it claims and decline the others.
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <cmath>
 #include <cstdint>
 #include <cstring>
@@ -15,6 +16,7 @@
 
 #include "interp/interpreter.h"
 #include "kernels/q8/q8_ops.h"
+#include "kernels/ref/qparams.h"
 #include "quant/arith.h"
 #include "util/graph_builder.h"
 
@@ -81,8 +83,32 @@ int64_t first_difference(const Tensor& got, const Tensor& want) {
   return -1;
 }
 
-/// Builds the node, runs the reference through interp::run_node, prepares the fast kernel (must be covered when
-/// `covered`), runs it serially and on 3 threads into preallocated outputs and compares bit for bit.
+/// Multi-index of flat element i of `shape`, e.g. "[0,3,1]".
+std::string coord_str(const Shape& shape, int64_t i) {
+  std::vector<int64_t> idx(shape.size());
+  for (size_t d = shape.size(); d-- > 0;) {
+    const int64_t n = std::max<int64_t>(shape[d], 1);
+    idx[d] = i % n;
+    i /= n;
+  }
+  std::string s = "[";
+  for (size_t d = 0; d < idx.size(); ++d) s += (d ? "," : "") + std::to_string(idx[d]);
+  return s + "]";
+}
+
+void check_tier(const ir::Node& n, const std::vector<const Tensor*>& ptrs, const std::vector<q8::TensorSig>& in_sigs,
+                const std::vector<q8::TensorSig>& out_sigs, const std::vector<Tensor>& ref, q8::Isa isa,
+                const std::string& desc, bool covered);
+
+/// Kernel names prepare_op chose, per tier, in the last check() call (for tests that assert the fast path).
+std::vector<std::string>& last_kernels() {
+  static std::vector<std::string> k;
+  return k;
+}
+
+/// Builds the node, runs the reference through interp::run_node, prepares the fast kernel on every ISA tier this
+/// CPU has (must be covered when `covered`), runs it serially and on 3 threads into preallocated outputs and
+/// compares bit for bit.
 void check(OpKind kind, Attrs attrs, const std::vector<In>& ins, const std::string& note, bool covered = true,
            size_t n_outputs = 1) {
   const std::string desc = what(kind, ins, note);
@@ -121,18 +147,29 @@ void check(OpKind kind, Attrs attrs, const std::vector<In>& ins, const std::stri
     in_sigs.push_back(s);
   }
   for (const Tensor& t : *ref) out_sigs.push_back(q8::TensorSig{true, t.dtype(), t.shape(), nullptr});
-  auto op = q8::prepare_op(n->op_type(), n->attrs(), in_sigs, out_sigs);
+  last_kernels().clear();
+  for (q8::Isa isa : q8::available_isas()) {
+    const std::string tdesc = desc + " [isa " + q8::isa_name(isa) + "]";
+    check_tier(*n, ptrs, in_sigs, out_sigs, *ref, isa, tdesc, covered);
+  }
+}
+
+void check_tier(const ir::Node& n, const std::vector<const Tensor*>& ptrs, const std::vector<q8::TensorSig>& in_sigs,
+                const std::vector<q8::TensorSig>& out_sigs, const std::vector<Tensor>& ref, q8::Isa isa,
+                const std::string& desc, bool covered) {
+  auto op = q8::prepare_op(n.op_type(), n.attrs(), in_sigs, out_sigs, isa);
   ASSERT_TRUE(op.ok()) << desc << ": " << op.status().to_string();
   if (!covered) {
     EXPECT_EQ(op->get(), nullptr) << desc << ": expected not covered";
     return;
   }
   ASSERT_NE(op->get(), nullptr) << desc << ": prepare_op did not cover it";
+  last_kernels().push_back((*op)->kernel_name());
   const q8::Parallel pool(3);
   for (const q8::Parallel* par : {static_cast<const q8::Parallel*>(nullptr), &pool}) {
     std::vector<Tensor> outs;
     std::vector<const void*> storage;
-    for (const Tensor& t : *ref) {
+    for (const Tensor& t : ref) {
       outs.emplace_back(t.dtype(), t.shape());
       // Poison the output so that an element the kernel forgets to write is caught.
       if (outs.back().nbytes()) std::memset(outs.back().raw(), 0xA5, outs.back().nbytes());
@@ -142,13 +179,18 @@ void check(OpKind kind, Attrs attrs, const std::vector<In>& ins, const std::stri
     ASSERT_TRUE(st.ok()) << desc << ": " << st.to_string();
     for (size_t k = 0; k < outs.size(); ++k) {
       EXPECT_EQ(outs[k].raw(), storage[k]) << desc << ": run() replaced output " << k;
-      ASSERT_EQ(outs[k].dtype(), (*ref)[k].dtype()) << desc;
-      ASSERT_EQ(outs[k].shape(), (*ref)[k].shape()) << desc;
-      const int64_t i = first_difference(outs[k], (*ref)[k]);
-      EXPECT_EQ(i, -1) << desc << " (" << (par ? "3 threads" : "serial") << ", kernel " << (*op)->kernel_name()
-                       << "): output " << k << " " << shape_str(outs[k].shape()) << " first differs at flat index " << i
-                       << ": got " << (i >= 0 ? outs[k].get_as_double(i) : 0) << " want "
-                       << (i >= 0 ? (*ref)[k].get_as_double(i) : 0);
+      ASSERT_EQ(outs[k].dtype(), ref[k].dtype()) << desc;
+      ASSERT_EQ(outs[k].shape(), ref[k].shape()) << desc;
+      const int64_t i = first_difference(outs[k], ref[k]);
+      if (i < 0) continue;
+      std::string operands;  // the input codes feeding that element (same-shape inputs only)
+      for (size_t j = 0; j < ptrs.size(); ++j)
+        if (ptrs[j] != nullptr && ptrs[j]->shape() == outs[k].shape())
+          operands += " in" + std::to_string(j) + "=" + std::to_string(ptrs[j]->get_as_double(i));
+      ADD_FAILURE() << desc << " (" << (par ? "3 threads" : "serial") << ", kernel " << (*op)->kernel_name()
+                    << "): output " << k << " of shape " << shape_str(outs[k].shape()) << " first differs at "
+                    << coord_str(outs[k].shape(), i) << " (flat " << i << "): got " << outs[k].get_as_double(i)
+                    << " want " << ref[k].get_as_double(i) << operands;
     }
   }
 }
@@ -249,6 +291,185 @@ TEST(Q8Ops, QMulBroadcastEveryDirectionBitExact) {
       if (variant % 4 == 1) a.set("y_min", int64_t{mid_zp(t[2])});
       check(OpKind::kQMul, a, {rt(codes(t[0], s.a, rng)), rt(codes(t[1], s.b, rng))},
             "variant " + std::to_string(variant));
+    }
+  }
+}
+
+/// Tensor of dtype t (kI8 / kU8) and shape `shape` whose element i holds the byte pattern bits(i).
+template <class F>
+Tensor byte_pattern(DType t, const Shape& shape, F&& bits) {
+  Tensor x(t, shape);
+  for (int64_t i = 0; i < x.numel(); ++i) static_cast<uint8_t*>(x.raw())[i] = static_cast<uint8_t>(bits(i));
+  return x;
+}
+
+/// Attributes of a QAdd / QSub (mul == nullptr) or QMul node.
+Attrs binary_attrs(const quant::AddParams* add, const quant::MulParams* mul, DType yt, bool clamp) {
+  Attrs a;
+  a.set("a_zero_point", int64_t{add ? add->a_zp : mul->a_zp});
+  a.set("b_zero_point", int64_t{add ? add->b_zp : mul->b_zp});
+  a.set("y_zero_point", int64_t{add ? add->out_zp : mul->out_zp});
+  a.set("y_dtype", onnx_dtype(yt));
+  if (add) {
+    a.set("left_shift", int64_t{add->left_shift});
+    set_mults(a, {add->a_mult, add->b_mult, add->out_mult});
+  } else {
+    set_mults(a, {mul->mult});
+  }
+  if (clamp) {
+    const int32_t zo = add ? add->out_zp : mul->out_zp;
+    a.set("y_min", int64_t{zo});
+    a.set("y_max", int64_t{std::min(zo + 70, yt == DType::kU8 ? 255 : 127)});
+  }
+  return a;
+}
+
+/// Every pair of input codes, same-shape ({256, 256}: a = row, b = column) and per-channel broadcast both ways
+/// ({1, 256, 1, 1} x {1, 256, 1, 259}: every channel constant against every code, the row length odd), on every
+/// tier; on the AVX2 tiers the vector kernels must be the ones chosen.
+void check_all_codes(OpKind kind, const Attrs& a, DType ta, DType tb, const std::string& note) {
+  const bool avx2 = q8::available_isas().back() >= q8::Isa::kAvx2;
+  check(kind, a,
+        {rt(byte_pattern(ta, {256, 256}, [](int64_t i) { return i >> 8; })),
+         rt(byte_pattern(tb, {256, 256}, [](int64_t i) { return i & 255; }))},
+        note + " all pairs");
+  if (avx2 && !::testing::Test::HasFailure()) {
+    EXPECT_EQ(last_kernels().back(), "binary_formula_avx2") << note;
+  }
+  const Shape wide{1, 256, 1, 259};
+  auto chan = [](int64_t i) { return i; };
+  auto row = [](int64_t i) { return (i % 259) * 7 % 256; };  // every code, in a scrambled order
+  check(kind, a, {rt(byte_pattern(ta, {1, 256, 1, 1}, chan)), rt(byte_pattern(tb, wide, row))},
+        note + " per-channel a");
+  if (avx2 && !::testing::Test::HasFailure()) {
+    EXPECT_EQ(last_kernels().back(), "binary_row_lut_avx2") << note;
+  }
+  check(kind, a, {rt(byte_pattern(ta, wide, row)), rt(byte_pattern(tb, {1, 256, 1, 1}, chan))},
+        note + " per-channel b");
+  if (avx2 && !::testing::Test::HasFailure()) {
+    EXPECT_EQ(last_kernels().back(), "binary_row_lut_avx2") << note;
+  }
+}
+
+TEST(Q8Ops, QAddQSubEveryCodePairBitExact) {
+  std::mt19937 rng(14);
+  std::uniform_real_distribution<float> scale(-6.0f, 3.0f);  // log2 of the scales
+  const DType types[][3] = {{DType::kI8, DType::kI8, DType::kI8},
+                            {DType::kU8, DType::kU8, DType::kU8},
+                            {DType::kU8, DType::kI8, DType::kI8},
+                            {DType::kI8, DType::kU8, DType::kU8}};
+  for (int variant = 0; variant < 16; ++variant) {
+    const auto& t = types[variant % 4];
+    auto zp = [&](DType d) {
+      const int32_t lo = d == DType::kU8 ? 0 : -128, hi = d == DType::kU8 ? 255 : 127;
+      return std::uniform_int_distribution<int32_t>(lo, hi)(rng);
+    };
+    // Scale ratios up to 2^9 between inputs and output (saturating, near-identity and heavily shrinking sums).
+    const float sa = std::exp2(scale(rng)), sb = variant == 3 ? sa : std::exp2(scale(rng)), so = std::exp2(scale(rng));
+    const quant::AddParams p =
+        quant::make_add_params(sa, zp(t[0]), sb, zp(t[1]), so, zp(t[2]), qref::dtype_range(t[2]));
+    const bool clamp = variant % 3 == 1;
+    for (OpKind kind : {OpKind::kQAdd, OpKind::kQSub}) {
+      quant::AddParams q = p;
+      if (clamp) q.range = quant::QRange{q.out_zp, std::min(q.out_zp + 70, qref::dtype_range(t[2]).qmax)};
+      check_all_codes(kind, binary_attrs(&q, nullptr, t[2], clamp), t[0], t[1], "variant " + std::to_string(variant));
+    }
+  }
+}
+
+TEST(Q8Ops, QMulEveryCodePairBitExact) {
+  std::mt19937 rng(15);
+  std::uniform_real_distribution<float> scale(-9.0f, 2.0f);
+  const DType types[][3] = {{DType::kI8, DType::kI8, DType::kI8},
+                            {DType::kU8, DType::kU8, DType::kU8},
+                            {DType::kI8, DType::kU8, DType::kI8},
+                            {DType::kU8, DType::kI8, DType::kU8}};
+  for (int variant = 0; variant < 16; ++variant) {
+    const auto& t = types[variant % 4];
+    auto zp = [&](DType d) {
+      const int32_t lo = d == DType::kU8 ? 0 : -128, hi = d == DType::kU8 ? 255 : 127;
+      return std::uniform_int_distribution<int32_t>(lo, hi)(rng);
+    };
+    quant::MulParams p = quant::make_mul_params(std::exp2(scale(rng)), zp(t[0]), std::exp2(scale(rng)), zp(t[1]),
+                                                std::exp2(scale(rng) - 3.0f), zp(t[2]), qref::dtype_range(t[2]));
+    const bool clamp = variant % 3 == 2;
+    if (clamp) p.range = quant::QRange{p.out_zp, std::min(p.out_zp + 70, qref::dtype_range(t[2]).qmax)};
+    check_all_codes(OpKind::kQMul, binary_attrs(nullptr, &p, t[2], clamp), t[0], t[1],
+                    "variant " + std::to_string(variant));
+  }
+}
+
+TEST(Q8Ops, BinaryExtremeMultipliersBitExact) {
+  // Hand-made multipliers at the ends of the encoding (M ~ 2^31, M ~ 2^-62, zero) and the largest left shift:
+  // the kernels either evaluate them exactly or keep the table walk, never a wrong code.
+  const QuantizedMultiplier huge{std::numeric_limits<int32_t>::max(), 31}, tiny{1 << 30, -61}, zero{0, 0},
+      half{1 << 30, 0};
+  int variant = 0;
+  for (const auto& m : {std::vector<QuantizedMultiplier>{half, half, huge},
+                        {half, tiny, half},
+                        {zero, half, half},
+                        {huge, half, tiny},
+                        {half, half, QuantizedMultiplier{1 << 30, 31}}}) {
+    for (int32_t shift : {0, 20, 24}) {
+      ++variant;
+      quant::AddParams p;
+      p.a_zp = -3;
+      p.b_zp = 5;
+      p.out_zp = 1;
+      p.left_shift = shift;
+      p.a_mult = m[0];
+      p.b_mult = m[1];
+      p.out_mult = m[2];
+      p.range = quant::kRangeI8;
+      Attrs a = binary_attrs(&p, nullptr, DType::kI8, false);
+      check(OpKind::kQAdd, a,
+            {rt(byte_pattern(DType::kI8, {256, 256}, [](int64_t i) { return i >> 8; })),
+             rt(byte_pattern(DType::kI8, {256, 256}, [](int64_t i) { return i & 255; }))},
+            "extreme variant " + std::to_string(variant));
+    }
+    quant::MulParams q;
+    q.a_zp = 7;
+    q.b_zp = -128;
+    q.out_zp = -2;
+    q.mult = m[2];
+    check(OpKind::kQMul, binary_attrs(nullptr, &q, DType::kI8, false),
+          {rt(byte_pattern(DType::kI8, {256, 256}, [](int64_t i) { return i >> 8; })),
+           rt(byte_pattern(DType::kI8, {256, 256}, [](int64_t i) { return i & 255; }))},
+          "extreme mul variant " + std::to_string(variant));
+  }
+}
+
+TEST(Q8Ops, BinaryAwkwardSizesBitExact) {
+  // Row lengths around the 16 / 32 / 64-element vector steps and tails, same-shape and broadcast along every
+  // kind of axis (innermost, channel, outer, scalar), 8- and 16-bit outputs.
+  std::mt19937 rng(16);
+  const quant::AddParams ap = quant::make_add_params(0.031f, -5, 0.047f, 9, 0.06f, 3, quant::kRangeI8);
+  const quant::AddParams sp = quant::make_add_params(0.031f, 120, 0.047f, -5, 0.06f, 3, quant::kRangeI8);
+  const quant::MulParams mp = quant::make_mul_params(0.031f, -5, 0.02f, 9, 0.01f, 3, quant::kRangeI8);
+  for (int64_t n : {1, 3, 13, 15, 16, 17, 31, 33, 63, 65, 127, 1001, 4099}) {
+    const std::vector<BinShapes> shapes = {
+        {{n}, {n}},              // same shape
+        {{1, 3, n}, {1, 3, 1}},  // per-row constant b
+        {{1, 3, 1}, {1, 3, n}},  // per-row constant a
+        {{2, 3, n}, {n}},        // outer broadcast
+        {{2, n, 1}, {2, 1, 1}},  // constant over the inner dims
+        {{n}, {}},               // scalar b
+        {{}, {n}},               // scalar a
+        {{1, 5, n}, {1, 1, n}},  // middle broadcast
+        {{3, 1}, {1, n}},        // outer product
+    };
+    for (const BinShapes& s : shapes) {
+      const std::string note = "n " + std::to_string(n);
+      for (DType yt : {DType::kI8, DType::kI16}) {
+        quant::AddParams p = ap;
+        if (yt == DType::kI16) p.range = quant::kRangeI16;
+        check(OpKind::kQAdd, binary_attrs(&p, nullptr, yt, false),
+              {rt(codes(DType::kI8, s.a, rng)), rt(codes(DType::kU8, s.b, rng))}, note);
+      }
+      check(OpKind::kQSub, binary_attrs(&sp, nullptr, DType::kI8, true),
+            {rt(codes(DType::kU8, s.a, rng)), rt(codes(DType::kI8, s.b, rng))}, note);
+      check(OpKind::kQMul, binary_attrs(nullptr, &mp, DType::kI8, false),
+            {rt(codes(DType::kI8, s.a, rng)), rt(codes(DType::kI8, s.b, rng))}, note);
     }
   }
 }
@@ -429,6 +650,43 @@ TEST(Q8Ops, QLutBitExact) {
   // A runtime (non-constant) table stays with the reference.
   check(OpKind::kQLut, Attrs{}, {rt(codes(DType::kI8, {4}, rng)), rt(codes(DType::kI8, {256}, rng))}, "rt table",
         false);
+}
+
+TEST(Q8Ops, QLutEveryCodeAwkwardSizesBitExact) {
+  // Every input code at every position of the vector steps (the pattern shifts by one code per element), sizes
+  // around the 16 / 32 / 64-byte steps and tails; on the AVX2 tiers the vector lookup must be chosen.
+  std::mt19937 rng(34);
+  for (DType xt : {DType::kI8, DType::kU8})
+    for (DType tt : {DType::kI8, DType::kU8})
+      for (int64_t n : {1, 3, 13, 31, 32, 33, 64, 127, 256, 1001, 4099}) {
+        const Tensor table = codes(tt, {256}, rng);
+        check(OpKind::kQLut, Attrs{}, {rt(byte_pattern(xt, {1, n}, [](int64_t i) { return i * 5 + 3; })), cst(table)},
+              "n " + std::to_string(n));
+        if (q8::available_isas().back() >= q8::Isa::kAvx2 && !::testing::Test::HasFailure()) {
+          EXPECT_EQ(last_kernels().back(), "lut_avx2") << n;
+        }
+        check(OpKind::kQLut, Attrs{}, {rt(byte_pattern(xt, {2, 3, 256}, [](int64_t i) { return i; })), cst(table)},
+              "all codes");
+      }
+}
+
+TEST(Q8Ops, RequantizeEveryCodeBitExact) {
+  std::mt19937 rng(35);
+  std::uniform_real_distribution<double> lm(-8.0, 8.0);
+  int variant = 0;
+  for (DType xt : {DType::kI8, DType::kU8})
+    for (DType yt : {DType::kI8, DType::kU8})
+      for (int rep = 0; rep < 4; ++rep) {
+        ++variant;
+        Attrs a;
+        a.set("x_zero_point", int64_t{mid_zp(xt) + rep});
+        a.set("y_zero_point", int64_t{mid_zp(yt) - rep});
+        a.set("y_dtype", onnx_dtype(yt));
+        set_mults(a, {quant::quantize_multiplier(std::exp2(lm(rng)))});
+        if (rep == 1) a.set("y_max", int64_t{mid_zp(yt) + 40});
+        check(OpKind::kRequantize, a, {rt(byte_pattern(xt, {1, 3, 1000 + 2 * rep + 1}, [](int64_t i) { return i; }))},
+              "variant " + std::to_string(variant));
+      }
 }
 
 TEST(Q8Ops, RequantizeBitExact) {

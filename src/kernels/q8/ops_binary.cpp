@@ -3,10 +3,13 @@
 // function of the two input codes, so prepare builds the 256 x 256 table of quant::add_quantized /
 // mul_quantized (exact by construction) and run() is a table walk over the coalesced broadcast pattern:
 // contiguous x contiguous uses the 2-D table, contiguous x constant (squeeze-excite scales, scalars) uses one
-// 256-entry row of it.
+// 256-entry row of it. On the AVX2 tiers, with an 8-bit output, contiguous x contiguous rows run the exact integer
+// form BinaryFormula (ops_common.h; accepted at prepare only after it reproduced the whole table) and constant
+// rows the vector 256-entry lookup (lut8_row_avx2).
 #include <algorithm>
 #include <cstdint>
 #include <cstring>
+#include <optional>
 #include <vector>
 
 #include "kernels/q8/ops_common.h"
@@ -73,6 +76,19 @@ class BinaryLutOp final : public PreparedOp {
   BinaryLutOp(BroadcastPlan plan, std::vector<OutT> table, bool swapped, IoTypes io, const char* name)
       : plan_(std::move(plan)), table_(std::move(table)), swapped_(swapped), io_(std::move(io)), name_(name) {}
 
+  /// Vector row kernels (8-bit outputs only): `formula` with `row_fn` for contiguous x contiguous rows, `lut`
+  /// for contiguous x constant rows. Either may be null.
+  void set_row_kernels(std::optional<BinaryFormula> formula, BinaryRowFn row_fn, Lut8RowFn lut) {
+    formula_ = formula;
+    row_fn_ = formula_ ? row_fn : nullptr;
+    lut_ = lut;
+    const int64_t ia = plan_.sa.back(), ib = plan_.sb.back();
+    if (ia == 1 && ib == 1 && row_fn_ != nullptr)
+      kname_ = "binary_formula_avx2";
+    else if (((ia == 0 && ib == 1) || (ia == 1 && ib == 0)) && lut_ != nullptr)
+      kname_ = "binary_row_lut_avx2";
+  }
+
   Status run(std::span<const Tensor* const> ins, std::span<Tensor> outs, const Parallel* par) const override {
     NPUKIT_RETURN_IF_ERROR(io_.check(name_, ins, outs));
     const uint8_t* a = static_cast<const uint8_t*>(ins[0]->raw());
@@ -89,7 +105,7 @@ class BinaryLutOp final : public PreparedOp {
     });
     return Status::Ok();
   }
-  const char* kernel_name() const override { return "binary_lut2d"; }
+  const char* kernel_name() const override { return kname_; }
   size_t workspace_bytes() const override { return table_.size() * sizeof(OutT); }
 
  private:
@@ -116,7 +132,15 @@ class BinaryLutOp final : public PreparedOp {
       OutT* py = y + r * inner;
       // The table is indexed [first][second] with first = a unless swapped_ (then b): the constant operand of
       // a broadcast row is always `first`, so its row is contiguous.
-      if (ia == 1 && ib == 1) {
+      if (ia == 1 && ib == 1 && row_fn_ != nullptr && inner >= kMinVectorRow) {
+        if constexpr (sizeof(OutT) == 1) row_fn_(*formula_, pa, pb, reinterpret_cast<uint8_t*>(py), inner);
+      } else if (ia != ib && lut_ != nullptr && inner >= kMinVectorRow && (ia == 0) != swapped_) {
+        // One operand constant along the row: its 256-entry row of the table (`first` = the constant one).
+        const uint32_t c = ia == 0 ? pa[0] : pb[0];
+        if constexpr (sizeof(OutT) == 1)
+          lut_(reinterpret_cast<const uint8_t*>(tab) + (c << 8), ia == 0 ? pb : pa, reinterpret_cast<uint8_t*>(py),
+               inner);
+      } else if (ia == 1 && ib == 1) {
         if (!swapped_)
           for (int64_t i = 0; i < inner; ++i) py[i] = tab[(static_cast<uint32_t>(pa[i]) << 8) | pb[i]];
         else
@@ -144,15 +168,138 @@ class BinaryLutOp final : public PreparedOp {
     }
   }
 
+  static constexpr int64_t kMinVectorRow = 16;  // shorter rows: the scalar loops
+
   BroadcastPlan plan_;
   std::vector<OutT> table_;
   bool swapped_;
   IoTypes io_;
   const char* name_;
+  const char* kname_ = "binary_lut2d";
+  std::optional<BinaryFormula> formula_;
+  BinaryRowFn row_fn_ = nullptr;
+  Lut8RowFn lut_ = nullptr;
 };
 
+/// Offset form of the codes of dtype t for BinaryFormula: d = (byte ^ flip) - z.
+void code_offsets(DType t, int32_t zp, uint8_t* flip, int32_t* z) {
+  *flip = t == DType::kI8 ? 0x80 : 0;
+  *z = zp + (t == DType::kI8 ? 128 : 0);
+}
+
+/// For g monotone non-decreasing on [lo, hi]. low_edge: the largest s with g(s) == target when g(lo) == target,
+/// else lo. Otherwise: the smallest s with g(s) == target when g(hi) == target, else hi.
+template <class G>
+int64_t clamp_edge(int64_t lo, int64_t hi, int32_t target, bool low_edge, G&& g) {
+  if (low_edge) {
+    if (g(lo) != target) return lo;
+    while (lo < hi) {  // invariant: g(lo) == target
+      const int64_t mid = lo + (hi - lo + 1) / 2;
+      if (g(mid) == target)
+        lo = mid;
+      else
+        hi = mid - 1;
+    }
+    return lo;
+  }
+  if (g(hi) != target) return hi;
+  while (lo < hi) {  // invariant: g(hi) == target
+    const int64_t mid = lo + (hi - lo) / 2;
+    if (g(mid) == target)
+      hi = mid;
+    else
+      lo = mid + 1;
+  }
+  return hi;
+}
+
+/// True when `fn` with `f` reproduces the table (indexed [first][second], first = b when `swapped`) for every
+/// pair of input bytes.
+bool formula_matches(const BinaryFormula& f, BinaryRowFn fn, const std::vector<uint8_t>& table, bool swapped) {
+  std::vector<uint8_t> a(65536), b(65536), y(65536);
+  for (uint32_t i = 0; i < 65536; ++i) {
+    a[i] = static_cast<uint8_t>(i >> 8);
+    b[i] = static_cast<uint8_t>(i & 255);
+  }
+  fn(f, a.data(), b.data(), y.data(), 65536);
+  for (uint32_t i = 0; i < 65536; ++i) {
+    const uint32_t idx = swapped ? (static_cast<uint32_t>(b[i]) << 8) | a[i] : i;
+    if (y[i] != table[idx]) return false;
+  }
+  return true;
+}
+
+/// BinaryFormula of an add / sub (mul == nullptr) or mul, when every intermediate of the form stays in its
+/// exact range; nullopt otherwise (the op then keeps the table walk).
+std::optional<BinaryFormula> make_formula(DType ta, DType tb, const quant::AddParams* add, bool sub,
+                                          const quant::MulParams* mul) {
+  BinaryFormula f;
+  const int32_t a_zp = add ? add->a_zp : mul->a_zp, b_zp = add ? add->b_zp : mul->b_zp;
+  code_offsets(ta, a_zp, &f.a_flip, &f.za);
+  code_offsets(tb, b_zp, &f.b_flip, &f.zb);
+  const quant::QRange ra = qref::dtype_range(ta), rb = qref::dtype_range(tb);
+  const int64_t da_min = ra.qmin - a_zp, da_max = ra.qmax - a_zp, db_min = rb.qmin - b_zp, db_max = rb.qmax - b_zp;
+  int64_t s_min = 0, s_max = 0;
+  quant::QuantizedMultiplier out_mult;
+  if (add != nullptr) {
+    f.kind = sub ? BinaryFormula::Kind::kSub : BinaryFormula::Kind::kAdd;
+    f.left_shift = add->left_shift;
+    if (f.left_shift > 22) return std::nullopt;  // 255 << L must fit in int32
+    if (!RoundShift::make(add->a_mult, &f.ma) || !RoundShift::make(add->b_mult, &f.mb)) return std::nullopt;
+    // Per-operand terms over every code: exact in the form and small enough that their sum fits in int32.
+    auto term_range = [&](int64_t d_min, int64_t d_max, const RoundShift& rs, quant::QuantizedMultiplier m, int64_t* lo,
+                          int64_t* hi) {
+      *lo = INT64_MAX;
+      *hi = INT64_MIN;
+      for (int64_t d = d_min; d <= d_max; ++d) {
+        const int64_t x = d * (int64_t{1} << f.left_shift);
+        const int64_t want = quant::scale_round(x, m);
+        if (want < -(int64_t{1} << 29) || want > (int64_t{1} << 29) || rs.apply(static_cast<int32_t>(x)) != want)
+          return false;
+        *lo = std::min(*lo, want);
+        *hi = std::max(*hi, want);
+      }
+      return true;
+    };
+    int64_t a_lo, a_hi, b_lo, b_hi;
+    if (!term_range(da_min, da_max, f.ma, add->a_mult, &a_lo, &a_hi) ||
+        !term_range(db_min, db_max, f.mb, add->b_mult, &b_lo, &b_hi))
+      return std::nullopt;
+    s_min = sub ? a_lo - b_hi : a_lo + b_lo;
+    s_max = sub ? a_hi - b_lo : a_hi + b_hi;
+    out_mult = add->out_mult;
+    f.zo = add->out_zp;
+    f.qmin = add->range.qmin;
+    f.qmax = add->range.qmax;
+  } else {
+    f.kind = BinaryFormula::Kind::kMul;
+    const int64_t c[4] = {da_min * db_min, da_min * db_max, da_max * db_min, da_max * db_max};
+    s_min = *std::min_element(c, c + 4);
+    s_max = *std::max_element(c, c + 4);
+    out_mult = mul->mult;
+    f.zo = mul->out_zp;
+    f.qmin = mul->range.qmin;
+    f.qmax = mul->range.qmax;
+  }
+  if (!RoundShift::make(out_mult, &f.mo)) return std::nullopt;
+  const quant::QRange range{f.qmin, f.qmax};
+  auto g = [&](int64_t s) { return quant::requantize(s, out_mult, f.zo, range); };
+  const int64_t s_lo = clamp_edge(s_min, s_max, f.qmin, true, g);
+  const int64_t s_hi = clamp_edge(s_min, s_max, f.qmax, false, g);
+  // scale_round is monotone: exact (and int32) at both edges means exact in between.
+  for (int64_t s : {s_lo, s_hi}) {
+    const int64_t v = quant::scale_round(s, out_mult);
+    if (v < -(int64_t{1} << 30) || v > (int64_t{1} << 30) || f.mo.apply(static_cast<int32_t>(s)) != v)
+      return std::nullopt;
+  }
+  f.s_lo = static_cast<int32_t>(s_lo);
+  f.s_hi = static_cast<int32_t>(s_hi);
+  return f;
+}
+
 template <class OutT, class F>
-PrepResult make_binary(BroadcastPlan plan, DType ta, DType tb, IoTypes io, const char* name, F&& f) {
+PrepResult make_binary(BroadcastPlan plan, DType ta, DType tb, IoTypes io, const char* name, F&& f,
+                       std::optional<BinaryFormula> formula, Isa isa) {
   // Orientation: the operand that is constant along the innermost dim is the table's first index.
   const bool swapped = plan.sa.back() == 1 && plan.sb.back() == 0;
   std::vector<OutT> table(65536);
@@ -161,14 +308,26 @@ PrepResult make_binary(BroadcastPlan plan, DType ta, DType tb, IoTypes io, const
       const int32_t ca = byte_code(ta, swapped ? v : u), cb = byte_code(tb, swapped ? u : v);
       table[static_cast<size_t>(u) * 256 + static_cast<size_t>(v)] = static_cast<OutT>(f(ca, cb));
     }
-  return std::unique_ptr<PreparedOp>(
-      std::make_unique<BinaryLutOp<OutT>>(std::move(plan), std::move(table), swapped, std::move(io), name));
+  BinaryRowFn row_fn = nullptr;
+  Lut8RowFn lut = nullptr;
+  if constexpr (sizeof(OutT) == 1) {
+    row_fn = binary_row_fn(isa);
+    lut = lut8_row_fn(isa);
+    // The formula is used only where it reproduced every entry of the table with this tier's kernel.
+    const bool vv = plan.sa.back() == 1 && plan.sb.back() == 1;
+    if (!vv || row_fn == nullptr || !formula || !formula_matches(*formula, row_fn, table, swapped)) formula.reset();
+  } else {
+    formula.reset();
+  }
+  auto op = std::make_unique<BinaryLutOp<OutT>>(std::move(plan), std::move(table), swapped, std::move(io), name);
+  op->set_row_kernels(formula, row_fn, lut);
+  return std::unique_ptr<PreparedOp>(std::move(op));
 }
 
 }  // namespace
 
 PrepResult prepare_binary(std::string_view op, const Attrs& attrs, std::span<const TensorSig> ins,
-                          std::span<const TensorSig> outs) {
+                          std::span<const TensorSig> outs, Isa isa) {
   if (ins.size() != 2 || !all_present(ins) || outs.size() != 1) return not_covered();
   const DType ta = ins[0].dtype, tb = ins[1].dtype, ty = outs[0].dtype;
   if (!is_byte_code(ta) || !is_byte_code(tb)) return not_covered();
@@ -201,8 +360,10 @@ PrepResult prepare_binary(std::string_view op, const Attrs& attrs, std::span<con
         p.range.qmin < yr.qmin || p.range.qmax > yr.qmax || p.mult.mult < 0)
       return not_covered();  // the reference reports the error
     auto f = [p](int32_t u, int32_t v) { return quant::mul_quantized(u, v, p); };
-    if (ty == DType::kI16) return make_binary<int16_t>(std::move(plan), ta, tb, std::move(io), "QMul", f);
-    return make_binary<uint8_t>(std::move(plan), ta, tb, std::move(io), "QMul", f);
+    if (ty == DType::kI16)
+      return make_binary<int16_t>(std::move(plan), ta, tb, std::move(io), "QMul", f, std::nullopt, isa);
+    return make_binary<uint8_t>(std::move(plan), ta, tb, std::move(io), "QMul", f,
+                                make_formula(ta, tb, nullptr, false, &p), isa);
   }
   NPUKIT_ASSIGN_OR_RETURN(quant::AddParams p, qref::qadd_params(attrs));
   if (p.left_shift < 0 || p.left_shift > 24 || !in_range(p.a_zp, ta) || !in_range(p.b_zp, tb) ||
@@ -212,8 +373,10 @@ PrepResult prepare_binary(std::string_view op, const Attrs& attrs, std::span<con
   const bool sub = op == "QSub";
   const char* name = sub ? "QSub" : "QAdd";
   auto f = [p, sub](int32_t u, int32_t v) { return quant::add_quantized(u, v, p, sub); };
-  if (ty == DType::kI16) return make_binary<int16_t>(std::move(plan), ta, tb, std::move(io), name, f);
-  return make_binary<uint8_t>(std::move(plan), ta, tb, std::move(io), name, f);
+  if (ty == DType::kI16)
+    return make_binary<int16_t>(std::move(plan), ta, tb, std::move(io), name, f, std::nullopt, isa);
+  return make_binary<uint8_t>(std::move(plan), ta, tb, std::move(io), name, f, make_formula(ta, tb, &p, sub, nullptr),
+                              isa);
 }
 
 }  // namespace npukit::q8::ops

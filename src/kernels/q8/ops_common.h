@@ -1,7 +1,8 @@
 // SPDX-License-Identifier: Apache-2.0
 // kernels/q8: internal helpers shared by the fast op kernels of q8_ops.h (ops_*.cpp): per-family prepare
-// entry points called by the dispatch in ops_registry.cpp, input / output checks done at run time, and the
-// strided-copy plan used by the data movement ops.
+// entry points called by the dispatch in ops_registry.cpp, input / output checks done at run time, the
+// strided-copy plan used by the data movement ops, and the per-ISA row kernels of the elementwise / table ops
+// (ops_*_avx2.cpp; the operator code picks them by tier, the scalar loops are the fallback).
 #pragma once
 
 #include <cstdint>
@@ -14,6 +15,7 @@
 #include "core/status.h"
 #include "core/tensor.h"
 #include "kernels/q8/q8_ops.h"
+#include "quant/arith.h"
 
 namespace npukit::q8::ops {
 
@@ -67,16 +69,86 @@ struct StridedCopy {
   void run(const std::byte* src, std::byte* dst, const Parallel* par) const;
 };
 
-// Prepare entry points of the op families (nullptr result: not covered).
+// ---- per-ISA row kernels of the elementwise / table ops ---------------------------------------------------
+
+/// quant::scale_round(x, m) for an int32 x, in the form the vector kernels evaluate: with 64-bit wrap-around
+/// arithmetic, u = x * mult + 2^62 + (r >= 1 ? 2^(r-1) : 0), v = low32(u >> r) - low32(2^(62 - r)) (logical
+/// shift). Exact whenever |x * mult| < 2^62 (always: mult < 2^31) and the exact result fits in int32 without
+/// reaching scale_round's +-2^40 saturation (the callers check the ranges they use at prepare time).
+struct RoundShift {
+  int32_t mult = 0;
+  int32_t r = 1;  ///< total right shift, [0, 62]
+
+  /// From a QuantizedMultiplier: false when the shift is outside what the form covers (r < 0). r > 62 gives 0
+  /// for every int32 x (|x * mult| < 2^62), encoded as mult 0.
+  static bool make(quant::QuantizedMultiplier m, RoundShift* out) {
+    const int64_t r = 31 - static_cast<int64_t>(m.shift);
+    if (m.mult < 0 || r < 0) return false;
+    if (m.mult == 0 || r > 62) {
+      *out = RoundShift{0, 1};
+      return true;
+    }
+    *out = RoundShift{m.mult, static_cast<int32_t>(r)};
+    return true;
+  }
+  uint64_t bias() const { return (uint64_t{1} << 62) + (r >= 1 ? uint64_t{1} << (r - 1) : 0); }
+  uint32_t offset() const { return static_cast<uint32_t>(uint64_t{1} << (62 - r)); }
+  /// Scalar evaluation of the same form (used for the prepare-time checks).
+  int32_t apply(int32_t x) const {
+    const uint64_t u = static_cast<uint64_t>(static_cast<int64_t>(x) * mult) + bias();
+    return static_cast<int32_t>(static_cast<uint32_t>(u >> r) - offset());
+  }
+};
+
+/// Exact integer evaluation of QAdd / QSub / QMul on 8-bit input codes with an 8-bit output, for the vector
+/// kernels. Input bytes are turned into offsets d = (byte ^ flip) - z (flip 0x80 and z = zp + 128 for kI8
+/// codes, flip 0 and z = zp for kU8), then
+///   add / sub: s = ma(da << left_shift) +- mb(db << left_shift)    mul: s = da * db
+///   y = clamp(mo(clamp(s, s_lo, s_hi)) + zo, qmin, qmax), stored as the low byte of y.
+/// mo is monotone, so clamping s to [s_lo, s_hi] (chosen at prepare so that the output at s_lo / s_hi is already
+/// clamped) changes nothing and keeps every intermediate in int32. prepare_binary checks the whole 256 x 256
+/// code table against quant::add_quantized / mul_quantized before it uses a kernel built on this.
+struct BinaryFormula {
+  enum class Kind : int { kAdd, kSub, kMul };
+  Kind kind = Kind::kAdd;
+  uint8_t a_flip = 0, b_flip = 0;
+  int32_t za = 0, zb = 0;
+  int32_t left_shift = 0;
+  RoundShift ma, mb, mo;
+  int32_t s_lo = 0, s_hi = 0;
+  int32_t zo = 0, qmin = 0, qmax = 255;
+};
+
+/// y[i] = formula(a[i], b[i]) for i < n (same-shape rows).
+using BinaryRowFn = void (*)(const BinaryFormula& f, const uint8_t* a, const uint8_t* b, uint8_t* y, int64_t n);
+/// y[i] = table[x[i]] for i < n, with a 256-entry byte table (x and y may be the same buffer).
+using Lut8RowFn = void (*)(const uint8_t* table, const uint8_t* x, uint8_t* y, int64_t n);
+
+/// AVX2 row kernels (ops_binary_avx2.cpp, ops_lut_avx2.cpp): only call them on a CPU with AVX2.
+void binary_row_avx2(const BinaryFormula& f, const uint8_t* a, const uint8_t* b, uint8_t* y, int64_t n);
+void lut8_row_avx2(const uint8_t* table, const uint8_t* x, uint8_t* y, int64_t n);
+
+/// The row kernels of a tier; nullptr: none at this tier (the operator runs its scalar loop).
+inline BinaryRowFn binary_row_fn(Isa isa) {
+  return isa >= Isa::kAvx2 ? &binary_row_avx2 : nullptr;
+}
+inline Lut8RowFn lut8_row_fn(Isa isa) {
+  return isa >= Isa::kAvx2 ? &lut8_row_avx2 : nullptr;
+}
+
+// Prepare entry points of the op families (nullptr result: not covered). `isa`: the tier whose row kernels
+// the prepared op uses.
 PrepResult prepare_binary(std::string_view op, const Attrs& attrs, std::span<const TensorSig> ins,
-                          std::span<const TensorSig> outs);
+                          std::span<const TensorSig> outs, Isa isa);
 PrepResult prepare_qavgpool(const Attrs& attrs, std::span<const TensorSig> ins, std::span<const TensorSig> outs,
                             bool global);
 PrepResult prepare_maxpool(const Attrs& attrs, std::span<const TensorSig> ins, std::span<const TensorSig> outs,
                            bool global);
-PrepResult prepare_qconcat(const Attrs& attrs, std::span<const TensorSig> ins, std::span<const TensorSig> outs);
-PrepResult prepare_qlut(const Attrs& attrs, std::span<const TensorSig> ins, std::span<const TensorSig> outs);
-PrepResult prepare_requantize(const Attrs& attrs, std::span<const TensorSig> ins, std::span<const TensorSig> outs);
+PrepResult prepare_qconcat(const Attrs& attrs, std::span<const TensorSig> ins, std::span<const TensorSig> outs,
+                           Isa isa);
+PrepResult prepare_qlut(const Attrs& attrs, std::span<const TensorSig> ins, std::span<const TensorSig> outs, Isa isa);
+PrepResult prepare_requantize(const Attrs& attrs, std::span<const TensorSig> ins, std::span<const TensorSig> outs,
+                              Isa isa);
 PrepResult prepare_quantize_linear(const Attrs& attrs, std::span<const TensorSig> ins, std::span<const TensorSig> outs);
 PrepResult prepare_dequantize_linear(const Attrs& attrs, std::span<const TensorSig> ins,
                                      std::span<const TensorSig> outs);

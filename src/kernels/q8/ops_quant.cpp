@@ -2,7 +2,8 @@
 // kernels/q8: code -> code maps and the float edges of the integer graph. QConcat (memcpy when an input's codes
 // pass unchanged, else a 256-entry table per input), QLut and Requantize (a table over every input code, built
 // with the reference arithmetic), QuantizeLinear (f32 -> codes, quant::quantize_value semantics with a fast
-// exact path) and DequantizeLinear (a 256-entry float table), per-tensor parameters only.
+// exact path) and DequantizeLinear (a 256-entry float table), per-tensor parameters only. The 8-bit -> 8-bit
+// tables (QConcat rescales, QLut, Requantize) run as the tier's vector lookup (lut8_row_fn) when it has one.
 #include <cfenv>
 #include <cmath>
 #include <cstdint>
@@ -35,8 +36,8 @@ int32_t code_of_bits(DType t, uint32_t bits) {
 template <class OutT>
 class TableOp final : public PreparedOp {
  public:
-  TableOp(std::vector<OutT> table, bool wide_in, IoTypes io, const char* name, const char* kname)
-      : table_(std::move(table)), wide_in_(wide_in), io_(std::move(io)), name_(name), kname_(kname) {}
+  TableOp(std::vector<OutT> table, bool wide_in, IoTypes io, const char* name, const char* kname, Lut8RowFn lut)
+      : table_(std::move(table)), wide_in_(wide_in), io_(std::move(io)), name_(name), kname_(kname), lut_(lut) {}
   Status run(std::span<const Tensor* const> ins, std::span<Tensor> outs, const Parallel* par) const override {
     NPUKIT_RETURN_IF_ERROR(io_.check(name_, ins, outs));
     const int64_t n = ins[0]->numel();
@@ -49,6 +50,10 @@ class TableOp final : public PreparedOp {
       if (wide_in_) {
         const uint16_t* x = static_cast<const uint16_t*>(ins[0]->raw());
         for (int64_t i = i0; i < i1; ++i) y[i] = tab[x[i]];
+      } else if (lut_ != nullptr) {  // 8-bit in and out (set only then)
+        if constexpr (sizeof(OutT) == 1)
+          lut_(reinterpret_cast<const uint8_t*>(tab), static_cast<const uint8_t*>(ins[0]->raw()) + i0,
+               reinterpret_cast<uint8_t*>(y) + i0, i1 - i0);
       } else {
         const uint8_t* x = static_cast<const uint8_t*>(ins[0]->raw());
         for (int64_t i = i0; i < i1; ++i) y[i] = tab[x[i]];
@@ -56,7 +61,7 @@ class TableOp final : public PreparedOp {
     });
     return Status::Ok();
   }
-  const char* kernel_name() const override { return kname_; }
+  const char* kernel_name() const override { return lut_ != nullptr ? "lut_avx2" : kname_; }
   size_t workspace_bytes() const override { return table_.size() * sizeof(OutT); }
 
  private:
@@ -65,18 +70,21 @@ class TableOp final : public PreparedOp {
   IoTypes io_;
   const char* name_;
   const char* kname_;
+  Lut8RowFn lut_;
 };
 
 /// Builds a TableOp over every bit pattern of input dtype xt with code -> output code `f`.
+/// With an 8-bit input and output, the table walk is `isa`'s vector lookup when it has one.
 template <class F>
-PrepResult make_table_op(DType xt, DType yt, IoTypes io, const char* name, const char* kname, F&& f) {
+PrepResult make_table_op(DType xt, DType yt, IoTypes io, const char* name, const char* kname, Isa isa, F&& f) {
   const uint32_t n = xt == DType::kI16 ? 65536u : 256u;
   auto build = [&](auto tag) -> PrepResult {
     using OutT = decltype(tag);
     std::vector<OutT> t(n);
     for (uint32_t b = 0; b < n; ++b) t[b] = static_cast<OutT>(f(code_of_bits(xt, b)));
+    const Lut8RowFn lut = sizeof(OutT) == 1 && n == 256u ? lut8_row_fn(isa) : nullptr;
     return std::unique_ptr<PreparedOp>(
-        std::make_unique<TableOp<OutT>>(std::move(t), n == 65536u, std::move(io), name, kname));
+        std::make_unique<TableOp<OutT>>(std::move(t), n == 65536u, std::move(io), name, kname, lut));
   };
   if (yt == DType::kI16) return build(int16_t{});
   return build(uint8_t{});
@@ -96,13 +104,14 @@ class QConcatOp final : public PreparedOp {
     size_t table = 0;   // offset into tables_ (when !copy)
   };
   QConcatOp(std::vector<Part> parts, std::vector<uint8_t> tables, std::vector<int16_t> tables16, bool out16,
-            int64_t outer, IoTypes io)
+            int64_t outer, IoTypes io, Lut8RowFn lut)
       : parts_(std::move(parts)),
         tables_(std::move(tables)),
         tables16_(std::move(tables16)),
         out16_(out16),
         outer_(outer),
-        io_(std::move(io)) {}
+        io_(std::move(io)),
+        lut_(lut) {}
 
   Status run(std::span<const Tensor* const> ins, std::span<Tensor> outs, const Parallel* par) const override {
     NPUKIT_RETURN_IF_ERROR(io_.check("QConcat", ins, outs));
@@ -127,7 +136,10 @@ class QConcatOp final : public PreparedOp {
               if (p.chunk) std::memcpy(y, x, static_cast<size_t>(p.chunk));
             } else {
               const uint8_t* tab = tables_.data() + p.table;
-              for (int64_t k = 0; k < p.chunk; ++k) y[k] = tab[x[k]];
+              if (lut_ != nullptr && p.chunk >= 16)
+                lut_(tab, x, y, p.chunk);
+              else
+                for (int64_t k = 0; k < p.chunk; ++k) y[k] = tab[x[k]];
             }
           }
           off += p.chunk;
@@ -146,6 +158,7 @@ class QConcatOp final : public PreparedOp {
   bool out16_;
   int64_t outer_;
   IoTypes io_;
+  Lut8RowFn lut_;  // null: scalar table walks
 };
 
 // ---- QuantizeLinear / DequantizeLinear -------------------------------------------------------------------
@@ -240,7 +253,8 @@ bool per_tensor_params(std::span<const TensorSig> ins, DType zt, float* scale, i
 
 }  // namespace
 
-PrepResult prepare_qconcat(const Attrs& attrs, std::span<const TensorSig> ins, std::span<const TensorSig> outs) {
+PrepResult prepare_qconcat(const Attrs& attrs, std::span<const TensorSig> ins, std::span<const TensorSig> outs,
+                           Isa isa) {
   const size_t n = ins.size();
   if (n == 0 || !all_present(ins) || outs.size() != 1) return not_covered();
   NPUKIT_ASSIGN_OR_RETURN(qref::QConcatParams p, qref::qconcat_params(attrs, n));
@@ -290,11 +304,12 @@ PrepResult prepare_qconcat(const Attrs& attrs, std::span<const TensorSig> ins, s
   }
   IoTypes io;
   io.set(ins, outs, n);
-  return std::unique_ptr<PreparedOp>(std::make_unique<QConcatOp>(std::move(parts), std::move(tables),
-                                                                 std::move(tables16), out16, outer, std::move(io)));
+  return std::unique_ptr<PreparedOp>(std::make_unique<QConcatOp>(
+      std::move(parts), std::move(tables), std::move(tables16), out16, outer, std::move(io), lut8_row_fn(isa)));
 }
 
-PrepResult prepare_qlut(const Attrs& /*attrs*/, std::span<const TensorSig> ins, std::span<const TensorSig> outs) {
+PrepResult prepare_qlut(const Attrs& /*attrs*/, std::span<const TensorSig> ins, std::span<const TensorSig> outs,
+                        Isa isa) {
   if (ins.size() != 2 || !all_present(ins) || outs.size() != 1 || ins[1].constant == nullptr) return not_covered();
   const DType xt = ins[0].dtype, tt = ins[1].dtype;
   const Tensor& table = *ins[1].constant;
@@ -306,11 +321,12 @@ PrepResult prepare_qlut(const Attrs& /*attrs*/, std::span<const TensorSig> ins, 
   const int32_t first = qref::dtype_range(xt).qmin;
   IoTypes io;
   io.set(ins, outs, 1);
-  return make_table_op(xt, tt, std::move(io), "QLut", "lut",
+  return make_table_op(xt, tt, std::move(io), "QLut", "lut", isa,
                        [&](int32_t c) { return codes[static_cast<size_t>(c - first)]; });
 }
 
-PrepResult prepare_requantize(const Attrs& attrs, std::span<const TensorSig> ins, std::span<const TensorSig> outs) {
+PrepResult prepare_requantize(const Attrs& attrs, std::span<const TensorSig> ins, std::span<const TensorSig> outs,
+                              Isa isa) {
   if (ins.size() != 1 || !all_present(ins) || outs.size() != 1) return not_covered();
   const DType xt = ins[0].dtype, yt = outs[0].dtype;
   if (!qref::is_activation_dtype(xt) || outs[0].shape != ins[0].shape) return not_covered();
@@ -320,7 +336,7 @@ PrepResult prepare_requantize(const Attrs& attrs, std::span<const TensorSig> ins
     return not_covered();
   IoTypes io;
   io.set(ins, outs, 1);
-  return make_table_op(xt, yt, std::move(io), "Requantize", "requant_lut", [&](int32_t c) {
+  return make_table_op(xt, yt, std::move(io), "Requantize", "requant_lut", isa, [&](int32_t c) {
     return quant::requantize(static_cast<int64_t>(c) - p.input_zero_point, p.mult, p.output_zero_point, p.out_range);
   });
 }

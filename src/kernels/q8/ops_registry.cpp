@@ -49,17 +49,17 @@ void IoTypes::set(std::span<const TensorSig> ins, std::span<const TensorSig> out
 
 Expected<std::unique_ptr<PreparedOp>> prepare_op(std::string_view op, const Attrs& attrs,
                                                  std::span<const TensorSig> inputs, std::span<const TensorSig> outputs,
-                                                 Isa /*isa*/) {
-  // Every kernel here is portable C++ that the compiler vectorizes at the baseline ISA: `isa` is not needed.
+                                                 Isa isa) {
+  // The elementwise / table families use `isa`'s row kernels (ops_*_avx2.cpp); the others are portable C++.
   if (outputs.empty() || inputs.empty() || !ops::all_present(outputs)) return ops::not_covered();
-  if (op == "QAdd" || op == "QSub" || op == "QMul") return ops::prepare_binary(op, attrs, inputs, outputs);
+  if (op == "QAdd" || op == "QSub" || op == "QMul") return ops::prepare_binary(op, attrs, inputs, outputs, isa);
   if (op == "QAveragePool") return ops::prepare_qavgpool(attrs, inputs, outputs, false);
   if (op == "QGlobalAveragePool") return ops::prepare_qavgpool(attrs, inputs, outputs, true);
   if (op == "MaxPool") return ops::prepare_maxpool(attrs, inputs, outputs, false);
   if (op == "GlobalMaxPool") return ops::prepare_maxpool(attrs, inputs, outputs, true);
-  if (op == "QConcat") return ops::prepare_qconcat(attrs, inputs, outputs);
-  if (op == "QLut") return ops::prepare_qlut(attrs, inputs, outputs);
-  if (op == "Requantize") return ops::prepare_requantize(attrs, inputs, outputs);
+  if (op == "QConcat") return ops::prepare_qconcat(attrs, inputs, outputs, isa);
+  if (op == "QLut") return ops::prepare_qlut(attrs, inputs, outputs, isa);
+  if (op == "Requantize") return ops::prepare_requantize(attrs, inputs, outputs, isa);
   if (op == "QuantizeLinear") return ops::prepare_quantize_linear(attrs, inputs, outputs);
   if (op == "DequantizeLinear") return ops::prepare_dequantize_linear(attrs, inputs, outputs);
   if (op == "Reshape" || op == "Flatten" || op == "Squeeze" || op == "Unsqueeze" || op == "Identity")

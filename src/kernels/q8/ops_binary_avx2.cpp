@@ -1,0 +1,149 @@
+// SPDX-License-Identifier: Apache-2.0
+// kernels/q8: AVX2 row kernel of QAdd / QSub / QMul on 8-bit codes with an 8-bit output (compiled with -mavx2
+// -mfma): the exact integer form BinaryFormula (ops_common.h) on 8 int32 lanes, the scale_round steps as
+// 32 x 32 -> 64-bit products (vpmuldq on the even / odd lanes) with a biased logical right shift.
+#include <immintrin.h>
+
+#include <cstdint>
+#include <cstring>
+
+#include "kernels/q8/ops_common.h"
+
+namespace npukit::q8::ops {
+namespace {
+
+/// A RoundShift broadcast to the vector registers.
+struct VecShift {
+  __m256i mult, bias;
+  __m128i count;
+  __m256i offset;  // low32(2^(62-r)), plus anything the caller folds in (subtracted)
+  VecShift(const RoundShift& s, int32_t extra_sub) {
+    mult = _mm256_set1_epi32(s.mult);
+    bias = _mm256_set1_epi64x(static_cast<long long>(s.bias()));
+    count = _mm_cvtsi32_si128(s.r);
+    offset = _mm256_set1_epi32(static_cast<int32_t>(s.offset() + static_cast<uint32_t>(extra_sub)));
+  }
+  /// low32(u >> r) - offset for each of the 8 int32 lanes of x.
+  __m256i apply(__m256i x) const {
+    __m256i even = _mm256_mul_epi32(x, mult);
+    __m256i odd = _mm256_mul_epi32(_mm256_srli_epi64(x, 32), mult);
+    even = _mm256_srl_epi64(_mm256_add_epi64(even, bias), count);
+    odd = _mm256_srl_epi64(_mm256_add_epi64(odd, bias), count);
+    const __m256i v = _mm256_blend_epi32(even, _mm256_slli_epi64(odd, 32), 0xAA);
+    return _mm256_sub_epi32(v, offset);
+  }
+};
+
+/// 8 input bytes as int32 offsets (byte ^ flip) - z.
+inline __m256i offsets8(const uint8_t* p, __m128i flip, __m256i z) {
+  const __m128i b = _mm_xor_si128(_mm_loadl_epi64(reinterpret_cast<const __m128i*>(p)), flip);
+  return _mm256_sub_epi32(_mm256_cvtepu8_epi32(b), z);
+}
+
+template <BinaryFormula::Kind kKind>
+class Kernel {
+ public:
+  explicit Kernel(const BinaryFormula& f)
+      : ma_(f.ma, 0),
+        mb_(f.mb, 0),
+        mo_(f.mo, -f.zo),
+        a_flip_(_mm_set1_epi8(static_cast<char>(f.a_flip))),
+        b_flip_(_mm_set1_epi8(static_cast<char>(f.b_flip))),
+        za_(_mm256_set1_epi32(f.za)),
+        zb_(_mm256_set1_epi32(f.zb)),
+        za16_(_mm256_set1_epi16(static_cast<int16_t>(f.za))),
+        zb16_(_mm256_set1_epi16(static_cast<int16_t>(f.zb))),
+        shift_(_mm_cvtsi32_si128(f.left_shift)),
+        s_lo_(_mm256_set1_epi32(f.s_lo)),
+        s_hi_(_mm256_set1_epi32(f.s_hi)),
+        qmin_(_mm256_set1_epi32(f.qmin)),
+        qmax_(_mm256_set1_epi32(f.qmax)) {}
+
+  /// 8 outputs as int32 codes.
+  __m256i eval8(const uint8_t* a, const uint8_t* b) const {
+    const __m256i da = offsets8(a, a_flip_, za_), db = offsets8(b, b_flip_, zb_);
+    __m256i s;
+    if constexpr (kKind == BinaryFormula::Kind::kMul) {
+      s = _mm256_mullo_epi32(da, db);
+    } else {
+      const __m256i ra = ma_.apply(_mm256_sll_epi32(da, shift_));
+      const __m256i rb = mb_.apply(_mm256_sll_epi32(db, shift_));
+      s = kKind == BinaryFormula::Kind::kSub ? _mm256_sub_epi32(ra, rb) : _mm256_add_epi32(ra, rb);
+    }
+    return finish8(s);
+  }
+
+  /// Output stage of 8 int32 values of s: clamp, mo (+ zo), clamp to the output range.
+  __m256i finish8(__m256i s) const {
+    s = _mm256_min_epi32(_mm256_max_epi32(s, s_lo_), s_hi_);
+    const __m256i y = mo_.apply(s);  // + zo folded into the offset
+    return _mm256_min_epi32(_mm256_max_epi32(y, qmin_), qmax_);
+  }
+
+  /// kMul: 16 outputs as int16 codes, in order. The products are formed on int16 offsets (|d| <= 255) with
+  /// vpmullw / vpmulhw: unpacking low and high halves gives the exact int32 products of elements {0-3, 8-11}
+  /// and {4-7, 12-15}, an order that vpackssdw undoes.
+  __m256i mul16(const uint8_t* a, const uint8_t* b) const {
+    const __m128i ba = _mm_xor_si128(_mm_loadu_si128(reinterpret_cast<const __m128i*>(a)), a_flip_);
+    const __m128i bb = _mm_xor_si128(_mm_loadu_si128(reinterpret_cast<const __m128i*>(b)), b_flip_);
+    const __m256i da = _mm256_sub_epi16(_mm256_cvtepu8_epi16(ba), za16_);
+    const __m256i db = _mm256_sub_epi16(_mm256_cvtepu8_epi16(bb), zb16_);
+    const __m256i lo = _mm256_mullo_epi16(da, db), hi = _mm256_mulhi_epi16(da, db);
+    const __m256i v0 = finish8(_mm256_unpacklo_epi16(lo, hi)), v1 = finish8(_mm256_unpackhi_epi16(lo, hi));
+    return _mm256_packs_epi32(v0, v1);  // exact: codes of an 8-bit range
+  }
+
+  /// 32 outputs as bytes (low byte of each code).
+  __m256i eval32(const uint8_t* a, const uint8_t* b) const {
+    const __m256i low = _mm256_set1_epi16(0x00FF);
+    if constexpr (kKind == BinaryFormula::Kind::kMul) {
+      const __m256i w0 = _mm256_and_si256(mul16(a, b), low), w1 = _mm256_and_si256(mul16(a + 16, b + 16), low);
+      return _mm256_permute4x64_epi64(_mm256_packus_epi16(w0, w1), 0xD8);
+    }
+    const __m256i v0 = eval8(a, b), v1 = eval8(a + 8, b + 8);
+    const __m256i v2 = eval8(a + 16, b + 16), v3 = eval8(a + 24, b + 24);
+    // Codes are in [-32768, 32767] after the clamp to an 8-bit range, so packs is exact; the mask keeps the low
+    // byte, which packus then passes unchanged.
+    const __m256i p01 = _mm256_and_si256(_mm256_packs_epi32(v0, v1), low);
+    const __m256i p23 = _mm256_and_si256(_mm256_packs_epi32(v2, v3), low);
+    const __m256i bytes = _mm256_packus_epi16(p01, p23);
+    return _mm256_permutevar8x32_epi32(bytes, _mm256_setr_epi32(0, 4, 1, 5, 2, 6, 3, 7));
+  }
+
+  void run(const uint8_t* a, const uint8_t* b, uint8_t* y, int64_t n) const {
+    int64_t i = 0;
+    for (; i + 32 <= n; i += 32) _mm256_storeu_si256(reinterpret_cast<__m256i*>(y + i), eval32(a + i, b + i));
+    const auto apart = [&](const uint8_t* x) { return y + n <= x || x + n <= y; };
+    if (i < n && n >= 32 && apart(a) && apart(b)) {
+      // The last 32 elements again, overlapping the previous block (no input is overwritten by y).
+      _mm256_storeu_si256(reinterpret_cast<__m256i*>(y + n - 32), eval32(a + n - 32, b + n - 32));
+    } else if (i < n) {
+      // Tail through a zero-padded buffer (padding bytes give valid, discarded codes).
+      alignas(32) uint8_t ta[32] = {}, tb[32] = {}, ty[32];
+      const size_t rest = static_cast<size_t>(n - i);
+      std::memcpy(ta, a + i, rest);
+      std::memcpy(tb, b + i, rest);
+      _mm256_store_si256(reinterpret_cast<__m256i*>(ty), eval32(ta, tb));
+      std::memcpy(y + i, ty, rest);
+    }
+  }
+
+ private:
+  VecShift ma_, mb_, mo_;
+  __m128i a_flip_, b_flip_;
+  __m256i za_, zb_, za16_, zb16_;
+  __m128i shift_;
+  __m256i s_lo_, s_hi_, qmin_, qmax_;
+};
+
+}  // namespace
+
+void binary_row_avx2(const BinaryFormula& f, const uint8_t* a, const uint8_t* b, uint8_t* y, int64_t n) {
+  switch (f.kind) {
+    case BinaryFormula::Kind::kAdd: Kernel<BinaryFormula::Kind::kAdd>(f).run(a, b, y, n); break;
+    case BinaryFormula::Kind::kSub: Kernel<BinaryFormula::Kind::kSub>(f).run(a, b, y, n); break;
+    case BinaryFormula::Kind::kMul: Kernel<BinaryFormula::Kind::kMul>(f).run(a, b, y, n); break;
+  }
+}
+
+}  // namespace npukit::q8::ops
