@@ -38,8 +38,8 @@ struct InferArgs {
   std::vector<float> mean, scale;
   int64_t resize_short = 0;
   // compiled-model inputs (hrt_model_exec style, tools/exec_inputs.h)
-  std::vector<std::string> img_properties;
-  std::string input_stride, roi, img_size, dump_inputs;
+  RuntimeInputOptions runtime_inputs;  // --input_img_properties, --input_stride, --roi, --input_img_size
+  std::string dump_inputs;
   // int8 CPU runtime (--target cpu)
   bool profile = false, eval_memory = false;
   std::string profile_dir = ".";
@@ -125,8 +125,7 @@ Status run_infer(const InferArgs& args) {
     lo.caffe_prototxt = args.proto;
     NPUKIT_ASSIGN_OR_RETURN(model, pipeline::load_model(args.model_file, lo));
   }
-  const bool npk_flags = !args.img_properties.empty() || !args.input_stride.empty() || !args.roi.empty() ||
-                         !args.img_size.empty() || args.profile || args.eval_memory;
+  const bool npk_flags = has_runtime_input_flags(args.runtime_inputs) || args.profile || args.eval_memory;
   if (!is_npk && npk_flags)
     return make_error(ErrorCode::kInvalidArgument,
                       "--input_img_properties, --input_stride, --roi, --input_img_size, --profile and --eval_memory "
@@ -138,11 +137,7 @@ Status run_infer(const InferArgs& args) {
   const auto rin = interp.runtime_inputs();
   std::vector<Tensor> inputs;
   if (is_npk) {
-    RuntimeInputOptions ro;
-    ro.img_properties = args.img_properties;
-    ro.strides = args.input_stride;
-    ro.roi_file = args.roi;
-    ro.img_size = args.img_size;
+    RuntimeInputOptions ro = args.runtime_inputs;
     ro.image = pre;
     ro.layout_given = !args.layout.empty();
     NPUKIT_ASSIGN_OR_RETURN(inputs, read_runtime_inputs(npk_model, args.input_files, ro));
@@ -239,18 +234,7 @@ void register_exec_infer(CLI::App& exec, Context& ctx) {
   cmd->add_option("--layout", a->layout, "image tensor layout: nchw or nhwc (default: guessed from the model input)");
   cmd->add_option("--resize_short,--resize-short", a->resize_short,
                   "resize the shorter side to this, then centre-crop to --image_size");
-  cmd->add_option("--input_img_properties,--input-img-properties", a->img_properties,
-                  ".npk: Y or UV per runtime input (comma-separated; empty or - for none): checks which file is the "
-                  "Y and which the UV plane of a pyramid NV12 input")
-      ->delimiter(',');
-  cmd->add_option("--input_stride,--input-stride", a->input_stride,
-                  ".npk: byte strides of the NHWC dims of raw .bin inputs, \"s0,s1,s2,s3;...\" per runtime input "
-                  "(-1: the smallest allowed; pyramid inputs need s1 aligned to 32)");
-  cmd->add_option("--roi", a->roi,
-                  ".npk: file with one 'left top right bottom' line (inclusive) per resizer input; default: the "
-                  "whole image");
-  cmd->add_option("--input_img_size,--input-img-size", a->img_size,
-                  ".npk: WxH of the raw NV12 / gray .bin frames that feed resizer inputs (default: the model's size)");
+  add_runtime_input_options(cmd, &a->runtime_inputs);
   cmd->add_option("--dump_inputs,--dump-inputs", a->dump_inputs,
                   "write each runtime input tensor as fed to the model into this folder (<input>.npy)");
   cmd->add_flag("--profile", a->profile,

@@ -669,4 +669,23 @@ Expected<std::vector<Tensor>> read_runtime_inputs(const npk::NpkModel& model, co
   return out;
 }
 
+void add_runtime_input_options(CLI::App* cmd, RuntimeInputOptions* o) {
+  cmd->add_option("--input_img_properties,--input-img-properties", o->img_properties,
+                  ".npk: Y or UV per runtime input (comma-separated; empty or - for none): checks which file is the "
+                  "Y and which the UV plane of a pyramid NV12 input")
+      ->delimiter(',');
+  cmd->add_option("--input_stride,--input-stride", o->strides,
+                  ".npk: byte strides of the NHWC dims of raw .bin inputs, \"s0,s1,s2,s3;...\" per runtime input "
+                  "(-1: the smallest allowed; pyramid inputs need s1 aligned to 32)");
+  cmd->add_option("--roi", o->roi_file,
+                  ".npk: file with one 'left top right bottom' line (inclusive) per resizer input; default: the "
+                  "whole image");
+  cmd->add_option("--input_img_size,--input-img-size", o->img_size,
+                  ".npk: WxH of the raw NV12 / gray .bin frames that feed resizer inputs (default: the model's size)");
+}
+
+bool has_runtime_input_flags(const RuntimeInputOptions& o) {
+  return !o.img_properties.empty() || !o.strides.empty() || !o.roi_file.empty() || !o.img_size.empty();
+}
+
 }  // namespace npukit::cli

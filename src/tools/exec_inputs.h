@@ -6,6 +6,7 @@
 // input size, emulating the board's resizer unit. The rules are documented in docs/EXEC.md.
 #pragma once
 
+#include <CLI/CLI.hpp>
 #include <string>
 #include <vector>
 
@@ -30,6 +31,13 @@ struct RuntimeInputOptions {
   io::ImagePreprocess image;
   bool layout_given = false;
 };
+
+/// Registers --input_img_properties, --input_stride, --roi and --input_img_size (shared by `exec infer` and
+/// `exec perf`) into the matching fields of `o`.
+void add_runtime_input_options(CLI::App* cmd, RuntimeInputOptions* o);
+
+/// True when any of those flags was given.
+bool has_runtime_input_flags(const RuntimeInputOptions& o);
 
 /// Reads the runtime inputs of `model` (NpkModel::inputs order, dtypes and shapes exactly) from `files`:
 /// either one file per runtime input, or one file per model input where a split NV12 pair (`<x>_y`, `<x>_uv`)

@@ -24,6 +24,7 @@ namespace {
 struct PerfArgs {
   std::string model_file, output_json;
   std::vector<std::string> input_files;
+  RuntimeInputOptions runtime_inputs;  // --input_img_properties, --input_stride, --roi, --input_img_size
   int thread_num = 1;
   int64_t frame_count = 200;
   int64_t warmup = 3;
@@ -44,15 +45,15 @@ Status run_perf(const PerfArgs& a) {
                         cores - 1);
   NPUKIT_ASSIGN_OR_RETURN(npk::NpkModel model, pipeline::load_runtime_model(a.model_file));
   NPUKIT_ASSIGN_OR_RETURN(std::unique_ptr<runtime::Runtime> rt, runtime::Runtime::create(std::move(model)));
-  const auto rin = rt->inputs();
   std::vector<Tensor> inputs;
   if (a.input_files.empty()) {
+    if (has_runtime_input_flags(a.runtime_inputs))
+      return make_error(ErrorCode::kInvalidArgument, "--input_img_properties, --input_stride, --roi and ",
+                        "--input_img_size describe --input_file inputs; give --input_file too");
     inputs = runtime::random_inputs(*rt);
   } else {
-    if (a.input_files.size() != rin.size())
-      return make_error(ErrorCode::kInvalidArgument, "model has ", rin.size(), " input(s), --input_file gave ",
-                        a.input_files.size());
-    NPUKIT_ASSIGN_OR_RETURN(inputs, read_runtime_inputs(rt->model(), a.input_files));
+    // One file per runtime input, or per model input with a split NV12 pair counted once (exec_inputs.h).
+    NPUKIT_ASSIGN_OR_RETURN(inputs, read_runtime_inputs(rt->model(), a.input_files, a.runtime_inputs));
   }
   std::printf(
       "model %s: int8 CPU runtime (%s), %lld nodes on the q8 kernels, %lld views, %lld on the reference kernels\n",
@@ -135,8 +136,9 @@ void register_exec_perf(CLI::App& exec, Context& ctx) {
   cmd->add_option("--warmup", a->warmup, "frames run before timing (the first one gives the reference outputs)")
       ->capture_default_str();
   cmd->add_option("--input_file,--input-file", a->input_files,
-                  "inputs in graph-input order, comma-separated (.npy, .pb, images); default: random data")
+                  "inputs in graph-input order, comma-separated (.npy, .pb, raw .bin, images); default: random data")
       ->delimiter(',');
+  add_runtime_input_options(cmd, &a->runtime_inputs);
   cmd->add_option("--output_json,--output-json", a->output_json, "also write the figures as JSON");
   cmd->add_flag("--eval_memory,--eval-memory", a->eval_memory,
                 "print (and put in --output_json) the runtime's memory: weights, prepacked weights, op tables, the "
