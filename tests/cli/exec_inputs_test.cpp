@@ -236,6 +236,12 @@ TEST_F(ExecInputs, ResizerRoiCropResizeAndRawFrames) {
   expect_same_outputs("ra", "rb");
   infer("--model_file rsz/model.npk --target cpu --input_file frame.bmp --roi roi.txt --output_dir ca");
   expect_same_outputs("ca", "ra");
+  // perf takes the same flags (and refuses them without --input_file).
+  auto perf = npukit("exec perf --model_file rsz/model.npk --input_file frame.bmp --roi roi.txt --frame_count 3");
+  EXPECT_EQ(perf.rc, 0) << perf.err;
+  perf = npukit("exec perf --model_file rsz/model.npk --roi roi.txt --frame_count 3");
+  EXPECT_NE(perf.rc, 0);
+  EXPECT_NE(perf.err.find("give --input_file too"), std::string::npos) << perf.err;
 
   // A raw NV12 frame of --input_img_size: the ROI is cut from the Y and UV planes (here already the model's size).
   std::mt19937 rng(3);
