@@ -24,12 +24,14 @@ The spec (quant/arith.h, docs/QUANTIZATION.md) as fake quantization:
                error is below 1/2 of an accumulator step);
   "32-bit out" presets: the layer's output is not quantized (the int32 accumulator, dequantized).
 Exported models are standard QDQ ONNX (opset 13). `npukit compile` with calibration_type load keeps every
-scale (quant/qdq_import.h) and reports any it has to change. int16 fake quantization is not offered: an
-int16 QuantizeLinear needs ONNX opset 21, which PyTorch's exporter here does not write.
+scale (quant/qdq_import.h) and reports any it has to change. int16 activations (the 16bit presets) are
+exported as Q/DQ pairs with an int16 zero point, patched into the file with python3-onnx (PyTorch 1.13 writes
+opset <= 17, where QuantizeLinear has no int16).
 """
 
 import copy
 import os
+import re
 import shutil
 import tempfile
 import warnings
@@ -63,9 +65,12 @@ __all__ = [
     "default_qat_8bit_fake_quant_qconfig",
     "default_calib_8bit_weight_32bit_out_fake_quant_qconfig",
     "default_qat_8bit_weight_32bit_out_fake_quant_qconfig",
+    "default_qat_16bit_fake_quant_qconfig",
+    "default_calib_16bit_fake_quant_qconfig",
 ]
 
 _QMAX = 127
+_QMAX16 = 32767
 _march = None
 
 
@@ -120,15 +125,22 @@ class NpkFakeQuantize(FakeQuantizeBase):
     """npukit's symmetric int8 fake quantization (see the module docstring).
 
     per_channel: one scale per index of ch_axis (weights). fixed_scale: a scale that never changes (e.g. 1/128
-    for pyramid / centered-YUV inputs). out32: the layer's output stays unquantized (identity)."""
+    for pyramid / centered-YUV inputs). out32: the layer's output stays unquantized (identity). bits=16: an int16
+    activation (scale max|x| / 32767, codes in [-32768, 32767]), exported as a QuantizeLinear / DequantizeLinear
+    pair with an int16 zero point (the form npukit itself writes; standard ONNX from opset 21)."""
 
     def __init__(self, per_channel=False, ch_axis=0, weight=False, fixed_scale=None, out32=False,
-                 averaging_constant=0.01, factory_kwargs=None):
+                 averaging_constant=0.01, bits=8, factory_kwargs=None):
         super().__init__()
+        if bits not in (8, 16) or (bits == 16 and (weight or per_channel)):
+            raise ValueError("bits must be 8, or 16 for a per-tensor activation; got %r" % (bits,))
+        self.bits = int(bits)
+        qmax = _QMAX if bits == 8 else _QMAX16
         self.per_channel = bool(per_channel)
         self.ch_axis = int(ch_axis) if per_channel else -1
-        self.quant_min = -_QMAX if weight else -_QMAX - 1
-        self.quant_max = _QMAX
+        self.quant_min = -qmax if weight else -qmax - 1
+        self.quant_max = qmax
+        # torch.ao's pattern table only knows 8-bit codes: int16 quantizers say qint8 to be placed like the others.
         self.dtype = torch.qint8
         self.qscheme = torch.per_channel_symmetric if per_channel else torch.per_tensor_symmetric
         self.is_dynamic = False
@@ -142,7 +154,7 @@ class NpkFakeQuantize(FakeQuantizeBase):
         self.register_buffer("zero_point", torch.tensor([0], dtype=torch.int32))
         self.register_buffer("observed", torch.tensor([0], dtype=torch.uint8))
         if self.fixed:
-            self.max_abs.fill_(float(fixed_scale) * _QMAX)
+            self.max_abs.fill_(float(fixed_scale) * qmax)
             self.observed.fill_(1)
 
     @torch.no_grad()
@@ -161,7 +173,7 @@ class NpkFakeQuantize(FakeQuantizeBase):
             torch.maximum(self.max_abs, cur, out=self.max_abs)
         self.observed.fill_(1)
         # npukit's symmetric_scale: threshold / 127 in f32; an all-zero tensor keeps a tiny positive scale.
-        s = (self.max_abs / _QMAX).float()
+        s = (self.max_abs / self.quant_max).float()
         s = torch.where(s > 0, s, torch.full_like(s, 1e-8))
         self.scale.resize_(s.shape).copy_(s)
         self.zero_point.resize_(s.shape).zero_()
@@ -180,6 +192,7 @@ class NpkFakeQuantize(FakeQuantizeBase):
                 return torch.fake_quantize_per_channel_affine(
                     x, self.scale, self.zero_point, self.ch_axis, -_QMAX - 1, _QMAX
                 )
+            # int16: an 8-bit pair as a placeholder; export_onnx gives it its int16 zero point afterwards.
             return torch.fake_quantize_per_tensor_affine(x, float(self.scale.item()), 0, -_QMAX - 1, _QMAX)
         scale = self.scale
         if self.per_channel:
@@ -211,6 +224,9 @@ default_qat_8bit_fake_quant_qconfig = QConfig(activation=_act(), weight=_weight_
 default_calib_8bit_fake_quant_qconfig = default_qat_8bit_fake_quant_qconfig
 default_qat_8bit_weight_32bit_out_fake_quant_qconfig = QConfig(activation=_act(out32=True), weight=_weight_fq)
 default_calib_8bit_weight_32bit_out_fake_quant_qconfig = default_qat_8bit_weight_32bit_out_fake_quant_qconfig
+# int16 activations (e.g. for a sensitive layer: "module_name": {"layer": default_qat_16bit_fake_quant_qconfig}).
+default_qat_16bit_fake_quant_qconfig = QConfig(activation=_act(bits=16), weight=_weight_fq)
+default_calib_16bit_fake_quant_qconfig = default_qat_16bit_fake_quant_qconfig
 
 
 class QuantStub(nn.Module):
@@ -391,12 +407,53 @@ def export_onnx(model, example_inputs, path, input_names=None, output_names=None
     args = _as_tuple(example_inputs)
     names = input_names or ["input" if len(args) == 1 else "input_%d" % i for i in range(len(args))]
     path = os.fspath(path)
+    int16 = [name for name, m in model.named_modules() if isinstance(m, NpkFakeQuantize) and m.bits == 16
+             and not m.out32]
     with torch.no_grad(), warnings.catch_warnings():
         # The fake quantizers read their state flags while being traced: constant for the export, on purpose.
         warnings.simplefilter("ignore", torch.jit.TracerWarning)
         torch.onnx.export(model, args, path, opset_version=13, input_names=names, output_names=output_names,
                           do_constant_folding=True)
+    if int16:
+        _set_int16_zero_points(path, int16)
     return path
+
+
+def _set_int16_zero_points(path, module_names):
+    """The Q / DQ pairs exported for int16 quantizers (named "/<module>/QuantizeLinear" by the exporter) get an
+    int16 zero point."""
+    try:
+        import onnx
+        from onnx import numpy_helper
+    except ImportError as e:
+        raise RuntimeError("exporting int16 quantizers needs python3-onnx (apt-get install python3-onnx)") from e
+    import numpy as np
+
+    model = onnx.load(path)
+    g = model.graph
+    # A quantizer called several times (shared by MaxPool / Flatten after it) is exported as "/<module>/",
+    # "/<module>_1/", ...
+    scope = re.compile(r"^/(%s)(?:_\d+)?/" % "|".join(re.escape(n) for n in module_names))
+    patched = set()
+    for node in g.node:
+        if node.op_type in ("QuantizeLinear", "DequantizeLinear") and scope.match(node.name):
+            zp_name = node.name.replace("/", "_").strip("_") + "_zero_point_int16"
+            if zp_name not in patched:
+                g.initializer.append(numpy_helper.from_array(np.zeros((), np.int16), zp_name))
+                patched.add(zp_name)
+            while len(node.input) < 3:
+                node.input.append("")
+            node.input[2] = zp_name
+    found = {scope.match(node.name).group(1) for node in g.node if scope.match(node.name)}
+    missing = sorted(set(module_names) - found)
+    if missing:
+        raise RuntimeError("export: no QuantizeLinear found for the int16 quantizer(s) %s" % ", ".join(missing))
+    # The int16 codes' value_info from the exporter still says int8.
+    codes = {node.output[0] for node in g.node if node.op_type == "QuantizeLinear" and scope.match(node.name)}
+    for vi in list(g.value_info):
+        if vi.name in codes:
+            vi.type.tensor_type.elem_type = onnx.TensorProto.INT16
+    onnx.save(model, path)
 
 
 class _Exported:

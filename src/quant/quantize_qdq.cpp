@@ -416,8 +416,16 @@ class QdqBuilder {
   /// Quantization parameters of a calibrated activation: the kept ones, else from the table.
   QParams params_of(const CalibTensor& t, int bits) const {
     auto it = opt_.fixed_activations.find(t.name);
-    if (it != opt_.fixed_activations.end()) return it->second;
-    return activation_params(t, opt_.asymmetric, bits);
+    if (it == opt_.fixed_activations.end()) return activation_params(t, opt_.asymmetric, bits);
+    const QParams& f = it->second;
+    const bool f16 = f.range.qmin == kRangeI16.qmin;
+    if (f16 == (bits == 16)) return f;
+    // The kept width is not the one used here (an int16 tensor whose consumer has no int16 kernel, or a
+    // precision override): the same symmetric range at `bits`.
+    const double t_abs =
+        static_cast<double>(f.scale) * std::max(f.range.qmax - f.zero_point, f.zero_point - f.range.qmin);
+    log::info("quantize: ", t.name, ": kept ", f16 ? 16 : 8, "-bit scale used at ", bits, " bits");
+    return QParams{symmetric_scale(static_cast<float>(t_abs), bits), 0, bits == 16 ? kRangeI16 : kRangeI8};
   }
 
   /// Bits of an activation tensor (16 when requested; int8 fallbacks are decided per tensor above).

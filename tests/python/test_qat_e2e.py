@@ -12,6 +12,7 @@ the accuracies must be within 0.5 points (the issue's bound) and the predicted c
 of the digits (measured: 100 %). Skips where python3-torch or the shared data is absent.
 """
 
+import copy
 import gzip
 import json
 import os
@@ -86,7 +87,7 @@ def qat_flow():
         "": nt.default_qat_8bit_fake_quant_qconfig,
         "module_name": {"fc": nt.default_qat_8bit_weight_32bit_out_fake_quant_qconfig},
     }
-    qat = nt.prepare_qat_fx(float_model, qconfig, example)
+    qat = nt.prepare_qat_fx(copy.deepcopy(float_model), qconfig, example)
     qat.eval()
     nt.set_fake_quantize(qat, nt.FakeQuantState.CALIBRATION)
     with torch.no_grad():
@@ -96,7 +97,7 @@ def qat_flow():
     _train(qat, x, y, 3000, 1, 1e-4)
     nt.set_fake_quantize(qat, nt.FakeQuantState.VALIDATION)
     deployed = nt.convert_fx(qat)
-    return {"x": x, "labels": labels, "example": example, "qat": qat, "deployed": deployed}
+    return {"x": x, "labels": labels, "example": example, "qat": qat, "deployed": deployed, "float": float_model}
 
 
 def test_fake_quant_is_the_integer_spec():
@@ -154,6 +155,34 @@ def test_qat_model_compiles_and_matches_pytorch(qat_flow, tmp_path):
     assert torch_acc > 90.0, "the QAT model did not learn (test setup)"
     assert abs(npukit_acc - torch_acc) <= 0.5
     assert float((pred == torch_pred).mean()) >= 0.995
+
+
+def test_int16_layer_is_kept_as_int16(qat_flow, tmp_path):
+    # The second conv's output (and the MaxPool / Flatten sharing its quantizer) in int16, calibrated only.
+    x, example = qat_flow["x"], qat_flow["example"]
+    qconfig = {
+        "": nt.default_calib_8bit_fake_quant_qconfig,
+        "module_name": {"c2": nt.default_calib_16bit_fake_quant_qconfig,
+                        "fc": nt.default_calib_8bit_weight_32bit_out_fake_quant_qconfig},
+    }
+    calib = nt.prepare_qat_fx(copy.deepcopy(qat_flow["float"]), qconfig, example)
+    calib.eval()
+    nt.set_fake_quantize(calib, nt.FakeQuantState.CALIBRATION)
+    with torch.no_grad():
+        for i in range(0, 1000, 100):
+            calib(x[i : i + 100])
+    deployed = nt.convert_fx(calib)
+    result = nt.compile_model(deployed, example, npk=str(tmp_path / "m16.npk"), march="nash-e")
+    assert "0 activation(s) and 0 weight(s) converted" in result["load_summary"]
+    table = json.load(open(result["files"]["calibration_table"]))
+    fq = [m for m in deployed.modules() if isinstance(m, nt.NpkFakeQuantize) and m.bits == 16]
+    assert len(fq) == 1
+    int16_scale = float(fq[0].scale)
+    assert any(t["scale"] == pytest.approx(int16_scale, rel=1e-7) for t in table["tensors"])
+    rt = npukit.Runtime(str(tmp_path / "m16.npk"))
+    n = 2000
+    pred = np.array([int(rt.inference([x[i : i + 1].numpy()])[0].argmax()) for i in range(n)])
+    assert float((pred == _predict(deployed, x[:n])).mean()) >= 0.995
 
 
 def test_export_is_standard_qdq(qat_flow, tmp_path):
