@@ -31,6 +31,8 @@ struct ConvCase {
   bool wild_mults = false;  ///< some per-channel multipliers outside the fused requantization's range
   double mult_scale = 1.0;  ///< scales every multiplier (large values: rows on the general requantization)
   DType res_dtype = DType::kI8;
+  /// int8 input codes in [-128, -1] (post-ReLU with zero point -128: a 7-bit window, the AVX2 vpmaddubsw tile)
+  bool relu_in = false;
   uint32_t seed = 1;
 
   std::string str() const {
@@ -38,13 +40,16 @@ struct ConvCase {
                    c / group, ",", kh, ",", kw, "] group ", group, " stride ", sh, "x", sw, " dil ", dh, "x", dw,
                    " pads t", pt, " l", pl, " b", pb, " r", pr, " out ", dtype_name(out), " zp ", out_zp,
                    relu ? " relu" : "", per_channel ? " per-channel" : " per-tensor", bias ? " bias" : "",
-                   residual ? " residual" : "", " seed ", seed);
+                   residual ? " residual" : "", relu_in ? " input in [-128, -1]" : "", " seed ", seed);
   }
 };
 
 void run_case(const ConvCase& k) {
   std::mt19937 rng(k.seed);
-  const Tensor x = q8test::random_codes(k.in, {k.n, k.c, k.h, k.w}, rng);
+  Tensor x = q8test::random_codes(k.in, {k.n, k.c, k.h, k.w}, rng);
+  if (k.relu_in)
+    for (int64_t i = 0; i < x.numel(); ++i)
+      x.data<int8_t>()[i] = static_cast<int8_t>(-1 - (x.data<uint8_t>()[i] & 127));
   const Tensor w = q8test::random_weights({k.cout, k.c / k.group, k.kh, k.kw}, rng);
   const int64_t kk = k.c / k.group * k.kh * k.kw;
   const Tensor b = q8test::random_bias(k.cout, 3000 * static_cast<int32_t>(std::min<int64_t>(kk, 100)), rng);
@@ -489,6 +494,76 @@ TEST(Q8Conv, RowCrossingPanelsFromIm2Row) {
       k.group = 1;
       run_case(k);
     }
+}
+
+TEST(Q8Conv, PanelsFromRunsOfTheInput) {
+  // Panels whose pixels are several runs of input bytes (pack_quad_runs): stride-1 and stride-2 rows that cross output
+  // rows, partial last panels, output widths below one panel (up to 16 runs per panel: more than 8 gather byte by
+  // byte), dilation 2, with and without padding (without it, runs near the end of the input whose reads would pass it
+  // gather too), batch and groups (runs inside later images), u8 / i8 and post-ReLU (7-bit) inputs.
+  uint32_t seed = 1700;
+  for (int64_t s : {1, 2})
+    for (int64_t w : {1, 2, 5, 8, 13, 14, 29, 57})
+      for (int64_t pad : {0, 1}) {
+        ConvCase k;
+        k.n = 2;
+        k.c = 6;
+        k.cout = 10;
+        k.group = w % 2 ? 1 : 2;
+        k.h = 9;
+        k.w = w;
+        k.kh = k.kw = w >= 3 ? 3 : 1;
+        k.sh = k.sw = s;
+        k.dh = k.dw = w == 29 ? 2 : 1;
+        k.pt = k.pl = k.pb = k.pr = pad;
+        k.seed = seed++;
+        k.in = seed % 3 == 0 ? DType::kU8 : DType::kI8;
+        k.in_zp = k.in == DType::kU8 ? 60 : -128;
+        k.relu_in = seed % 3 == 1;
+        k.relu = seed % 2 == 0;
+        run_case(k);
+      }
+}
+
+TEST(Q8Conv, TileSumsAtTheirExtremes) {
+  // Every product at its largest magnitude, of one sign per output channel, over K = 2700 (K-blocked) and K = 576:
+  // int16 tiles (u = 255 or 0, weights -128 / 127) and 7-bit tiles (post-ReLU codes -128 / -1, i.e. u - lo = 0 / 127;
+  // a vpmaddubsw pair sum reaches 2 * 127 * -128 = -32512), int32 outputs (the raw sums) and 8-bit outputs.
+  for (int64_t c : {64, 300})
+    for (bool seven : {false, true})
+      for (DType out : {DType::kI32, DType::kI8}) {
+        const int64_t cout = 10;
+        Tensor x(seven ? DType::kI8 : DType::kU8, {1, c, 9, 21});
+        for (int64_t i = 0; i < x.numel(); ++i) {
+          const bool top = i % 11 != 3;  // mostly the largest u, a few smallest
+          if (seven)
+            x.data<int8_t>()[i] = static_cast<int8_t>(top ? -1 : -128);
+          else
+            x.data<uint8_t>()[i] = static_cast<uint8_t>(top ? 255 : 0);
+        }
+        Tensor w(DType::kI8, {cout, c, 3, 3});
+        for (int64_t o = 0; o < cout; ++o)
+          for (int64_t i = 0; i < c * 9; ++i) w.data<int8_t>()[o * c * 9 + i] = static_cast<int8_t>(o % 2 ? 127 : -128);
+        qref::QConv2dParams p;
+        p.pad_top = p.pad_left = p.pad_bottom = p.pad_right = 1;
+        p.input_zero_point = seven ? -128 : 0;
+        p.output_dtype = out;
+        p.out_range = qref::dtype_range(out);
+        if (out != DType::kI32) p.out_mult.assign(static_cast<size_t>(cout), quant::quantize_multiplier(1e-7));
+        Tensor want;
+        ASSERT_TRUE(qref::qconv2d(x, w, nullptr, p, &want).ok());
+        for (q8::Isa isa : q8test::tiers()) {
+          auto pc = q8::PackedConv::create(w, nullptr, p, isa);
+          ASSERT_TRUE(pc.ok());
+          ASSERT_TRUE(pc->fast());
+          Tensor got;
+          ASSERT_TRUE(q8::conv2d(*pc, x, &got, nullptr, nullptr).ok());
+          expect_same_codes(got, want,
+                            str_cat("conv extremes x[1,", c, ",9,21] ", seven ? "7-bit" : "u8", " w[10,", c,
+                                    ",3,3] out ", dtype_name(out), " tier ", q8::isa_name(isa)));
+          if (::testing::Test::HasFailure()) return;
+        }
+      }
 }
 
 TEST(Q8Conv, SevenBitInputsOnSharedPanels) {

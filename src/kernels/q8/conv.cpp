@@ -220,6 +220,7 @@ Status conv2d(const PackedConv& pc, const Tensor& x, Tensor* y, const Tensor* re
   const size_t bbytes = seven ? pc.block_bytes7_ : pc.block_bytes_;
   const auto tile = seven ? uk.gemm_tile7 : uk.gemm_tile;
   const detail::TileRq8 tile_rq8 = seven ? uk.gemm_block7_rq8 : uk.gemm_block_rq8;
+  const auto tile_half = seven ? uk.gemm_tile7_half : uk.gemm_tile_half;
 
   const size_t panel_bytes = static_cast<size_t>(kq * nr * 4);
   const int64_t panels = (plane + nr - 1) / nr;
@@ -235,8 +236,9 @@ Status conv2d(const PackedConv& pc, const Tensor& x, Tensor* y, const Tensor* re
   const int64_t plane_pad = ((plane + nr - 1) / nr) * nr;
   const size_t rows_bytes = static_cast<size_t>(kq * 4 * plane_pad);
   const bool pointwise = pc.kh_ == 1 && pc.kw_ == 1 && p.stride_h == 1 && hp == h && wp == wd;  // always contiguous
-  const bool use_rows =
-      p.stride_w == 1 && ow % nr != 0 && !pointwise && static_cast<size_t>(n * group) * rows_bytes <= kRowsBytes;
+  // Tiers with pack_quad_runs pack such panels straight from the input instead (runs below).
+  const bool use_rows = uk.pack_quad_runs == nullptr && p.stride_w == 1 && ow % nr != 0 && !pointwise &&
+                        static_cast<size_t>(n * group) * rows_bytes <= kRowsBytes;
   if (use_rows) {
     caller.rows.resize(static_cast<size_t>(n * group) * rows_bytes);
     uint8_t* rows_all = caller.rows.data();
@@ -276,6 +278,30 @@ Status conv2d(const PackedConv& pc, const Tensor& x, Tensor* y, const Tensor* re
       }
       return;
     }
+    // Runs of source bytes at stride stride_w (1 or 2) of panel j (panels crossing output rows, partial last panels):
+    // pixel p of run r reads img + off[k] + run_off[r] + stride_w * p. The pixels beyond npix extend the last run: they
+    // read whatever bytes follow it (input or padding codes, so inside a 7-bit window too; their sums are never
+    // stored). Returns 0 when the panel has more than kMaxRuns runs or a run's stride_w * NR bytes would leave the
+    // input.
+    constexpr int kMaxRuns = 8;
+    int64_t run_off[kMaxRuns];
+    int32_t run_start[kMaxRuns];
+    const int64_t step = p.stride_w;
+    const int64_t img_pos = img - src;  // bytes readable before img
+    auto runs_of = [&](int64_t j) -> int {
+      if (uk.pack_quad_runs == nullptr || step > 2) return 0;
+      const int64_t valid = std::min(nr, npix - j * nr);
+      int nruns = 0;
+      for (int64_t q = 0; q < valid; ++q) {
+        const int64_t b0 = s.base[static_cast<size_t>(q)];
+        if (q > 0 && b0 == s.base[static_cast<size_t>(q - 1)] + step) continue;
+        const int64_t ro = b0 - step * q;
+        if (nruns == kMaxRuns || img_pos + ro < 0 || ro + max_off + step * nr > img_limit) return 0;
+        run_start[nruns] = static_cast<int32_t>(q);
+        run_off[nruns++] = ro;
+      }
+      return nruns;
+    };
     for (int64_t j = 0; j < np_; ++j) {
       uint8_t* d = d0 + j * panel_bytes;
       bool contig = true, s2 = true;
@@ -300,6 +326,12 @@ Status conv2d(const PackedConv& pc, const Tensor& x, Tensor* y, const Tensor* re
         for (int64_t q = 0; q < kq; ++q) {
           for (int jj = 0; jj < 4; ++jj) rows[jj] = r0 + off[static_cast<size_t>(4 * q + jj)];
           uk.pack_quad(rows, mask, sub, d + q * nr * 4);
+        }
+      } else if (int nruns = runs_of(j); nruns > 0) {
+        const uint8_t* rows[4];
+        for (int64_t q = 0; q < kq; ++q) {
+          for (int jj = 0; jj < 4; ++jj) rows[jj] = img + off[static_cast<size_t>(4 * q + jj)];
+          uk.pack_quad_runs(rows, run_off, run_start, nruns, static_cast<int>(step), mask, sub, d + q * nr * 4);
         }
       } else {
         for (int64_t kk = 0; kk < kq * 4; ++kk) {
@@ -351,7 +383,7 @@ Status conv2d(const PackedConv& pc, const Tensor& x, Tensor* y, const Tensor* re
     const int64_t row0 = (b * pc.cout_ + g * cog) * plane;
     detail::run_tiles(
         uk, tile, kq, wpacked + static_cast<size_t>(g * pc.oc_blocks_) * bbytes, bbytes, cog, ob0, ob1, xbuf, pix0,
-        npix, rp, st, [&](int64_t row) { return row0 + row * plane; }, 1, s, tile_rq8);
+        npix, rp, st, [&](int64_t row) { return row0 + row * plane; }, 1, s, tile_rq8, tile_half);
   };
   parallel_for(par, units * chunks, task);
   *y = std::move(out);

@@ -137,7 +137,8 @@ template <class RowIndex>
 void run_tiles(const Ukernels& uk, void (*tile)(int64_t, const void*, const uint8_t*, int32_t*), int64_t kq,
                const uint8_t* w, size_t block_bytes, int64_t rows, int64_t ob0, int64_t ob1, const uint8_t* xbuf,
                int64_t pix0, int64_t np_total, const RowParams& rp, const RowStore& st, RowIndex row_index,
-               int64_t pix_stride, Scratch& s, TileRq8 tile_rq8 = nullptr) {
+               int64_t pix_stride, Scratch& s, TileRq8 tile_rq8 = nullptr,
+               void (*tile_half)(int64_t, const void*, const uint8_t*, int32_t*) = nullptr) {
   const int mr = uk.mr, nr = uk.nr;
   s.c.resize(static_cast<size_t>(mr * nr));
   s.codes.resize(static_cast<size_t>(nr));
@@ -165,6 +166,8 @@ void run_tiles(const Ukernels& uk, void (*tile)(int64_t, const void*, const uint
       store_row(st, s.codes.data(), valid, row_index(row) + (pix0 + j * nr) * pix_stride, pix_stride);
     }
   };
+  // The tile of panel j: the tier's half tile (tile_half, optional) when at most NR / 2 of its pixels are valid.
+  auto tile_of = [&](int64_t j) { return tile_half != nullptr && np_total - j * nr <= nr / 2 ? tile_half : tile; };
   auto block_info = [&](int64_t ob, bool* fused, int* rows_here, int64_t* ys) {
     *rows_here = static_cast<int>(std::min<int64_t>(mr, rows - ob * mr));
     *fused = can_fuse;
@@ -184,7 +187,7 @@ void run_tiles(const Ukernels& uk, void (*tile)(int64_t, const void*, const uint
         continue;
       }
       for (int64_t j = 0; j < npanels; ++j) {
-        tile(kq, wb, xbuf + static_cast<size_t>(j) * panel_bytes, s.c.data());
+        tile_of(j)(kq, wb, xbuf + static_cast<size_t>(j) * panel_bytes, s.c.data());
         finish(s.c.data(), ob, j, fused, rows_here, ys);
       }
     }
@@ -202,9 +205,9 @@ void run_tiles(const Ukernels& uk, void (*tile)(int64_t, const void*, const uint
         const uint8_t* xp = xbuf + static_cast<size_t>(j) * panel_bytes + static_cast<size_t>(q0 * nr * 4);
         int32_t* a = s.kacc.data() + static_cast<size_t>((ob - ob0) * npanels + j) * tile_elems;
         if (q0 == 0) {
-          tile(qn, wb, xp, a);
+          tile_of(j)(qn, wb, xp, a);
         } else {
-          tile(qn, wb, xp, s.c.data());
+          tile_of(j)(qn, wb, xp, s.c.data());
           for (size_t i = 0; i < tile_elems; ++i) a[i] += s.c[i];
         }
       }

@@ -56,10 +56,22 @@ struct Ukernels {
   void (*pack_quad)(const uint8_t* const* rows, uint8_t mask, uint8_t sub, uint8_t* d) = nullptr;
   /// The same from rows read at stride 2: d[p * 4 + j] = (rows[j][2 * p] ^ mask) - sub; reads rows[j][0, 2 * NR).
   void (*pack_quad_s2)(const uint8_t* const* rows, uint8_t mask, uint8_t sub, uint8_t* d) = nullptr;
+  /// One quad of an activation panel whose NR pixels are `nruns` runs of source bytes at stride `step` (1 or 2; e.g.
+  /// the pixels of a panel that crosses output rows): pixel p of run r (run_start[r] <= p < run_start[r + 1],
+  /// run_start[0] = 0, the last run up to NR) reads rows[j][run_off[r] + step * p]: d[p * 4 + j] = (rows[j][run_off[r]
+  /// + step * p] ^ mask) - sub (mod 256). Reads rows[j][run_off[r] + [0, step * NR)) for every run r. Null when the
+  /// tier has none (conv.cpp then builds im2row matrices for stride-1 row-crossing panels and gathers the others byte
+  /// by byte).
+  void (*pack_quad_runs)(const uint8_t* const* rows, const int64_t* run_off, const int32_t* run_start, int nruns,
+                         int step, uint8_t mask, uint8_t sub, uint8_t* d) = nullptr;
   /// Optional (null when gemm_tile already costs the same on any u8 panel): the tile for activation panels whose bytes
   /// are all in [0, 127] ("7-bit" panels), weights in the kBytes layout. AVX2: vpmaddubsw, whose int16 pair sums |u0 *
   /// w0 + u1 * w1| <= 2 * 127 * 128 < 2^15 cannot saturate on such panels.
   void (*gemm_tile7)(int64_t kq, const void* w, const uint8_t* x, int32_t* c) = nullptr;
+  /// Optional: gemm_tile (resp. gemm_tile7) for the first NR / 2 pixels of the panel only (partial last panels of at
+  /// most NR / 2 valid pixels): c[r * NR + p] as gemm_tile for p < NR / 2, 0 for the others.
+  void (*gemm_tile_half)(int64_t kq, const void* w, const uint8_t* x, int32_t* c) = nullptr;
+  void (*gemm_tile7_half)(int64_t kq, const void* w, const uint8_t* x, int32_t* c) = nullptr;
   /// Optional: gemm_tile (resp. gemm_tile7) over consecutive panels of x (kq * NR * 4 bytes each) holding pixels
   /// [0, npix), each followed by requant_rows8 of its first `rows` rows (row r, pixel p stored at y[r * ys + p]),
   /// without the int32 tiles in memory: the same bytes as those calls, with the same preconditions.

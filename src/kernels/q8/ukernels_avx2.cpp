@@ -13,41 +13,204 @@ namespace {
 
 constexpr int kMr = 4, kNr = 16;
 constexpr int64_t kInlineKq = 16;  // gemm_block_rq8: tiles of up to this many quads are inlined
+alignas(32) constexpr uint16_t kLoBytes16[16] = {0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF,
+                                                 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF};
 
 /// Tile sums on the int16 path into acc (registers when inlined): the u8 activation quads are split into even / odd
-/// bytes as int16, multiplied by the int16 weight pairs {w0, w2}, {w1, w3} with vpmaddwd.
+/// bytes as int16, multiplied by the int16 weight pairs {w0, w2}, {w1, w3} with vpmaddwd. Exact: every int16 lane is
+/// u in [0, 255] or w in [-128, 127], vpmaddwd adds two products (|sum| <= 2 * 255 * 128 < 2^31) into int32 without
+/// any saturation, and the int32 accumulators hold sums of subsets of the products, exact under the caller's bound
+/// (K * 255 * max|w| < 2^31).
+///
+/// The K loop is inline assembly with a fixed register plan (accumulators: 8 compiler-chosen registers among ymm0-7;
+/// even / odd activations ymm8-11; weight pairs ymm13-14; product ymm15): compiled from intrinsics, GCC kept two of the
+/// 16 live vectors on the stack (a store and a reload per quad on the accumulator chains) and added register copies,
+/// which held this tile to ~45 GMAC/s of the ~65 its 36 vector ops per quad allow on Zen 3 (4 vector pipes).
 inline void tile_i16_acc(int64_t kq, const uint8_t* w, const uint8_t* x, __m256i (&acc)[kMr][2]) {
-  for (auto& row : acc) row[0] = row[1] = _mm256_setzero_si256();
-  const __m256i lomask = _mm256_set1_epi16(0x00FF);
-  for (int64_t q = 0; q < kq; ++q) {
-    const __m256i x0 = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(x + q * kNr * 4));
-    const __m256i x1 = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(x + q * kNr * 4 + 32));
-    const __m256i e0 = _mm256_and_si256(x0, lomask), o0 = _mm256_srli_epi16(x0, 8);
-    const __m256i e1 = _mm256_and_si256(x1, lomask), o1 = _mm256_srli_epi16(x1, 8);
-    const uint8_t* wq = w + q * kMr * 8;
-    for (int r = 0; r < kMr; ++r) {
-      const __m256i we = _mm256_set1_epi32(load_i32(wq + r * 8));
-      const __m256i wo = _mm256_set1_epi32(load_i32(wq + r * 8 + 4));
-      acc[r][0] = _mm256_add_epi32(acc[r][0], _mm256_add_epi32(_mm256_madd_epi16(e0, we), _mm256_madd_epi16(o0, wo)));
-      acc[r][1] = _mm256_add_epi32(acc[r][1], _mm256_add_epi32(_mm256_madd_epi16(e1, we), _mm256_madd_epi16(o1, wo)));
-    }
+  __m256i a0, a1, a2, a3, a4, a5, a6, a7;
+  asm("vpxor %[a0], %[a0], %[a0]\n\t"
+      "vpxor %[a1], %[a1], %[a1]\n\t"
+      "vpxor %[a2], %[a2], %[a2]\n\t"
+      "vpxor %[a3], %[a3], %[a3]\n\t"
+      "vpxor %[a4], %[a4], %[a4]\n\t"
+      "vpxor %[a5], %[a5], %[a5]\n\t"
+      "vpxor %[a6], %[a6], %[a6]\n\t"
+      "vpxor %[a7], %[a7], %[a7]\n\t"
+      "test %[kq], %[kq]\n\t"
+      "jle 2f\n\t"
+      "1:\n\t"
+      "vmovdqu (%[x]), %%ymm8\n\t"
+      "vmovdqu 32(%[x]), %%ymm10\n\t"
+      "vpsrlw $8, %%ymm8, %%ymm9\n\t"      // odd bytes (k = 4q + 1, 4q + 3) of pixels 0-7
+      "vpsrlw $8, %%ymm10, %%ymm11\n\t"    // ... of pixels 8-15
+      "vpand %[mask], %%ymm8, %%ymm8\n\t"  // even bytes (k = 4q, 4q + 2)
+      "vpand %[mask], %%ymm10, %%ymm10\n\t"
+#define NPK_ROW16(off, lo, hi)             \
+  "vpbroadcastd " #off                     \
+  "(%[w]), %%ymm13\n\t"                    \
+  "vpbroadcastd 4+" #off                   \
+  "(%[w]), %%ymm14\n\t"                    \
+  "vpmaddwd %%ymm13, %%ymm8, %%ymm15\n\t"  \
+  "vpaddd %%ymm15, %[" #lo "], %[" #lo     \
+  "]\n\t"                                  \
+  "vpmaddwd %%ymm13, %%ymm10, %%ymm13\n\t" \
+  "vpaddd %%ymm13, %[" #hi "], %[" #hi     \
+  "]\n\t"                                  \
+  "vpmaddwd %%ymm14, %%ymm9, %%ymm15\n\t"  \
+  "vpaddd %%ymm15, %[" #lo "], %[" #lo     \
+  "]\n\t"                                  \
+  "vpmaddwd %%ymm14, %%ymm11, %%ymm14\n\t" \
+  "vpaddd %%ymm14, %[" #hi "], %[" #hi "]\n\t"
+      NPK_ROW16(0, a0, a1) NPK_ROW16(8, a2, a3) NPK_ROW16(16, a4, a5) NPK_ROW16(24, a6, a7)
+#undef NPK_ROW16
+          "add $64, %[x]\n\t"
+          "add $32, %[w]\n\t"
+          "dec %[kq]\n\t"
+          "jnz 1b\n\t"
+          "2:\n\t"
+      : [a0] "=&x"(a0), [a1] "=&x"(a1), [a2] "=&x"(a2), [a3] "=&x"(a3), [a4] "=&x"(a4), [a5] "=&x"(a5), [a6] "=&x"(a6),
+        [a7] "=&x"(a7), [kq] "+r"(kq), [x] "+r"(x), [w] "+r"(w)
+      : [mask] "m"(*reinterpret_cast<const __m256i*>(kLoBytes16))
+      : "xmm8", "xmm9", "xmm10", "xmm11", "xmm13", "xmm14", "xmm15", "memory", "cc");
+  acc[0][0] = a0, acc[0][1] = a1, acc[1][0] = a2, acc[1][1] = a3;
+  acc[2][0] = a4, acc[2][1] = a5, acc[3][0] = a6, acc[3][1] = a7;
+}
+
+/// Tile sums on 7-bit panels (gemm_tile7) into acc: vpmaddubsw, then vpmaddwd by ones (exactness: gemm_tile7_avx2).
+/// Inline assembly for the same reason as tile_i16_acc (accumulators among ymm0-7, activations ymm8-9, ones ymm10,
+/// weights ymm11, products ymm12-13).
+inline void tile7_acc(int64_t kq, const uint8_t* w, const uint8_t* x, __m256i (&acc)[kMr][2]) {
+  __m256i a0, a1, a2, a3, a4, a5, a6, a7;
+  asm("vpxor %[a0], %[a0], %[a0]\n\t"
+      "vpxor %[a1], %[a1], %[a1]\n\t"
+      "vpxor %[a2], %[a2], %[a2]\n\t"
+      "vpxor %[a3], %[a3], %[a3]\n\t"
+      "vpxor %[a4], %[a4], %[a4]\n\t"
+      "vpxor %[a5], %[a5], %[a5]\n\t"
+      "vpxor %[a6], %[a6], %[a6]\n\t"
+      "vpxor %[a7], %[a7], %[a7]\n\t"
+      "vpcmpeqw %%ymm10, %%ymm10, %%ymm10\n\t"
+      "vpsrlw $15, %%ymm10, %%ymm10\n\t"  // int16 ones
+      "test %[kq], %[kq]\n\t"
+      "jle 2f\n\t"
+      "1:\n\t"
+      "vmovdqu (%[x]), %%ymm8\n\t"
+      "vmovdqu 32(%[x]), %%ymm9\n\t"
+#define NPK_ROW7(off, lo, hi)               \
+  "vpbroadcastd " #off                      \
+  "(%[w]), %%ymm11\n\t"                     \
+  "vpmaddubsw %%ymm11, %%ymm8, %%ymm12\n\t" \
+  "vpmaddubsw %%ymm11, %%ymm9, %%ymm13\n\t" \
+  "vpmaddwd %%ymm10, %%ymm12, %%ymm12\n\t"  \
+  "vpmaddwd %%ymm10, %%ymm13, %%ymm13\n\t"  \
+  "vpaddd %%ymm12, %[" #lo "], %[" #lo      \
+  "]\n\t"                                   \
+  "vpaddd %%ymm13, %[" #hi "], %[" #hi "]\n\t"
+      NPK_ROW7(0, a0, a1) NPK_ROW7(4, a2, a3) NPK_ROW7(8, a4, a5) NPK_ROW7(12, a6, a7)
+#undef NPK_ROW7
+          "add $64, %[x]\n\t"
+          "add $16, %[w]\n\t"
+          "dec %[kq]\n\t"
+          "jnz 1b\n\t"
+          "2:\n\t"
+      : [a0] "=&x"(a0), [a1] "=&x"(a1), [a2] "=&x"(a2), [a3] "=&x"(a3), [a4] "=&x"(a4), [a5] "=&x"(a5), [a6] "=&x"(a6),
+        [a7] "=&x"(a7), [kq] "+r"(kq), [x] "+r"(x), [w] "+r"(w)
+      :
+      : "xmm8", "xmm9", "xmm10", "xmm11", "xmm12", "xmm13", "memory", "cc");
+  acc[0][0] = a0, acc[0][1] = a1, acc[1][0] = a2, acc[1][1] = a3;
+  acc[2][0] = a4, acc[2][1] = a5, acc[3][0] = a6, acc[3][1] = a7;
+}
+
+/// The first kNr / 2 pixels of tile_i16_acc (partial last panels of at most 8 pixels, e.g. 49 = 3 * 16 + 1 pixels of
+/// a 7x7 plane): half the products; acc[r][1] is zero. Same exactness argument, accumulators among ymm0-7 and ymm12.
+inline void tile_i16_acc_half(int64_t kq, const uint8_t* w, const uint8_t* x, __m256i (&acc)[kMr][2]) {
+  __m256i a0, a2, a4, a6;
+  asm("vpxor %[a0], %[a0], %[a0]\n\t"
+      "vpxor %[a2], %[a2], %[a2]\n\t"
+      "vpxor %[a4], %[a4], %[a4]\n\t"
+      "vpxor %[a6], %[a6], %[a6]\n\t"
+      "test %[kq], %[kq]\n\t"
+      "jle 2f\n\t"
+      "1:\n\t"
+      "vmovdqu (%[x]), %%ymm8\n\t"
+      "vpsrlw $8, %%ymm8, %%ymm9\n\t"
+      "vpand %[mask], %%ymm8, %%ymm8\n\t"
+#define NPK_ROW16H(off, lo)               \
+  "vpbroadcastd " #off                    \
+  "(%[w]), %%ymm13\n\t"                   \
+  "vpbroadcastd 4+" #off                  \
+  "(%[w]), %%ymm14\n\t"                   \
+  "vpmaddwd %%ymm13, %%ymm8, %%ymm15\n\t" \
+  "vpaddd %%ymm15, %[" #lo "], %[" #lo    \
+  "]\n\t"                                 \
+  "vpmaddwd %%ymm14, %%ymm9, %%ymm14\n\t" \
+  "vpaddd %%ymm14, %[" #lo "], %[" #lo "]\n\t"
+      NPK_ROW16H(0, a0) NPK_ROW16H(8, a2) NPK_ROW16H(16, a4) NPK_ROW16H(24, a6)
+#undef NPK_ROW16H
+          "add $64, %[x]\n\t"
+          "add $32, %[w]\n\t"
+          "dec %[kq]\n\t"
+          "jnz 1b\n\t"
+          "2:\n\t"
+      : [a0] "=&x"(a0), [a2] "=&x"(a2), [a4] "=&x"(a4), [a6] "=&x"(a6), [kq] "+r"(kq), [x] "+r"(x), [w] "+r"(w)
+      : [mask] "m"(*reinterpret_cast<const __m256i*>(kLoBytes16))
+      : "xmm8", "xmm9", "xmm13", "xmm14", "xmm15", "memory", "cc");
+  const __m256i z = _mm256_setzero_si256();
+  acc[0][0] = a0, acc[1][0] = a2, acc[2][0] = a4, acc[3][0] = a6;
+  acc[0][1] = acc[1][1] = acc[2][1] = acc[3][1] = z;
+}
+
+/// The first kNr / 2 pixels of tile7_acc; acc[r][1] is zero.
+inline void tile7_acc_half(int64_t kq, const uint8_t* w, const uint8_t* x, __m256i (&acc)[kMr][2]) {
+  __m256i a0, a2, a4, a6;
+  asm("vpxor %[a0], %[a0], %[a0]\n\t"
+      "vpxor %[a2], %[a2], %[a2]\n\t"
+      "vpxor %[a4], %[a4], %[a4]\n\t"
+      "vpxor %[a6], %[a6], %[a6]\n\t"
+      "vpcmpeqw %%ymm10, %%ymm10, %%ymm10\n\t"
+      "vpsrlw $15, %%ymm10, %%ymm10\n\t"  // int16 ones
+      "test %[kq], %[kq]\n\t"
+      "jle 2f\n\t"
+      "1:\n\t"
+      "vmovdqu (%[x]), %%ymm8\n\t"
+#define NPK_ROW7H(off, lo)                  \
+  "vpbroadcastd " #off                      \
+  "(%[w]), %%ymm11\n\t"                     \
+  "vpmaddubsw %%ymm11, %%ymm8, %%ymm12\n\t" \
+  "vpmaddwd %%ymm10, %%ymm12, %%ymm12\n\t"  \
+  "vpaddd %%ymm12, %[" #lo "], %[" #lo "]\n\t"
+      NPK_ROW7H(0, a0) NPK_ROW7H(4, a2) NPK_ROW7H(8, a4) NPK_ROW7H(12, a6)
+#undef NPK_ROW7H
+          "add $64, %[x]\n\t"
+          "add $16, %[w]\n\t"
+          "dec %[kq]\n\t"
+          "jnz 1b\n\t"
+          "2:\n\t"
+      : [a0] "=&x"(a0), [a2] "=&x"(a2), [a4] "=&x"(a4), [a6] "=&x"(a6), [kq] "+r"(kq), [x] "+r"(x), [w] "+r"(w)
+      :
+      : "xmm8", "xmm10", "xmm11", "xmm12", "memory", "cc");
+  const __m256i z = _mm256_setzero_si256();
+  acc[0][0] = a0, acc[1][0] = a2, acc[2][0] = a4, acc[3][0] = a6;
+  acc[0][1] = acc[1][1] = acc[2][1] = acc[3][1] = z;
+}
+
+inline void store_tile(const __m256i (&acc)[kMr][2], int32_t* c) {
+  for (int r = 0; r < kMr; ++r) {
+    _mm256_storeu_si256(reinterpret_cast<__m256i*>(c + r * kNr), acc[r][0]);
+    _mm256_storeu_si256(reinterpret_cast<__m256i*>(c + r * kNr + 8), acc[r][1]);
   }
 }
 
-/// Tile sums on 7-bit panels (gemm_tile7) into acc.
-inline void tile7_acc(int64_t kq, const uint8_t* w, const uint8_t* x, __m256i (&acc)[kMr][2]) {
-  for (auto& row : acc) row[0] = row[1] = _mm256_setzero_si256();
-  const __m256i ones = _mm256_set1_epi16(1);
-  for (int64_t q = 0; q < kq; ++q) {
-    const __m256i x0 = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(x + q * kNr * 4));
-    const __m256i x1 = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(x + q * kNr * 4 + 32));
-    const uint8_t* wq = w + q * kMr * 4;
-    for (int r = 0; r < kMr; ++r) {
-      const __m256i wb = _mm256_set1_epi32(load_i32(wq + r * 4));
-      acc[r][0] = _mm256_add_epi32(acc[r][0], _mm256_madd_epi16(_mm256_maddubs_epi16(x0, wb), ones));
-      acc[r][1] = _mm256_add_epi32(acc[r][1], _mm256_madd_epi16(_mm256_maddubs_epi16(x1, wb), ones));
-    }
-  }
+__attribute__((noinline)) void gemm_tile_half_avx2(int64_t kq, const void* wv, const uint8_t* x, int32_t* c) {
+  __m256i acc[kMr][2];
+  tile_i16_acc_half(kq, static_cast<const uint8_t*>(wv), x, acc);
+  store_tile(acc, c);
+}
+
+__attribute__((noinline)) void gemm_tile7_half_avx2(int64_t kq, const void* wv, const uint8_t* x, int32_t* c) {
+  __m256i acc[kMr][2];
+  tile7_acc_half(kq, static_cast<const uint8_t*>(wv), x, acc);
+  store_tile(acc, c);
 }
 
 __attribute__((noinline)) void gemm_tile_avx2(int64_t kq, const void* wv, const uint8_t* x, int32_t* c) {
@@ -87,16 +250,17 @@ __attribute__((noinline)) void gemm_block_rq8_impl(int64_t kq, const void* wv, c
   for (int64_t p0 = 0; p0 < npix; p0 += kNr, x += panel_bytes) {
     alignas(32) int32_t c[kMr * kNr];
     __m256i in_regs[kMr][2];
+    const bool half = npix - p0 <= kNr / 2;  // a partial last panel: only its first half is computed
     if constexpr (Inline) {
       if constexpr (Seven)
-        tile7_acc(kq, w, x, in_regs);
+        half ? tile7_acc_half(kq, w, x, in_regs) : tile7_acc(kq, w, x, in_regs);
       else
-        tile_i16_acc(kq, w, x, in_regs);
+        half ? tile_i16_acc_half(kq, w, x, in_regs) : tile_i16_acc(kq, w, x, in_regs);
     } else {
       if constexpr (Seven)
-        gemm_tile7_avx2(kq, w, x, c);
+        half ? gemm_tile7_half_avx2(kq, w, x, c) : gemm_tile7_avx2(kq, w, x, c);
       else
-        gemm_tile_avx2(kq, w, x, c);
+        half ? gemm_tile_half_avx2(kq, w, x, c) : gemm_tile_avx2(kq, w, x, c);
     }
     auto acc = [&](int r, int h) {
       if constexpr (Inline) return in_regs[r][h];
@@ -138,9 +302,12 @@ const Ukernels* ukernels_avx2() {
     u.dw_row = dw_row_avx2;
     u.pack_quad = pack_quad_avx2<kNr>;
     u.pack_quad_s2 = pack_quad_s2_avx2<kNr>;
+    u.pack_quad_runs = pack_quad_runs_avx2<kNr>;
     u.requant_rows8 = requant_rows8_avx2<kNr>;
     u.gemv = gemv_avx2;
     u.gemm_tile7 = gemm_tile7_avx2;
+    u.gemm_tile_half = gemm_tile_half_avx2;
+    u.gemm_tile7_half = gemm_tile7_half_avx2;
     u.gemm_block_rq8 = gemm_block_rq8_avx2<false>;
     u.gemm_block7_rq8 = gemm_block_rq8_avx2<true>;
     return u;

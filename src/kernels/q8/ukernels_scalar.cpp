@@ -41,6 +41,14 @@ void pack_quad_scalar(const uint8_t* const* rows, uint8_t mask, uint8_t sub, uin
     for (int j = 0; j < 4; ++j) d[p * 4 + j] = static_cast<uint8_t>((rows[j][p] ^ mask) - sub);
 }
 
+void pack_quad_runs_scalar(const uint8_t* const* rows, const int64_t* run_off, const int32_t* run_start, int nruns,
+                           int step, uint8_t mask, uint8_t sub, uint8_t* d) {
+  int r = 0;
+  for (int p = 0; p < kNr; ++p) {
+    while (r + 1 < nruns && p >= run_start[r + 1]) ++r;
+    for (int j = 0; j < 4; ++j) d[p * 4 + j] = static_cast<uint8_t>((rows[j][run_off[r] + step * p] ^ mask) - sub);
+  }
+}
 void pack_quad_s2_scalar(const uint8_t* const* rows, uint8_t mask, uint8_t sub, uint8_t* d) {
   for (int p = 0; p < kNr; ++p)
     for (int j = 0; j < 4; ++j) d[p * 4 + j] = static_cast<uint8_t>((rows[j][2 * p] ^ mask) - sub);
@@ -97,6 +105,7 @@ const Ukernels* ukernels_scalar() {
     u.dw_row = dw_row_scalar;
     u.pack_quad = pack_quad_scalar;
     u.pack_quad_s2 = pack_quad_s2_scalar;
+    u.pack_quad_runs = pack_quad_runs_scalar;
     u.requant_rows8 = requant_rows8_scalar_tier;
     u.gemv = gemv_scalar;
     return u;

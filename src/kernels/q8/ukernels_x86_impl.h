@@ -118,25 +118,54 @@ void dw_row_avx2(int64_t n, int64_t npairs, const int16_t* const* src, const int
   }
 }
 
+/// 16 pixels of 4 rows (a, b, c, e: bytes of k = 4q .. 4q + 3) interleaved into 16 quads at o, each byte xor m minus
+/// sb.
+inline void interleave_quads16(__m128i a, __m128i b, __m128i c, __m128i e, __m128i m, __m128i sb, uint8_t* o) {
+  const __m128i ab_lo = _mm_unpacklo_epi8(a, b), ab_hi = _mm_unpackhi_epi8(a, b);
+  const __m128i ce_lo = _mm_unpacklo_epi8(c, e), ce_hi = _mm_unpackhi_epi8(c, e);
+  auto put = [&](uint8_t* at, __m128i v) {
+    _mm_storeu_si128(reinterpret_cast<__m128i*>(at), _mm_sub_epi8(_mm_xor_si128(v, m), sb));
+  };
+  put(o, _mm_unpacklo_epi16(ab_lo, ce_lo));
+  put(o + 16, _mm_unpackhi_epi16(ab_lo, ce_lo));
+  put(o + 32, _mm_unpacklo_epi16(ab_hi, ce_hi));
+  put(o + 48, _mm_unpackhi_epi16(ab_hi, ce_hi));
+}
+
 /// Interleaves 4 rows of NR (a multiple of 16) bytes into NR quads, 16 pixels per step.
 template <int kNr>
 void pack_quad_avx2(const uint8_t* const* rows, uint8_t mask, uint8_t sub, uint8_t* d) {
   const __m128i m = _mm_set1_epi8(static_cast<char>(mask)), sb = _mm_set1_epi8(static_cast<char>(sub));
   for (int p = 0; p < kNr; p += 16) {
-    const __m128i a = _mm_loadu_si128(reinterpret_cast<const __m128i*>(rows[0] + p));
-    const __m128i b = _mm_loadu_si128(reinterpret_cast<const __m128i*>(rows[1] + p));
-    const __m128i c = _mm_loadu_si128(reinterpret_cast<const __m128i*>(rows[2] + p));
-    const __m128i e = _mm_loadu_si128(reinterpret_cast<const __m128i*>(rows[3] + p));
-    const __m128i ab_lo = _mm_unpacklo_epi8(a, b), ab_hi = _mm_unpackhi_epi8(a, b);
-    const __m128i ce_lo = _mm_unpacklo_epi8(c, e), ce_hi = _mm_unpackhi_epi8(c, e);
-    uint8_t* o = d + p * 4;
-    auto put = [&](uint8_t* at, __m128i v) {
-      _mm_storeu_si128(reinterpret_cast<__m128i*>(at), _mm_sub_epi8(_mm_xor_si128(v, m), sb));
-    };
-    put(o, _mm_unpacklo_epi16(ab_lo, ce_lo));
-    put(o + 16, _mm_unpackhi_epi16(ab_lo, ce_lo));
-    put(o + 32, _mm_unpacklo_epi16(ab_hi, ce_hi));
-    put(o + 48, _mm_unpackhi_epi16(ab_hi, ce_hi));
+    auto ld = [&](int j) { return _mm_loadu_si128(reinterpret_cast<const __m128i*>(rows[j] + p)); };
+    interleave_quads16(ld(0), ld(1), ld(2), ld(3), m, sb, d + p * 4);
+  }
+}
+
+/// Panels made of runs of source bytes (ukernels.h pack_quad_runs): per row, 16 pixels are loaded from run 0's source
+/// (step 2: the even bytes of 32, vpand + vpackuswb) and every later run's 16 pixels are blended in where p >=
+/// run_start[r] (vpblendvb), then interleaved as in pack_quad_avx2.
+template <int kNr>
+void pack_quad_runs_avx2(const uint8_t* const* rows, const int64_t* run_off, const int32_t* run_start, int nruns,
+                         int step, uint8_t mask, uint8_t sub, uint8_t* d) {
+  const __m128i m = _mm_set1_epi8(static_cast<char>(mask)), sb = _mm_set1_epi8(static_cast<char>(sub));
+  const __m128i iota = _mm_setr_epi8(0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15);
+  const __m256i even = _mm256_set1_epi16(0x00FF);
+  auto load16 = [&](const uint8_t* a) {
+    if (step == 1) return _mm_loadu_si128(reinterpret_cast<const __m128i*>(a));
+    const __m256i v = _mm256_and_si256(_mm256_loadu_si256(reinterpret_cast<const __m256i*>(a)), even);
+    return _mm_packus_epi16(_mm256_castsi256_si128(v), _mm256_extracti128_si256(v, 1));
+  };
+  for (int p = 0; p < kNr; p += 16) {
+    __m128i v[4];
+    for (int j = 0; j < 4; ++j) v[j] = load16(rows[j] + run_off[0] + step * p);
+    for (int r = 1; r < nruns; ++r) {
+      // Pixel p + i belongs to run r or a later one when p + i > run_start[r] - 1 (values < 64: signed compare).
+      const __m128i sel = _mm_cmpgt_epi8(_mm_add_epi8(iota, _mm_set1_epi8(static_cast<char>(p))),
+                                         _mm_set1_epi8(static_cast<char>(run_start[r] - 1)));
+      for (int j = 0; j < 4; ++j) v[j] = _mm_blendv_epi8(v[j], load16(rows[j] + run_off[r] + step * p), sel);
+    }
+    interleave_quads16(v[0], v[1], v[2], v[3], m, sb, d + p * 4);
   }
 }
 
