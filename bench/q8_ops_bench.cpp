@@ -47,6 +47,7 @@ struct Problem {
   std::vector<Tensor> ins;
   std::vector<q8::TensorSig> out_sigs;
   ref::RefKernelFn ref = nullptr;
+  int const_in = -1;  ///< input that is a graph constant (besides QLut's table), -1: none
 };
 
 Problem qadd() {
@@ -177,6 +178,44 @@ Problem transpose() {
   return p;
 }
 
+Tensor random_i16(const Shape& s, uint32_t seed) {
+  Tensor t(DType::kI16, s);
+  std::mt19937 rng(seed);
+  std::uniform_int_distribution<int> d(-32768, 32767);
+  for (int64_t i = 0; i < t.numel(); ++i) t.data<int16_t>()[i] = static_cast<int16_t>(d(rng));
+  return t;
+}
+
+/// QMul by a scalar f32 constant quantized to int16 (quant/lower_qdq_ops.cpp), e.g. HardSigmoid's slope in
+/// PP-OCRv4 det at its largest activation.
+Problem qmul_const_scalar() {
+  Tensor c(DType::kI16, {});
+  c.data<int16_t>()[0] = 32767;
+  Problem p{"QMul", {}, {random_i8({1, 16, 160, 160}, 21), c}, {}, ref::ref_QMul, 1};
+  const quant::MulParams mp = quant::make_mul_params(0.05f, -3, 0.1667f / 32767.0f, 0, 0.01f, -128, quant::kRangeI8);
+  p.attrs.set("a_zero_point", int64_t{mp.a_zp});
+  p.attrs.set("b_zero_point", int64_t{mp.b_zp});
+  p.attrs.set("y_zero_point", int64_t{mp.out_zp});
+  p.attrs.set("y_dtype", int64_t{3});
+  set_mults(p.attrs, {mp.mult});
+  p.out_sigs = {{true, DType::kI8, {1, 16, 160, 160}, nullptr}};
+  return p;
+}
+
+/// QAdd of a per-channel f32 constant quantized to int16 ([1, C, 1, 1], e.g. a folded bias).
+Problem qadd_const_channel() {
+  Problem p{"QAdd", {}, {random_i8({1, 64, 80, 80}, 22), random_i16({1, 64, 1, 1}, 23)}, {}, ref::ref_QAdd, 1};
+  const quant::AddParams ap = quant::make_add_params(0.05f, -3, 2.0f / 32767.0f, 0, 0.06f, 2, quant::kRangeI8, true);
+  p.attrs.set("a_zero_point", int64_t{ap.a_zp});
+  p.attrs.set("b_zero_point", int64_t{ap.b_zp});
+  p.attrs.set("y_zero_point", int64_t{ap.out_zp});
+  p.attrs.set("left_shift", int64_t{ap.left_shift});
+  p.attrs.set("y_dtype", int64_t{3});
+  set_mults(p.attrs, {ap.a_mult, ap.b_mult, ap.out_mult});
+  p.out_sigs = {{true, DType::kI8, {1, 64, 80, 80}, nullptr}};
+  return p;
+}
+
 using Maker = Problem (*)();
 
 void run_ref(benchmark::State& state, Maker make) {
@@ -204,8 +243,9 @@ void run_fast_on(benchmark::State& state, Maker make, q8::Isa isa) {
   std::vector<q8::TensorSig> sigs;
   for (size_t i = 0; i < p.ins.size(); ++i) {
     ins.push_back(&p.ins[i]);
-    // QLut's table is a graph constant.
-    sigs.push_back({true, p.ins[i].dtype(), p.ins[i].shape(), p.op == "QLut" && i == 1 ? &p.ins[i] : nullptr});
+    // QLut's table is a graph constant, and so is `const_in`.
+    const bool constant = (p.op == "QLut" && i == 1) || static_cast<int>(i) == p.const_in;
+    sigs.push_back({true, p.ins[i].dtype(), p.ins[i].shape(), constant ? &p.ins[i] : nullptr});
   }
   if (isa > q8::active_isa()) isa = q8::active_isa();
   auto op = q8::prepare_op(p.op, p.attrs, sigs, p.out_sigs, isa);
@@ -247,6 +287,8 @@ NPUKIT_OPS_BENCH_TIERS(QAdd_1x13x1001, qadd_odd)
 NPUKIT_OPS_BENCH_TIERS(QMul_1x96x112x112_same, qmul_silu)
 NPUKIT_OPS_BENCH_TIERS(QMul_1x672x14x14_by_1x672x1x1, qmul_se)
 NPUKIT_OPS_BENCH_TIERS(QMul_1x1152x7x7_by_1x1152x1x1, qmul_se7)
+NPUKIT_OPS_BENCH_TIERS(QMul_1x16x160x160_by_i16_scalar, qmul_const_scalar)
+NPUKIT_OPS_BENCH_TIERS(QAdd_1x64x80x80_by_i16_1x64x1x1, qadd_const_channel)
 NPUKIT_OPS_BENCH_TIERS(QLut_sigmoid_1x96x112x112, qlut_sigmoid)
 NPUKIT_OPS_BENCH_TIERS(Requantize_1x32x112x112, requantize)
 NPUKIT_OPS_BENCH(QGlobalAveragePool_1x1280x7x7, qgap)

@@ -8,6 +8,7 @@
 #include <cmath>
 #include <cstdint>
 #include <cstring>
+#include <iterator>
 #include <limits>
 #include <memory>
 #include <random>
@@ -484,6 +485,133 @@ TEST(Q8Ops, QAddOn16BitInputsIsNotCovered) {
   check(OpKind::kQAdd, a, {rt(codes(DType::kI16, {2, 3}, rng)), rt(codes(DType::kI16, {2, 3}, rng))}, "i16", false);
 }
 
+// ---- QAdd / QSub / QMul with a constant 16-bit operand ---------------------------------------------------
+
+/// int16 constant codes of `shape`: random over the whole range, with the extremes and small values mixed in.
+Tensor i16_constant(const Shape& shape, std::mt19937& rng) {
+  Tensor t(DType::kI16, shape);
+  std::uniform_int_distribution<int32_t> d(-32768, 32767), e(0, 9);
+  const int16_t special[] = {-32768, 32767, 0, 1, -1, -32767};
+  for (int64_t i = 0; i < t.numel(); ++i) {
+    const int k = e(rng);
+    t.data<int16_t>()[i] = k < 6 && (i % 3 == 0) ? special[k] : static_cast<int16_t>(d(rng));
+  }
+  return t;
+}
+
+/// Input of `shape` whose element i holds byte (i / period + (i % period) * 37) mod 256: with a constant that
+/// repeats every `period` elements (1: fixed along contiguous runs of at least 256), every code meets every
+/// constant position.
+Tensor every_code(DType t, const Shape& shape, int64_t period) {
+  return byte_pattern(t, shape, [period](int64_t i) { return (i / period + (i % period) * 37) & 255; });
+}
+
+/// QAdd / QSub / QMul attributes with one int16 operand (scale `sc`, zero point `zc`) as quant/lower_qdq_ops.cpp
+/// produces them: `const_a` selects which operand is the constant.
+Attrs const_operand_attrs(OpKind kind, bool const_a, DType xt, DType yt, float sx, float sc, int32_t zc, float so,
+                          int32_t left_shift, bool clamp) {
+  const int32_t zx = mid_zp(xt), zo = mid_zp(yt);
+  const float sa = const_a ? sc : sx, sb = const_a ? sx : sc;
+  const int32_t za = const_a ? zc : zx, zb = const_a ? zx : zc;
+  if (kind == OpKind::kQMul) {
+    const quant::MulParams p = quant::make_mul_params(sa, za, sb, zb, so, zo, qref::dtype_range(yt));
+    return binary_attrs(nullptr, &p, yt, clamp);
+  }
+  quant::AddParams p = quant::make_add_params(sa, za, sb, zb, so, zo, qref::dtype_range(yt), true);
+  p.left_shift = left_shift;
+  return binary_attrs(&p, nullptr, yt, clamp);
+}
+
+TEST(Q8Ops, BinaryInt16ConstantEveryCodeBitExact) {
+  // Every input code against every constant position, for scalar / per-channel / per-element / inner-axis
+  // constants on either side, 8-bit inputs and outputs of both signs, zero points, clamps and scale ratios
+  // from heavily shrinking to saturating. On the AVX2 tiers a constant that is fixed along the rows must use the
+  // vector lookup.
+  std::mt19937 rng(31);
+  const bool avx2 = q8::available_isas().back() >= q8::Isa::kAvx2;
+  struct Case {
+    Shape x, c;
+    int64_t period;  // of the constant along the flat output (every_code)
+    bool lut;        // the constant is fixed along the innermost (coalesced) axis
+  };
+  const std::vector<Case> cases = {
+      {{1, 7, 1, 259}, {1, 7, 1, 1}, 1, true},  // per channel
+      {{2, 3, 256}, {}, 1, true},               // scalar
+      {{3, 256}, {1}, 1, true},                 // one-element constant
+      {{256, 64, 5}, {64, 5}, 320, false},      // per element
+      {{4, 256, 3}, {3}, 3, false},             // along the inner axis
+      {{2, 5, 260}, {2, 5, 1}, 1, true},        // per row, batch > 1
+  };
+  int variant = 0;
+  for (OpKind kind : {OpKind::kQAdd, OpKind::kQSub, OpKind::kQMul}) {
+    for (const Case& cs : cases) {
+      for (bool const_a : {false, true}) {
+        ++variant;
+        const DType xt = variant % 2 ? DType::kI8 : DType::kU8;
+        const DType yt = variant % 3 ? DType::kI8 : DType::kU8;
+        const float sx = std::exp2(static_cast<float>(variant % 7) - 6.0f);
+        const float sc = std::exp2(static_cast<float>(variant % 5) - 2.0f) / 32767.0f;
+        const float so = std::exp2(static_cast<float>(variant % 9) - 7.0f);
+        const int32_t zc = variant % 4 == 0 ? -9 : 0;
+        const int32_t ls = variant % 2 ? 15 : 20;
+        const Attrs a = const_operand_attrs(kind, const_a, xt, yt, sx, sc, zc, so, ls, variant % 3 == 1);
+        const Tensor x = every_code(xt, cs.x, cs.period);
+        const Tensor c = i16_constant(cs.c, rng);
+        const std::string note = "const variant " + std::to_string(variant) + (const_a ? " (constant a)" : "");
+        check(kind, a, const_a ? std::vector<In>{cst(c), rt(x)} : std::vector<In>{rt(x), cst(c)}, note);
+        if (avx2 && !::testing::Test::HasFailure()) {
+          EXPECT_EQ(last_kernels().back(), cs.lut ? "binary_const_rows_lut_avx2" : "binary_const_rows") << note;
+        }
+      }
+    }
+  }
+}
+
+TEST(Q8Ops, BinaryInt16ConstantAwkwardSizesBitExact) {
+  std::mt19937 rng(32);
+  for (int64_t n : {1, 3, 13, 15, 16, 17, 127, 1001}) {
+    const std::vector<BinShapes> shapes = {
+        {{1, 3, n}, {1, 3, 1}},  // per channel
+        {{n}, {}},               // scalar
+        {{2, n, 1}, {2, 1, 1}},  // constant over the inner dims
+        {{n}, {n}},              // per element
+        {{3, 1}, {1, n}},        // outer product
+        {{1, 5, n}, {1, 1, n}},  // middle broadcast
+        {{1, 1}, {n, 1}},        // the constant is larger than the input
+    };
+    for (const BinShapes& s : shapes) {
+      const std::string note = "n " + std::to_string(n);
+      for (OpKind kind : {OpKind::kQAdd, OpKind::kQSub, OpKind::kQMul}) {
+        const Attrs a = const_operand_attrs(kind, false, DType::kI8, DType::kI8, 0.02f, 3.0f / 32767.0f, 0, 0.05f, 15,
+                                            kind == OpKind::kQSub);
+        check(kind, a, {rt(codes(DType::kI8, s.a, rng)), cst(i16_constant(s.b, rng))}, note);
+        const Attrs b =
+            const_operand_attrs(kind, true, DType::kU8, DType::kU8, 0.02f, 0.5f / 32767.0f, 0, 0.01f, 15, false);
+        check(kind, b, {cst(i16_constant(s.b, rng)), rt(codes(DType::kU8, s.a, rng))}, note + " constant a");
+      }
+    }
+  }
+}
+
+TEST(Q8Ops, BinaryInt16ConstantOutsideTheCapsIsNotCovered) {
+  std::mt19937 rng(33);
+  const Attrs a =
+      const_operand_attrs(OpKind::kQAdd, false, DType::kI8, DType::kI8, 0.02f, 1.0f / 32767.0f, 0, 0.05f, 15, false);
+  // More distinct constant values than the row cap (4096): the reference runs.
+  Tensor many(DType::kI16, {5000});
+  for (int64_t i = 0; i < 5000; ++i) many.data<int16_t>()[i] = static_cast<int16_t>(i * 12 - 30000);
+  check(OpKind::kQAdd, a, {rt(codes(DType::kI8, {2, 5000}, rng)), cst(many)}, "5000 distinct values", false);
+  // 4096 distinct values repeated: covered.
+  Tensor capped(DType::kI16, {8192});
+  for (int64_t i = 0; i < 8192; ++i) capped.data<int16_t>()[i] = static_cast<int16_t>((i % 4096) * 15 - 30000);
+  check(OpKind::kQAdd, a, {rt(codes(DType::kI8, {2, 8192}, rng)), cst(capped)}, "4096 distinct values");
+  // The 16-bit operand is a runtime input, or the output is 16-bit: the reference runs.
+  check(OpKind::kQAdd, a, {rt(codes(DType::kI8, {3, 4}, rng)), rt(i16_constant({3, 4}, rng))}, "runtime i16", false);
+  quant::AddParams p = quant::make_add_params(0.02f, -7, 1.0f / 32767.0f, 0, 0.001f, 0, quant::kRangeI16, true);
+  check(OpKind::kQAdd, binary_attrs(&p, nullptr, DType::kI16, false),
+        {rt(codes(DType::kI8, {3, 4}, rng)), cst(i16_constant({4}, rng))}, "i16 output", false);
+}
+
 // ---- pooling -----------------------------------------------------------------------------------------------
 
 TEST(Q8Ops, QAveragePoolBitExact) {
@@ -749,6 +877,57 @@ TEST(Q8Ops, QuantizeLinearSpecialValuesBitExact) {
   check(OpKind::kQuantizeLinear, Attrs{}, {rt(x), cst(Tensor::from_vector<float>({0.5f}, Shape{}))}, "no zp");
   // A runtime scale stays with the reference.
   check(OpKind::kQuantizeLinear, Attrs{}, {rt(x), rt(Tensor::from_vector<float>({0.5f}, Shape{}))}, "rt scale", false);
+}
+
+TEST(Q8Ops, QuantizeLinearAwkwardSizesAndExtremesBitExact) {
+  // Special values scattered through rows of awkward lengths (vector blocks and scalar tails), zero points at the
+  // ends of the code range and scales that make every quotient overflow or vanish; on the AVX2 tiers the vector
+  // row must be the kernel.
+  std::mt19937 rng(43);
+  const float special[] = {std::numeric_limits<float>::quiet_NaN(),
+                           -std::numeric_limits<float>::quiet_NaN(),
+                           std::numeric_limits<float>::infinity(),
+                           -std::numeric_limits<float>::infinity(),
+                           std::numeric_limits<float>::max(),
+                           -std::numeric_limits<float>::max(),
+                           std::numeric_limits<float>::denorm_min(),
+                           -0.0f,
+                           2.5f,
+                           -2.5f,
+                           3.5f,
+                           127.5f,
+                           -128.5f,
+                           255.5f,
+                           32767.5f,
+                           -32768.5f,
+                           1e10f};
+  std::uniform_real_distribution<float> d(-300.0f, 300.0f);
+  std::uniform_int_distribution<int> pick(0, 3), which(0, static_cast<int>(std::size(special)) - 1);
+  const bool avx2 = q8::available_isas().back() >= q8::Isa::kAvx2;
+  for (int64_t n : {1, 3, 13, 31, 32, 33, 127, 1001}) {
+    std::vector<float> v(static_cast<size_t>(n));
+    for (float& f : v) f = pick(rng) == 0 ? special[which(rng)] : std::round(d(rng) * 2.0f) * 0.5f;
+    const Tensor x = Tensor::from_vector<float>(v, Shape{1, n});
+    for (float scale : {1.0f, 0.5f, 1e-30f, 1e30f, std::numeric_limits<float>::denorm_min()}) {
+      for (DType qt : {DType::kI8, DType::kU8, DType::kI16}) {
+        for (int end = 0; end < 2; ++end) {
+          const quant::QRange r = qref::dtype_range(qt);
+          Tensor zp(qt, {});
+          const int32_t z = end ? r.qmax : r.qmin;
+          if (qt == DType::kU8) zp.data<uint8_t>()[0] = static_cast<uint8_t>(z);
+          if (qt == DType::kI8) zp.data<int8_t>()[0] = static_cast<int8_t>(z);
+          if (qt == DType::kI16) zp.data<int16_t>()[0] = static_cast<int16_t>(z);
+          const std::string note = "n " + std::to_string(n) + " scale " + std::to_string(scale) + " zp " +
+                                   std::to_string(z) + " " + dtype_name(qt);
+          check(OpKind::kQuantizeLinear, Attrs{},
+                {rt(x), cst(Tensor::from_vector<float>({scale}, Shape{})), cst(std::move(zp))}, note);
+          if (avx2 && !::testing::Test::HasFailure()) {
+            EXPECT_EQ(last_kernels().back(), "quantize_f32_avx2") << note;
+          }
+        }
+      }
+    }
+  }
 }
 
 TEST(Q8Ops, DequantizeLinearBitExact) {

@@ -5,7 +5,9 @@
 // contiguous x contiguous uses the 2-D table, contiguous x constant (squeeze-excite scales, scalars) uses one
 // 256-entry row of it. On the AVX2 tiers, with an 8-bit output, contiguous x contiguous rows run the exact integer
 // form BinaryFormula (ops_common.h; accepted at prepare only after it reproduced the whole table) and constant
-// rows the vector 256-entry lookup (lut8_row_avx2).
+// rows the vector 256-entry lookup (lut8_row_avx2). When one operand is a graph constant of 16-bit codes (the
+// quantized f32 constants of Add / Sub / Mul) and the other 8-bit codes, prepare builds one 256-entry result row
+// per distinct constant value from the same reference arithmetic (BinaryConstRowsOp, capped at 4096 rows).
 #include <algorithm>
 #include <cstdint>
 #include <cstring>
@@ -324,13 +326,170 @@ PrepResult make_binary(BroadcastPlan plan, DType ta, DType tb, IoTypes io, const
   return std::unique_ptr<PreparedOp>(std::move(op));
 }
 
+/// QAdd / QSub / QMul with one operand a graph constant of 16-bit codes (the quantized f32 constants of
+/// quant/lower_qdq_ops.cpp) and the other 8-bit codes, 8-bit output. For a fixed constant code the op is a
+/// function of the 8-bit code alone, so prepare evaluates the reference arithmetic (`f`, quant::add_quantized /
+/// mul_quantized) on every input code for each DISTINCT constant value: one 256-entry result row per value,
+/// and per constant element the byte offset of its row. run() walks the coalesced broadcast pattern: a row
+/// where the constant is fixed (scalar, per channel) is one 256-entry lookup (lut8_row_avx2 on the AVX2 tiers,
+/// a scalar row walk otherwise); a row along which the constant varies looks each element's row up.
+/// Memory is capped at kMaxConstRows rows (kMaxConstRows * 256 bytes) and kMaxConstElems index entries; beyond
+/// that prepare declines and the reference runs.
+class BinaryConstRowsOp final : public PreparedOp {
+ public:
+  static constexpr int64_t kMaxConstRows = 4096;      // 1 MiB of rows
+  static constexpr int64_t kMaxConstElems = 1 << 20;  // 4 MiB of row offsets
+
+  /// plan: broadcast pattern with sa = the variable operand's strides, sb = the constant's.
+  BinaryConstRowsOp(BroadcastPlan plan, std::vector<uint8_t> rows, std::vector<uint32_t> row_of, IoTypes io,
+                    int var_slot, const char* name, Lut8RowFn lut)
+      : plan_(std::move(plan)),
+        rows_(std::move(rows)),
+        row_of_(std::move(row_of)),
+        io_(std::move(io)),
+        var_slot_(var_slot),
+        name_(name),
+        lut_(lut) {
+    kname_ = plan_.sb.back() == 0 && plan_.sa.back() == 1 && lut_ != nullptr ? "binary_const_rows_lut_avx2"
+                                                                             : "binary_const_rows";
+  }
+
+  Status run(std::span<const Tensor* const> ins, std::span<Tensor> outs, const Parallel* par) const override {
+    NPUKIT_RETURN_IF_ERROR(io_.check(name_, ins, outs));
+    // Only the variable operand is read: the constant's codes were folded into the rows at prepare time.
+    const uint8_t* x = static_cast<const uint8_t*>(ins[static_cast<size_t>(var_slot_)]->raw());
+    uint8_t* y = static_cast<uint8_t*>(outs[0].raw());
+    if (plan_.total == 0) return Status::Ok();
+    const int64_t inner = std::max<int64_t>(plan_.dims.back(), 1);
+    const int64_t rows = plan_.total / inner;
+    const int64_t rows_per_task = std::max<int64_t>(1, (int64_t{1} << 15) / inner);
+    const int64_t tasks = (rows + rows_per_task - 1) / rows_per_task;
+    parallel_for(tasks > 1 ? par : nullptr, tasks, [&](int64_t t) {
+      const int64_t r0 = t * rows_per_task, r1 = std::min(rows, r0 + rows_per_task);
+      run_rows(x, y, r0, r1);
+    });
+    return Status::Ok();
+  }
+  const char* kernel_name() const override { return kname_; }
+  size_t workspace_bytes() const override { return rows_.size() + row_of_.size() * sizeof(uint32_t); }
+
+ private:
+  void run_rows(const uint8_t* x, uint8_t* y, int64_t r0, int64_t r1) const {
+    const size_t nd = plan_.dims.size();
+    const int64_t inner = plan_.dims.back();
+    const int64_t ix = plan_.sa.back(), ic = plan_.sb.back();
+    int64_t idx[16] = {0};
+    int64_t ox = 0, oc = 0;
+    {
+      int64_t rem = r0;
+      for (size_t d = nd - 1; d-- > 0;) {
+        idx[d] = rem % plan_.dims[d];
+        rem /= plan_.dims[d];
+        ox += idx[d] * plan_.sa[d];
+        oc += idx[d] * plan_.sb[d];
+      }
+    }
+    const uint8_t* tab = rows_.data();
+    const uint32_t* row_of = row_of_.data();
+    for (int64_t r = r0; r < r1; ++r) {
+      const uint8_t* px = x + ox;
+      uint8_t* py = y + r * inner;
+      if (ic == 0) {
+        const uint8_t* row = tab + row_of[oc];
+        if (ix == 0)
+          std::memset(py, row[px[0]], static_cast<size_t>(inner));
+        else if (lut_ != nullptr && inner >= kMinVectorRow)
+          lut_(row, px, py, inner);
+        else
+          for (int64_t i = 0; i < inner; ++i) py[i] = row[px[i]];
+      } else {
+        const uint32_t* ro = row_of + oc;
+        for (int64_t i = 0; i < inner; ++i) py[i] = tab[ro[i] + px[i * ix]];
+      }
+      for (size_t d = nd - 1; d-- > 0;) {
+        ox += plan_.sa[d];
+        oc += plan_.sb[d];
+        if (++idx[d] < plan_.dims[d]) break;
+        ox -= plan_.sa[d] * plan_.dims[d];
+        oc -= plan_.sb[d] * plan_.dims[d];
+        idx[d] = 0;
+      }
+    }
+  }
+
+  static constexpr int64_t kMinVectorRow = 16;  // shorter rows: the scalar walk
+
+  BroadcastPlan plan_;
+  std::vector<uint8_t> rows_;
+  std::vector<uint32_t> row_of_;
+  IoTypes io_;
+  int var_slot_;
+  const char* name_;
+  const char* kname_;
+  Lut8RowFn lut_;
+};
+
+/// The constant-operand form (BinaryConstRowsOp) of a node whose input `const_slot` is a kI16 graph constant
+/// and whose other input holds 8-bit codes, with an 8-bit output; nullptr when the constant is not available
+/// or the tables would exceed the caps. f(a_code, b_code) is the reference arithmetic.
+template <class F>
+PrepResult make_const_rows(std::span<const TensorSig> ins, std::span<const TensorSig> outs, int const_slot,
+                           const char* name, F&& f, Isa isa) {
+  const int var_slot = 1 - const_slot;
+  const TensorSig& cs = ins[static_cast<size_t>(const_slot)];
+  const TensorSig& xs = ins[static_cast<size_t>(var_slot)];
+  const Tensor* c = cs.constant;
+  if (c == nullptr || c->dtype() != DType::kI16 || c->shape() != cs.shape || !is_byte_code(xs.dtype))
+    return not_covered();
+  const int64_t nc = c->numel();
+  if (nc > BinaryConstRowsOp::kMaxConstElems || (nc > 0 && c->empty())) return not_covered();
+  // Distinct constant codes -> row index.
+  std::vector<int32_t> row_index(65536, -1);
+  std::vector<int32_t> values;
+  std::vector<uint32_t> row_of(static_cast<size_t>(nc));
+  const int16_t* cv = c->data<int16_t>();
+  for (int64_t i = 0; i < nc; ++i) {
+    int32_t& r = row_index[static_cast<size_t>(static_cast<int32_t>(cv[i]) + 32768)];
+    if (r < 0) {
+      if (static_cast<int64_t>(values.size()) >= BinaryConstRowsOp::kMaxConstRows) return not_covered();
+      r = static_cast<int32_t>(values.size());
+      values.push_back(cv[i]);
+    }
+    row_of[static_cast<size_t>(i)] = static_cast<uint32_t>(r) << 8;
+  }
+  std::vector<uint8_t> rows(values.size() * 256);
+  for (size_t r = 0; r < values.size(); ++r)
+    for (int u = 0; u < 256; ++u) {
+      const int32_t x = byte_code(xs.dtype, u);
+      rows[r * 256 + static_cast<size_t>(u)] =
+          static_cast<uint8_t>(const_slot == 1 ? f(x, values[r]) : f(values[r], x));
+    }
+  // Plan with the variable operand first.
+  BroadcastPlan plan = make_plan(xs.shape, cs.shape, outs[0].shape);
+  IoTypes io;
+  io.set(ins, outs, 2);
+  return std::unique_ptr<PreparedOp>(std::make_unique<BinaryConstRowsOp>(
+      std::move(plan), std::move(rows), std::move(row_of), std::move(io), var_slot, name, lut8_row_fn(isa)));
+}
+
 }  // namespace
 
 PrepResult prepare_binary(std::string_view op, const Attrs& attrs, std::span<const TensorSig> ins,
                           std::span<const TensorSig> outs, Isa isa) {
   if (ins.size() != 2 || !all_present(ins) || outs.size() != 1) return not_covered();
   const DType ta = ins[0].dtype, tb = ins[1].dtype, ty = outs[0].dtype;
-  if (!is_byte_code(ta) || !is_byte_code(tb)) return not_covered();
+  // 8-bit x 8-bit: the 256 x 256 table; 8-bit x constant 16-bit codes with an 8-bit output: rows per constant
+  // value (make_const_rows). Anything else runs the reference.
+  int const_slot = -1;
+  if (!is_byte_code(ta) || !is_byte_code(tb)) {
+    if (ta == DType::kI16 && is_byte_code(tb) && ins[0].constant != nullptr)
+      const_slot = 0;
+    else if (tb == DType::kI16 && is_byte_code(ta) && ins[1].constant != nullptr)
+      const_slot = 1;
+    else
+      return not_covered();
+    if (!is_byte_code(ty)) return not_covered();
+  }
   if (ty != qref::attr_output_dtype(attrs) || !qref::is_activation_dtype(ty)) return not_covered();
   if (ins[0].shape.size() > 15 || ins[1].shape.size() > 15 || outs[0].shape.size() > 15) return not_covered();
   // Broadcast shape must be the prepared output shape.
@@ -360,6 +519,7 @@ PrepResult prepare_binary(std::string_view op, const Attrs& attrs, std::span<con
         p.range.qmin < yr.qmin || p.range.qmax > yr.qmax || p.mult.mult < 0)
       return not_covered();  // the reference reports the error
     auto f = [p](int32_t u, int32_t v) { return quant::mul_quantized(u, v, p); };
+    if (const_slot >= 0) return make_const_rows(ins, outs, const_slot, "QMul", f, isa);
     if (ty == DType::kI16)
       return make_binary<int16_t>(std::move(plan), ta, tb, std::move(io), "QMul", f, std::nullopt, isa);
     return make_binary<uint8_t>(std::move(plan), ta, tb, std::move(io), "QMul", f,
@@ -373,6 +533,7 @@ PrepResult prepare_binary(std::string_view op, const Attrs& attrs, std::span<con
   const bool sub = op == "QSub";
   const char* name = sub ? "QSub" : "QAdd";
   auto f = [p, sub](int32_t u, int32_t v) { return quant::add_quantized(u, v, p, sub); };
+  if (const_slot >= 0) return make_const_rows(ins, outs, const_slot, name, f, isa);
   if (ty == DType::kI16)
     return make_binary<int16_t>(std::move(plan), ta, tb, std::move(io), name, f, std::nullopt, isa);
   return make_binary<uint8_t>(std::move(plan), ta, tb, std::move(io), name, f, make_formula(ta, tb, &p, sub, nullptr),

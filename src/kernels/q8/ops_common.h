@@ -128,6 +128,11 @@ using Lut8RowFn = void (*)(const uint8_t* table, const uint8_t* x, uint8_t* y, i
 void binary_row_avx2(const BinaryFormula& f, const uint8_t* a, const uint8_t* b, uint8_t* y, int64_t n);
 void lut8_row_avx2(const uint8_t* table, const uint8_t* x, uint8_t* y, int64_t n);
 
+/// y[i] = quant::quantize_value(x[i], scale, zp, range of Q) for i < n (QuantizeLinear), Q = int8_t / uint8_t /
+/// int16_t. Requires the FPU rounding mode to be to-nearest (the caller checks, as the reference does).
+template <class Q>
+void quantize_row_avx2(const float* x, float scale, int32_t zp, Q* y, int64_t n);
+
 /// The row kernels of a tier; nullptr: none at this tier (the operator runs its scalar loop).
 inline BinaryRowFn binary_row_fn(Isa isa) {
   return isa >= Isa::kAvx2 ? &binary_row_avx2 : nullptr;
@@ -149,7 +154,8 @@ PrepResult prepare_qconcat(const Attrs& attrs, std::span<const TensorSig> ins, s
 PrepResult prepare_qlut(const Attrs& attrs, std::span<const TensorSig> ins, std::span<const TensorSig> outs, Isa isa);
 PrepResult prepare_requantize(const Attrs& attrs, std::span<const TensorSig> ins, std::span<const TensorSig> outs,
                               Isa isa);
-PrepResult prepare_quantize_linear(const Attrs& attrs, std::span<const TensorSig> ins, std::span<const TensorSig> outs);
+PrepResult prepare_quantize_linear(const Attrs& attrs, std::span<const TensorSig> ins, std::span<const TensorSig> outs,
+                                   Isa isa);
 PrepResult prepare_dequantize_linear(const Attrs& attrs, std::span<const TensorSig> ins,
                                      std::span<const TensorSig> outs);
 PrepResult prepare_copy(std::span<const TensorSig> ins, std::span<const TensorSig> outs);

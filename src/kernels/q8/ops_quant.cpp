@@ -1,9 +1,10 @@
 // SPDX-License-Identifier: Apache-2.0
 // kernels/q8: code -> code maps and the float edges of the integer graph. QConcat (memcpy when an input's codes
 // pass unchanged, else a 256-entry table per input), QLut and Requantize (a table over every input code, built
-// with the reference arithmetic), QuantizeLinear (f32 -> codes, quant::quantize_value semantics with a fast
-// exact path) and DequantizeLinear (a 256-entry float table), per-tensor parameters only. The 8-bit -> 8-bit
-// tables (QConcat rescales, QLut, Requantize) run as the tier's vector lookup (lut8_row_fn) when it has one.
+// with the reference arithmetic), QuantizeLinear (f32 -> codes, quant::quantize_value semantics: a fast exact
+// scalar path, the exact vector row quantize_row_avx2 on the AVX2 tiers) and DequantizeLinear (a 256-entry float
+// table), per-tensor parameters only. The 8-bit -> 8-bit tables (QConcat rescales, QLut, Requantize) run as the
+// tier's vector lookup (lut8_row_fn) when it has one.
 #include <cfenv>
 #include <cmath>
 #include <cstdint>
@@ -178,7 +179,8 @@ inline int32_t quantize_fast(float x, float q, float scale, int32_t zp, quant::Q
 template <class Q>
 class QuantizeOp final : public PreparedOp {
  public:
-  QuantizeOp(float scale, int32_t zp, IoTypes io) : scale_(scale), zp_(zp), io_(std::move(io)) {}
+  QuantizeOp(float scale, int32_t zp, IoTypes io, bool avx2)
+      : scale_(scale), zp_(zp), io_(std::move(io)), avx2_(avx2) {}
   Status run(std::span<const Tensor* const> ins, std::span<Tensor> outs, const Parallel* par) const override {
     NPUKIT_RETURN_IF_ERROR(io_.check("QuantizeLinear", ins, outs));
     // Same precondition as the reference kernel (the f32 division must round to nearest).
@@ -194,16 +196,20 @@ class QuantizeOp final : public PreparedOp {
     const int32_t zp = zp_;
     parallel_for(tasks > 1 ? par : nullptr, tasks, [&](int64_t t) {
       const int64_t i0 = t * kChunk, i1 = std::min(n, i0 + kChunk);
-      for (int64_t i = i0; i < i1; ++i) y[i] = static_cast<Q>(quantize_fast(x[i], x[i] / s, s, zp, r));
+      if (avx2_)
+        quantize_row_avx2<Q>(x + i0, s, zp, y + i0, i1 - i0);
+      else
+        for (int64_t i = i0; i < i1; ++i) y[i] = static_cast<Q>(quantize_fast(x[i], x[i] / s, s, zp, r));
     });
     return Status::Ok();
   }
-  const char* kernel_name() const override { return "quantize_f32"; }
+  const char* kernel_name() const override { return avx2_ ? "quantize_f32_avx2" : "quantize_f32"; }
 
  private:
   float scale_;
   int32_t zp_;
   IoTypes io_;
+  bool avx2_;
 };
 
 class DequantizeOp final : public PreparedOp {
@@ -342,7 +348,7 @@ PrepResult prepare_requantize(const Attrs& attrs, std::span<const TensorSig> ins
 }
 
 PrepResult prepare_quantize_linear(const Attrs& /*attrs*/, std::span<const TensorSig> ins,
-                                   std::span<const TensorSig> outs) {
+                                   std::span<const TensorSig> outs, Isa isa) {
   if (ins.size() < 2 || !ins[0].present || ins[0].dtype != DType::kF32 || outs.size() != 1) return not_covered();
   const DType qt = outs[0].dtype;
   if (qt != DType::kI8 && qt != DType::kU8 && qt != DType::kI16) return not_covered();
@@ -352,9 +358,10 @@ PrepResult prepare_quantize_linear(const Attrs& /*attrs*/, std::span<const Tenso
   if (!per_tensor_params(ins, qt, &scale, &zp)) return not_covered();
   IoTypes io;
   io.set(ins, outs, 1);
-  if (qt == DType::kI8) return std::unique_ptr<PreparedOp>(std::make_unique<QuantizeOp<int8_t>>(scale, zp, io));
-  if (qt == DType::kU8) return std::unique_ptr<PreparedOp>(std::make_unique<QuantizeOp<uint8_t>>(scale, zp, io));
-  return std::unique_ptr<PreparedOp>(std::make_unique<QuantizeOp<int16_t>>(scale, zp, io));
+  const bool avx2 = isa >= Isa::kAvx2;
+  if (qt == DType::kI8) return std::unique_ptr<PreparedOp>(std::make_unique<QuantizeOp<int8_t>>(scale, zp, io, avx2));
+  if (qt == DType::kU8) return std::unique_ptr<PreparedOp>(std::make_unique<QuantizeOp<uint8_t>>(scale, zp, io, avx2));
+  return std::unique_ptr<PreparedOp>(std::make_unique<QuantizeOp<int16_t>>(scale, zp, io, avx2));
 }
 
 PrepResult prepare_dequantize_linear(const Attrs& /*attrs*/, std::span<const TensorSig> ins,

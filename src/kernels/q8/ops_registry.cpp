@@ -60,7 +60,7 @@ Expected<std::unique_ptr<PreparedOp>> prepare_op(std::string_view op, const Attr
   if (op == "QConcat") return ops::prepare_qconcat(attrs, inputs, outputs, isa);
   if (op == "QLut") return ops::prepare_qlut(attrs, inputs, outputs, isa);
   if (op == "Requantize") return ops::prepare_requantize(attrs, inputs, outputs, isa);
-  if (op == "QuantizeLinear") return ops::prepare_quantize_linear(attrs, inputs, outputs);
+  if (op == "QuantizeLinear") return ops::prepare_quantize_linear(attrs, inputs, outputs, isa);
   if (op == "DequantizeLinear") return ops::prepare_dequantize_linear(attrs, inputs, outputs);
   if (op == "Reshape" || op == "Flatten" || op == "Squeeze" || op == "Unsqueeze" || op == "Identity")
     return ops::prepare_copy(inputs, outputs);
