@@ -823,7 +823,8 @@ Status Parser::cross_checks(CompileConfig& c) {
     c.warnings.push_back(str_cat("calibration_parameters.max_percentile has no effect with calibration_type ",
                                  to_string(cp.calibration_type), " (only max)"));
   if (per_channel_given_ && cp.per_channel &&
-      (cp.calibration_type == CalibrationType::kDefault || cp.calibration_type == CalibrationType::kMix))
+      (cp.calibration_type == CalibrationType::kDefault || cp.calibration_type == CalibrationType::kMix ||
+       cp.calibration_type == CalibrationType::kLoad))
     c.warnings.push_back(str_cat("calibration_parameters.per_channel has no effect with calibration_type ",
                                  to_string(cp.calibration_type)));
   if (xp.compile_mode == CompileMode::kBalance && !xp.balance_factor)

@@ -29,6 +29,7 @@
 #include "passes/promote_f16_compute.h"
 #include "passes/remove_identity.h"
 #include "pipeline/compile_bias_correction.h"
+#include "pipeline/compile_equalize.h"
 #include "pipeline/compile_npu.h"
 #include "pipeline/compile_precision.h"
 #include "pipeline/compile_preprocess.h"
@@ -73,9 +74,9 @@ class Staging {
     std::error_code ec;
     fs::remove_all(dir_, ec);
   }
-  /// Path to write `name` to now; final path is final_path(name).
+  /// Path to write `name` to now (again: the later write replaces the earlier); final path is final_path(name).
   std::string stage(const std::string& name) {
-    names_.push_back(name);
+    if (std::find(names_.begin(), names_.end(), name) == names_.end()) names_.push_back(name);
     return (fs::path(dir_) / name).string();
   }
   std::string final_path(const std::string& name) const { return (fs::path(final_dir_) / name).string(); }
@@ -358,10 +359,6 @@ Expected<CompileResult> run_compile(const CompileConfig& c, const CompileRunOpti
   NPUKIT_RETURN_IF_ERROR(config::check_files_exist(c));
   for (const auto& w : c.warnings) log::warn(c.source, ": ", w);
   // Accepted keys this version does not act on: said plainly rather than silently ignored.
-  if (cp.per_channel)
-    log::warn(c.source,
-              ": calibration_parameters.per_channel: per-channel activation thresholds are not "
-              "implemented; activations use one threshold per tensor (weights are always per channel)");
   if (cp.optimization.lstm_batch_last)
     log::warn(c.source, ": optimization lstm_batch_last only changes the board's LSTM layout; no effect here");
 
@@ -444,6 +441,16 @@ Expected<CompileResult> run_compile(const CompileConfig& c, const CompileRunOpti
     log::info("compile: ", samples.size(), " calibration sample(s)");
   }
   result.num_calibration_samples = static_cast<int64_t>(samples.size());
+  // per_channel (not with default / mix, as the reference documents; config warns): channel ranges of
+  // feature maps evened out by rescaling conv pairs (pipeline/compile_equalize.h), then per-tensor calibration.
+  if (cp.per_channel && ctype != config::CalibrationType::kDefault && ctype != config::CalibrationType::kMix &&
+      ctype != config::CalibrationType::kLoad) {
+    auto eq = equalize_per_channel(optimized.graph, samples);
+    if (!eq.ok()) return eq.status();
+    result.equalized_feature_maps = eq->pairs;
+    NPUKIT_RETURN_IF_ERROR(save_model_to(optimized, staging.stage(artifact("_optimized_float_model.onnx")),
+                                         "optimized float model (per-channel equalized)"));
+  }
   const int64_t n_probe =
       options.similarity_samples > 0 ? options.similarity_samples : std::min<int64_t>(16, samples.size());
   const Samples probe = first_samples(samples, n_probe);

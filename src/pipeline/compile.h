@@ -67,6 +67,8 @@ struct CompileResult {
   /// For calibration_type default: each candidate with its model-output cosine.
   std::vector<std::pair<std::string, double>> candidates;
   int64_t num_calibration_samples = 0;
+  /// per_channel: feature maps whose channel ranges were equalized (passes/equalize_channels.h).
+  int equalized_feature_maps = 0;
   /// calibration_type load: how much of the model's own quantization was kept, and every parameter npukit
   /// changed (quant/qdq_import.h), one line each.
   std::string load_summary;

@@ -54,6 +54,8 @@ Status run_compile_command(const CompileArgs& a) {
   NPUKIT_ASSIGN_OR_RETURN(pipeline::CompileResult r, pipeline::run_compile(cfg, ro));
   std::printf("calibration: %s (%lld samples)\n", r.calibration.c_str(),
               static_cast<long long>(r.num_calibration_samples));
+  if (r.equalized_feature_maps > 0)
+    std::printf("per_channel: %d feature map(s) equalized across channels\n", r.equalized_feature_maps);
   if (!r.load_summary.empty()) std::printf("%s\n", r.load_summary.c_str());
   constexpr size_t kShown = 10;  // every line is in the log
   for (size_t i = 0; i < r.load_changes.size() && i < kShown; ++i)
