@@ -267,7 +267,7 @@ std::vector<Row> rows() {
                "'kl'",
                [](C c) { EXPECT_EQ(c.calibration_parameters.calibration_type, CalibrationType::kKl); },
                "'kll'",
-               "'kll' is not one of default, mix, kl, max, mse, skip; did you mean 'kl'?"});
+               "'kll' is not one of default, mix, kl, max, mse, skip, load; did you mean 'kl'?"});
   r.push_back({K,
                "max_percentile",
                {{K, "cal_data_dir", "'calib'"}, {K, "calibration_type", "'max'"}},
@@ -445,10 +445,10 @@ TEST(ConfigKeyMatrix, ExactMessageFormat) {
   auto r = Cfg::minimal().set(K, "calibration_type", "'kll'").set(K, "cal_data_dir", "'c'").parse();
   ASSERT_FALSE(r.ok());
   EXPECT_EQ(r.status().code(), ErrorCode::kInvalidArgument);
-  EXPECT_EQ(
-      r.status().message(),
-      "model.yaml: calibration_parameters.calibration_type: 'kll' is not one of default, mix, kl, max, mse, skip; "
-      "did you mean 'kl'?");
+  EXPECT_EQ(r.status().message(),
+            "model.yaml: calibration_parameters.calibration_type: 'kll' is not one of default, mix, kl, max, mse, "
+            "skip, load; "
+            "did you mean 'kl'?");
 }
 
 // The matrix covers every key, and every key appears in the effective-config dump.
