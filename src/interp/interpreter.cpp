@@ -162,8 +162,19 @@ ref::RefKernelFn fast_kernel(ir::OpKind kind) {
     case ir::OpKind::kMatMul: return &fast::fast_MatMul;
     case ir::OpKind::kRelu: return &fast::fast_Relu;
     case ir::OpKind::kAdd: return &fast::fast_Add;
+    case ir::OpKind::kConvTranspose: return &fast::fast_ConvTranspose;
+    case ir::OpKind::kResize: return &fast::fast_Resize;
     default: return nullptr;
   }
+}
+
+Expected<std::vector<Tensor>> run_node_fast(const ir::Node& node, std::span<const Tensor* const> inputs) {
+  ref::RefKernelFn fast = node.op() == ir::OpKind::kIf ? nullptr : fast_kernel(node.op());
+  if (!fast) return run_node(node, inputs);
+  if (inputs.size() != node.num_inputs())
+    return make_error(ErrorCode::kInvalidArgument, where(node), ": got ", inputs.size(), " input tensors for ",
+                      node.num_inputs(), " input slots");
+  return run_node_with(node, inputs, fast);
 }
 
 std::vector<const ir::Value*> Interpreter::runtime_inputs() const {

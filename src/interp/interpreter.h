@@ -50,10 +50,10 @@ Expected<std::vector<Tensor>> run_node(const ir::Node& node, std::span<const Ten
 struct RunOptions {
   /// Called after every node with its outputs (for per-layer dumps and similarity tables).
   std::function<void(const ir::Node&, std::span<const Tensor>)> on_node;
-  /// Run Conv, Gemm and MatMul with kernels/fast (f32 accumulation, BLAS) instead of the reference
-  /// (Relu and Add too: those are bit-identical to the reference).
-  /// Results then differ from the reference within float rounding (see tests/kernels/fast_*_test.cpp
-  /// for the tolerance); off by default so the interpreter stays the oracle.
+  /// Run Conv, ConvTranspose, Gemm and MatMul with kernels/fast (f32 accumulation, BLAS) instead of the
+  /// reference (Relu, Add and Resize too: those are bit-identical to the reference).
+  /// Results then differ from the reference within float rounding (see tests/kernels/fast_*_test.cpp and
+  /// tests/kernels_fast/ for the tolerance); off by default so the interpreter stays the oracle.
   bool use_fast_kernels = false;
   /// Runs a node in place of the kernel table when it returns true (it must then fill one output tensor per
   /// node output, of the node's static types); false leaves the node to the kernels above. The int8 runtime
@@ -63,6 +63,12 @@ struct RunOptions {
 
 /// The kernels/fast kernel for an op kind, or nullptr where only the reference exists.
 ref::RefKernelFn fast_kernel(ir::OpKind kind);
+
+/// run_node with the kernels/fast kernel where fast_kernel() has one for the node's op (same type inference
+/// and output allocation), else exactly run_node. Results of Conv / Gemm / MatMul / ConvTranspose then differ
+/// from the reference within float rounding (Relu, Add and Resize are bit-identical). The int8 runtime runs
+/// the float nodes it has no kernel of its own for through this.
+Expected<std::vector<Tensor>> run_node_fast(const ir::Node& node, std::span<const Tensor* const> inputs);
 
 /// Executes a resolved graph with the reference kernels (or the fast ones, see RunOptions). Every
 /// intermediate tensor is released right after its last reader, so peak memory is the largest live

@@ -362,7 +362,8 @@ Status Runtime::execute(Context& ctx, NodeTiming* timing) const {
       case NodeKernel::kGemm: s = q8::gemm(*st.gemm, *ins[0], &outs[0], par); break;
       case NodeKernel::kOp: s = st.op->run(ins, outs, par); break;
       case NodeKernel::kReference: {
-        auto r = interp::run_node(*st.node, ins);
+        // Float nodes (and any op without a q8 kernel): the kernels/fast f32 kernel where one exists.
+        auto r = interp::run_node_fast(*st.node, ins);
         if (!r.ok()) return r.status();
         for (size_t k = 0; k < outs.size() && k < r->size(); ++k) outs[k] = std::move((*r)[k]);
         break;

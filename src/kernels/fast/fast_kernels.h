@@ -25,6 +25,15 @@ Status fast_Conv(const ref::KernelArgs& a);
 Status fast_Gemm(const ref::KernelArgs& a);
 /// MatMul with numpy broadcasting of the batch dims; one SGEMM per batch matrix.
 Status fast_MatMul(const ref::KernelArgs& a);
+/// ConvTranspose (1-D and 2-D, any groups / strides / dilations / pads / output_padding / output_shape /
+/// auto_pad): one SGEMM W^T * X per (batch, group) into a column buffer, then col2im. Other ranks go to
+/// ref::ref_ConvTranspose.
+Status fast_ConvTranspose(const ref::KernelArgs& a);
+/// Resize of 4-D tensors in mode linear (f32) and mode nearest (f32 and the integer dtypes the reference
+/// copies), every coordinate transformation but tf_crop_and_resize; bit-identical to ref::ref_Resize: same
+/// per-axis taps, same double accumulation order, computed once per call and applied row by row.
+/// Everything else (cubic, crop, other ranks) goes to ref::ref_Resize.
+Status fast_Resize(const ref::KernelArgs& a);
 
 /// Relu on f32 (bit-identical to ref::ref_Relu; other dtypes go to it).
 Status fast_Relu(const ref::KernelArgs& a);
