@@ -6,6 +6,7 @@
 #include <string>
 #include <vector>
 
+#include "kernels/fast/conv_geometry.h"
 #include "kernels/fast/fast_kernels.h"
 
 namespace npukit::fast {
@@ -106,35 +107,23 @@ bool begin_pads(const ref::KernelArgs& a, const std::vector<int64_t>& in_sp, con
   return true;
 }
 
-std::vector<int64_t> ints_or(const Attrs& attrs, const char* name, size_t n, int64_t def) {
-  if (!attrs.has(name)) return std::vector<int64_t>(n, def);
-  return attrs.get_ints(name);
-}
-
 }  // namespace
 
 Status fast_Conv(const ref::KernelArgs& a) {
-  if (a.num_inputs() < 2 || !a.has_input(0) || !a.has_input(1) || a.outputs.empty()) return ref::ref_Conv(a);
+  const std::optional<detail::ConvCall> call = detail::f32_conv_call(a);
+  if (!call) return ref::ref_Conv(a);
   const Tensor& x = a.in(0);
   const Tensor& w = a.in(1);
   Tensor& y = a.out(0);
-  const bool has_bias = a.has_input(2);
-  // Only f32 1-D / 2-D convolutions are handled here; everything else (and every malformed call, so the
-  // error messages stay the reference's) goes to the reference kernel.
-  if (x.dtype() != DType::kF32 || w.dtype() != DType::kF32 || y.dtype() != DType::kF32 ||
-      (has_bias && a.in(2).dtype() != DType::kF32) || (x.rank() != 3 && x.rank() != 4) || w.rank() != x.rank() ||
-      y.rank() != x.rank())
-    return ref::ref_Conv(a);
-  const size_t nsp = x.rank() - 2;
-  const std::vector<int64_t> in_sp(x.shape().begin() + 2, x.shape().end());
-  const std::vector<int64_t> out_sp(y.shape().begin() + 2, y.shape().end());
-  const std::vector<int64_t> kernel(w.shape().begin() + 2, w.shape().end());
-  const std::vector<int64_t> strides = ints_or(a.attrs, "strides", nsp, 1);
-  const std::vector<int64_t> dilations = ints_or(a.attrs, "dilations", nsp, 1);
+  const bool has_bias = call->has_bias;
+  const size_t nsp = call->nsp;
+  const std::vector<int64_t>& in_sp = call->in_sp;
+  const std::vector<int64_t>& out_sp = call->out_sp;
+  const std::vector<int64_t>& kernel = call->kernel;
+  const std::vector<int64_t>& strides = call->strides;
+  const std::vector<int64_t>& dilations = call->dilations;
   std::vector<int64_t> pads;
-  if (strides.size() != nsp || dilations.size() != nsp ||
-      !begin_pads(a, in_sp, out_sp, kernel, strides, dilations, pads))
-    return ref::ref_Conv(a);
+  if (!begin_pads(a, in_sp, out_sp, kernel, strides, dilations, pads)) return ref::ref_Conv(a);
   Conv2d g;
   g.n = x.dim(0);
   g.c = x.dim(1);

@@ -8,6 +8,7 @@
 #include <string>
 #include <vector>
 
+#include "kernels/fast/conv_geometry.h"
 #include "kernels/fast/fast_kernels.h"
 
 namespace npukit::fast {
@@ -29,11 +30,6 @@ int64_t ceil_div(int64_t a, int64_t b) {
 void valid_range(int64_t count, int64_t out, int64_t s, int64_t p, int64_t kd, int64_t& lo, int64_t& hi) {
   lo = std::clamp<int64_t>(ceil_div(p - kd, s), 0, count);
   hi = std::clamp<int64_t>(ceil_div(out + p - kd, s), lo, count);
-}
-
-std::vector<int64_t> ints_or(const Attrs& attrs, const char* name, size_t n, int64_t def) {
-  if (!attrs.has(name)) return std::vector<int64_t>(n, def);
-  return attrs.get_ints(name);
 }
 
 // A 1-D or 2-D transposed convolution seen as 2-D (1-D gets a unit height).
@@ -72,25 +68,20 @@ void col2im(const Deconv2d& g, int64_t mpg, const float* col, float* y) {
 }  // namespace
 
 Status fast_ConvTranspose(const ref::KernelArgs& a) {
-  if (a.num_inputs() < 2 || !a.has_input(0) || !a.has_input(1) || a.outputs.empty()) return ref::ref_ConvTranspose(a);
+  const std::optional<detail::ConvCall> call = detail::f32_conv_call(a);
+  if (!call) return ref::ref_ConvTranspose(a);
   const Tensor& x = a.in(0);
   const Tensor& w = a.in(1);
   Tensor& y = a.out(0);
-  const bool has_bias = a.has_input(2);
-  if (x.dtype() != DType::kF32 || w.dtype() != DType::kF32 || y.dtype() != DType::kF32 ||
-      (has_bias && a.in(2).dtype() != DType::kF32) || (x.rank() != 3 && x.rank() != 4) || w.rank() != x.rank() ||
-      y.rank() != x.rank())
-    return ref::ref_ConvTranspose(a);
-  const size_t nsp = x.rank() - 2;
-  const std::vector<int64_t> in_sp(x.shape().begin() + 2, x.shape().end());
-  const std::vector<int64_t> out_sp(y.shape().begin() + 2, y.shape().end());
-  const std::vector<int64_t> kernel(w.shape().begin() + 2, w.shape().end());
-  const std::vector<int64_t> strides = ints_or(a.attrs, "strides", nsp, 1);
-  const std::vector<int64_t> dilations = ints_or(a.attrs, "dilations", nsp, 1);
-  const std::vector<int64_t> out_pad = ints_or(a.attrs, "output_padding", nsp, 0);
-  if (strides.size() != nsp || dilations.size() != nsp || out_pad.size() != nsp) return ref::ref_ConvTranspose(a);
-  for (size_t i = 0; i < nsp; ++i)
-    if (strides[i] < 1 || dilations[i] < 1) return ref::ref_ConvTranspose(a);
+  const bool has_bias = call->has_bias;
+  const size_t nsp = call->nsp;
+  const std::vector<int64_t>& in_sp = call->in_sp;
+  const std::vector<int64_t>& out_sp = call->out_sp;
+  const std::vector<int64_t>& kernel = call->kernel;
+  const std::vector<int64_t>& strides = call->strides;
+  const std::vector<int64_t>& dilations = call->dilations;
+  const std::vector<int64_t> out_pad = detail::ints_or(a.attrs, "output_padding", nsp, 0);
+  if (out_pad.size() != nsp) return ref::ref_ConvTranspose(a);
   // Begin pads, as ref_ConvTranspose derives them.
   const std::string auto_pad = a.attrs.get_string("auto_pad", "NOTSET");
   std::vector<int64_t> pads(nsp, 0);

@@ -14,6 +14,7 @@
 #include <vector>
 
 #include "kernels/fast/fast_kernels.h"
+#include "kernels/ref/resize_coord.h"
 
 namespace npukit::fast {
 
@@ -39,23 +40,7 @@ AxisTaps axis_taps(const std::string& ctm, bool nearest, const std::string& nm, 
   m.count.assign(static_cast<size_t>(out_len), 0);
   for (int64_t o = 0; o < out_len; ++o) {
     const double xr = static_cast<double>(o);
-    double xo = 0;
-    if (ctm == "align_corners") {
-      xo = len_resized == 1 ? 0.0 : xr * (len_in - 1) / (len_resized - 1);
-    } else if (ctm == "asymmetric") {
-      xo = xr / scale;
-    } else if (ctm == "tf_half_pixel_for_nn") {
-      xo = (xr + 0.5) / scale;
-    } else if (ctm == "pytorch_half_pixel") {
-      xo = len_resized == 1 ? -0.5 : (xr + 0.5) / scale - 0.5;
-    } else if (ctm == "half_pixel_symmetric") {
-      double adjustment = static_cast<double>(out_len) / len_resized;
-      double center = len_in / 2;
-      double offset = center * (1 - adjustment);
-      xo = offset + (xr + 0.5) / scale - 0.5;
-    } else {  // half_pixel
-      xo = (xr + 0.5) / scale - 0.5;
-    }
+    double xo = ref::resize_source_coord(ctm, xr, scale, len_in, len_resized, out_len);
     if (!std::isfinite(xo)) xo = 0;
     xo = std::clamp(xo, -4.0, len_in + 4.0);
     const double fl = std::floor(xo);

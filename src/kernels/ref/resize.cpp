@@ -18,6 +18,7 @@
 #include <vector>
 
 #include "kernels/ref/ref_kernels.h"
+#include "kernels/ref/resize_coord.h"
 
 namespace npukit::ref {
 namespace {
@@ -87,20 +88,7 @@ Status ref_Resize(const KernelArgs& a) {
       const double xr = static_cast<double>(o);
       double xo = 0;
       // The operation order mirrors the ONNX reference so nearest-mode ties resolve identically.
-      if (ctm == "align_corners") {
-        xo = len_resized == 1 ? 0.0 : xr * (len_in - 1) / (len_resized - 1);
-      } else if (ctm == "asymmetric") {
-        xo = xr / scale;
-      } else if (ctm == "tf_half_pixel_for_nn") {
-        xo = (xr + 0.5) / scale;
-      } else if (ctm == "pytorch_half_pixel") {
-        xo = len_resized == 1 ? -0.5 : (xr + 0.5) / scale - 0.5;
-      } else if (ctm == "half_pixel_symmetric") {
-        double adjustment = static_cast<double>(out_len) / len_resized;
-        double center = len_in / 2;
-        double offset = center * (1 - adjustment);
-        xo = offset + (xr + 0.5) / scale - 0.5;
-      } else if (crop) {
+      if (crop) {
         const double start = roi[d], end = roi[rank + d];
         xo =
             len_resized == 1 ? (end - start) * (len_in - 1) / 2 : xr * (end - start) * (len_in - 1) / (len_resized - 1);
@@ -109,8 +97,8 @@ Status ref_Resize(const KernelArgs& a) {
           m.outside[static_cast<size_t>(o)] = true;
           continue;
         }
-      } else {  // half_pixel
-        xo = (xr + 0.5) / scale - 0.5;
+      } else {
+        xo = resize_source_coord(ctm, xr, scale, len_in, len_resized, out_len);
       }
       if (!std::isfinite(xo)) xo = 0;
       // Keep indices bounded; every transform above stays within [-1, in_len] for sane scales anyway.
