@@ -20,7 +20,8 @@ Status print_npk_model_info(const std::string& path);
 void register_exec_model_info(CLI::App& exec, Context& ctx);
 /// `npukit exec infer --model_file M.onnx --input_file a.npy,b.pb --output_dir D ...`
 void register_exec_infer(CLI::App& exec, Context& ctx);
-/// int8 GMAC/s of one core on the active q8 tier, measured with a compute-bound gemm (~0.2 s).
+/// int8 GMAC/s of one core on the active q8 tier: the best of two compute-bound 1x1 convolutions (full-range
+/// and post-ReLU inputs), timed in thread CPU time (~0.2 s).
 double measure_int8_peak_gmacs();
 /// Prints the per-layer profile (node_us: summed over `frames` runs, graph node order) and the operator
 /// ranking, and writes profile.json / profile.csv / profile_ranking.csv into `dir`.
