@@ -26,6 +26,7 @@ struct PerfArgs {
   std::vector<std::string> input_files;
   RuntimeInputOptions runtime_inputs;  // --input_img_properties, --input_stride, --roi, --input_img_size
   int thread_num = 1;
+  int intra_op_threads = 1;
   int64_t frame_count = 200;
   int64_t warmup = 3;
   bool profile = false;
@@ -37,6 +38,8 @@ struct PerfArgs {
 Status run_perf(const PerfArgs& a) {
   if (a.thread_num < 1 || a.thread_num > 256)
     return make_error(ErrorCode::kInvalidArgument, "--thread_num must be in [1, 256], got ", a.thread_num);
+  if (a.intra_op_threads < 1 || a.intra_op_threads > 256)
+    return make_error(ErrorCode::kInvalidArgument, "--intra_op_threads must be in [1, 256], got ", a.intra_op_threads);
   if (a.frame_count < 1) return make_error(ErrorCode::kInvalidArgument, "--frame_count must be at least 1");
   const int cores = static_cast<int>(std::thread::hardware_concurrency());
   for (int c : a.core_ids)
@@ -44,7 +47,9 @@ Status run_perf(const PerfArgs& a) {
       return make_error(ErrorCode::kInvalidArgument, "--core_id ", c, " does not exist: this machine has cores 0..",
                         cores - 1);
   NPUKIT_ASSIGN_OR_RETURN(npk::NpkModel model, pipeline::load_runtime_model(a.model_file));
-  NPUKIT_ASSIGN_OR_RETURN(std::unique_ptr<runtime::Runtime> rt, runtime::Runtime::create(std::move(model)));
+  runtime::RuntimeOptions ro;
+  ro.intra_op_threads = a.intra_op_threads;
+  NPUKIT_ASSIGN_OR_RETURN(std::unique_ptr<runtime::Runtime> rt, runtime::Runtime::create(std::move(model), ro));
   std::vector<Tensor> inputs;
   if (a.input_files.empty()) {
     if (has_runtime_input_flags(a.runtime_inputs))
@@ -77,7 +82,9 @@ Status run_perf(const PerfArgs& a) {
     return make_error(ErrorCode::kInternal, m.mismatched_frames, " of ", a.frame_count,
                       " frames gave outputs different from the first frame");
   const runtime::LatencyStats& l = m.latency;
-  std::printf("Frame count: %lld, Thread number: %d\n", static_cast<long long>(a.frame_count), a.thread_num);
+  std::printf("Frame count: %lld, Thread number: %d", static_cast<long long>(a.frame_count), a.thread_num);
+  if (a.intra_op_threads > 1) std::printf(" (each splitting its operators over %d threads)", a.intra_op_threads);
+  std::printf("\n");
   std::printf("Average latency: %.3f ms, min %.3f, max %.3f, p50 %.3f, p90 %.3f, p99 %.3f ms\n", l.avg, l.min, l.max,
               l.p50, l.p90, l.p99);
   std::printf("FPS: %.2f  (wall %.3f s; outputs identical in every frame)\n", m.fps, m.wall_seconds);
@@ -94,6 +101,7 @@ Status run_perf(const PerfArgs& a) {
     j["runtime"] = "int8 CPU";
     j["isa"] = q8::isa_name(rt->isa());
     j["thread_num"] = a.thread_num;
+    j["intra_op_threads"] = a.intra_op_threads;
     j["frame_count"] = a.frame_count;
     j["warmup"] = a.warmup;
     j["latency_ms"] = {{"avg", l.avg}, {"min", l.min}, {"max", l.max}, {"p50", l.p50}, {"p90", l.p90}, {"p99", l.p99}};
@@ -130,6 +138,10 @@ void register_exec_perf(CLI::App& exec, Context& ctx) {
                   "compiled model (.npk) or quantized QDQ ONNX (e.g. {prefix}_quantized_model.onnx)")
       ->required();
   cmd->add_option("--thread_num,--thread-num", a->thread_num, "inference threads running frames in parallel")
+      ->capture_default_str();
+  cmd->add_option("--intra_op_threads,--intra-op-threads", a->intra_op_threads,
+                  "threads splitting the work inside each operator of one inference (latency; like ONNX Runtime's "
+                  "intra_op_num_threads)")
       ->capture_default_str();
   cmd->add_option("--frame_count,--frame-count", a->frame_count, "frames to run (after the warm-up)")
       ->capture_default_str();

@@ -258,6 +258,15 @@ TEST_F(NpuCli, ExecPerfAndInferOnTheCpuRuntime) {
   EXPECT_LE(j["latency_ms"]["p50"].get<double>(), j["latency_ms"]["p99"].get<double>());
   EXPECT_LE(j["latency_ms"]["p99"].get<double>(), j["latency_ms"]["max"].get<double>());
   EXPECT_GT(j["fps"].get<double>(), 0);
+  EXPECT_EQ(j["intra_op_threads"], 1);
+  // --intra_op_threads: 2 inferences, each splitting its operators over 2 threads (outputs still checked per frame).
+  auto intra = npukit(
+      "exec perf --model_file out/model.npk --thread_num 2 --intra_op_threads 2 --frame_count 6 --output_json "
+      "intra.json --input_file cal/s2.npy");
+  ASSERT_EQ(intra.rc, 0) << intra.err;
+  EXPECT_NE(intra.out.find("each splitting its operators over 2 threads"), std::string::npos) << intra.out;
+  EXPECT_EQ(nlohmann::json::parse(slurp(dir_ / "intra.json"))["intra_op_threads"], 2);
+  EXPECT_EQ(npukit("exec perf --model_file out/model.npk --intra_op_threads 0").rc, 1);
   // --profile: one row per node of the model, the operator ranking sums to 100 %.
   auto prof = npukit("exec perf --model_file out/model.npk --frame_count 3 --profile --profile_dir prof");
   ASSERT_EQ(prof.rc, 0) << prof.err;

@@ -9,6 +9,7 @@
 #include <atomic>
 #include <limits>
 #include <random>
+#include <thread>
 #include <vector>
 
 #include "kernels/q8/isa.h"
@@ -117,6 +118,27 @@ TEST(Q8Parallel, RunsEveryTaskOnce) {
       for (int64_t i = 0; i < tasks; ++i) EXPECT_EQ(hits[static_cast<size_t>(i)].load(), 3) << threads << " " << i;
     }
   }
+}
+
+// Back-to-back runs, each with its own short-lived task function, from two calling threads at once: every task of
+// every run runs exactly once, on that run's function (a worker still spinning on an earlier run must never pick up
+// a later run's tasks with the earlier function).
+TEST(Q8Parallel, BackToBackRunsFromTwoCallers) {
+  q8::Parallel par(3);
+  std::atomic<int64_t> wrong{0};
+  auto caller = [&](int seed) {
+    for (int rep = 0; rep < 3000; ++rep) {
+      const int64_t tasks = 1 + (rep * 7 + seed) % 5;
+      std::vector<std::atomic<int>> hits(static_cast<size_t>(tasks));
+      par.run(tasks, [&hits](int64_t i) { hits[static_cast<size_t>(i)]++; });
+      for (auto& h : hits)
+        if (h.load() != 1) ++wrong;
+    }
+  };
+  std::thread a(caller, 0), b(caller, 1);
+  a.join();
+  b.join();
+  EXPECT_EQ(wrong.load(), 0);
 }
 
 }  // namespace

@@ -4,6 +4,7 @@
 // exact integer arithmetic, so results are identical for any number of threads.
 #pragma once
 
+#include <atomic>
 #include <condition_variable>
 #include <cstdint>
 #include <functional>
@@ -35,13 +36,13 @@ class Parallel {
   mutable std::mutex run_mu_;  // one run() at a time
   mutable std::mutex mu_;
   mutable std::condition_variable cv_start_, cv_done_;
-  mutable const std::function<void(int64_t)>* fn_ = nullptr;
-  mutable int64_t tasks_ = 0;
-  mutable int64_t next_ = 0;     // next task index (under mu_)
-  mutable int64_t pending_ = 0;  // tasks not finished yet
-  mutable uint64_t generation_ = 0;
-  mutable int busy_ = 0;  // workers inside the current generation
-  bool stop_ = false;
+  mutable const std::function<void(int64_t)>* fn_ = nullptr;  // under mu_
+  mutable int64_t tasks_ = 0;                                 // under mu_
+  mutable std::atomic<int64_t> next_{0};                      // next task index
+  mutable std::atomic<int64_t> pending_{0};                   // tasks not finished yet
+  mutable std::atomic<uint64_t> generation_{0};               // changed under mu_; polled by idle workers
+  mutable std::atomic<int> busy_{0};                          // workers inside the current run (changed under mu_)
+  bool stop_ = false;                                         // under mu_
 };
 
 /// Runs fn over [0, tasks) on `par`, or serially on the calling thread when par is null.
