@@ -4,8 +4,8 @@
 #   ONNX Runtime fp32 and int8 (QDQ), PyTorch fp32 (jit) and int8 (FX, oneDNN)  — ../shared/peers/bench.sh
 #   npukit: `npukit compile --fast-perf` (nash-e: every segment runs on the host CPU) then `npukit exec perf`.
 # Figures: batch-1 latency median / p90 on 1 thread (peers: 1 intra-op thread; npukit: 1 inference thread),
-# and 2-thread throughput (peers: 2 intra-op threads, FPS = 1000 / median; npukit: 2 inference threads
-# in parallel, FPS over all frames), GMAC/s (conv + gemm MACs of the peers' model_stats.json / median) and the
+# 2-thread throughput (peers: 2 intra-op threads, FPS = 1000 / median; npukit: 2 inference threads
+# in parallel, FPS over all frames), 2-thread latency in the peers' mode (npukit: one inference, --intra_op_threads 2), GMAC/s (conv + gemm MACs of the peers' model_stats.json / median) and the
 # fraction of this CPU's measured int8 peak on one core (npukit_int8_peak, bench/int8_peak.cpp: the best of
 # vpmaddwd / vpmaddubsw / VNNI vpdpbusd sequences the CPU has, registers only).
 # Writes one JSON line per measurement to $OUT (default bench/results/runtime_vs_peers.jsonl) and prints the
@@ -54,5 +54,17 @@ print(json.dumps({"threads_mode": "inference threads", "model": m, "peer": "npuk
                   "frames": j["frame_count"]}))
 PYEOF
   done
+  # The peers' own 2-thread mode: one inference whose operators are split over 2 threads (latency).
+  "$NPUKIT" exec perf --model_file "$npk" --thread_num 1 --intra_op_threads 2 --frame_count "$FRAMES" --warmup 10 \
+    --output_json "$WORK/$m/perf_intra2.json" >"$WORK/$m/perf_intra2.txt" 2>&1 ||
+    { cat "$WORK/$m/perf_intra2.txt" >&2; exit 1; }
+  $PY - "$m" "$WORK/$m/perf_intra2.json" >>"$OUT" <<'PYEOF'
+import json, sys
+j = json.load(open(sys.argv[2]))
+lat = j["latency_ms"]
+print(json.dumps({"threads_mode": "intra-op", "model": sys.argv[1], "peer": "npukit int8 intra-op", "threads": 2,
+                  "median_ms": lat["p50"], "p90_ms": lat["p90"], "fps": j["fps"], "isa": j["isa"],
+                  "frames": j["frame_count"]}))
+PYEOF
 done
 $PY "$ROOT/bench/lib/runtime_table.py" "$OUT"

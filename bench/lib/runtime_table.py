@@ -59,6 +59,22 @@ def main(path):
             fps = 1000.0 / r["median_ms"]
             cells.append(f"{fps:.1f} (**{us['fps'] / fps:.2f}x**)")
         print(f"| {m} | {us['fps']:.1f} | " + " | ".join(cells) + " |")
+    if not any(r["peer"] == "npukit int8 intra-op" for r in rows):
+        return
+    print("\n### 2 threads, one inference: latency median / p90 (ms); ratio = peer median / npukit median (> 1: npukit"
+          " faster)\n")
+    print("The peers' own 2-thread mode for everyone: npukit runs one inference with `--intra_op_threads 2`.\n")
+    print("| model | npukit int8 | " + " | ".join(peers) + " |")
+    print("|---|---|" + "---|" * len(peers))
+    for m in models:
+        us = get(m, "npukit int8 intra-op", 2)
+        if not us:
+            continue
+        cells = []
+        for p in peers:
+            r = get(m, p, 2)
+            cells.append("—" if not r else f"{r['median_ms']:.2f} / {r['p90_ms']:.2f} (**{r['median_ms'] / us['median_ms']:.2f}x**)")
+        print(f"| {m} | {us['median_ms']:.2f} / {us['p90_ms']:.2f} | " + " | ".join(cells) + " |")
 
 
 if __name__ == "__main__":
