@@ -31,6 +31,52 @@ inline int32_t byte_code(DType t, int b) {
 struct BroadcastPlan {
   std::vector<int64_t> dims, sa, sb;  // innermost last; at least one dim
   int64_t total = 0;
+
+  /// Calls fn(r0, r1) on ranges of rows (a row: the innermost dim) of about 32 K outputs each, split over par.
+  template <class F>
+  void for_rows(const Parallel* par, F&& fn) const {
+    if (total == 0) return;
+    const int64_t inner = std::max<int64_t>(dims.back(), 1);
+    const int64_t rows = total / inner;
+    const int64_t rows_per_task = std::max<int64_t>(1, (int64_t{1} << 15) / inner);
+    const int64_t tasks = (rows + rows_per_task - 1) / rows_per_task;
+    parallel_for(tasks > 1 ? par : nullptr, tasks, [&](int64_t t) {
+      const int64_t r0 = t * rows_per_task;
+      fn(r0, std::min(rows, r0 + rows_per_task));
+    });
+  }
+};
+
+/// Element offsets of both operands at the start of each row of a plan, walked row by row from row r0 (an odometer
+/// over the outer dims).
+class RowCursor {
+ public:
+  RowCursor(const BroadcastPlan& p, int64_t r0) : p_(p) {
+    int64_t rem = r0;
+    for (size_t d = p.dims.size() - 1; d-- > 0;) {
+      idx_[d] = rem % p.dims[d];
+      rem /= p.dims[d];
+      a_ += idx_[d] * p.sa[d];
+      b_ += idx_[d] * p.sb[d];
+    }
+  }
+  int64_t a() const { return a_; }
+  int64_t b() const { return b_; }
+  void next() {
+    for (size_t d = p_.dims.size() - 1; d-- > 0;) {
+      a_ += p_.sa[d];
+      b_ += p_.sb[d];
+      if (++idx_[d] < p_.dims[d]) return;
+      a_ -= p_.sa[d] * p_.dims[d];
+      b_ -= p_.sb[d] * p_.dims[d];
+      idx_[d] = 0;
+    }
+  }
+
+ private:
+  const BroadcastPlan& p_;
+  int64_t idx_[16] = {0};  // prepare_binary covers ranks up to 15 only
+  int64_t a_ = 0, b_ = 0;
 };
 
 BroadcastPlan make_plan(const Shape& a, const Shape& b, const Shape& out) {
@@ -96,15 +142,7 @@ class BinaryLutOp final : public PreparedOp {
     const uint8_t* a = static_cast<const uint8_t*>(ins[0]->raw());
     const uint8_t* b = static_cast<const uint8_t*>(ins[1]->raw());
     OutT* y = static_cast<OutT*>(outs[0].raw());
-    const int64_t inner = plan_.dims.back();
-    const int64_t rows = plan_.total / std::max<int64_t>(inner, 1);
-    if (plan_.total == 0) return Status::Ok();
-    const int64_t rows_per_task = std::max<int64_t>(1, (int64_t{1} << 15) / inner);
-    const int64_t tasks = (rows + rows_per_task - 1) / rows_per_task;
-    parallel_for(tasks > 1 ? par : nullptr, tasks, [&](int64_t t) {
-      const int64_t r0 = t * rows_per_task, r1 = std::min(rows, r0 + rows_per_task);
-      run_rows(a, b, y, r0, r1);
-    });
+    plan_.for_rows(par, [&](int64_t r0, int64_t r1) { run_rows(a, b, y, r0, r1); });
     return Status::Ok();
   }
   const char* kernel_name() const override { return kname_; }
@@ -112,25 +150,13 @@ class BinaryLutOp final : public PreparedOp {
 
  private:
   void run_rows(const uint8_t* a, const uint8_t* b, OutT* y, int64_t r0, int64_t r1) const {
-    const size_t nd = plan_.dims.size();
     const int64_t inner = plan_.dims.back();
     const int64_t ia = plan_.sa.back(), ib = plan_.sb.back();
-    // Multi-index of row r0 over the outer dims, then an odometer.
-    int64_t idx[16] = {0};
-    int64_t oa = 0, ob = 0;
-    {
-      int64_t rem = r0;
-      for (size_t d = nd - 1; d-- > 0;) {
-        idx[d] = rem % plan_.dims[d];
-        rem /= plan_.dims[d];
-        oa += idx[d] * plan_.sa[d];
-        ob += idx[d] * plan_.sb[d];
-      }
-    }
     const OutT* tab = table_.data();
-    for (int64_t r = r0; r < r1; ++r) {
-      const uint8_t* pa = a + oa;
-      const uint8_t* pb = b + ob;
+    for (RowCursor cur(plan_, r0); r0 < r1; ++r0, cur.next()) {
+      const int64_t r = r0;
+      const uint8_t* pa = a + cur.a();
+      const uint8_t* pb = b + cur.b();
       OutT* py = y + r * inner;
       // The table is indexed [first][second] with first = a unless swapped_ (then b): the constant operand of
       // a broadcast row is always `first`, so its row is contiguous.
@@ -158,14 +184,6 @@ class BinaryLutOp final : public PreparedOp {
           const uint32_t u = pa[i * ia], v = pb[i * ib];
           py[i] = swapped_ ? tab[(v << 8) | u] : tab[(u << 8) | v];
         }
-      }
-      for (size_t d = nd - 1; d-- > 0;) {
-        oa += plan_.sa[d];
-        ob += plan_.sb[d];
-        if (++idx[d] < plan_.dims[d]) break;
-        oa -= plan_.sa[d] * plan_.dims[d];
-        ob -= plan_.sb[d] * plan_.dims[d];
-        idx[d] = 0;
       }
     }
   }
@@ -359,15 +377,7 @@ class BinaryConstRowsOp final : public PreparedOp {
     // Only the variable operand is read: the constant's codes were folded into the rows at prepare time.
     const uint8_t* x = static_cast<const uint8_t*>(ins[static_cast<size_t>(var_slot_)]->raw());
     uint8_t* y = static_cast<uint8_t*>(outs[0].raw());
-    if (plan_.total == 0) return Status::Ok();
-    const int64_t inner = std::max<int64_t>(plan_.dims.back(), 1);
-    const int64_t rows = plan_.total / inner;
-    const int64_t rows_per_task = std::max<int64_t>(1, (int64_t{1} << 15) / inner);
-    const int64_t tasks = (rows + rows_per_task - 1) / rows_per_task;
-    parallel_for(tasks > 1 ? par : nullptr, tasks, [&](int64_t t) {
-      const int64_t r0 = t * rows_per_task, r1 = std::min(rows, r0 + rows_per_task);
-      run_rows(x, y, r0, r1);
-    });
+    plan_.for_rows(par, [&](int64_t r0, int64_t r1) { run_rows(x, y, r0, r1); });
     return Status::Ok();
   }
   const char* kernel_name() const override { return kname_; }
@@ -375,24 +385,13 @@ class BinaryConstRowsOp final : public PreparedOp {
 
  private:
   void run_rows(const uint8_t* x, uint8_t* y, int64_t r0, int64_t r1) const {
-    const size_t nd = plan_.dims.size();
     const int64_t inner = plan_.dims.back();
     const int64_t ix = plan_.sa.back(), ic = plan_.sb.back();
-    int64_t idx[16] = {0};
-    int64_t ox = 0, oc = 0;
-    {
-      int64_t rem = r0;
-      for (size_t d = nd - 1; d-- > 0;) {
-        idx[d] = rem % plan_.dims[d];
-        rem /= plan_.dims[d];
-        ox += idx[d] * plan_.sa[d];
-        oc += idx[d] * plan_.sb[d];
-      }
-    }
     const uint8_t* tab = rows_.data();
     const uint32_t* row_of = row_of_.data();
-    for (int64_t r = r0; r < r1; ++r) {
-      const uint8_t* px = x + ox;
+    for (RowCursor cur(plan_, r0); r0 < r1; ++r0, cur.next()) {
+      const int64_t r = r0, oc = cur.b();
+      const uint8_t* px = x + cur.a();
       uint8_t* py = y + r * inner;
       if (ic == 0) {
         const uint8_t* row = tab + row_of[oc];
@@ -405,14 +404,6 @@ class BinaryConstRowsOp final : public PreparedOp {
       } else {
         const uint32_t* ro = row_of + oc;
         for (int64_t i = 0; i < inner; ++i) py[i] = tab[ro[i] + px[i * ix]];
-      }
-      for (size_t d = nd - 1; d-- > 0;) {
-        ox += plan_.sa[d];
-        oc += plan_.sb[d];
-        if (++idx[d] < plan_.dims[d]) break;
-        ox -= plan_.sa[d] * plan_.dims[d];
-        oc -= plan_.sb[d] * plan_.dims[d];
-        idx[d] = 0;
       }
     }
   }
