@@ -19,10 +19,8 @@ int64_t ceil_div(int64_t a, int64_t b) {
 }
 
 // A 1-D or 2-D convolution seen as 2-D (1-D gets a unit height).
-struct Conv2d {
-  int64_t n = 0, c = 0, ih = 0, iw = 0;  // input
-  int64_t m = 0, oh = 0, ow = 0;         // output
-  int64_t kh = 1, kw = 1, sh = 1, sw = 1, dh = 1, dw = 1, ph = 0, pw = 0;
+struct Conv2d : detail::Plane2d {
+  int64_t n = 0, c = 0, m = 0;  // batch, input and output channels
   int64_t group = 1;
 };
 
@@ -115,40 +113,18 @@ Status fast_Conv(const ref::KernelArgs& a) {
   const Tensor& x = a.in(0);
   const Tensor& w = a.in(1);
   Tensor& y = a.out(0);
-  const bool has_bias = call->has_bias;
-  const size_t nsp = call->nsp;
-  const std::vector<int64_t>& in_sp = call->in_sp;
-  const std::vector<int64_t>& out_sp = call->out_sp;
-  const std::vector<int64_t>& kernel = call->kernel;
-  const std::vector<int64_t>& strides = call->strides;
-  const std::vector<int64_t>& dilations = call->dilations;
+  const detail::ConvCall& cc = *call;
   std::vector<int64_t> pads;
-  if (!begin_pads(a, in_sp, out_sp, kernel, strides, dilations, pads)) return ref::ref_Conv(a);
+  if (!begin_pads(a, cc.in_sp, cc.out_sp, cc.kernel, cc.strides, cc.dilations, pads)) return ref::ref_Conv(a);
   Conv2d g;
   g.n = x.dim(0);
   g.c = x.dim(1);
   g.m = w.dim(0);
   g.group = a.attrs.get_int("group", 1);
   if (g.group < 1 || g.c != w.dim(1) * g.group || g.m % g.group != 0 || y.dim(0) != g.n || y.dim(1) != g.m ||
-      (has_bias && a.in(2).numel() != g.m))
+      (cc.has_bias && a.in(2).numel() != g.m))
     return ref::ref_Conv(a);
-  const size_t o = nsp == 2 ? 0 : 1;  // index of the height entry in the spatial vectors (none for 1-D)
-  if (nsp == 2) {
-    g.ih = in_sp[0];
-    g.oh = out_sp[0];
-    g.kh = kernel[0];
-    g.sh = strides[0];
-    g.dh = dilations[0];
-    g.ph = pads[0];
-  } else {
-    g.ih = g.oh = 1;
-  }
-  g.iw = in_sp[1 - o];
-  g.ow = out_sp[1 - o];
-  g.kw = kernel[1 - o];
-  g.sw = strides[1 - o];
-  g.dw = dilations[1 - o];
-  g.pw = pads[1 - o];
+  static_cast<detail::Plane2d&>(g) = detail::plane_2d(cc, pads);
   if (g.sh < 1 || g.sw < 1 || g.dh < 1 || g.dw < 1) return ref::ref_Conv(a);
 
   const int64_t cpg = g.c / g.group, mpg = g.m / g.group;
@@ -157,7 +133,7 @@ Status fast_Conv(const ref::KernelArgs& a) {
   float* yd = y.data<float>();
   const float* xd = x.data<float>();
   const float* wd = w.data<float>();
-  const float* bd = has_bias ? a.in(2).data<float>() : nullptr;
+  const float* bd = cc.has_bias ? a.in(2).data<float>() : nullptr;
   if (y.numel() == 0) return Status::Ok();
 
   // Bias first: the GEMM then accumulates into it (beta = 1).

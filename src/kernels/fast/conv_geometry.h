@@ -50,4 +50,29 @@ inline std::optional<ConvCall> f32_conv_call(const ref::KernelArgs& a) {
   return c;
 }
 
+/// The 2-D geometry of a call (1-D calls: height 1), with its begin pads (pads[i] for spatial dim i).
+struct Plane2d {
+  int64_t ih = 1, iw = 1, oh = 1, ow = 1;
+  int64_t kh = 1, kw = 1, sh = 1, sw = 1, dh = 1, dw = 1, ph = 0, pw = 0;
+};
+inline Plane2d plane_2d(const ConvCall& cc, const std::vector<int64_t>& pads) {
+  Plane2d g;
+  const size_t o = cc.nsp == 2 ? 0 : 1;  // index of the height entry in the spatial vectors (none for 1-D)
+  if (cc.nsp == 2) {
+    g.ih = cc.in_sp[0];
+    g.oh = cc.out_sp[0];
+    g.kh = cc.kernel[0];
+    g.sh = cc.strides[0];
+    g.dh = cc.dilations[0];
+    g.ph = pads[0];
+  }
+  g.iw = cc.in_sp[1 - o];
+  g.ow = cc.out_sp[1 - o];
+  g.kw = cc.kernel[1 - o];
+  g.sw = cc.strides[1 - o];
+  g.dw = cc.dilations[1 - o];
+  g.pw = pads[1 - o];
+  return g;
+}
+
 }  // namespace npukit::fast::detail

@@ -33,10 +33,7 @@ void valid_range(int64_t count, int64_t out, int64_t s, int64_t p, int64_t kd, i
 }
 
 // A 1-D or 2-D transposed convolution seen as 2-D (1-D gets a unit height).
-struct Deconv2d {
-  int64_t ih = 1, iw = 1, oh = 1, ow = 1;
-  int64_t kh = 1, kw = 1, sh = 1, sw = 1, dh = 1, dw = 1, ph = 0, pw = 0;
-};
+using Deconv2d = detail::Plane2d;
 
 // y[mm][oy][ox] += col[(mm * kh + ky) * kw + kx][iy * iw + ix] for every tap landing inside the output.
 void col2im(const Deconv2d& g, int64_t mpg, const float* col, float* y) {
@@ -73,59 +70,38 @@ Status fast_ConvTranspose(const ref::KernelArgs& a) {
   const Tensor& x = a.in(0);
   const Tensor& w = a.in(1);
   Tensor& y = a.out(0);
-  const bool has_bias = call->has_bias;
-  const size_t nsp = call->nsp;
-  const std::vector<int64_t>& in_sp = call->in_sp;
-  const std::vector<int64_t>& out_sp = call->out_sp;
-  const std::vector<int64_t>& kernel = call->kernel;
-  const std::vector<int64_t>& strides = call->strides;
-  const std::vector<int64_t>& dilations = call->dilations;
-  const std::vector<int64_t> out_pad = detail::ints_or(a.attrs, "output_padding", nsp, 0);
-  if (out_pad.size() != nsp) return ref::ref_ConvTranspose(a);
+  const detail::ConvCall& cc = *call;
+  const std::vector<int64_t> out_pad = detail::ints_or(a.attrs, "output_padding", cc.nsp, 0);
+  if (out_pad.size() != cc.nsp) return ref::ref_ConvTranspose(a);
   // Begin pads, as ref_ConvTranspose derives them.
   const std::string auto_pad = a.attrs.get_string("auto_pad", "NOTSET");
-  std::vector<int64_t> pads(nsp, 0);
+  std::vector<int64_t> pads(cc.nsp, 0);
   if (a.attrs.has("output_shape") || auto_pad == "SAME_UPPER" || auto_pad == "SAME_LOWER") {
-    for (size_t i = 0; i < nsp; ++i) {
-      const int64_t ek = (kernel[i] - 1) * dilations[i] + 1;
-      const int64_t total = strides[i] * (in_sp[i] - 1) + out_pad[i] + ek - out_sp[i];
+    for (size_t i = 0; i < cc.nsp; ++i) {
+      const int64_t ek = (cc.kernel[i] - 1) * cc.dilations[i] + 1;
+      const int64_t total = cc.strides[i] * (cc.in_sp[i] - 1) + out_pad[i] + ek - cc.out_sp[i];
       pads[i] = auto_pad == "SAME_UPPER" ? floor_div(total, 2) : total - floor_div(total, 2);
     }
   } else if (auto_pad == "NOTSET" && a.attrs.has("pads")) {
     const std::vector<int64_t> p = a.attrs.get_ints("pads");
-    if (p.size() != 2 * nsp) return ref::ref_ConvTranspose(a);
-    pads.assign(p.begin(), p.begin() + static_cast<std::ptrdiff_t>(nsp));
+    if (p.size() != 2 * cc.nsp) return ref::ref_ConvTranspose(a);
+    pads.assign(p.begin(), p.begin() + static_cast<std::ptrdiff_t>(cc.nsp));
   }
   const int64_t group = a.attrs.get_int("group", 1);
   const int64_t n_batch = x.dim(0), c_in = x.dim(1);
   if (group < 1 || w.dim(0) != c_in || c_in % group != 0) return ref::ref_ConvTranspose(a);
   const int64_t cpg = c_in / group, mpg = w.dim(1), m_out = mpg * group;
-  if (y.dim(0) != n_batch || y.dim(1) != m_out || (has_bias && a.in(2).numel() != m_out))
+  if (y.dim(0) != n_batch || y.dim(1) != m_out || (cc.has_bias && a.in(2).numel() != m_out))
     return ref::ref_ConvTranspose(a);
 
-  Deconv2d g;
-  const size_t o = nsp == 2 ? 0 : 1;  // index of the height entry in the spatial vectors (none for 1-D)
-  if (nsp == 2) {
-    g.ih = in_sp[0];
-    g.oh = out_sp[0];
-    g.kh = kernel[0];
-    g.sh = strides[0];
-    g.dh = dilations[0];
-    g.ph = pads[0];
-  }
-  g.iw = in_sp[1 - o];
-  g.ow = out_sp[1 - o];
-  g.kw = kernel[1 - o];
-  g.sw = strides[1 - o];
-  g.dw = dilations[1 - o];
-  g.pw = pads[1 - o];
+  const Deconv2d g = detail::plane_2d(cc, pads);
 
   const int64_t in_plane = g.ih * g.iw, out_plane = g.oh * g.ow, taps = g.kh * g.kw;
   const int64_t rows = mpg * taps;  // rows of col per group
   float* yd = y.data<float>();
   const float* xd = x.data<float>();
   const float* wd = w.data<float>();
-  const float* bd = has_bias ? a.in(2).data<float>() : nullptr;
+  const float* bd = cc.has_bias ? a.in(2).data<float>() : nullptr;
   if (y.numel() == 0) return Status::Ok();
   for (int64_t n = 0; n < n_batch; ++n)
     for (int64_t m = 0; m < m_out; ++m) {
