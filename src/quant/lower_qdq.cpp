@@ -1,7 +1,8 @@
 // SPDX-License-Identifier: Apache-2.0
 // quant: lower_qdq_to_integer (quant/lower_qdq.h). The driver visits every node once and dispatches on its op;
 // this file also holds the graph editing every rewrite uses (remove the matched nodes, add the integer node
-// under the float op's name, re-create a data-movement tail on codes) and the final Requantize peephole.
+// under the float op's name, re-create a data-movement tail on codes) and the final exact peepholes (identity
+// Requantize, QMul(x, QLut(x))).
 // The rewrites themselves are in lower_qdq_matrix.cpp and lower_qdq_ops.cpp, the matching helpers in
 // lower_qdq_match.cpp (quant/lower_qdq_internal.h).
 #include "quant/lower_qdq.h"
@@ -12,6 +13,7 @@
 #include <vector>
 
 #include "interp/interpreter.h"
+#include "kernels/ref/qparams.h"
 #include "quant/lower_qdq_internal.h"
 
 namespace npukit::quant {
@@ -27,6 +29,7 @@ Status Lowering::run() {
   g_.remove_dead_values();
   NPUKIT_RETURN_IF_ERROR(g_.topo_sort());
   NPUKIT_RETURN_IF_ERROR(fold_identity_requantize());
+  NPUKIT_RETURN_IF_ERROR(fold_lut_mul());
   g_.remove_dead_values();
   NPUKIT_RETURN_IF_ERROR(g_.topo_sort());
   stats_.float_ops.clear();
@@ -197,6 +200,56 @@ Status Lowering::fold_identity_requantize() {
     NPUKIT_RETURN_IF_ERROR(add(kind, name, ins, out, std::move(pa), origin).status());
     --stats_.created[ir::op_name(kind)];
     if (--stats_.created["Requantize"] == 0) stats_.created.erase("Requantize");
+  }
+  return Status::Ok();
+}
+
+// ---- exact peephole: QMul(x, QLut(x)) -> QLut(x) ---------------------------------------------------------------
+/// x * f(x) (SiLU = x * sigmoid(x), Swish, GELU-like gates): both operands of the QMul are functions of the same
+/// code c of x, so its result mul_quantized(c, T[c]) (or (T[c], c)) is itself a table of c. The composed table gives
+/// every element the code the QLut + QMul pair computes, in one lookup instead of a lookup and a multiplication.
+Status Lowering::fold_lut_mul() {
+  for (Node* m : g_.nodes()) {
+    if (m->op() != OpKind::kQMul || m->num_inputs() != 2) continue;
+    for (int lut_side = 0; lut_side < 2; ++lut_side) {
+      Value* lv = m->input(static_cast<size_t>(lut_side));
+      Value* xv = m->input(static_cast<size_t>(1 - lut_side));
+      Node* l = lv ? lv->producer() : nullptr;
+      if (!l || !xv || l->op() != OpKind::kQLut || l->num_inputs() != 2 || l->input(0) != xv || sole_user(lv) != m)
+        continue;
+      const Tensor* table = l->input(1) ? l->input(1)->const_value() : nullptr;
+      const DType xt = xv->dtype();
+      const int64_t entries = xt == DType::kI16 ? 65536 : 256;
+      if (!table || (xt != DType::kI8 && xt != DType::kU8 && xt != DType::kI16) || table->numel() != entries ||
+          table->dtype() != lv->dtype())
+        continue;
+      auto p = qref::qmul_params(m->attrs());
+      if (!p.ok()) continue;  // the reference reports it when the QMul runs
+      const DType yt = qref::attr_output_dtype(m->attrs());
+      if (yt != m->output(0)->dtype()) continue;
+      const int32_t qmin = range_of(xt).qmin;
+      std::vector<int32_t> composed(static_cast<size_t>(entries));
+      for (int64_t i = 0; i < entries; ++i) {
+        const int32_t c = qmin + static_cast<int32_t>(i);
+        const int32_t t = static_cast<int32_t>(table->get_as_double(i));
+        composed[static_cast<size_t>(i)] = lut_side == 1 ? mul_quantized(c, t, *p) : mul_quantized(t, c, *p);
+      }
+      const std::string name = m->name();
+      std::vector<std::string> origin = m->origin();
+      append_origin(origin, *m, *l);
+      Value* out = m->output(0);
+      Value* tv = constant(name + "_table", code_tensor(yt, composed, {entries}));
+      kill(m);
+      kill(l);
+      NPUKIT_RETURN_IF_ERROR(add(OpKind::kQLut, name, {xv, tv}, out, Attrs{}, origin).status());
+      // Counts of created nodes: add() counted the new QLut, the old one is gone, and so is the QMul (when lowering
+      // created them: an integer graph given as input has them uncounted).
+      for (const char* op : {"QLut", "QMul"}) {
+        auto it = stats_.created.find(op);
+        if (it != stats_.created.end() && --it->second <= 0) stats_.created.erase(it);
+      }
+      break;
+    }
   }
   return Status::Ok();
 }

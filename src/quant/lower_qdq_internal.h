@@ -176,6 +176,7 @@ class Lowering {
 
   // ---- exact peephole (lower_qdq.cpp) ----------------------------------------------------------------------
   Status fold_identity_requantize();
+  Status fold_lut_mul();
 
   ir::Graph& g_;
   LowerQdqStats& stats_;
