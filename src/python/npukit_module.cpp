@@ -334,14 +334,20 @@ py::dict io_desc(const npk::IoDesc& d) {
 
 class PyRuntime {
  public:
-  PyRuntime(const std::string& path, int thread_num, const ShapeList& input_shapes) : thread_num_(thread_num) {
+  PyRuntime(const std::string& path, int thread_num, const ShapeList& input_shapes, int intra_op_threads)
+      : thread_num_(thread_num) {
     if (thread_num < 1 || thread_num > 256)
       throw_status(make_error(ErrorCode::kInvalidArgument, "thread_num must be in [1, 256], got ", thread_num));
+    if (intra_op_threads < 1 || intra_op_threads > 256)
+      throw_status(
+          make_error(ErrorCode::kInvalidArgument, "intra_op_threads must be in [1, 256], got ", intra_op_threads));
     py::gil_scoped_release nogil;
     std::map<std::string, Shape> shapes;
     for (const auto& [name, text] : input_shapes) shapes[name] = take(pipeline::parse_shape(text));
     npk::NpkModel m = take(pipeline::load_runtime_model(path, shapes));
-    rt_ = take(runtime::Runtime::create(std::move(m)));
+    runtime::RuntimeOptions ro;
+    ro.intra_op_threads = intra_op_threads;
+    rt_ = take(runtime::Runtime::create(std::move(m), ro));
     path_ = path;
   }
 
@@ -529,8 +535,8 @@ PYBIND11_MODULE(_npukit, m) {
         py::arg("format"), py::arg("integer"), py::arg("input_shapes"));
 
   py::class_<PyRuntime>(m, "Runtime")
-      .def(py::init<const std::string&, int, const ShapeList&>(), py::arg("model"), py::arg("thread_num") = 1,
-           py::arg("input_shapes") = ShapeList{})
+      .def(py::init<const std::string&, int, const ShapeList&, int>(), py::arg("model"), py::arg("thread_num") = 1,
+           py::arg("input_shapes") = ShapeList{}, py::arg("intra_op_threads") = 1)
       .def("input_specs", &PyRuntime::input_specs)
       .def("inference", &PyRuntime::inference, py::arg("inputs"))
       .def("eval_perf", &PyRuntime::eval_perf, py::arg("frame_count"), py::arg("warmup"), py::arg("inputs"))

@@ -230,6 +230,11 @@ def test_runtime_nhwc_and_determinism(calibrated):
     np.testing.assert_array_equal(a, c)
     other = rt.inference([mnist_images(2)[1:].astype(dtype)])[0]
     assert not np.array_equal(a, other)
+    # Operators split over 2 threads: the same outputs.
+    rt2 = npukit.Runtime(calibrated["files"]["npk"], intra_op_threads=2)
+    np.testing.assert_array_equal(rt2.inference([x])[0], a)
+    with pytest.raises(ValueError, match="intra_op_threads"):
+        npukit.Runtime(calibrated["files"]["npk"], intra_op_threads=0)
 
 
 def test_runtime_input_errors(fast_npk, calibrated):
