@@ -471,7 +471,10 @@ std::string Runtime::node_kernel_label(size_t i) const {
   if (i >= steps_.size()) return "";
   const Step& s = steps_[i];
   if (s.kind == NodeKernel::kOp) return s.op->kernel_name();
-  if (s.kind == NodeKernel::kConv) return s.conv->fast() ? (s.conv->depthwise() ? "conv_dw" : "conv") : "conv_ref";
+  if (s.kind == NodeKernel::kConv) {
+    if (!s.conv->fast()) return "conv_ref";
+    return s.conv->depthwise() ? "conv_dw" : (s.conv->winograd() ? "conv_winograd" : "conv");
+  }
   if (s.kind == NodeKernel::kGemm) return s.gemm->fast() ? "gemm" : "gemm_ref";
   return node_kernel_name(s.kind);
 }

@@ -602,6 +602,71 @@ TEST(Q8Conv, SevenBitInputsOnSharedPanels) {
     }
 }
 
+TEST(Q8Conv, LargeWeightsOnSmallPlanes) {
+  // Weights beyond L2 (>= 512 KiB in every tier's packed formats) on planes of a few panels: one task per chunk of
+  // output-channel blocks over every panel of the image (K-blocked tiles and short-K tiles, 7-bit and int16 panels,
+  // partial last panels and blocks, batches, residual and int32 outputs), 1..3 threads. 3x3 layers use a dilation
+  // or a 3x2 kernel (a plain 3x3 stride-1 layer may take another path).
+  uint32_t seed = 1600;
+  auto base = [&] {
+    ConvCase k;
+    k.seed = seed++;
+    return k;
+  };
+  {
+    ConvCase k = base();  // 3x3 dilation 2 on 7x7, K = 2700 (K-blocked), 197 output channels
+    k.c = 300, k.h = k.w = 7, k.cout = 197, k.kh = k.kw = 3, k.dh = k.dw = 2;
+    k.pt = k.pl = k.pb = k.pr = 2;
+    k.in_zp = 117;
+    run_case(k);
+  }
+  {
+    ConvCase k = base();  // 3x2 on an odd 9x5 plane, post-ReLU int8 input (7-bit panels), u8 ReLU output
+    k.c = 300, k.h = 9, k.w = 5, k.cout = 300, k.kh = 3, k.kw = 2;
+    k.pt = k.pl = k.pb = 1;
+    k.in = DType::kI8, k.in_zp = -128, k.relu_in = true;
+    k.out = DType::kU8, k.out_zp = 9, k.relu = true;
+    run_case(k);
+  }
+  {
+    ConvCase k = base();  // 1x1 stride 2, K = 1000 (not K-blocked), batch 2, residual add
+    k.n = 2, k.c = 1000, k.h = k.w = 13, k.cout = 540, k.kh = k.kw = 1, k.sh = k.sw = 2;
+    k.in = DType::kI8, k.in_zp = -3, k.residual = true;
+    run_case(k);
+  }
+  {
+    ConvCase k = base();  // 1x1 on 7x7, K = 1100 (K-blocked), int32 output, per-tensor multiplier
+    k.c = 1100, k.h = k.w = 7, k.cout = 500, k.kh = k.kw = 1;
+    k.in = DType::kI8, k.in_zp = 5, k.out = DType::kI32, k.per_channel = false;
+    run_case(k);
+  }
+}
+
+TEST(Q8Conv, FusedRequantizationAtTheByteLimits) {
+  // Short-K pointwise layers with large multipliers (requantized values far beyond the int16 range, so the fused
+  // requantization's saturating narrowing and byte-domain clamp are exercised at both ends), i8 / u8 outputs with
+  // extreme zero points, with and without ReLU, 1 to 4 rows per block, full and partial panels, int16 and 7-bit panels
+  // (post-ReLU inputs), tiles short enough to be inlined and longer ones (C = 100).
+  uint32_t seed = 1700;
+  for (int64_t c : {16, 24, 13, 100})
+    for (int64_t cout : {4, 6, 7, 13})
+      for (DType out : {DType::kI8, DType::kU8})
+        for (int32_t zp_pick : {0, 1}) {
+          ConvCase k;
+          k.seed = seed++;
+          k.c = c, k.cout = cout, k.kh = k.kw = 1;
+          k.h = seed % 2 ? 16 : 7, k.w = seed % 2 ? 4 : 9;
+          k.in = seed % 3 ? DType::kI8 : DType::kU8;
+          k.in_zp = k.in == DType::kI8 ? -11 : 140;
+          if (seed % 4 < 2) k.in = DType::kI8, k.in_zp = -128, k.relu_in = true;
+          k.out = out;
+          k.out_zp = out == DType::kI8 ? (zp_pick ? 127 : -128) : (zp_pick ? 255 : 0);
+          k.relu = seed % 2 == 0;
+          k.mult_scale = 150.0;
+          run_case(k);
+        }
+}
+
 TEST(Q8Conv, LargeKFallsBackToTheReference) {
   // K = 66400 > 66311: int32 sums could overflow, so the kernel runs the reference (exact int64 sums saturated
   // once). Inputs at the extreme make the accumulator exceed int32 and saturate.

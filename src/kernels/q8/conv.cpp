@@ -36,6 +36,10 @@ constexpr int64_t kMinTasks = 8;                 // split output channels until 
 constexpr int64_t kMinChunkBlocks = 4;           // but keep >= 4 oc blocks per task
 constexpr size_t kSharedPanelBytes = 4 << 20;    // whole-call im2col shared by the tasks up to this size
 constexpr size_t kRowsBytes = 16 << 20;          // im2row matrices of a call up to this size
+constexpr size_t kBigWeightBytes = 512 * 1024;   // weights of a group beyond L2:
+constexpr int64_t kWholePanels = 16;             // planes of up to this many panels
+constexpr size_t kWholePlaneBytes = 384 * 1024;  // (im2col up to this size unless the tiles are K-blocked)
+constexpr int64_t kWholeTiles = 512;             // take every panel, at most this many tiles per task
 
 }  // namespace
 
@@ -111,6 +115,7 @@ Expected<PackedConv> PackedConv::create(const Tensor& w, const Tensor* bias, con
                                  pc.packed7_.data() + static_cast<size_t>(g * pc.oc_blocks_) * pc.block_bytes7_,
                                  detail::WeightFormat::kBytes);
   }
+  detail::pack_winograd(pc);  // 3x3 stride-1 layers: exact int16 Winograd F(2x2, 3x3) (conv_wino.cpp)
   return pc;
 }
 
@@ -154,6 +159,11 @@ Status conv2d(const PackedConv& pc, const Tensor& x, Tensor* y, const Tensor* re
 
   if (pc.dw_) {
     NPUKIT_RETURN_IF_ERROR(detail::conv2d_depthwise(pc, x, st, oh, ow, par));
+    *y = std::move(out);
+    return Status::Ok();
+  }
+  if (pc.wino_) {  // packed only for 3x3, stride 1, dilation 1, group 1 (8-bit input codes checked above)
+    NPUKIT_RETURN_IF_ERROR(detail::conv2d_winograd(pc, x, st, oh, ow, par));
     *y = std::move(out);
     return Status::Ok();
   }
@@ -224,11 +234,22 @@ Status conv2d(const PackedConv& pc, const Tensor& x, Tensor* y, const Tensor* re
 
   const size_t panel_bytes = static_cast<size_t>(kq * nr * 4);
   const int64_t panels = (plane + nr - 1) / nr;
-  const int64_t per_block = std::clamp<int64_t>(static_cast<int64_t>(kPanelBlockBytes / panel_bytes), 1, 16);
+  // Weights beyond L2 on a small plane (ResNet layer4, 7x7 / 14x14): one pixel block per (image, group) holding every
+  // panel, and the output-channel blocks split into chunks, so every weight block is read from memory once per call
+  // and reused over all panels (K-blocked tiles keep one K chunk of the panels in L1 / L2), instead of once per pixel
+  // block.
+  const bool whole_plane = static_cast<size_t>(pc.oc_blocks_) * bbytes > kBigWeightBytes && panels <= kWholePanels &&
+                           pc.oc_blocks_ >= 2 * kMinChunkBlocks &&  // (>= 2 chunk tasks)
+                           static_cast<size_t>(n * group * panels) * panel_bytes <= kSharedPanelBytes &&  // (shared)
+                           (kq > detail::kKBlockMin || static_cast<size_t>(panels) * panel_bytes <= kWholePlaneBytes);
+  const int64_t per_block =
+      whole_plane ? panels : std::clamp<int64_t>(static_cast<int64_t>(kPanelBlockBytes / panel_bytes), 1, 16);
   const int64_t pblocks = (panels + per_block - 1) / per_block;
   const int64_t units = n * group * pblocks;
-  const int64_t chunks =
-      std::clamp<int64_t>((kMinTasks + units - 1) / units, 1, std::max<int64_t>(1, pc.oc_blocks_ / kMinChunkBlocks));
+  // Whole planes: at most kWholeTiles tiles per task (the K-blocked partial sums stay ~128 KiB).
+  const int64_t min_chunks = std::max((kMinTasks + units - 1) / units,
+                                      whole_plane ? (pc.oc_blocks_ * panels + kWholeTiles - 1) / kWholeTiles : 1);
+  const int64_t chunks = std::clamp<int64_t>(min_chunks, 1, std::max<int64_t>(1, pc.oc_blocks_ / kMinChunkBlocks));
   // Row-crossing panels (output rows not a multiple of NR pixels) and strides above 2 would be gathered byte by byte.
   // Instead, per (image, group), the im2row matrix R[k][pixel] of raw codes is built first (for every k and output row
   // a contiguous copy at stride 1, a strided copy otherwise; rows padded to whole panels with a valid code), and every
@@ -258,18 +279,18 @@ Status conv2d(const PackedConv& pc, const Tensor& x, Tensor* y, const Tensor* re
       }
     });
   }
-  // Builds the im2col panels of one unit (image, group, pixel block) at d0.
-  auto pack_unit = [&](int64_t unit, uint8_t* d0, Scratch& s) {
+  // Builds the im2col panels [j0, j1) of one unit (image, group, pixel block) at d0 (panel j at d0 + j * panel_bytes).
+  auto pack_unit = [&](int64_t unit, uint8_t* d0, Scratch& s, int64_t j0, int64_t j1) {
     const int64_t pb = unit % pblocks, g = (unit / pblocks) % group, b = unit / (pblocks * group);
     const int64_t pix0 = pb * per_block * nr, npix = std::min(plane, pix0 + per_block * nr) - pix0;
-    const int64_t np_ = (npix + nr - 1) / nr;
+    const int64_t np_ = std::min((npix + nr - 1) / nr, j1);
     s.base.resize(static_cast<size_t>(nr));
     const uint8_t* img = src + (b * c + g * pc.cg_) * hp * wp;
     const int64_t img_limit = (n * c - b * c - g * pc.cg_) * hp * wp;  // bytes readable from img
     if (use_rows) {
       const uint8_t* r0 = caller.rows.data() + static_cast<size_t>(b * group + g) * rows_bytes + pix0;
       const uint8_t* rows[4];
-      for (int64_t j = 0; j < np_; ++j) {
+      for (int64_t j = j0; j < np_; ++j) {
         uint8_t* d = d0 + j * panel_bytes;
         for (int64_t q = 0; q < kq; ++q) {
           for (int jj = 0; jj < 4; ++jj) rows[jj] = r0 + (4 * q + jj) * plane_pad + j * nr;
@@ -302,15 +323,24 @@ Status conv2d(const PackedConv& pc, const Tensor& x, Tensor* y, const Tensor* re
       }
       return nruns;
     };
-    for (int64_t j = 0; j < np_; ++j) {
+    for (int64_t j = j0; j < np_; ++j) {
       uint8_t* d = d0 + j * panel_bytes;
       bool contig = true, s2 = true;
-      for (int64_t q = 0; q < nr; ++q) {
-        const int64_t pix = pix0 + j * nr + std::min(q, npix - j * nr - 1);  // tail: repeat the last pixel
-        const int64_t oy = pix / ow, ox = pix % ow;
-        s.base[static_cast<size_t>(q)] = oy * p.stride_h * wp + ox * p.stride_w;
-        if (q > 0 && s.base[static_cast<size_t>(q)] != s.base[0] + q) contig = false;
-        if (q > 0 && s.base[static_cast<size_t>(q)] != s.base[0] + 2 * q) s2 = false;
+      // Pixel q of the panel (the tail repeats the last valid pixel), stepped through the output rows without a
+      // division per pixel.
+      const int64_t valid = std::min(nr, npix - j * nr), first = pix0 + j * nr;
+      int64_t oy = first / ow, ox = first % ow;
+      {
+        const int64_t rs = p.stride_h * wp, cs = p.stride_w;  // (locals: the stores below cannot alias them)
+        int64_t* bp = s.base.data();
+        const int64_t b0 = oy * rs + ox * cs;
+        for (int64_t q = 0; q < nr; ++q) {
+          const int64_t bq = oy * rs + ox * cs;
+          bp[q] = bq;
+          contig = contig && bq == b0 + q;
+          s2 = s2 && bq == b0 + 2 * q;
+          if (q + 1 < valid && ++ox == ow) ox = 0, ++oy;
+        }
       }
       // Stride-2 rows read 2 * NR bytes from every tap: only where that stays inside the (padded) input.
       if (s2 && !contig && s.base[0] + max_off + 2 * nr <= img_limit) {
@@ -344,14 +374,16 @@ Status conv2d(const PackedConv& pc, const Tensor& x, Tensor* y, const Tensor* re
     }
   };
   // Split output channels into several chunks: every chunk task would rebuild the same panels, so when the whole
-  // im2col is small it is built once per call (in parallel over the units) and shared by the tile tasks.
+  // im2col is small it is built once per call (in parallel over the panels of the units) and shared by the tile tasks.
   const size_t unit_bytes = static_cast<size_t>(per_block) * panel_bytes;
   const bool shared = chunks > 1 && static_cast<size_t>(units) * unit_bytes <= kSharedPanelBytes;
   if (shared) {
     caller.xall.resize(static_cast<size_t>(units) * unit_bytes);
     uint8_t* xall = caller.xall.data();
-    parallel_for(par, units,
-                 [&](int64_t u) { pack_unit(u, xall + static_cast<size_t>(u) * unit_bytes, detail::scratch()); });
+    parallel_for(par, units * per_block, [&](int64_t i) {
+      const int64_t u = i / per_block, j = i % per_block;
+      pack_unit(u, xall + static_cast<size_t>(u) * unit_bytes, detail::scratch(), j, j + 1);
+    });
   }
   const uint8_t* xall = caller.xall.data();
   auto task = [&](int64_t t) {
@@ -364,7 +396,7 @@ Status conv2d(const PackedConv& pc, const Tensor& x, Tensor* y, const Tensor* re
       xbuf = xall + static_cast<size_t>(unit) * unit_bytes;
     } else {
       s.x.resize(static_cast<size_t>(per_block) * panel_bytes);
-      pack_unit(unit, s.x.data(), s);
+      pack_unit(unit, s.x.data(), s, 0, per_block);
       xbuf = s.x.data();
     }
     const int64_t ob0 = chunk * pc.oc_blocks_ / chunks, ob1 = (chunk + 1) * pc.oc_blocks_ / chunks;

@@ -117,6 +117,11 @@ struct Scratch {
   std::vector<int32_t> kacc;  ///< K-blocked tiles: partial sums of the task's tiles
   std::vector<uint8_t> xall;  ///< conv: im2col of the whole call shared by its tasks (the calling thread's)
   std::vector<uint8_t> rows;  ///< conv: im2row matrices [k][pixel] of row-crossing panels (the calling thread's)
+  // Winograd (conv_wino.cpp): transformed input tiles of a task (wino_v) or of the whole call (wino_vall, the calling
+  // thread's), the 16 GEMM tiles of a group of oc blocks for one tile panel (wino_m), the conv sums of a task's output
+  // rows per output channel of the group (wino_s).
+  std::vector<int16_t> wino_v, wino_vall;
+  std::vector<int32_t> wino_m, wino_s;
 };
 Scratch& scratch();
 

@@ -29,6 +29,9 @@ struct RowStore;
 struct ChannelParams;
 Status conv2d_depthwise(const PackedConv& pc, const Tensor& x, const RowStore& st, int64_t oh, int64_t ow,
                         const Parallel* par);
+void pack_winograd(PackedConv& pc);  // conv_wino.h
+Status conv2d_winograd(const PackedConv& pc, const Tensor& x, const RowStore& st, int64_t oh, int64_t ow,
+                       const Parallel* par);
 }  // namespace detail
 
 /// A convolution with its weights packed for one tier. Cheap to move; immutable after create (thread-safe to
@@ -46,13 +49,19 @@ class PackedConv {
   bool depthwise() const { return dw_; }
   /// False when K * 255 * max|w| >= 2^31: every call goes to the reference (exact int64 accumulation).
   bool fast() const { return fast_; }
+  /// True when calls with 8-bit inputs run the exact int16 Winograd F(2x2, 3x3) path (conv_wino.h; 3x3, stride 1,
+  /// dilation 1, group 1, C >= 8, Cout >= 8, 4 * K * 255 * max|w| <= 2^31 - 1, tier with a Winograd tile).
+  bool winograd() const { return wino_; }
   /// Bytes of packed weights.
-  size_t packed_bytes() const { return packed_.size() + dw_w_.size() * 4; }
+  size_t packed_bytes() const { return packed_.size() + dw_w_.size() * 4 + wino_w_.size() * 2; }
 
  private:
   friend Status conv2d(const PackedConv& pc, const Tensor& x, Tensor* y, const Tensor* residual, const Parallel* par);
   friend Status detail::conv2d_depthwise(const PackedConv& pc, const Tensor& x, const detail::RowStore& st, int64_t oh,
                                          int64_t ow, const Parallel* par);
+  friend void detail::pack_winograd(PackedConv& pc);
+  friend Status detail::conv2d_winograd(const PackedConv& pc, const Tensor& x, const detail::RowStore& st, int64_t oh,
+                                        int64_t ow, const Parallel* par);
   Tensor w_, bias_;
   bool has_bias_ = false;
   qref::QConv2dParams p_;
@@ -70,6 +79,8 @@ class PackedConv {
   int64_t acc_bound_ = 0;        ///< K * 255 * max|w|: bound of |accumulator| before the bias
   /// Per output channel corrections / fused-requantization rows for u8 [0] and i8 [1] activations.
   std::shared_ptr<const detail::ChannelParams> chan_[2];
+  bool wino_ = false;
+  std::vector<int16_t> wino_w_;  ///< Winograd: [16 positions][oc block][channel pairs][wino_mr][2] int16 (conv_wino.h)
 };
 
 /// y = qref::qconv2d(x, w, bias, p, residual) bit for bit. par null: single-threaded. When *y already has the

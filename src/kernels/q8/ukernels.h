@@ -79,6 +79,28 @@ struct Ukernels {
                          int32_t lo, int32_t hi, uint8_t* y, int64_t ys) = nullptr;
   void (*gemm_block7_rq8)(int64_t kq, const void* w, const uint8_t* x, int64_t npix, int rows, const RowQ* q,
                           int32_t zp, int32_t lo, int32_t hi, uint8_t* y, int64_t ys) = nullptr;
+  /// Optional (null: no Winograd path on this tier; wino_input / wino_output are then null too): the int16 GEMM tiles
+  /// of Winograd F(2x2, 3x3) (conv_wino.cpp) for the 16 transform positions xi and nob blocks of wino_mr output
+  /// channels, each block x wino_nr tiles over kpairs input-channel pairs (kpairs even: the caller pads with zero
+  /// weights); the weights of (xi, block b) at w + xi * wpos + b * wblk, the tiles of position xi at v + xi * vpos
+  /// (pair i at + i * vstride):
+  ///   c[((b * 16 + xi) * wino_mr + r) * wino_nr + t] = sum_{i < kpairs, j < 2}
+  ///       w[xi * wpos + b * wblk + (i * wino_mr + r) * 2 + j] * v[xi * vpos + i * vstride + 2 t + j]
+  /// with wrapping int32 arithmetic (mod 2^32; the caller only relies on the sum modulo 2^32). Every product of two
+  /// int16 values and every (j = 0, 1) pair sum is exact in int32 for the caller's |w| <= 1143, |v| <= 1020.
+  /// Position-major order: one position's tiles are reused by the nob weight blocks while they are in L1.
+  void (*wino_tile)(int64_t kpairs, const int16_t* w, int64_t wpos, int64_t wblk, int nob, const int16_t* v,
+                    int64_t vpos, int64_t vstride, int32_t* c) = nullptr;
+  /// Winograd input transform of one row of ntx 4x4 tiles (stride 2) of a channel pair: rows[jj * 4 + i] = input row i
+  /// (u values) of channel jj; dst[xi * xstride + 2 * tx + jj] = (B^T d B)(xi) of tile tx. May also write any values
+  /// to the pairs of tiles [ntx, ntx + 16) and read rows[k][0, 2 * ntx + 34) (the caller has room for both; only
+  /// [0, 2 * ntx + 2) matters).
+  void (*wino_input)(const uint8_t* const* rows, int64_t ntx, int16_t* dst, int64_t xstride) = nullptr;
+  /// Winograd output transform of the 16 tiles m[(xi * wino_mr + r) * wino_nr + t]: s[r * sstride + dy * dystride +
+  /// 2 * t + dx] = int32(A^T M A mod 2^32)[dy][dx] >> 2 for r < rows, t < wino_nr.
+  void (*wino_output)(const int32_t* m, int rows, int32_t* s, int64_t sstride, int64_t dystride) = nullptr;
+  int wino_mr = 4;
+  int wino_nr = 16;
 };
 
 /// The table of a tier, or null when this build has no code for it (never null for kScalar).

@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: Apache-2.0
 // kernels/q8: the scalar tier (portable C++, no ISA flags) and the tier dispatch.
 #include "kernels/q8/ukernels.h"
+#include "kernels/q8/wino_impl.h"
 #include "quant/arith.h"
 
 namespace npukit::q8::detail {
@@ -23,6 +24,27 @@ void gemm_tile_scalar(int64_t kq, const void* wv, const uint8_t* x, int32_t* c) 
   }
   for (int r = 0; r < kMr; ++r)
     for (int p = 0; p < kNr; ++p) c[r * kNr + p] = acc[r][p];
+}
+
+/// Winograd F(2x2, 3x3) GEMM tile (ukernels.h wino_tile), 4 output channels x 8 tiles, in unsigned (mod 2^32)
+/// arithmetic: the contract is the sum modulo 2^32, and unsigned overflow is defined.
+constexpr int kWinoNr = 8;
+void wino_tile_scalar(int64_t kpairs, const int16_t* w, int64_t wpos, int64_t wblk, int nob, const int16_t* v,
+                      int64_t vpos, int64_t vstride, int32_t* c) {
+  for (int xi = 0; xi < 16; ++xi)
+    for (int b = 0; b < nob; ++b) {
+      uint32_t acc[kMr][kWinoNr] = {};
+      for (int64_t i = 0; i < kpairs; ++i) {
+        const int16_t* wi = w + xi * wpos + b * wblk + i * kMr * 2;
+        const int16_t* vi = v + xi * vpos + i * vstride;
+        for (int r = 0; r < kMr; ++r)
+          for (int t = 0; t < kWinoNr; ++t)
+            acc[r][t] += static_cast<uint32_t>(wi[r * 2] * vi[t * 2] + wi[r * 2 + 1] * vi[t * 2 + 1]);
+      }
+      int32_t* cb = c + (b * 16 + xi) * kMr * kWinoNr;
+      for (int r = 0; r < kMr; ++r)
+        for (int t = 0; t < kWinoNr; ++t) cb[r * kWinoNr + t] = static_cast<int32_t>(acc[r][t]);
+    }
 }
 
 void dw_row_scalar(int64_t n, int64_t npairs, const int16_t* const* src, const int32_t* wp, int32_t* acc) {
@@ -108,6 +130,11 @@ const Ukernels* ukernels_scalar() {
     u.pack_quad_runs = pack_quad_runs_scalar;
     u.requant_rows8 = requant_rows8_scalar_tier;
     u.gemv = gemv_scalar;
+    u.wino_tile = wino_tile_scalar;
+    u.wino_input = wino_input_portable;
+    u.wino_output = wino_output_portable<kMr, kWinoNr>;
+    u.wino_mr = kMr;
+    u.wino_nr = kWinoNr;
     return u;
   }();
   return &k;

@@ -6,11 +6,13 @@
 
 #include <immintrin.h>
 
+#include <algorithm>
 #include <cstdint>
 #include <cstring>
 #include <limits>
 
 #include "kernels/q8/ukernels.h"
+#include "kernels/q8/wino_impl.h"
 
 namespace npukit::q8::detail {
 namespace {
@@ -169,19 +171,19 @@ void pack_quad_runs_avx2(const uint8_t* const* rows, const int64_t* run_off, con
   }
 }
 
-/// Stride-2 rows: the even bytes of 2 * NR bytes of each row (vpand + vpackuswb), then pack_quad_avx2.
+/// Stride-2 rows: the even bytes of 2 * NR bytes of each row (vpand + vpackuswb), interleaved in registers as in
+/// pack_quad_avx2 (no staging copy).
 template <int kNr>
 void pack_quad_s2_avx2(const uint8_t* const* rows, uint8_t mask, uint8_t sub, uint8_t* d) {
-  alignas(32) uint8_t tmp[4][kNr];
+  const __m128i m = _mm_set1_epi8(static_cast<char>(mask)), sb = _mm_set1_epi8(static_cast<char>(sub));
   const __m256i even = _mm256_set1_epi16(0x00FF);
-  for (int j = 0; j < 4; ++j)
-    for (int p = 0; p < kNr; p += 16) {
+  for (int p = 0; p < kNr; p += 16) {
+    auto ld = [&](int j) {
       const __m256i v = _mm256_and_si256(_mm256_loadu_si256(reinterpret_cast<const __m256i*>(rows[j] + 2 * p)), even);
-      _mm_store_si128(reinterpret_cast<__m128i*>(tmp[j] + p),
-                      _mm_packus_epi16(_mm256_castsi256_si128(v), _mm256_extracti128_si256(v, 1)));
-    }
-  const uint8_t* t[4] = {tmp[0], tmp[1], tmp[2], tmp[3]};
-  pack_quad_avx2<kNr>(t, mask, sub, d);
+      return _mm_packus_epi16(_mm256_castsi256_si128(v), _mm256_extracti128_si256(v, 1));
+    };
+    interleave_quads16(ld(0), ld(1), ld(2), ld(3), m, sb, d + p * 4);
+  }
 }
 
 /// Fused requantization of tile rows straight to bytes (ukernels.h requant_rows8), same arithmetic as the fast form of
@@ -200,15 +202,45 @@ struct Rq8Row {
     vr = _mm256_set1_epi64x(int64_t{1} << (sh - 1));
     cnt = _mm_cvtsi32_si128(sh - 32);
   }
-  __m256i codes(__m256i acc, __m256i vz, __m256i vlo, __m256i vhi) const {
+  /// The requantized value before the zero point and the clamp: floor((acc + corr) * mult / 2^sh + 1/2).
+  __m256i scaled(__m256i acc) const {
     const __m256i a = _mm256_add_epi32(acc, vc);
     const __m256i qe = _mm256_add_epi64(_mm256_mul_epi32(a, vm), vr);
     const __m256i qo = _mm256_add_epi64(_mm256_mul_epi32(_mm256_srli_epi64(a, 32), vm), vr);
     const __m256i h = _mm256_blend_epi32(_mm256_srli_epi64(qe, 32), qo, 0xAA);
-    const __m256i v = _mm256_add_epi32(_mm256_sra_epi32(h, cnt), vz);
+    return _mm256_sra_epi32(h, cnt);
+  }
+  __m256i codes(__m256i acc, __m256i vz, __m256i vlo, __m256i vhi) const {
+    const __m256i v = _mm256_add_epi32(scaled(acc), vz);
     return _mm256_min_epi32(_mm256_max_epi32(v, vlo), vhi);
   }
 };
+/// Byte-domain constants of codes2rows: the zero point as int16, lo and hi as bytes.
+struct Rq8Narrow {
+  __m256i vz16, vlo8, vhi8, perm;
+  Rq8Narrow(int32_t zp, int32_t lo, int32_t hi)
+      : vz16(_mm256_set1_epi16(static_cast<int16_t>(zp))),
+        vlo8(_mm256_set1_epi8(static_cast<char>(lo))),
+        vhi8(_mm256_set1_epi8(static_cast<char>(hi))),
+        perm(_mm256_setr_epi32(0, 4, 1, 5, 2, 6, 3, 7)) {}
+};
+/// The 8-bit codes of two tile rows (16 sums each: a00 / a01 of row 0, a10 / a11 of row 1; requantized by r0 / r1):
+/// bytes 0-15 row 0, 16-31 row 1. The same bytes as Rq8Row::codes + narrow16, with the zero point added and the clamp
+/// applied after saturating narrowing (zp in [-128, 255], [lo, hi] inside the i8 (Unsigned = false) or u8 (true) byte
+/// range): v -> sat16(v) -> sat16(. + zp) -> sat8 -> clamp(., lo, hi) equals clamp(v + zp, lo, hi), since every
+/// saturation is monotone, exact inside its range, and maps values beyond it to values beyond [lo, hi] on the same
+/// side (|zp| <= 255 is far below the int16 bounds).
+template <bool Unsigned>
+inline __m256i codes2rows(const Rq8Row& r0, const Rq8Row& r1, __m256i a00, __m256i a01, __m256i a10, __m256i a11,
+                          const Rq8Narrow& nw) {
+  const __m256i t0 = _mm256_adds_epi16(_mm256_packs_epi32(r0.scaled(a00), r0.scaled(a01)), nw.vz16);
+  const __m256i t1 = _mm256_adds_epi16(_mm256_packs_epi32(r1.scaled(a10), r1.scaled(a11)), nw.vz16);
+  // In-lane packs: dwords {r0 0-3, r0 8-11, r1 0-3, r1 8-11, r0 4-7, r0 12-15, r1 4-7, r1 12-15}.
+  __m256i b = Unsigned ? _mm256_packus_epi16(t0, t1) : _mm256_packs_epi16(t0, t1);
+  b = _mm256_permutevar8x32_epi32(b, nw.perm);
+  if constexpr (Unsigned) return _mm256_min_epu8(_mm256_max_epu8(b, nw.vlo8), nw.vhi8);
+  return _mm256_min_epi8(_mm256_max_epi8(b, nw.vlo8), nw.vhi8);
+}
 inline __m128i narrow16(__m256i c0, __m256i c1, bool unsigned_codes) {
   const __m256i t = _mm256_permute4x64_epi64(_mm256_packs_epi32(c0, c1), 0xD8);
   const __m128i tl = _mm256_castsi256_si128(t), th = _mm256_extracti128_si256(t, 1);
@@ -279,6 +311,115 @@ void gemv_avx2(int64_t k, const int8_t* w, int64_t ldw, int64_t rows, const int1
     for (int j = 0; j < 4; ++j) out[r + j] = tmp[j];
   }
   if (r < rows) gemv_scalar(k, w + r * ldw, ldw, rows - r, x, out + r);
+}
+
+/// Winograd F(2x2, 3x3) GEMM tile of one position (ukernels.h wino_tile runs it for the 16 positions; kpairs even, the
+/// loop runs 2 pairs per iteration), 4 output channels x 16 tiles: per input-channel pair, 2 loads
+/// of the 16 tiles' (c, c + 1) int16 pairs, 4 vpbroadcastd of the weight pairs, 8 vpmaddwd (each lane: the exact sum
+/// of two int16 products, |sum| <= 2 * 1020 * 1143 < 2^31 for the caller's values, so no saturation) and 8 vpaddd
+/// (wrapping int32, as the contract allows). Inline assembly with a fixed register plan for the reason given at
+/// tile_i16_acc (accumulators among ymm0-7, activations ymm8-9, weights ymm10-11, products ymm12-13).
+constexpr int kWinoMr = 4, kWinoNr = 16;
+inline void wino_tile1_avx2(int64_t kpairs, const int16_t* w, const int16_t* v, int64_t vbytes, int32_t* c) {
+  __m256i a0, a1, a2, a3, a4, a5, a6, a7;
+  asm("vpxor %[a0], %[a0], %[a0]\n\t"
+      "vpxor %[a1], %[a1], %[a1]\n\t"
+      "vpxor %[a2], %[a2], %[a2]\n\t"
+      "vpxor %[a3], %[a3], %[a3]\n\t"
+      "vpxor %[a4], %[a4], %[a4]\n\t"
+      "vpxor %[a5], %[a5], %[a5]\n\t"
+      "vpxor %[a6], %[a6], %[a6]\n\t"
+      "vpxor %[a7], %[a7], %[a7]\n\t"
+      "test %[kp], %[kp]\n\t"
+      "jle 2f\n\t"
+      "1:\n\t"
+      "vmovdqu (%[v]), %%ymm8\n\t"
+      "vmovdqu 32(%[v]), %%ymm9\n\t"
+#define NPK_WROW(off, lo, hi, wr, pr)    \
+  "vpbroadcastd " #off "(%[w]), %%" #wr  \
+  "\n\t"                                 \
+  "vpmaddwd %%" #wr ", %%ymm8, %%" #pr   \
+  "\n\t"                                 \
+  "vpaddd %%" #pr ", %[" #lo "], %[" #lo \
+  "]\n\t"                                \
+  "vpmaddwd %%" #wr ", %%ymm9, %%" #wr   \
+  "\n\t"                                 \
+  "vpaddd %%" #wr ", %[" #hi "], %[" #hi "]\n\t"
+      NPK_WROW(0, a0, a1, ymm10, ymm12) NPK_WROW(4, a2, a3, ymm11, ymm13) NPK_WROW(8, a4, a5, ymm10, ymm12)
+          NPK_WROW(12, a6, a7, ymm11, ymm13)  // pair i
+      "vmovdqu (%[v],%[vb]), %%ymm8\n\t"
+      "vmovdqu 32(%[v],%[vb]), %%ymm9\n\t" NPK_WROW(16, a0, a1, ymm10, ymm12) NPK_WROW(20, a2, a3, ymm11, ymm13)
+          NPK_WROW(24, a4, a5, ymm10, ymm12) NPK_WROW(28, a6, a7, ymm11, ymm13)  // pair i + 1
+#undef NPK_WROW
+      "lea (%[v],%[vb],2), %[v]\n\t"
+      "add $32, %[w]\n\t"
+      "sub $2, %[kp]\n\t"
+      "jg 1b\n\t"
+      "2:\n\t"
+      : [a0] "=&x"(a0), [a1] "=&x"(a1), [a2] "=&x"(a2), [a3] "=&x"(a3), [a4] "=&x"(a4), [a5] "=&x"(a5), [a6] "=&x"(a6),
+        [a7] "=&x"(a7), [kp] "+r"(kpairs), [v] "+r"(v), [w] "+r"(w)
+      : [vb] "r"(vbytes)
+      : "xmm8", "xmm9", "xmm10", "xmm11", "xmm12", "xmm13", "memory", "cc");
+  __m256i* d = reinterpret_cast<__m256i*>(c);
+  _mm256_storeu_si256(d, a0);
+  _mm256_storeu_si256(d + 1, a1);
+  _mm256_storeu_si256(d + 2, a2);
+  _mm256_storeu_si256(d + 3, a3);
+  _mm256_storeu_si256(d + 4, a4);
+  _mm256_storeu_si256(d + 5, a5);
+  _mm256_storeu_si256(d + 6, a6);
+  _mm256_storeu_si256(d + 7, a7);
+}
+void wino_tile_avx2(int64_t kpairs, const int16_t* w, int64_t wpos, int64_t wblk, int nob, const int16_t* v,
+                    int64_t vpos, int64_t vstride, int32_t* c) {
+  for (int xi = 0; xi < 16; ++xi)
+    for (int b = 0; b < nob; ++b)
+      wino_tile1_avx2(kpairs, w + xi * wpos + b * wblk, v + xi * vpos, vstride * 2,
+                      c + (b * 16 + xi) * kWinoMr * kWinoNr);
+}
+
+/// Winograd input transform (ukernels.h wino_input), 16 tiles per step: the 32 bytes of a row from column 2 tx0 give
+/// the even / odd columns e[tx], o[tx] as int16 lanes (vpand / vpsrlw), the 32 bytes from column 2 tx0 + 2 give e[tx +
+/// 1], o[tx + 1]; the column and row transforms are then lane-wise int16 adds (|V| <= 1020, exact), and the two
+/// channels' V are interleaved into pairs (vpunpck*wd + vperm2i128). Reads rows[k][0, 2 * ntx + 34); a partial last
+/// step writes all 16 tiles' pairs (allowed by the contract).
+void wino_input_avx2(const uint8_t* const* rows, int64_t ntx, int16_t* dst, int64_t xstride) {
+  const __m256i lo8 = _mm256_set1_epi16(0xFF);
+  for (int64_t tx0 = 0; tx0 < ntx; tx0 += 16) {
+    __m256i v[2][16];
+    for (int jj = 0; jj < 2; ++jj) {
+      __m256i e[4], o[4], e1[4], o1[4];
+      for (int i = 0; i < 4; ++i) {
+        const uint8_t* r = rows[jj * 4 + i] + 2 * tx0;
+        const __m256i a = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(r));
+        const __m256i b = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(r + 2));
+        e[i] = _mm256_and_si256(a, lo8);
+        o[i] = _mm256_srli_epi16(a, 8);
+        e1[i] = _mm256_and_si256(b, lo8);
+        o1[i] = _mm256_srli_epi16(b, 8);
+      }
+      auto col = [](__m256i* d) {  // B^T d over the 4 rows, in place
+        const __m256i t0 = _mm256_sub_epi16(d[0], d[2]), t1 = _mm256_add_epi16(d[1], d[2]);
+        const __m256i t2 = _mm256_sub_epi16(d[2], d[1]), t3 = _mm256_sub_epi16(d[1], d[3]);
+        d[0] = t0, d[1] = t1, d[2] = t2, d[3] = t3;
+      };
+      col(e), col(o), col(e1), col(o1);
+      for (int i = 0; i < 4; ++i) {  // . B: columns 2 tx .. 2 tx + 3 are e[tx], o[tx], e[tx + 1], o[tx + 1]
+        v[jj][i * 4 + 0] = _mm256_sub_epi16(e[i], e1[i]);
+        v[jj][i * 4 + 1] = _mm256_add_epi16(o[i], e1[i]);
+        v[jj][i * 4 + 2] = _mm256_sub_epi16(e1[i], o[i]);
+        v[jj][i * 4 + 3] = _mm256_sub_epi16(o[i], o1[i]);
+      }
+    }
+    for (int xi = 0; xi < 16; ++xi) {
+      const __m256i a = _mm256_unpacklo_epi16(v[0][xi], v[1][xi]);  // tiles 0-3, 8-11
+      const __m256i b = _mm256_unpackhi_epi16(v[0][xi], v[1][xi]);  // tiles 4-7, 12-15
+      const __m256i p0 = _mm256_permute2x128_si256(a, b, 0x20), p1 = _mm256_permute2x128_si256(a, b, 0x31);
+      int16_t* d = dst + xi * xstride + 2 * tx0;  // a partial last step also writes tiles [ntx, tx0 + 16)
+      _mm256_storeu_si256(reinterpret_cast<__m256i*>(d), p0);
+      _mm256_storeu_si256(reinterpret_cast<__m256i*>(d + 16), p1);
+    }
+  }
 }
 
 }  // namespace
