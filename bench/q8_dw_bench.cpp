@@ -25,12 +25,24 @@ struct DwShape {
 };
 
 const DwShape kShapes[] = {
-    {"mbv2_dw3x3_112x112_32", 32, 112, 112, 3, 1, false}, {"mbv2_dw3x3s2_112to56_96", 96, 112, 112, 3, 2, false},
-    {"mbv2_dw3x3_56x56_144", 144, 56, 56, 3, 1, false},   {"mbv2_dw3x3s2_56to28_144", 144, 56, 56, 3, 2, false},
-    {"mbv2_dw3x3_28x28_192", 192, 28, 28, 3, 1, false},   {"mbv2_dw3x3s2_28to14_192", 192, 28, 28, 3, 2, false},
-    {"mbv2_dw3x3_14x14_384", 384, 14, 14, 3, 1, false},   {"mbv2_dw3x3_14x14_576", 576, 14, 14, 3, 1, false},
-    {"mbv2_dw3x3s2_14to7_576", 576, 14, 14, 3, 2, false}, {"mbv2_dw3x3_7x7_960", 960, 7, 7, 3, 1, false},
-    {"effb0_dw5x5_28x28_240", 240, 28, 28, 5, 1, true},   {"effb0_dw5x5s2_14to7_672", 672, 14, 14, 5, 2, true},
+    {"mbv2_dw3x3_112x112_32", 32, 112, 112, 3, 1, false},
+    {"mbv2_dw3x3s2_112to56_96", 96, 112, 112, 3, 2, false},
+    {"mbv2_dw3x3_56x56_144", 144, 56, 56, 3, 1, false},
+    {"mbv2_dw3x3s2_56to28_144", 144, 56, 56, 3, 2, false},
+    {"mbv2_dw3x3_28x28_192", 192, 28, 28, 3, 1, false},
+    {"mbv2_dw3x3s2_28to14_192", 192, 28, 28, 3, 2, false},
+    {"mbv2_dw3x3_14x14_384", 384, 14, 14, 3, 1, false},
+    {"mbv2_dw3x3_14x14_576", 576, 14, 14, 3, 1, false},
+    {"mbv2_dw3x3s2_14to7_576", 576, 14, 14, 3, 2, false},
+    {"mbv2_dw3x3_7x7_960", 960, 7, 7, 3, 1, false},
+    {"effb0_dw5x5_28x28_240", 240, 28, 28, 5, 1, true},
+    {"effb0_dw5x5s2_14to7_672", 672, 14, 14, 5, 2, true},
+    {"effb0_dw5x5_14x14_672", 672, 14, 14, 5, 1, true},
+    {"effb0_dw5x5_7x7_1152", 1152, 7, 7, 5, 1, true},
+    {"effb0_dw5x5s2_56to28_144", 144, 56, 56, 5, 2, true},
+    {"effb0_dw3x3s2_112to56_96", 96, 112, 112, 3, 2, true},
+    // Cache-resident probe: the 56x56 plane of mbv2_dw3x3_56x56_144 with 16 channels (input + output fit L2).
+    {"probe_dw3x3_56x56_16", 16, 56, 56, 3, 1, false},
 };
 
 void bench_dw(benchmark::State& state, DwShape s, q8::Isa isa, int threads) {

@@ -7,7 +7,8 @@
 // channel-blocked small-plane kernel (channels 1..127 around the block size, planes 1x1..28x28) and the fused
 // requantization with the cases outside its range (multipliers >= 1/2, a bias that can leave int32); every clamp
 // variant of the fused requantization (none, low side, high side, both: the saturating narrowing does the rest) on
-// both paths; row widths around the 16-value steps of the stride-1 pair-plane construction.
+// both paths; row widths around the 16-value steps of the stride-1 pair-plane construction and the 32 / 16-value
+// steps of the stride-2 one (up to the tensor's last bytes).
 #include <gtest/gtest.h>
 
 #include <cstring>
@@ -389,6 +390,34 @@ TEST(Q8Depthwise, StrideOneRowWidths) {
         k.pb = 2;
         k.pl = pl;
         k.pr = std::max<int64_t>(0, 2 * d + 1 - w - pl) + (w % 3);
+        k.seed = seed++;
+        set_input(k, k.seed);
+        k.relu = k.seed % 3 == 0;
+        k.out = k.seed % 2 ? DType::kU8 : DType::kI8;
+        k.out_zp = k.out == DType::kU8 ? 31 : -60;
+        run_case(k);
+      }
+}
+
+TEST(Q8Depthwise, StrideTwoRowWidths) {
+  // Stride-2 pair planes are converted straight from the input rows, 32 values per step while whole 16-byte loads stay
+  // inside the tensor, then 16 per step, and the tensor's last bytes through a copy: widths below, at and around one,
+  // two and three 16-value steps, no / one / two left pad columns, 1 / 3 channels (the last plane's last rows reach the
+  // end of the tensor), 3x3 and 5x5, rows taller than the small-plane limit, int8 / uint8 inputs with zero points.
+  uint32_t seed = 9500;
+  for (int64_t w : {1, 2, 15, 16, 17, 31, 32, 33, 47, 48, 49, 64, 65, 80})
+    for (int64_t pl : {0, 1, 2})
+      for (int64_t kdim : {3, 5}) {
+        DwCase k;
+        k.c = w % 2 == 0 ? 1 : 3;
+        k.h = 37;
+        k.w = w;
+        k.kh = k.kw = kdim;
+        k.sh = k.sw = 2;
+        k.pt = kdim / 2;
+        k.pb = kdim / 2 - 1;
+        k.pl = pl;
+        k.pr = std::max<int64_t>(0, kdim - w - pl) + (w % 2);
         k.seed = seed++;
         set_input(k, k.seed);
         k.relu = k.seed % 3 == 0;

@@ -32,22 +32,31 @@ inline void keep(__m256i& v) {
   asm("" : "+x"(v));
 }
 
+/// The first min(n, 16) bytes at p (the rest zero), read byte by byte (the tensor's last bytes).
+__attribute__((noinline)) __m128i load_tail16(const uint8_t* p, int64_t n) {
+  alignas(16) uint8_t tmp[16] = {};
+  for (int64_t k = 0; k < 16 && k < n; ++k) tmp[k] = p[k];
+  return _mm_load_si128(reinterpret_cast<const __m128i*>(tmp));
+}
+
 /// R[c] = x[c] - zp for c < w (int16), 16 per step: writes R[0, round_up(w, 16)) (the values past w are garbage, the
 /// caller overwrites them). xr is at offset roff of the tensor's x_len readable bytes; whole 16-byte loads while they
-/// stay inside them.
+/// stay inside them (two per step), the last bytes of the tensor through load_tail16.
 template <bool kI8>
 inline void convert_row(const uint8_t* xr, int64_t roff, int64_t x_len, int64_t w, __m256i vzp, int16_t* R) {
-  for (int64_t c = 0; c < w; c += 16) {
-    __m128i v;
-    if (roff + c + 16 <= x_len) {
-      v = _mm_loadu_si128(reinterpret_cast<const __m128i*>(xr + c));
-    } else {
-      alignas(16) uint8_t tmp[16] = {};
-      for (int64_t k = 0; k < 16 && c + k < w; ++k) tmp[k] = xr[c + k];
-      v = _mm_load_si128(reinterpret_cast<const __m128i*>(tmp));
-    }
-    _mm256_storeu_si256(reinterpret_cast<__m256i*>(R + c),
-                        _mm256_sub_epi16(kI8 ? _mm256_cvtepi8_epi16(v) : _mm256_cvtepu8_epi16(v), vzp));
+  auto cvt = [&](__m128i v) { return _mm256_sub_epi16(kI8 ? _mm256_cvtepi8_epi16(v) : _mm256_cvtepu8_epi16(v), vzp); };
+  // Whole 16-byte loads while they stay inside the readable bytes (bound hoisted out of the loop), two per step.
+  const int64_t safe = std::min(w, x_len - roff - 15);
+  int64_t c = 0;
+  for (; c + 16 < safe; c += 32) {
+    const __m128i v0 = _mm_loadu_si128(reinterpret_cast<const __m128i*>(xr + c));
+    const __m128i v1 = _mm_loadu_si128(reinterpret_cast<const __m128i*>(xr + c + 16));
+    _mm256_storeu_si256(reinterpret_cast<__m256i*>(R + c), cvt(v0));
+    _mm256_storeu_si256(reinterpret_cast<__m256i*>(R + c + 16), cvt(v1));
+  }
+  for (; c < w; c += 16) {
+    const __m128i v = c < safe ? _mm_loadu_si128(reinterpret_cast<const __m128i*>(xr + c)) : load_tail16(xr + c, w - c);
+    _mm256_storeu_si256(reinterpret_cast<__m256i*>(R + c), cvt(v));
   }
 }
 
