@@ -36,10 +36,26 @@ constexpr int64_t kMinTasks = 8;                 // split output channels until 
 constexpr int64_t kMinChunkBlocks = 4;           // but keep >= 4 oc blocks per task
 constexpr size_t kSharedPanelBytes = 4 << 20;    // whole-call im2col shared by the tasks up to this size
 constexpr size_t kRowsBytes = 16 << 20;          // im2row matrices of a call up to this size
+constexpr int64_t kWinoMin7BitChannels = 64;     // Winograd on 7-bit inputs from this many input channels
 constexpr size_t kBigWeightBytes = 512 * 1024;   // weights of a group beyond L2:
 constexpr int64_t kWholePanels = 16;             // planes of up to this many panels
 constexpr size_t kWholePlaneBytes = 384 * 1024;  // (im2col up to this size unless the tiles are K-blocked)
 constexpr int64_t kWholeTiles = 512;             // take every panel, at most this many tiles per task
+
+/// True when every byte the im2col panels of x can hold (x's codes as u = code ^ mask, and the zero point's u when
+/// there is padding) lies in a window [lo, lo + 127]; *lo_out = lo.
+bool seven_bit_window(const Tensor& x, const qref::QConv2dParams& p, uint8_t* lo_out) {
+  const uint8_t mask = x.dtype() == DType::kI8 ? 0x80 : 0;
+  uint8_t lo = 0, hi = 0;
+  detail::byte_span(static_cast<const uint8_t*>(x.raw()), x.numel(), mask, &lo, &hi);
+  if (p.pad_top > 0 || p.pad_left > 0 || p.pad_bottom > 0 || p.pad_right > 0) {
+    const uint8_t zc = static_cast<uint8_t>(static_cast<uint8_t>(p.input_zero_point) ^ mask);
+    lo = std::min(lo, zc);
+    hi = std::max(hi, zc);
+  }
+  *lo_out = lo;
+  return hi - lo <= 127;
+}
 
 }  // namespace
 
@@ -162,7 +178,12 @@ Status conv2d(const PackedConv& pc, const Tensor& x, Tensor* y, const Tensor* re
     *y = std::move(out);
     return Status::Ok();
   }
-  if (pc.wino_) {  // packed only for 3x3, stride 1, dilation 1, group 1 (8-bit input codes checked above)
+  // Winograd (packed only for 3x3, stride 1, dilation 1, group 1; 8-bit input codes checked above), except where the
+  // direct path's 7-bit tile is faster: few input channels (measured: C = 16..48 direct 58-67 GMAC/s vs Winograd 48-66,
+  // C >= 64 Winograd 73-91 vs direct 56-70; bench/q8_bench.cpp sq_fire_* / r18_3x3_*_relu_in) with every input
+  // byte in a 7-bit window.
+  uint8_t lo7 = 0;
+  if (pc.wino_ && (pc.cg_ >= kWinoMin7BitChannels || uk.gemm_tile7 == nullptr || !seven_bit_window(x, p, &lo7))) {
     NPUKIT_RETURN_IF_ERROR(detail::conv2d_winograd(pc, x, st, oh, ow, par));
     *y = std::move(out);
     return Status::Ok();
@@ -209,14 +230,8 @@ Status conv2d(const PackedConv& pc, const Tensor& x, Tensor* y, const Tensor* re
   uint8_t sub = 0;
   bool seven = false;
   if (uk.gemm_tile7 != nullptr) {
-    uint8_t lo = 0, hi = 0;
-    detail::byte_span(static_cast<const uint8_t*>(x.raw()), x.numel(), mask, &lo, &hi);
-    if (hp != h || wp != wd) {
-      const uint8_t zc = static_cast<uint8_t>(static_cast<uint8_t>(p.input_zero_point) ^ mask);
-      lo = std::min(lo, zc);
-      hi = std::max(hi, zc);
-    }
-    if (hi - lo <= 127) {
+    uint8_t lo = 0;
+    if (seven_bit_window(x, p, &lo)) {
       seven = true;
       sub = lo;
       detail::fill_channel_params(caller.chan7, pc.bias_v_, pc.sumw_,
