@@ -14,6 +14,7 @@
 
 #include "kernels/q8/q8_kernels.h"
 #include "kernels/ref/qkernels.h"
+#include "q8_conv_case.h"
 #include "q8_test_util.h"
 
 namespace npukit {
@@ -21,85 +22,17 @@ namespace {
 
 using q8test::expect_same_codes;
 
-struct WinoCase {
-  int64_t n = 1, c = 8, h = 7, w = 9, cout = 8;
-  int64_t sh = 1, sw = 1, dh = 1, dw = 1, group = 1;
-  int64_t pt = 1, pl = 1, pb = 1, pr = 1;
-  DType in = DType::kU8;
-  int32_t in_zp = 0;
-  DType out = DType::kI8;
-  int32_t out_zp = 0;
-  bool relu = false, per_channel = true, bias = true, residual = false, wild_mults = false;
-  DType res_dtype = DType::kI8;
-  bool relu_in = false;  ///< int8 input codes in [-128, -1] (post-ReLU with zero point -128)
-  int wmax = 127;        ///< weights in [-wmax, wmax]
-  uint32_t seed = 1;
+using q8test::ConvCase;
+using q8test::run_case;
 
-  std::string str() const {
-    return str_cat("conv3x3 x[", n, ",", c, ",", h, ",", w, "] ", dtype_name(in), " zp ", in_zp, " cout ", cout,
-                   " group ", group, " stride ", sh, "x", sw, " dil ", dh, "x", dw, " pads t", pt, " l", pl, " b", pb,
-                   " r", pr, " out ", dtype_name(out), " zp ", out_zp, relu ? " relu" : "",
-                   per_channel ? " per-channel" : " per-tensor", bias ? " bias" : "", residual ? " residual" : "",
-                   wild_mults ? " wild-mults" : "", relu_in ? " input in [-128, -1]" : "", " |w| <= ", wmax, " seed ",
-                   seed);
+/// A 3x3 layer on the Winograd path's defaults: 8 -> 8 channels, pads 1.
+struct WinoCase : ConvCase {
+  WinoCase() {
+    c = 8;
+    cout = 8;
+    pt = pl = pb = pr = 1;
   }
 };
-
-/// Runs k on every tier and thread count 1..3 against the reference; `wino`: whether the packed layer must take the
-/// Winograd path (on tiers that have a Winograd tile: every tier of this build).
-void run_case(const WinoCase& k, bool wino) {
-  std::mt19937 rng(k.seed);
-  Tensor x = q8test::random_codes(k.in, {k.n, k.c, k.h, k.w}, rng);
-  if (k.relu_in)
-    for (int64_t i = 0; i < x.numel(); ++i)
-      x.data<int8_t>()[i] = static_cast<int8_t>(-1 - (x.data<uint8_t>()[i] & 127));
-  Tensor w = q8test::random_weights({k.cout, k.c / k.group, 3, 3}, rng);
-  if (k.wmax != 127)
-    for (int64_t i = 0; i < w.numel(); ++i)
-      w.data<int8_t>()[i] = static_cast<int8_t>(std::clamp<int>(w.data<int8_t>()[i], -k.wmax, k.wmax));
-  const int64_t kk = k.c / k.group * 9;
-  const Tensor b = q8test::random_bias(k.cout, 3000 * static_cast<int32_t>(std::min<int64_t>(kk, 100)), rng);
-  qref::QConv2dParams p = q8test::conv_geometry(k, k.group);
-  p.out_mult = q8test::random_mults(k.per_channel ? k.cout : 1, kk, rng);
-  p.output_zero_point = k.out_zp;
-  p.output_dtype = k.out;
-  p.out_range = qref::dtype_range(k.out);
-  if (k.relu) p.out_range.qmin = k.out_zp;
-  if (k.wild_mults && p.out_mult.size() > 4) {
-    p.out_mult[1] = quant::quantize_multiplier(0.75);                  // >= 1/2
-    p.out_mult[2] = {0, 0};                                            // zero multiplier
-    p.out_mult[3] = quant::quantize_multiplier(std::ldexp(1.0, -40));  // 31 - shift > 63
-  }
-  Tensor res;
-  if (k.residual) {
-    const int64_t oh = (k.h + k.pt + k.pb - ((3 - 1) * k.dh + 1)) / k.sh + 1;
-    const int64_t ow = (k.w + k.pl + k.pr - ((3 - 1) * k.dw + 1)) / k.sw + 1;
-    res = q8test::random_codes(k.res_dtype, {k.n, k.cout, oh, ow}, rng);
-    const int32_t rzp = k.res_dtype == DType::kU8 ? 131 : -7;
-    p.residual_add = quant::make_add_params(
-        0.05f, k.out_zp, 0.03f, rzp, 0.07f, k.out_zp + 3,
-        k.relu ? quant::QRange{k.out_zp + 3, qref::dtype_range(k.out).qmax} : qref::dtype_range(k.out));
-  }
-  const Tensor* bias = k.bias ? &b : nullptr;
-  const Tensor* resp = k.residual ? &res : nullptr;
-  Tensor want;
-  ASSERT_TRUE(qref::qconv2d(x, w, bias, p, &want, resp).ok()) << k.str();
-  for (q8::Isa isa : q8test::tiers()) {
-    auto pc = q8::PackedConv::create(w, bias, p, isa);
-    ASSERT_TRUE(pc.ok()) << pc.status().to_string();
-    ASSERT_EQ(pc->winograd(), wino) << k.str() << " tier " << q8::isa_name(isa);
-    for (int threads = 1; threads <= 3; ++threads) {
-      q8::Parallel par(threads);
-      Tensor got;
-      const Status s = q8::conv2d(*pc, x, &got, resp, &par);
-      ASSERT_TRUE(s.ok()) << s.to_string() << " " << k.str();
-      expect_same_codes(got, want,
-                        str_cat(k.str(), " tier ", q8::isa_name(isa), " threads ", threads,
-                                pc->winograd() ? " (winograd)" : " (not winograd)"));
-      if (::testing::Test::HasFailure()) return;
-    }
-  }
-}
 
 struct Geom {
   int64_t h, w, pt, pl, pb, pr;

@@ -28,14 +28,7 @@ alignas(32) constexpr uint16_t kLoBytes16[16] = {0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0
 /// which held this tile to ~45 GMAC/s of the ~65 its 36 vector ops per quad allow on Zen 3 (4 vector pipes).
 inline void tile_i16_acc(int64_t kq, const uint8_t* w, const uint8_t* x, __m256i (&acc)[kMr][2]) {
   __m256i a0, a1, a2, a3, a4, a5, a6, a7;
-  asm("vpxor %[a0], %[a0], %[a0]\n\t"
-      "vpxor %[a1], %[a1], %[a1]\n\t"
-      "vpxor %[a2], %[a2], %[a2]\n\t"
-      "vpxor %[a3], %[a3], %[a3]\n\t"
-      "vpxor %[a4], %[a4], %[a4]\n\t"
-      "vpxor %[a5], %[a5], %[a5]\n\t"
-      "vpxor %[a6], %[a6], %[a6]\n\t"
-      "vpxor %[a7], %[a7], %[a7]\n\t"
+  asm(NPK_ZERO_ACC8
       "test %[kq], %[kq]\n\t"
       "jle 2f\n\t"
       "1:\n\t"
@@ -81,14 +74,7 @@ inline void tile_i16_acc(int64_t kq, const uint8_t* w, const uint8_t* x, __m256i
 /// weights ymm11, products ymm12-13).
 inline void tile7_acc(int64_t kq, const uint8_t* w, const uint8_t* x, __m256i (&acc)[kMr][2]) {
   __m256i a0, a1, a2, a3, a4, a5, a6, a7;
-  asm("vpxor %[a0], %[a0], %[a0]\n\t"
-      "vpxor %[a1], %[a1], %[a1]\n\t"
-      "vpxor %[a2], %[a2], %[a2]\n\t"
-      "vpxor %[a3], %[a3], %[a3]\n\t"
-      "vpxor %[a4], %[a4], %[a4]\n\t"
-      "vpxor %[a5], %[a5], %[a5]\n\t"
-      "vpxor %[a6], %[a6], %[a6]\n\t"
-      "vpxor %[a7], %[a7], %[a7]\n\t"
+  asm(NPK_ZERO_ACC8
       "vpcmpeqw %%ymm10, %%ymm10, %%ymm10\n\t"
       "vpsrlw $15, %%ymm10, %%ymm10\n\t"  // int16 ones
       "test %[kq], %[kq]\n\t"

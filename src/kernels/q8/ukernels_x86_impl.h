@@ -319,17 +319,20 @@ void gemv_avx2(int64_t k, const int8_t* w, int64_t ldw, int64_t rows, const int1
 /// of two int16 products, |sum| <= 2 * 1020 * 1143 < 2^31 for the caller's values, so no saturation) and 8 vpaddd
 /// (wrapping int32, as the contract allows). Inline assembly with a fixed register plan for the reason given at
 /// tile_i16_acc (accumulators among ymm0-7, activations ymm8-9, weights ymm10-11, products ymm12-13).
+/// Inline-assembly prologue of the 8-accumulator tiles: zeroes the operands named a0..a7.
+#define NPK_ZERO_ACC8             \
+  "vpxor %[a0], %[a0], %[a0]\n\t" \
+  "vpxor %[a1], %[a1], %[a1]\n\t" \
+  "vpxor %[a2], %[a2], %[a2]\n\t" \
+  "vpxor %[a3], %[a3], %[a3]\n\t" \
+  "vpxor %[a4], %[a4], %[a4]\n\t" \
+  "vpxor %[a5], %[a5], %[a5]\n\t" \
+  "vpxor %[a6], %[a6], %[a6]\n\t" \
+  "vpxor %[a7], %[a7], %[a7]\n\t"
 constexpr int kWinoMr = 4, kWinoNr = 16;
 inline void wino_tile1_avx2(int64_t kpairs, const int16_t* w, const int16_t* v, int64_t vbytes, int32_t* c) {
   __m256i a0, a1, a2, a3, a4, a5, a6, a7;
-  asm("vpxor %[a0], %[a0], %[a0]\n\t"
-      "vpxor %[a1], %[a1], %[a1]\n\t"
-      "vpxor %[a2], %[a2], %[a2]\n\t"
-      "vpxor %[a3], %[a3], %[a3]\n\t"
-      "vpxor %[a4], %[a4], %[a4]\n\t"
-      "vpxor %[a5], %[a5], %[a5]\n\t"
-      "vpxor %[a6], %[a6], %[a6]\n\t"
-      "vpxor %[a7], %[a7], %[a7]\n\t"
+  asm(NPK_ZERO_ACC8
       "test %[kp], %[kp]\n\t"
       "jle 2f\n\t"
       "1:\n\t"
