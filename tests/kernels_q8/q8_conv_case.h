@@ -89,7 +89,9 @@ inline void run_case(const ConvCase& k, std::optional<bool> winograd = std::null
   for (q8::Isa isa : q8test::tiers()) {
     auto pc = q8::PackedConv::create(w, bias, p, isa);
     ASSERT_TRUE(pc.ok()) << pc.status().to_string();
-    if (winograd) ASSERT_EQ(pc->winograd(), *winograd) << k.str() << " tier " << q8::isa_name(isa);
+    if (winograd) {
+      ASSERT_EQ(pc->winograd(), *winograd) << k.str() << " tier " << q8::isa_name(isa);
+    }
     for (int threads = 1; threads <= 3; ++threads) {
       q8::Parallel par(threads);
       Tensor got;
