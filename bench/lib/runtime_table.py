@@ -27,20 +27,30 @@ def main(path):
                 return r
         return None
 
+    def latency_cell(r, us):
+        if not r:
+            return "—"
+        return f"{r['median_ms']:.2f} / {r['p90_ms']:.2f} (**{r['median_ms'] / us['median_ms']:.2f}x**)"
+
+    def latency_rows(npukit_peer, threads, extra=None):
+        """One row per model: npukit's median / p90 and each peer's, with the ratio; `extra(us)`: more cells."""
+        for m in models:
+            us = get(m, npukit_peer, threads)
+            if not us:
+                continue
+            cells = [latency_cell(get(m, p, threads), us) for p in peers]
+            tail = extra(us) if extra else ""
+            print(f"| {m} | {us['median_ms']:.2f} / {us['p90_ms']:.2f} | " + " | ".join(cells) + tail + " |")
+
+    def gmacs_cells(us):
+        peak = us.get("int8_peak_gmacs") or 0
+        frac = f"{100 * us['gmacs'] / peak:.0f} %" if peak else "—"
+        return f" | {us['gmacs']:.1f} | {frac}"
+
     print("### 1 thread, batch 1: latency median / p90 (ms); ratio = peer median / npukit median (> 1: npukit faster)\n")
     print("| model | npukit int8 | " + " | ".join(peers) + " | npukit GMAC/s | of int8 peak |")
     print("|---|---|" + "---|" * len(peers) + "---|---|")
-    for m in models:
-        us = get(m, "npukit int8", 1)
-        if not us:
-            continue
-        cells = []
-        for p in peers:
-            r = get(m, p, 1)
-            cells.append("—" if not r else f"{r['median_ms']:.2f} / {r['p90_ms']:.2f} (**{r['median_ms'] / us['median_ms']:.2f}x**)")
-        peak = us.get("int8_peak_gmacs") or 0
-        frac = f"{100 * us['gmacs'] / peak:.0f} %" if peak else "—"
-        print(f"| {m} | {us['median_ms']:.2f} / {us['p90_ms']:.2f} | " + " | ".join(cells) + f" | {us['gmacs']:.1f} | {frac} |")
+    latency_rows("npukit int8", 1, gmacs_cells)
     print("\n### 2 threads: throughput (frames/s); ratio = npukit FPS / peer FPS (> 1: npukit faster)\n")
     print("npukit runs 2 inferences in parallel (1 thread each); the peers run 1 inference with 2 intra-op threads,"
           " FPS = 1000 / median.\n")
@@ -66,16 +76,7 @@ def main(path):
     print("The peers' own 2-thread mode for everyone: npukit runs one inference with `--intra_op_threads 2`.\n")
     print("| model | npukit int8 | " + " | ".join(peers) + " |")
     print("|---|---|" + "---|" * len(peers))
-    for m in models:
-        us = get(m, "npukit int8 intra-op", 2)
-        if not us:
-            continue
-        cells = []
-        for p in peers:
-            r = get(m, p, 2)
-            cells.append("—" if not r else f"{r['median_ms']:.2f} / {r['p90_ms']:.2f} (**{r['median_ms'] / us['median_ms']:.2f}x**)")
-        print(f"| {m} | {us['median_ms']:.2f} / {us['p90_ms']:.2f} | " + " | ".join(cells) + " |")
-
+    latency_rows("npukit int8 intra-op", 2)
 
 if __name__ == "__main__":
     main(sys.argv[1])
