@@ -9,6 +9,7 @@
 // quantized f32 constants of Add / Sub / Mul) and the other 8-bit codes, prepare builds one 256-entry result row
 // per distinct constant value from the same reference arithmetic (BinaryConstRowsOp, capped at 4096 rows).
 #include <algorithm>
+#include <cmath>
 #include <cstdint>
 #include <cstring>
 #include <optional>
@@ -132,7 +133,8 @@ class BinaryLutOp final : public PreparedOp {
     lut_ = lut;
     const int64_t ia = plan_.sa.back(), ib = plan_.sb.back();
     if (ia == 1 && ib == 1 && row_fn_ != nullptr)
-      kname_ = "binary_formula_avx2";
+      kname_ = formula_->has_float && formula_->kind != BinaryFormula::Kind::kMul ? "binary_float_avx2"
+                                                                                  : "binary_formula_avx2";
     else if (((ia == 0 && ib == 1) || (ia == 1 && ib == 0)) && lut_ != nullptr)
       kname_ = "binary_row_lut_avx2";
   }
@@ -249,6 +251,33 @@ bool formula_matches(const BinaryFormula& f, BinaryRowFn fn, const std::vector<u
   return true;
 }
 
+/// The float form of an add / sub (BinaryFormula::has_float) when its error bound allows. Exact reals, with
+/// da = code_a - a_zp: A = da 2^L ma, B = db 2^L mb; the integer form rounds each (ra = floor(A + 1/2), |ra - A| <=
+/// 1/2), then y = floor((ra +- rb) mo + 1/2) + zo, so its final argument is w = (A +- B) mo + 1/2 + zo plus at most mo.
+/// The kernel evaluates w from the codes themselves (|code| <= 255) with two fmas on float constants; the error
+/// bound below covers the constants' rounding to float and the two fma roundings (each at most 2^-24 of its result,
+/// every magnitude at most W).
+void set_float_form(const quant::AddParams& add, bool sub, BinaryFormula* f) {
+  auto real = [](quant::QuantizedMultiplier m) { return std::ldexp(static_cast<double>(m.mult), m.shift - 31); };
+  for (const quant::QuantizedMultiplier m : {add.a_mult, add.b_mult, add.out_mult})
+    if (m.mult < 0 || m.shift > 30) return;  // scale_round's plain rounding form (31 - shift >= 1)
+  const double mo = real(add.out_mult), two_l = std::ldexp(1.0, add.left_shift);
+  const double ca = two_l * real(add.a_mult) * mo, cb = (sub ? -1.0 : 1.0) * two_l * real(add.b_mult) * mo;
+  const double c = 0.5 + f->zo - add.a_zp * ca - add.b_zp * cb;
+  const double w_max = 255.0 * (std::fabs(ca) + std::fabs(cb)) + std::fabs(c) + 1.0;
+  if (w_max > std::ldexp(1.0, 22)) return;  // floor / cvt exact and the bound meaningful only well inside 2^24
+  const double err = std::ldexp(1.0, -24) * (255.0 * (std::fabs(ca) + std::fabs(cb)) + std::fabs(c) + 2.0 * w_max);
+  const double tau = 1.01 * err + mo + 1e-12;
+  if (tau > 1.0 / 64) return;  // too many elements would need the exact form
+  f->fa = static_cast<float>(ca);
+  f->fb = static_cast<float>(cb);
+  f->fc = static_cast<float>(c);
+  // Conservative float thresholds: frac_lo above tau, frac_hi below 1 - tau.
+  f->frac_lo = std::nextafter(std::nextafter(static_cast<float>(tau), 1.0f), 1.0f);
+  f->frac_hi = std::nextafter(std::nextafter(static_cast<float>(1.0 - tau), 0.0f), 0.0f);
+  f->has_float = true;
+}
+
 /// BinaryFormula of an add / sub (mul == nullptr) or mul, when every intermediate of the form stays in its
 /// exact range; nullopt otherwise (the op then keeps the table walk).
 std::optional<BinaryFormula> make_formula(DType ta, DType tb, const quant::AddParams* add, bool sub,
@@ -314,6 +343,7 @@ std::optional<BinaryFormula> make_formula(DType ta, DType tb, const quant::AddPa
   }
   f.s_lo = static_cast<int32_t>(s_lo);
   f.s_hi = static_cast<int32_t>(s_hi);
+  if (add != nullptr) set_float_form(*add, sub, &f);
   return f;
 }
 

@@ -1,7 +1,8 @@
 // SPDX-License-Identifier: Apache-2.0
 // kernels/q8: AVX2 row kernel of QAdd / QSub / QMul on 8-bit codes with an 8-bit output (compiled with -mavx2
 // -mfma): the exact integer form BinaryFormula (ops_common.h) on 8 int32 lanes, the scale_round steps as
-// 32 x 32 -> 64-bit products (vpmuldq on the even / odd lanes) with a biased logical right shift.
+// 32 x 32 -> 64-bit products (vpmuldq on the even / odd lanes) with a biased logical right shift; for add / sub,
+// first its float form (BinaryFormula::has_float), exact where its error bound says so, per block of 32.
 #include <immintrin.h>
 
 #include <cstdint>
@@ -57,7 +58,16 @@ class Kernel {
         s_lo_(_mm256_set1_epi32(f.s_lo)),
         s_hi_(_mm256_set1_epi32(f.s_hi)),
         qmin_(_mm256_set1_epi32(f.qmin)),
-        qmax_(_mm256_set1_epi32(f.qmax)) {}
+        qmax_(_mm256_set1_epi32(f.qmax)),
+        float_(f.has_float && kKind != BinaryFormula::Kind::kMul && (f.a_flip == 0 || f.a_flip == 0x80) &&
+               (f.b_flip == 0 || f.b_flip == 0x80)),
+        a_flip8_(f.a_flip),
+        b_flip8_(f.b_flip),
+        fa_(_mm256_set1_ps(f.fa)),
+        fb_(_mm256_set1_ps(f.fb)),
+        fc_(_mm256_set1_ps(f.fc)),
+        frac_lo_(_mm256_set1_ps(f.frac_lo)),
+        frac_hi_(_mm256_set1_ps(f.frac_hi)) {}
 
   /// 8 outputs as int32 codes.
   __m256i eval8(const uint8_t* a, const uint8_t* b) const {
@@ -93,6 +103,36 @@ class Kernel {
     return _mm256_packs_epi32(v0, v1);  // exact: codes of an 8-bit range
   }
 
+  /// Float form (add / sub, BinaryFormula::has_float): 8 outputs as int32 codes, w's fraction folded into the
+  /// running minimum / maximum (the caller checks them against frac_lo / frac_hi). The bytes are read as the codes
+  /// themselves: int8 (kAi8 / kBi8: the operand's flip is 0x80) or uint8.
+  template <bool kAi8, bool kBi8>
+  __m256i eval8f(const uint8_t* a, const uint8_t* b, __m256& fmin, __m256& fmax) const {
+    const __m128i ba = _mm_loadl_epi64(reinterpret_cast<const __m128i*>(a));
+    const __m128i bb = _mm_loadl_epi64(reinterpret_cast<const __m128i*>(b));
+    const __m256 ua = _mm256_cvtepi32_ps(kAi8 ? _mm256_cvtepi8_epi32(ba) : _mm256_cvtepu8_epi32(ba));
+    const __m256 ub = _mm256_cvtepi32_ps(kBi8 ? _mm256_cvtepi8_epi32(bb) : _mm256_cvtepu8_epi32(bb));
+    const __m256 w = _mm256_fmadd_ps(ub, fb_, _mm256_fmadd_ps(ua, fa_, fc_));
+    const __m256 fl = _mm256_floor_ps(w);
+    const __m256 fr = _mm256_sub_ps(w, fl);  // exact (|w| < 2^22)
+    fmin = _mm256_min_ps(fmin, fr);
+    fmax = _mm256_max_ps(fmax, fr);
+    return _mm256_min_epi32(_mm256_max_epi32(_mm256_cvtps_epi32(fl), qmin_), qmax_);  // cvt exact: an integer
+  }
+
+  /// 32 outputs as bytes by the float form, the exact integer form when any element is too close to an integer.
+  template <bool kAi8, bool kBi8>
+  __m256i eval32f(const uint8_t* a, const uint8_t* b) const {
+    __m256 fmin = _mm256_set1_ps(1.0f), fmax = _mm256_setzero_ps();
+    const __m256i v0 = eval8f<kAi8, kBi8>(a, b, fmin, fmax), v1 = eval8f<kAi8, kBi8>(a + 8, b + 8, fmin, fmax);
+    const __m256i v2 = eval8f<kAi8, kBi8>(a + 16, b + 16, fmin, fmax);
+    const __m256i v3 = eval8f<kAi8, kBi8>(a + 24, b + 24, fmin, fmax);
+    const __m256 bad =
+        _mm256_or_ps(_mm256_cmp_ps(fmin, frac_lo_, _CMP_LT_OQ), _mm256_cmp_ps(fmax, frac_hi_, _CMP_GT_OQ));
+    if (_mm256_movemask_ps(bad) == 0) return bytes32(v0, v1, v2, v3);
+    return eval32(a, b);
+  }
+
   /// 32 outputs as bytes (low byte of each code).
   __m256i eval32(const uint8_t* a, const uint8_t* b) const {
     const __m256i low = _mm256_set1_epi16(0x00FF);
@@ -100,10 +140,13 @@ class Kernel {
       const __m256i w0 = _mm256_and_si256(mul16(a, b), low), w1 = _mm256_and_si256(mul16(a + 16, b + 16), low);
       return _mm256_permute4x64_epi64(_mm256_packus_epi16(w0, w1), 0xD8);
     }
-    const __m256i v0 = eval8(a, b), v1 = eval8(a + 8, b + 8);
-    const __m256i v2 = eval8(a + 16, b + 16), v3 = eval8(a + 24, b + 24);
-    // Codes are in [-32768, 32767] after the clamp to an 8-bit range, so packs is exact; the mask keeps the low
-    // byte, which packus then passes unchanged.
+    return bytes32(eval8(a, b), eval8(a + 8, b + 8), eval8(a + 16, b + 16), eval8(a + 24, b + 24));
+  }
+
+  /// The low bytes of 32 codes (four vectors of 8, in order). Codes are in [-32768, 32767] after the clamp to an
+  /// 8-bit range, so packs is exact; the mask keeps the low byte, which packus then passes unchanged.
+  static __m256i bytes32(__m256i v0, __m256i v1, __m256i v2, __m256i v3) {
+    const __m256i low = _mm256_set1_epi16(0x00FF);
     const __m256i p01 = _mm256_and_si256(_mm256_packs_epi32(v0, v1), low);
     const __m256i p23 = _mm256_and_si256(_mm256_packs_epi32(v2, v3), low);
     const __m256i bytes = _mm256_packus_epi16(p01, p23);
@@ -112,6 +155,17 @@ class Kernel {
 
   void run(const uint8_t* a, const uint8_t* b, uint8_t* y, int64_t n) const {
     int64_t i = 0;
+    if (float_) {
+      const bool ai8 = a_flip8_ != 0, bi8 = b_flip8_ != 0;
+      if (ai8 && bi8)
+        i = run_float<true, true>(a, b, y, n);
+      else if (ai8)
+        i = run_float<true, false>(a, b, y, n);
+      else if (bi8)
+        i = run_float<false, true>(a, b, y, n);
+      else
+        i = run_float<false, false>(a, b, y, n);
+    }
     for (; i + 32 <= n; i += 32) _mm256_storeu_si256(reinterpret_cast<__m256i*>(y + i), eval32(a + i, b + i));
     const auto apart = [&](const uint8_t* x) { return y + n <= x || x + n <= y; };
     if (i < n && n >= 32 && apart(a) && apart(b)) {
@@ -128,12 +182,24 @@ class Kernel {
     }
   }
 
+  /// Whole blocks of 32 by eval32f; returns the number of elements done.
+  template <bool kAi8, bool kBi8>
+  int64_t run_float(const uint8_t* a, const uint8_t* b, uint8_t* y, int64_t n) const {
+    int64_t i = 0;
+    for (; i + 32 <= n; i += 32)
+      _mm256_storeu_si256(reinterpret_cast<__m256i*>(y + i), eval32f<kAi8, kBi8>(a + i, b + i));
+    return i;
+  }
+
  private:
   VecShift ma_, mb_, mo_;
   __m128i a_flip_, b_flip_;
   __m256i za_, zb_, za16_, zb16_;
   __m128i shift_;
   __m256i s_lo_, s_hi_, qmin_, qmax_;
+  bool float_;
+  uint8_t a_flip8_, b_flip8_;
+  __m256 fa_, fb_, fc_, frac_lo_, frac_hi_;
 };
 
 }  // namespace

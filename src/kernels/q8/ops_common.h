@@ -117,6 +117,15 @@ struct BinaryFormula {
   RoundShift ma, mb, mo;
   int32_t s_lo = 0, s_hi = 0;
   int32_t zo = 0, qmin = 0, qmax = 255;
+  /// Optional float form of add / sub (set by prepare when its error bound allows): with the input codes ca / cb (int8
+  /// or uint8, by the flips) as float,
+  ///   w = fma(cb, fb, fma(ca, fa, fc)),   y = clamp(floor(w), qmin, qmax)
+  /// where fa, fb, fc carry the exact real form (ra +- rb) * mo + 1/2 + zo of the codes. Exact for every element whose
+  /// fraction w - floor(w) lies in [frac_lo, frac_hi]: the float error plus |(ra + rb - (A + B)) * mo| (the two
+  /// intermediate roundings of the integer form) is below frac_lo and 1 - frac_hi, so no integer lies between w and
+  /// the exact argument of the final rounding. A block with any other element runs the exact integer form.
+  bool has_float = false;
+  float fa = 0, fb = 0, fc = 0, frac_lo = 0, frac_hi = 1;
 };
 
 /// y[i] = formula(a[i], b[i]) for i < n (same-shape rows).
