@@ -473,7 +473,9 @@ std::string Runtime::node_kernel_label(size_t i) const {
   if (s.kind == NodeKernel::kOp) return s.op->kernel_name();
   if (s.kind == NodeKernel::kConv) {
     if (!s.conv->fast()) return "conv_ref";
-    return s.conv->depthwise() ? "conv_dw" : (s.conv->winograd() ? "conv_winograd" : "conv");
+    if (s.conv->depthwise()) return "conv_dw";
+    if (s.conv->winograd()) return "conv_winograd";
+    return s.conv->split7() ? "conv_split7" : "conv";
   }
   if (s.kind == NodeKernel::kGemm) return s.gemm->fast() ? "gemm" : "gemm_ref";
   return node_kernel_name(s.kind);

@@ -10,6 +10,7 @@
 #include <optional>
 #include <random>
 #include <string>
+#include <vector>
 
 #include "kernels/q8/q8_kernels.h"
 #include "kernels/ref/qkernels.h"
@@ -32,6 +33,9 @@ struct ConvCase {
   /// int8 input codes in [-128, -1] (post-ReLU with zero point -128: a 7-bit window, the AVX2 vpmaddubsw tile)
   bool relu_in = false;
   int wmax = 127;  ///< weights in [-wmax, wmax]
+  /// Weights shaped like a trained layer's (normal, each output channel scaled to max |w| = 127): few byte pairs can
+  /// saturate vpmaddubsw, so AVX2 packs such layers in the split 7-bit form (PackedConv::split7()).
+  bool trained_w = false;
   uint32_t seed = 1;
 
   std::string str() const {
@@ -40,19 +44,37 @@ struct ConvCase {
                    " pads t", pt, " l", pl, " b", pb, " r", pr, " out ", dtype_name(out), " zp ", out_zp,
                    relu ? " relu" : "", per_channel ? " per-channel" : " per-tensor", bias ? " bias" : "",
                    residual ? " residual" : "", relu_in ? " input in [-128, -1]" : "", wild_mults ? " wild-mults" : "",
-                   " |w| <= ", wmax, " seed ", seed);
+                   trained_w ? " trained-like w" : "", " |w| <= ", wmax, " seed ", seed);
   }
 };
 
+/// Normal weights, each output channel scaled to max |w| = 127 (ConvCase::trained_w).
+inline Tensor trained_weights(Shape shape, std::mt19937& rng) {
+  Tensor t(DType::kI8, shape);
+  std::normal_distribution<double> d(0.0, 1.0);
+  const int64_t per = t.numel() / shape[0];
+  std::vector<double> v(static_cast<size_t>(per));
+  for (int64_t o = 0; o < shape[0]; ++o) {
+    double mx = 1e-9;
+    for (double& e : v) mx = std::max(mx, std::abs(e = d(rng)));
+    for (int64_t i = 0; i < per; ++i)
+      t.data<int8_t>()[o * per + i] = static_cast<int8_t>(std::lround(v[static_cast<size_t>(i)] / mx * 127.0));
+  }
+  return t;
+}
+
 /// Runs k on every tier this machine has and 1..3 threads against qref::qconv2d; `winograd`, when given: whether
-/// the packed layer must take the Winograd path (conv_wino.h).
-inline void run_case(const ConvCase& k, std::optional<bool> winograd = std::nullopt) {
+/// the packed layer must take the Winograd path (conv_wino.h); `split7`, when given: whether the AVX2 tier packs it
+/// in the split 7-bit form (the other tiers never do).
+inline void run_case(const ConvCase& k, std::optional<bool> winograd = std::nullopt,
+                     std::optional<bool> split7 = std::nullopt) {
   std::mt19937 rng(k.seed);
   Tensor x = q8test::random_codes(k.in, {k.n, k.c, k.h, k.w}, rng);
   if (k.relu_in)
     for (int64_t i = 0; i < x.numel(); ++i)
       x.data<int8_t>()[i] = static_cast<int8_t>(-1 - (x.data<uint8_t>()[i] & 127));
-  Tensor w = q8test::random_weights({k.cout, k.c / k.group, k.kh, k.kw}, rng);
+  Tensor w = k.trained_w ? trained_weights({k.cout, k.c / k.group, k.kh, k.kw}, rng)
+                         : q8test::random_weights({k.cout, k.c / k.group, k.kh, k.kw}, rng);
   if (k.wmax != 127)
     for (int64_t i = 0; i < w.numel(); ++i)
       w.data<int8_t>()[i] = static_cast<int8_t>(std::clamp<int>(w.data<int8_t>()[i], -k.wmax, k.wmax));
@@ -92,6 +114,10 @@ inline void run_case(const ConvCase& k, std::optional<bool> winograd = std::null
     if (winograd) {
       ASSERT_EQ(pc->winograd(), *winograd) << k.str() << " tier " << q8::isa_name(isa);
     }
+    if (split7) {
+      ASSERT_EQ(pc->split7(), *split7 && isa == q8::Isa::kAvx2)
+          << k.str() << " tier " << q8::isa_name(isa) << " fix ratio " << pc->fix_ratio();
+    }
     for (int threads = 1; threads <= 3; ++threads) {
       q8::Parallel par(threads);
       Tensor got;
@@ -100,7 +126,7 @@ inline void run_case(const ConvCase& k, std::optional<bool> winograd = std::null
       expect_same_codes(got, want,
                         str_cat(k.str(), " tier ", q8::isa_name(isa), " threads ", threads,
                                 pc->depthwise() ? " (depthwise kernel)" : "", pc->winograd() ? " (winograd)" : "",
-                                pc->fast() ? "" : " (reference)"));
+                                pc->split7() ? " (split 7-bit)" : "", pc->fast() ? "" : " (reference)"));
       if (::testing::Test::HasFailure()) return;
     }
   }

@@ -4,8 +4,10 @@
 // microkernel tiles over MR output channels, requantization per row with the correction bias - (zp + 128 * is_int8) *
 // sum(w). The depthwise path is in conv_dw.cpp.
 #include <algorithm>
+#include <cstdlib>
 #include <cstring>
 
+#include "kernels/q8/dw_kernels.h"
 #include "kernels/q8/engine.h"
 #include "kernels/q8/q8_kernels.h"
 
@@ -115,6 +117,24 @@ Expected<PackedConv> PackedConv::create(const Tensor& w, const Tensor* bias, con
             static_cast<int32_t>((static_cast<uint32_t>(static_cast<uint16_t>(a))) |
                                  (static_cast<uint32_t>(static_cast<uint16_t>(b)) << 16));
       }
+    // The channel-blocked small-plane kernel's weight vectors (DwBlock::wpairs), one set per block of kDwBlockCh
+    // channels: per tap pair (ky, kx even) the int16 pairs (w(ky, kx), w(ky, kx + 1)) of the block's channels in
+    // lane order, 0 past the kernel and the last channel.
+    if (pc.cog_ == 1) {
+      constexpr int64_t kCh = detail::kDwBlockCh;
+      const int64_t nt = pc.kh_ * ((pc.kw_ + 1) / 2), cblocks = (co + kCh - 1) / kCh;
+      pc.dw_blockw_.assign(static_cast<size_t>(cblocks * nt * 2 * kCh), 0);
+      for (int64_t o = 0; o < co; ++o) {
+        const int64_t bl = o / kCh, l = o % kCh;
+        int64_t t = 0;
+        for (int64_t ky = 0; ky < pc.kh_; ++ky)
+          for (int64_t kx = 0; kx < pc.kw_; kx += 2, ++t) {
+            int16_t* v = pc.dw_blockw_.data() + ((bl * nt + t) * kCh + l) * 2;
+            v[0] = wd[o * taps + ky * pc.kw_ + kx];
+            v[1] = kx + 1 < pc.kw_ ? wd[o * taps + ky * pc.kw_ + kx + 1] : 0;
+          }
+      }
+    }
     return pc;
   }
   pc.oc_blocks_ = (pc.cog_ + pc.uk_->mr - 1) / pc.uk_->mr;
@@ -132,7 +152,64 @@ Expected<PackedConv> PackedConv::create(const Tensor& w, const Tensor* bias, con
                                  detail::WeightFormat::kBytes);
   }
   detail::pack_winograd(pc);  // 3x3 stride-1 layers: exact int16 Winograd F(2x2, 3x3) (conv_wino.cpp)
+  pack_split7(pc);            // (not for Winograd layers: their full-range calls never run the direct tiles)
   return pc;
+}
+
+/// Split 7-bit form (split7()). vpmaddubsw adds u0 w0 + u1 w1 in saturating int16; on u8 panels (u <= 255) a pair of
+/// weight bytes is exact unless both have the same sign and |w0| + |w1| > 128 (then 255 (|w0| + |w1|) can pass
+/// 32767 / -32768). In such a pair the larger-magnitude byte is clipped to sign * (128 - |other|), which makes the pair
+/// exact, and the excess e (|e| = |w0| + |w1| - 128 <= 127) becomes a fix of that row and quad, added by
+/// Ukernels::tile_fix with the one-nonzero-per-pair e quad (exact). w = clipped + e, so the sums and every partial
+/// sum stay within the layer's bound and the weight sums (corrections) are unchanged. Used when the fixes are at
+/// most kMaxFixRatio of the (row, quad) steps: a fix costs about one row step of the 7-bit tile, which is ~1.35x
+/// faster than the int16 tile (bench/q8_bench.cpp effb0_* / r50_pw_* / mbv2_pw_*).
+void PackedConv::pack_split7(PackedConv& pc) {
+  // Measured (bench/q8_bench.cpp *_tw, 1 thread): 1.2-1.5x at ratios up to ~0.045 from 24 quads; at 6 quads a ratio of
+  // 0.14 is 14 % slower (there the int16 tile's fused requantization dominates).
+  constexpr double kMaxFixRatio = 0.12, kMaxFixRatioShortK = 0.08;
+  constexpr int64_t kShortKq = 16;
+  const detail::Ukernels& uk = *pc.uk_;
+  if (uk.gemm_tile7 == nullptr || uk.tile_fix == nullptr || pc.packed7_.empty() || pc.wino_) return;
+  const int64_t mr = uk.mr, nr = uk.nr, blocks = pc.p_.group * pc.oc_blocks_;
+  std::vector<uint8_t> w7 = pc.packed7_;
+  std::vector<detail::PairFix> fixes;
+  std::vector<uint32_t> start(static_cast<size_t>(blocks + 1));
+  for (int64_t b = 0; b < blocks; ++b) {
+    start[static_cast<size_t>(b)] = static_cast<uint32_t>(fixes.size());
+    int8_t* wb = reinterpret_cast<int8_t*>(w7.data() + static_cast<size_t>(b) * pc.block_bytes7_);
+    for (int64_t r = 0; r < mr; ++r)
+      for (int64_t q = 0; q < pc.kq_; ++q) {
+        int8_t* wq = wb + (q * mr + r) * 4;  // kBytes block: [kq][MR][4]
+        int8_t e[4] = {0, 0, 0, 0};
+        bool any = false;
+        for (int j = 0; j < 4; j += 2) {
+          const int a = wq[j], c = wq[j + 1];
+          if (!((a > 0 && c > 0) || (a < 0 && c < 0)) || std::abs(a) + std::abs(c) <= 128) continue;
+          const int big = std::abs(a) >= std::abs(c) ? j : j + 1, small = big == j ? j + 1 : j;
+          const int keep = (wq[big] > 0 ? 1 : -1) * (128 - std::abs(static_cast<int>(wq[small])));
+          e[big] = static_cast<int8_t>(wq[big] - keep);
+          wq[big] = static_cast<int8_t>(keep);
+          any = true;
+        }
+        if (!any) continue;
+        detail::PairFix f;
+        f.xoff = static_cast<uint32_t>(q * nr * 4);
+        std::memcpy(&f.equad, e, 4);
+        f.coff = static_cast<uint32_t>(r * nr);
+        fixes.push_back(f);
+      }
+  }
+  start[static_cast<size_t>(blocks)] = static_cast<uint32_t>(fixes.size());
+  const double ratio = static_cast<double>(fixes.size()) / static_cast<double>(blocks * mr * pc.kq_);
+  if (ratio > (pc.kq_ <= kShortKq ? kMaxFixRatioShortK : kMaxFixRatio)) return;
+  pc.packed7s_ = std::move(w7);
+  pc.packed_.clear();  // full-range calls run the split form, 7-bit windows packed7_: the int16 blocks go unused
+  pc.packed_.shrink_to_fit();
+  pc.fixes_ = std::move(fixes);
+  pc.fix_start_ = std::move(start);
+  pc.fix_ratio_ = ratio;
+  pc.split_ = true;
 }
 
 Status conv2d(const PackedConv& pc, const Tensor& x, Tensor* y, const Tensor* residual, const Parallel* par) {
@@ -241,11 +318,14 @@ Status conv2d(const PackedConv& pc, const Tensor& x, Tensor* y, const Tensor* re
     }
   }
   const detail::ChannelParams& chan = *chanp;
-  const uint8_t* wpacked = seven ? pc.packed7_.data() : pc.packed_.data();
-  const size_t bbytes = seven ? pc.block_bytes7_ : pc.block_bytes_;
-  const auto tile = seven ? uk.gemm_tile7 : uk.gemm_tile;
-  const detail::TileRq8 tile_rq8 = seven ? uk.gemm_block7_rq8 : uk.gemm_block_rq8;
-  const auto tile_half = seven ? uk.gemm_tile7_half : uk.gemm_tile_half;
+  // Split weights (split7()): full-range panels run the 7-bit tile too, on the clipped weights plus the fixes; panels
+  // stay u = code ^ mask (sub 0) as on the int16 path. 7-bit windows keep the original weights (no fixes).
+  const bool split = pc.split_ && !seven, tile7 = seven || split;
+  const uint8_t* wpacked = seven ? pc.packed7_.data() : split ? pc.packed7s_.data() : pc.packed_.data();
+  const size_t bbytes = tile7 ? pc.block_bytes7_ : pc.block_bytes_;
+  const auto tile = tile7 ? uk.gemm_tile7 : uk.gemm_tile;
+  const detail::TileRq8 tile_rq8 = tile7 ? uk.gemm_block7_rq8 : uk.gemm_block_rq8;
+  const auto tile_half = tile7 ? uk.gemm_tile7_half : uk.gemm_tile_half;
 
   const size_t panel_bytes = static_cast<size_t>(kq * nr * 4);
   const int64_t panels = (plane + nr - 1) / nr;
@@ -428,9 +508,15 @@ Status conv2d(const PackedConv& pc, const Tensor& x, Tensor* y, const Tensor* re
     rp.rowq = chan.rowq.data() + g * cog;
     rp.row_fast = chan.row_fast.data() + g * cog;
     const int64_t row0 = (b * pc.cout_ + g * cog) * plane;
+    detail::TileFixes fx;
+    if (split) {
+      fx.fix = pc.fixes_.data();
+      fx.start = pc.fix_start_.data() + g * pc.oc_blocks_;
+    }
     detail::run_tiles(
         uk, tile, kq, wpacked + static_cast<size_t>(g * pc.oc_blocks_) * bbytes, bbytes, cog, ob0, ob1, xbuf, pix0,
-        npix, rp, st, [&](int64_t row) { return row0 + row * plane; }, 1, s, tile_rq8, tile_half);
+        npix, rp, st, [&](int64_t row) { return row0 + row * plane; }, 1, s, tile_rq8, tile_half,
+        split && !pc.fixes_.empty() ? &fx : nullptr);
   };
   parallel_for(par, units * chunks, task);
   *y = std::move(out);

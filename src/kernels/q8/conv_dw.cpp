@@ -142,6 +142,8 @@ Status conv2d_depthwise(const PackedConv& pc, const Tensor& x, const RowStore& s
       DwBlock blk = proto;
       blk.nch = static_cast<int>(std::min<int64_t>(kDwBlockCh, c - c0));
       blk.scratch = reinterpret_cast<int16_t*>((reinterpret_cast<uintptr_t>(s.block.data()) + 31) / 32 * 32);
+      if (!pc.dw_blockw_.empty())
+        blk.wpairs = pc.dw_blockw_.data() + (c0 / kDwBlockCh) * kh * ((kw + 1) / 2) * kDwBlockCh * 2;
       for (int l = 0; l < kDwBlockCh; ++l) {
         const int64_t ch = c0 + std::min<int64_t>(l, blk.nch - 1);  // lanes past the block repeat its last channel
         blk.x[l] = xb + (b * c + ch) * hw;

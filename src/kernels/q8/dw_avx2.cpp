@@ -397,25 +397,16 @@ inline __m128i load8(const uint8_t* p, int64_t n, const uint8_t* end) {
 struct RqLanes {
   __m256i vc, vme, vmo, vre, vro, cnt, vz, vlo, vhi;
   bool u8codes;
+  // Lanes built in registers (from arrays filled by scalar stores, each vector load stalled on store forwarding).
   explicit RqLanes(const DwRq* q) {
-    alignas(32) int32_t c[8], n[8];
-    alignas(32) int64_t me[4], mo[4], re[4], ro[4];
-    for (int l = 0; l < 8; ++l) {
-      c[l] = q[l].corr;
-      n[l] = q[l].r - 32;
-    }
-    for (int l = 0; l < 4; ++l) {
-      me[l] = q[2 * l].mult;
-      mo[l] = q[2 * l + 1].mult;
-      re[l] = int64_t{1} << (q[2 * l].r - 1);
-      ro[l] = int64_t{1} << (q[2 * l + 1].r - 1);
-    }
-    vc = _mm256_load_si256(reinterpret_cast<const __m256i*>(c));
-    cnt = _mm256_load_si256(reinterpret_cast<const __m256i*>(n));
-    vme = _mm256_load_si256(reinterpret_cast<const __m256i*>(me));
-    vmo = _mm256_load_si256(reinterpret_cast<const __m256i*>(mo));
-    vre = _mm256_load_si256(reinterpret_cast<const __m256i*>(re));
-    vro = _mm256_load_si256(reinterpret_cast<const __m256i*>(ro));
+    vc = _mm256_setr_epi32(q[0].corr, q[1].corr, q[2].corr, q[3].corr, q[4].corr, q[5].corr, q[6].corr, q[7].corr);
+    cnt = _mm256_setr_epi32(q[0].r - 32, q[1].r - 32, q[2].r - 32, q[3].r - 32, q[4].r - 32, q[5].r - 32, q[6].r - 32,
+                            q[7].r - 32);
+    auto half = [](int32_t r) { return static_cast<long long>(int64_t{1} << (r - 1)); };
+    vme = _mm256_setr_epi64x(q[0].mult, q[2].mult, q[4].mult, q[6].mult);
+    vmo = _mm256_setr_epi64x(q[1].mult, q[3].mult, q[5].mult, q[7].mult);
+    vre = _mm256_setr_epi64x(half(q[0].r), half(q[2].r), half(q[4].r), half(q[6].r));
+    vro = _mm256_setr_epi64x(half(q[1].r), half(q[3].r), half(q[5].r), half(q[7].r));
     vz = _mm256_set1_epi32(q[0].zp);
     vlo = _mm256_set1_epi32(q[0].lo);
     vhi = _mm256_set1_epi32(q[0].hi);
@@ -557,12 +548,16 @@ void dw_block_avx2(const DwBlock& b) {
   int64_t nt = 0;
   for (int64_t ky = 0; ky < b.kh; ++ky)
     for (int64_t kx = 0; kx < b.kw; kx += 2, ++nt) {
-      alignas(32) int16_t wl[16] = {};
-      for (int c = 0; c < b.nch; ++c) {
-        wl[2 * c] = b.wt[c][ky * b.kw + kx];
-        if (kx + 1 < b.kw) wl[2 * c + 1] = b.wt[c][ky * b.kw + kx + 1];
+      if (b.wpairs != nullptr) {  // prepacked (a vector built from scalar stores here stalls on store forwarding)
+        wv[nt] = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(b.wpairs + nt * 16));
+      } else {
+        alignas(32) int16_t wl[16] = {};
+        for (int c = 0; c < b.nch; ++c) {
+          wl[2 * c] = b.wt[c][ky * b.kw + kx];
+          if (kx + 1 < b.kw) wl[2 * c + 1] = b.wt[c][ky * b.kw + kx + 1];
+        }
+        wv[nt] = _mm256_load_si256(reinterpret_cast<const __m256i*>(wl));
       }
-      wv[nt] = _mm256_load_si256(reinterpret_cast<const __m256i*>(wl));
       toff[nt] = ky * b.dh * b.wp + kx * b.dw;
     }
   // Every lane has the same lo / hi (the output range of the call).

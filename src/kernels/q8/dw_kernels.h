@@ -79,9 +79,12 @@ struct DwBlock {
   bool i8 = true;                     ///< int8 codes (else uint8)
   int32_t zp = 0;                     ///< input zero point
   const int8_t* wt[kDwBlockCh] = {};  ///< kh * kw weights per channel (lanes >= nch: ignored)
-  DwRq q[kDwBlockCh];                 ///< per channel (lanes >= nch: ignored)
-  uint8_t* y[kDwBlockCh] = {};        ///< output planes (oh * ow codes)
-  int16_t* scratch = nullptr;         ///< dw_block_scratch() int16, 32-byte aligned
+  /// Optional: the block's tap-pair weight vectors, [kh * ceil(kw / 2)][kDwBlockCh][2] int16 (PackedConv's, built at
+  /// pack time; lanes >= nch: 0). Null: the kernel builds them from wt.
+  const int16_t* wpairs = nullptr;
+  DwRq q[kDwBlockCh];           ///< per channel (lanes >= nch: ignored)
+  uint8_t* y[kDwBlockCh] = {};  ///< output planes (oh * ow codes)
+  int16_t* scratch = nullptr;   ///< dw_block_scratch() int16, 32-byte aligned
 };
 /// int16 scratch of one DwBlock call.
 inline int64_t dw_block_scratch(int64_t hp, int64_t wp, int64_t dw, int64_t oh, int64_t ow) {

@@ -136,15 +136,29 @@ inline constexpr int64_t kKChunk = 128;
 /// A tier's fused tiles + requant_rows8 (Ukernels::gemm_block_rq8 / gemm_block7_rq8), used for the fused blocks of
 /// non-K-blocked tile loops when not null (it must be the fused form of `tile`).
 using TileRq8 = void (*)(int64_t, const void*, const uint8_t*, int64_t, int, const RowQ*, int32_t, int32_t, int32_t,
-                         uint8_t*, int64_t);
+                         uint8_t*, int64_t, const PairFix*, int64_t);
+
+/// The fixes of the split 7-bit form for the blocks of one tile loop (PackedConv's, offset to the group): block ob's
+/// are fix[start[ob], start[ob + 1]).
+struct TileFixes {
+  const PairFix* fix = nullptr;
+  const uint32_t* start = nullptr;
+  const PairFix* of(int64_t ob) const { return fix + start[ob]; }
+  int64_t count(int64_t ob) const { return static_cast<int64_t>(start[ob + 1]) - start[ob]; }
+};
 
 template <class RowIndex>
 void run_tiles(const Ukernels& uk, void (*tile)(int64_t, const void*, const uint8_t*, int32_t*), int64_t kq,
                const uint8_t* w, size_t block_bytes, int64_t rows, int64_t ob0, int64_t ob1, const uint8_t* xbuf,
                int64_t pix0, int64_t np_total, const RowParams& rp, const RowStore& st, RowIndex row_index,
                int64_t pix_stride, Scratch& s, TileRq8 tile_rq8 = nullptr,
-               void (*tile_half)(int64_t, const void*, const uint8_t*, int32_t*) = nullptr) {
+               void (*tile_half)(int64_t, const void*, const uint8_t*, int32_t*) = nullptr,
+               const TileFixes* fixes = nullptr) {
   const int mr = uk.mr, nr = uk.nr;
+  // Split 7-bit form: the tile sums of block ob on panel xp get the block's fixes before the requantization.
+  auto fix = [&](int64_t ob, const uint8_t* xp, int32_t* c) {
+    if (fixes != nullptr) uk.tile_fix(xp, fixes->of(ob), fixes->count(ob), c);
+  };
   s.c.resize(static_cast<size_t>(mr * nr));
   s.codes.resize(static_cast<size_t>(nr));
   const size_t panel_bytes = static_cast<size_t>(kq) * nr * 4;
@@ -188,11 +202,14 @@ void run_tiles(const Ukernels& uk, void (*tile)(int64_t, const void*, const uint
       block_info(ob, &fused, &rows_here, &ys);
       if (fused && tile_rq8 != nullptr) {
         tile_rq8(kq, wb, xbuf, np_total, rows_here, rp.rowq + ob * mr, rp.zp, rp.lo, rp.hi,
-                 static_cast<uint8_t*>(st.y) + row_index(ob * mr) + pix0, ys);
+                 static_cast<uint8_t*>(st.y) + row_index(ob * mr) + pix0, ys,
+                 fixes != nullptr ? fixes->of(ob) : nullptr, fixes != nullptr ? fixes->count(ob) : 0);
         continue;
       }
       for (int64_t j = 0; j < npanels; ++j) {
-        tile_of(j)(kq, wb, xbuf + static_cast<size_t>(j) * panel_bytes, s.c.data());
+        const uint8_t* xp = xbuf + static_cast<size_t>(j) * panel_bytes;
+        tile_of(j)(kq, wb, xp, s.c.data());
+        fix(ob, xp, s.c.data());
         finish(s.c.data(), ob, j, fused, rows_here, ys);
       }
     }
@@ -223,8 +240,11 @@ void run_tiles(const Ukernels& uk, void (*tile)(int64_t, const void*, const uint
     int rows_here;
     int64_t ys;
     block_info(ob, &fused, &rows_here, &ys);
-    for (int64_t j = 0; j < npanels; ++j)
-      finish(s.kacc.data() + static_cast<size_t>((ob - ob0) * npanels + j) * tile_elems, ob, j, fused, rows_here, ys);
+    for (int64_t j = 0; j < npanels; ++j) {
+      int32_t* c = s.kacc.data() + static_cast<size_t>((ob - ob0) * npanels + j) * tile_elems;
+      fix(ob, xbuf + static_cast<size_t>(j) * panel_bytes, c);
+      finish(c, ob, j, fused, rows_here, ys);
+    }
   }
 }
 

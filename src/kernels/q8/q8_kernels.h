@@ -17,6 +17,7 @@
 #include "core/status.h"
 #include "core/tensor.h"
 #include "kernels/q8/isa.h"
+#include "kernels/q8/pair_fix.h"
 #include "kernels/q8/parallel.h"
 #include "kernels/ref/qkernels.h"
 
@@ -52,8 +53,18 @@ class PackedConv {
   /// True when calls with 8-bit inputs run the exact int16 Winograd F(2x2, 3x3) path (conv_wino.h; 3x3, stride 1,
   /// dilation 1, group 1, C >= 8, Cout >= 8, 4 * K * 255 * max|w| <= 2^31 - 1, tier with a Winograd tile).
   bool winograd() const { return wino_; }
+  /// True when calls with full-range 8-bit inputs (no 7-bit window) run the tier's 7-bit tile on split weights: the
+  /// byte pairs of a row that could saturate vpmaddubsw on u8 panels are clipped in the kBytes weights, the excess
+  /// added back per tile (Ukernels::tile_fix). Chosen at create when the fixes are few enough (conv.cpp
+  /// kMaxFixRatio).
+  bool split7() const { return split_; }
+  /// Fixes per (row, quad) of the split weights (0 when there are none).
+  double fix_ratio() const { return fix_ratio_; }
   /// Bytes of packed weights.
-  size_t packed_bytes() const { return packed_.size() + dw_w_.size() * 4 + wino_w_.size() * 2; }
+  size_t packed_bytes() const {
+    return packed_.size() + packed7_.size() + packed7s_.size() + fixes_.size() * sizeof(detail::PairFix) +
+           dw_w_.size() * 4 + dw_blockw_.size() * 2 + wino_w_.size() * 2;
+  }
 
  private:
   friend Status conv2d(const PackedConv& pc, const Tensor& x, Tensor* y, const Tensor* residual, const Parallel* par);
@@ -62,6 +73,7 @@ class PackedConv {
   friend void detail::pack_winograd(PackedConv& pc);
   friend Status detail::conv2d_winograd(const PackedConv& pc, const Tensor& x, const detail::RowStore& st, int64_t oh,
                                         int64_t ow, const Parallel* par);
+  static void pack_split7(PackedConv& pc);  // conv.cpp
   Tensor w_, bias_;
   bool has_bias_ = false;
   qref::QConv2dParams p_;
@@ -73,10 +85,19 @@ class PackedConv {
   size_t block_bytes_ = 0;        ///< bytes of one oc block
   std::vector<uint8_t> packed7_;  ///< the same in the kBytes format for the tier's 7-bit tile (when it has one)
   size_t block_bytes7_ = 0;
-  std::vector<int64_t> sumw_;    ///< sum_k w[oc, k]
-  std::vector<int32_t> bias_v_;  ///< bias (0 when absent)
-  std::vector<int32_t> dw_w_;    ///< depthwise: [Cout][ceil(KH*KW / 2)] int16 weight pairs
-  int64_t acc_bound_ = 0;        ///< K * 255 * max|w|: bound of |accumulator| before the bias
+  /// split7(): packed7s_ holds the clipped weights for the full-range calls (7-bit windows keep packed7_, which needs
+  /// no fixes; packed_ is then unused and freed), fixes_ the excess: [group * oc block][row][fix], block b's from
+  /// fix_start_[b] to fix_start_[b + 1].
+  bool split_ = false;
+  std::vector<uint8_t> packed7s_;
+  std::vector<detail::PairFix> fixes_;
+  std::vector<uint32_t> fix_start_;
+  double fix_ratio_ = 0;
+  std::vector<int64_t> sumw_;       ///< sum_k w[oc, k]
+  std::vector<int32_t> bias_v_;     ///< bias (0 when absent)
+  std::vector<int32_t> dw_w_;       ///< depthwise: [Cout][ceil(KH*KW / 2)] int16 weight pairs
+  std::vector<int16_t> dw_blockw_;  ///< depthwise, 1 channel per group: DwBlock::wpairs of every channel block
+  int64_t acc_bound_ = 0;           ///< K * 255 * max|w|: bound of |accumulator| before the bias
   /// Per output channel corrections / fused-requantization rows for u8 [0] and i8 [1] activations.
   std::shared_ptr<const detail::ChannelParams> chan_[2];
   bool wino_ = false;

@@ -14,6 +14,7 @@
 #include <cstdint>
 
 #include "kernels/q8/isa.h"
+#include "kernels/q8/pair_fix.h"
 
 namespace npukit::q8::detail {
 
@@ -72,13 +73,20 @@ struct Ukernels {
   /// most NR / 2 valid pixels): c[r * NR + p] as gemm_tile for p < NR / 2, 0 for the others.
   void (*gemm_tile_half)(int64_t kq, const void* w, const uint8_t* x, int32_t* c) = nullptr;
   void (*gemm_tile7_half)(int64_t kq, const void* w, const uint8_t* x, int32_t* c) = nullptr;
+  /// Optional (tiers with gemm_tile7): adds n fixes of one tile (ordered by row) to its sums: for each fix f and
+  /// p < NR, c[f.coff + p] += sum_j x[f.xoff + p * 4 + j] * e_j(f). Exact: at most one nonzero e per byte pair,
+  /// |e| <= 127, so a pair sum is at most 255 * 127 in magnitude.
+  void (*tile_fix)(const uint8_t* x, const PairFix* fix, int64_t n, int32_t* c) = nullptr;
   /// Optional: gemm_tile (resp. gemm_tile7) over consecutive panels of x (kq * NR * 4 bytes each) holding pixels
   /// [0, npix), each followed by requant_rows8 of its first `rows` rows (row r, pixel p stored at y[r * ys + p]),
   /// without the int32 tiles in memory: the same bytes as those calls, with the same preconditions.
+  /// gemm_block7_rq8 with fix != null also adds each panel's nfix fixes (tile_fix) before the requantization;
+  /// gemm_block_rq8 takes none (fix must be null).
   void (*gemm_block_rq8)(int64_t kq, const void* w, const uint8_t* x, int64_t npix, int rows, const RowQ* q, int32_t zp,
-                         int32_t lo, int32_t hi, uint8_t* y, int64_t ys) = nullptr;
+                         int32_t lo, int32_t hi, uint8_t* y, int64_t ys, const PairFix* fix, int64_t nfix) = nullptr;
   void (*gemm_block7_rq8)(int64_t kq, const void* w, const uint8_t* x, int64_t npix, int rows, const RowQ* q,
-                          int32_t zp, int32_t lo, int32_t hi, uint8_t* y, int64_t ys) = nullptr;
+                          int32_t zp, int32_t lo, int32_t hi, uint8_t* y, int64_t ys, const PairFix* fix,
+                          int64_t nfix) = nullptr;
   /// Optional (null: no Winograd path on this tier; wino_input / wino_output are then null too): the int16 GEMM tiles
   /// of Winograd F(2x2, 3x3) (conv_wino.cpp) for the 16 transform positions xi and nob blocks of wino_mr output
   /// channels, each block x wino_nr tiles over kpairs input-channel pairs (kpairs even: the caller pads with zero

@@ -220,6 +220,25 @@ __attribute__((noinline)) void gemm_tile7_avx2(int64_t kq, const void* wv, const
   }
 }
 
+/// Fixes of the split 7-bit form (ukernels.h tile_fix): per fix, the e quad against the panel quad with vpmaddubsw
+/// (|x0 e0 + x1 e1| <= 255 * 127: one of each pair is 0) and vpmaddwd by ones, added to the row's sums in memory. One
+/// flat loop per tile (the rows' fix counts vary from block to block, so per-row loops mispredicted their exits).
+void tile_fix_avx2(const uint8_t* x, const PairFix* fix, int64_t n, int32_t* c) {
+  const __m256i ones = _mm256_set1_epi16(1);
+  for (int64_t i = 0; i < n; ++i) {
+    const PairFix& f = fix[i];
+    const __m256i e = _mm256_set1_epi32(f.equad);
+    const uint8_t* xq = x + f.xoff;
+    const __m256i p0 =
+        _mm256_madd_epi16(_mm256_maddubs_epi16(_mm256_loadu_si256(reinterpret_cast<const __m256i*>(xq)), e), ones);
+    const __m256i p1 =
+        _mm256_madd_epi16(_mm256_maddubs_epi16(_mm256_loadu_si256(reinterpret_cast<const __m256i*>(xq + 32)), e), ones);
+    __m256i* cr = reinterpret_cast<__m256i*>(c + f.coff);
+    _mm256_storeu_si256(cr, _mm256_add_epi32(_mm256_loadu_si256(cr), p0));
+    _mm256_storeu_si256(cr + 1, _mm256_add_epi32(_mm256_loadu_si256(cr + 1), p1));
+  }
+}
+
 /// The tiles of gemm_tile_avx2 (Seven = false) or gemm_tile7_avx2 (Seven = true) over consecutive panels, each
 /// requantized in registers and stored as bytes (requant_rows8's arithmetic, two rows at a time with codes2rows: the
 /// zero point and the clamp in the int16 / byte domain, a third fewer operations per code): the same bytes as the tiles
@@ -227,7 +246,7 @@ __attribute__((noinline)) void gemm_tile7_avx2(int64_t kq, const void* wv, const
 template <bool Seven, bool Inline, bool Unsigned>
 __attribute__((noinline)) void gemm_block_rq8_impl(int64_t kq, const void* wv, const uint8_t* x, int64_t npix, int rows,
                                                    const RowQ* q, int32_t zp, int32_t lo, int32_t hi, uint8_t* y,
-                                                   int64_t ys) {
+                                                   int64_t ys, const PairFix* fix, int64_t nfix) {
   const uint8_t* w = static_cast<const uint8_t*>(wv);
   const Rq8Narrow nw(zp, lo, hi);
   alignas(32) Rq8Row rq[kMr] = {Rq8Row(q[0]), Rq8Row(q[rows > 1 ? 1 : 0]), Rq8Row(q[rows > 2 ? 2 : 0]),
@@ -248,8 +267,12 @@ __attribute__((noinline)) void gemm_block_rq8_impl(int64_t kq, const void* wv, c
       else
         half ? gemm_tile_half_avx2(kq, w, x, c) : gemm_tile_avx2(kq, w, x, c);
     }
+    if (fix != nullptr) {  // split 7-bit form: the block's fixes (Seven only), on the sums in memory
+      if constexpr (Inline) store_tile(in_regs, c);
+      tile_fix_avx2(x, fix, nfix, c);
+    }
     auto acc = [&](int r, int h) {
-      if constexpr (Inline) return in_regs[r][h];
+      if (Inline && fix == nullptr) return in_regs[r][h];
       return _mm256_load_si256(reinterpret_cast<const __m256i*>(c + r * kNr + h * 8));
     };
     const int64_t nvalid = std::min<int64_t>(kNr, npix - p0);
@@ -276,16 +299,17 @@ __attribute__((noinline)) void gemm_block_rq8_impl(int64_t kq, const void* wv, c
 /// quad), which costs more than storing the tile once.
 template <bool Seven>
 void gemm_block_rq8_avx2(int64_t kq, const void* wv, const uint8_t* x, int64_t npix, int rows, const RowQ* q,
-                         int32_t zp, int32_t lo, int32_t hi, uint8_t* y, int64_t ys) {
+                         int32_t zp, int32_t lo, int32_t hi, uint8_t* y, int64_t ys, const PairFix* fix, int64_t nfix) {
   const bool inl = kq <= kInlineKq, uns = lo >= 0;
+  if (!Seven) fix = nullptr;  // (fixes exist only for the kBytes weights of the 7-bit tile)
   if (inl && uns)
-    gemm_block_rq8_impl<Seven, true, true>(kq, wv, x, npix, rows, q, zp, lo, hi, y, ys);
+    gemm_block_rq8_impl<Seven, true, true>(kq, wv, x, npix, rows, q, zp, lo, hi, y, ys, fix, nfix);
   else if (inl)
-    gemm_block_rq8_impl<Seven, true, false>(kq, wv, x, npix, rows, q, zp, lo, hi, y, ys);
+    gemm_block_rq8_impl<Seven, true, false>(kq, wv, x, npix, rows, q, zp, lo, hi, y, ys, fix, nfix);
   else if (uns)
-    gemm_block_rq8_impl<Seven, false, true>(kq, wv, x, npix, rows, q, zp, lo, hi, y, ys);
+    gemm_block_rq8_impl<Seven, false, true>(kq, wv, x, npix, rows, q, zp, lo, hi, y, ys, fix, nfix);
   else
-    gemm_block_rq8_impl<Seven, false, false>(kq, wv, x, npix, rows, q, zp, lo, hi, y, ys);
+    gemm_block_rq8_impl<Seven, false, false>(kq, wv, x, npix, rows, q, zp, lo, hi, y, ys, fix, nfix);
 }
 
 }  // namespace
@@ -308,6 +332,7 @@ const Ukernels* ukernels_avx2() {
     u.gemm_tile7 = gemm_tile7_avx2;
     u.gemm_tile_half = gemm_tile_half_avx2;
     u.gemm_tile7_half = gemm_tile7_half_avx2;
+    u.tile_fix = tile_fix_avx2;
     u.gemm_block_rq8 = gemm_block_rq8_avx2<false>;
     u.gemm_block7_rq8 = gemm_block_rq8_avx2<true>;
     u.wino_tile = wino_tile_avx2;  // Winograd F(2x2, 3x3) (ukernels_x86_impl.h, wino_impl.h)
