@@ -49,7 +49,8 @@ TEST(Q8Split, GeometryRequantizationAndOutputVariants) {
   u8.per_channel = false;
   u8.relu = true;
   cases.push_back(u8);
-  ConvCase wide = trained(176, 7, 12);  // 16- and 32-bit outputs: the tiles' sums stored, then requantized
+  // 16- and 32-bit outputs: the tiles' sums stored, then requantized; the 7x7 plane's last pixel by gemv (K >= 256).
+  ConvCase wide = trained(320, 7, 12);
   wide.out = DType::kI16;
   cases.push_back(wide);
   wide.out = DType::kI32;
@@ -57,7 +58,7 @@ TEST(Q8Split, GeometryRequantizationAndOutputVariants) {
   ConvCase wild = trained(200, 6, 16);  // rows off the fused requantization inside blocks of rows on it
   wild.wild_mults = true;
   cases.push_back(wild);
-  ConvCase res = trained(144, 7, 8);  // fused residual add (stored row by row)
+  ConvCase res = trained(288, 7, 8);  // fused residual add (stored row by row), the tail pixel too
   res.residual = true;
   cases.push_back(res);
   ConvCase seven = trained(256, 7, 32);  // a 7-bit input window: the clipped weights and fixes serve it too

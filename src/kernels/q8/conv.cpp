@@ -39,6 +39,9 @@ constexpr int64_t kMinChunkBlocks = 4;           // but keep >= 4 oc blocks per 
 constexpr size_t kSharedPanelBytes = 4 << 20;    // whole-call im2col shared by the tasks up to this size
 constexpr size_t kRowsBytes = 16 << 20;          // im2row matrices of a call up to this size
 constexpr int64_t kWinoMin7BitChannels = 64;     // Winograd on 7-bit inputs from this many input channels
+constexpr int64_t kMaxNr = 64;                   // panel pixels of any tier (ukernels_*.cpp kNr)
+constexpr int64_t kTailPixels = 2;               // a last panel with this few valid pixels: gemv instead
+constexpr int64_t kTailMinK = 256;               //   (from this K)
 constexpr size_t kBigWeightBytes = 512 * 1024;   // weights of a group beyond L2:
 constexpr int64_t kWholePanels = 16;             // planes of up to this many panels
 constexpr size_t kWholePlaneBytes = 384 * 1024;  // (im2col up to this size unless the tiles are K-blocked)
@@ -292,6 +295,7 @@ Status conv2d(const PackedConv& pc, const Tensor& x, Tensor* y, const Tensor* re
   // Per-k offsets in a padded input image of one group; k = (ic * KH + ky) * KW + kx; k >= K reads offset 0
   // (its weight is 0).
   const int64_t kq = pc.kq_, nr = uk.nr;
+  if (nr > kMaxNr) return make_error(ErrorCode::kInternal, "q8 conv: tier panel width ", nr, " above ", kMaxNr);
   std::vector<int64_t>& off = caller.off;
   off.assign(static_cast<size_t>(kq * 4), 0);
   for (int64_t ic = 0; ic < pc.cg_; ++ic)
@@ -341,6 +345,14 @@ Status conv2d(const PackedConv& pc, const Tensor& x, Tensor* y, const Tensor* re
       whole_plane ? panels : std::clamp<int64_t>(static_cast<int64_t>(kPanelBlockBytes / panel_bytes), 1, 16);
   const int64_t pblocks = (panels + per_block - 1) / per_block;
   const int64_t units = n * group * pblocks;
+  // Tail pixels: when the plane's last panel would hold at most kTailPixels valid pixels (7x7 planes: 1 of 16), those
+  // pixels are computed with the tier's gemv on the unpacked weights instead of a tile on a mostly empty panel (a
+  // half tile plus a byte-gathered panel: ~20 % of a 7x7 pointwise layer).
+  // Only from K = kTailMinK: the gemv reads the unpacked weights (not in cache, unlike the packed blocks the tiles
+  // just used), which costs more than the half tile on short K (measured: 7x7 1x1 layers with K >= 320 1.10-1.34x,
+  // K = 160 0.9x; bench/q8_bench.cpp).
+  const int64_t tail =
+      uk.gemv != nullptr && plane > nr && plane % nr <= kTailPixels && pc.k_ >= kTailMinK ? plane % nr : 0;
   // Whole planes: at most kWholeTiles tiles per task (the K-blocked partial sums stay ~128 KiB).
   const int64_t min_chunks = std::max((kMinTasks + units - 1) / units,
                                       whole_plane ? (pc.oc_blocks_ * panels + kWholeTiles - 1) / kWholeTiles : 1);
@@ -377,7 +389,7 @@ Status conv2d(const PackedConv& pc, const Tensor& x, Tensor* y, const Tensor* re
   // Builds the im2col panels [j0, j1) of one unit (image, group, pixel block) at d0 (panel j at d0 + j * panel_bytes).
   auto pack_unit = [&](int64_t unit, uint8_t* d0, Scratch& s, int64_t j0, int64_t j1) {
     const int64_t pb = unit % pblocks, g = (unit / pblocks) % group, b = unit / (pblocks * group);
-    const int64_t pix0 = pb * per_block * nr, npix = std::min(plane, pix0 + per_block * nr) - pix0;
+    const int64_t pix0 = pb * per_block * nr, npix = std::min(plane - tail, pix0 + per_block * nr) - pix0;
     const int64_t np_ = std::min((npix + nr - 1) / nr, j1);
     s.base.resize(static_cast<size_t>(nr));
     const uint8_t* img = src + (b * c + g * pc.cg_) * hp * wp;
@@ -459,11 +471,19 @@ Status conv2d(const PackedConv& pc, const Tensor& x, Tensor* y, const Tensor* re
           uk.pack_quad_runs(rows, run_off, run_start, nruns, static_cast<int>(step), mask, sub, d + q * nr * 4);
         }
       } else {
-        for (int64_t kk = 0; kk < kq * 4; ++kk) {
-          const uint8_t* a = img + off[static_cast<size_t>(kk)];
-          uint8_t* dk = d + (kk / 4) * nr * 4 + (kk % 4);
-          for (int64_t pp = 0; pp < nr; ++pp)
-            dk[pp * 4] = static_cast<uint8_t>((a[s.base[static_cast<size_t>(pp)]] ^ mask) - sub);
+        // Byte gather (e.g. the partial last panel of a pointwise layer, whose 16-byte runs would read past the
+        // input): per quad, each tap's NR bytes into a contiguous row, then the tier's pack_quad. (Scattering to the
+        // panel byte by byte reloaded mask, sub and the base pointer after every byte store: 18 % of a 7x7 layer.)
+        alignas(64) uint8_t gath[4][kMaxNr];
+        const uint8_t* rows[4] = {gath[0], gath[1], gath[2], gath[3]};
+        const int64_t* bp = s.base.data();
+        for (int64_t q = 0; q < kq; ++q) {
+          for (int jj = 0; jj < 4; ++jj) {
+            const uint8_t* a = img + off[static_cast<size_t>(4 * q + jj)];
+            uint8_t* gr = gath[jj];
+            for (int64_t pp = 0; pp < nr; ++pp) gr[pp] = a[bp[pp]];
+          }
+          uk.pack_quad(rows, mask, sub, d + q * nr * 4);
         }
       }
     }
@@ -484,7 +504,7 @@ Status conv2d(const PackedConv& pc, const Tensor& x, Tensor* y, const Tensor* re
   auto task = [&](int64_t t) {
     const int64_t chunk = t % chunks, unit = t / chunks;
     const int64_t pb = unit % pblocks, g = (unit / pblocks) % group, b = unit / (pblocks * group);
-    const int64_t pix0 = pb * per_block * nr, npix = std::min(plane, pix0 + per_block * nr) - pix0;
+    const int64_t pix0 = pb * per_block * nr, npix = std::min(plane - tail, pix0 + per_block * nr) - pix0;
     Scratch& s = detail::scratch();
     const uint8_t* xbuf = nullptr;
     if (shared) {
@@ -517,6 +537,36 @@ Status conv2d(const PackedConv& pc, const Tensor& x, Tensor* y, const Tensor* re
         uk, tile, kq, wpacked + static_cast<size_t>(g * pc.oc_blocks_) * bbytes, bbytes, cog, ob0, ob1, xbuf, pix0,
         npix, rp, st, [&](int64_t row) { return row0 + row * plane; }, 1, s, tile_rq8, tile_half,
         split && !pc.fixes_.empty() ? &fx : nullptr);
+    if (tail > 0 && pb == pblocks - 1) {
+      // The tail pixels of this task's rows: the pixel's K activations (the panel's bytes: u - sub) as int16, one gemv
+      // over the rows' int8 weights, then the rows' requantization and store as run_tiles does.
+      const int64_t r0 = ob0 * uk.mr, r1 = std::min(cog, ob1 * uk.mr), k = pc.k_;
+      if (r1 <= r0) return;
+      const uint8_t* img = src + (b * c + g * pc.cg_) * hp * wp;
+      s.x16.resize(static_cast<size_t>(k));
+      s.codes.resize(static_cast<size_t>(std::max<int64_t>(r1 - r0, nr)) + 1);
+      int32_t* acc = s.codes.data();
+      const int8_t* wg = pc.w_.data<int8_t>() + (g * cog + r0) * k;
+      for (int64_t pix = plane - tail; pix < plane; ++pix) {
+        const int64_t base = pix / ow * p.stride_h * wp + pix % ow * p.stride_w;
+        for (int64_t kk = 0; kk < k; ++kk)
+          s.x16[static_cast<size_t>(kk)] =
+              static_cast<int16_t>(static_cast<uint8_t>((img[off[static_cast<size_t>(kk)] + base] ^ mask) - sub));
+        uk.gemv(k, wg, k, r1 - r0, s.x16.data(), acc);
+        for (int64_t r = r0; r < r1; ++r) {
+          int32_t code = 0;
+          const int32_t a = acc[r - r0];
+          if (rp.acc_out) {
+            detail::finish_i32(&a, 1, rp.corr[r], rp.lo, rp.hi, &code);
+          } else {
+            const quant::QuantizedMultiplier m = rp.mult[rp.per_channel ? r : 0];
+            uk.requant(&a, 1, rp.corr[r], m.mult, m.shift, rp.zp, rp.lo, rp.hi, &code,
+                       detail::no_saturation(rp.acc_bound, rp.bias[r]));
+          }
+          detail::store_row(st, &code, 1, row0 + r * plane + pix, 1);
+        }
+      }
+    }
   };
   parallel_for(par, units * chunks, task);
   *y = std::move(out);
