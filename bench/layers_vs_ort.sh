@@ -8,13 +8,11 @@
 # Environment: NPUKIT (default ./build/src/npukit), PEERS_WORK (default ~/npukit-peers), FRAMES (default 100).
 # Needs bench/ort/setup.sh (onnxruntime-node) and the peers' models (../shared/peers/setup.sh MODEL).
 set -euo pipefail
-ROOT="$(cd "$(dirname "$0")/.." && pwd)"
-NPUKIT="$(realpath "${NPUKIT:-$ROOT/build/src/npukit}")"
-PEERS_WORK="${PEERS_WORK:-$HOME/npukit-peers}"
+# shellcheck source=bench/lib/peers_env.sh
+source "$(dirname "$0")/lib/peers_env.sh"
 FRAMES="${FRAMES:-100}"
 m="${1:?usage: bench/layers_vs_ort.sh MODEL [--layers]}"
 shift
-[[ -x "$NPUKIT" ]] || { echo "layers_vs_ort.sh: $NPUKIT not built" >&2; exit 1; }
 [[ -d "$ROOT/bench/ort/node_modules/onnxruntime-node" ]] ||
   { echo "layers_vs_ort.sh: onnxruntime-node missing; run bash bench/ort/setup.sh" >&2; exit 1; }
 if [[ ! -f "$PEERS_WORK/models/$m.int8.qdq.onnx" ]]; then
@@ -23,8 +21,7 @@ if [[ ! -f "$PEERS_WORK/models/$m.int8.qdq.onnx" ]]; then
 fi
 WORK="$(mktemp -d)"
 trap 'rm -rf "$WORK"' EXIT
-(cd "$WORK" && "$NPUKIT" compile --fast-perf --model "$PEERS_WORK/models/$m.onnx" --march nash-e --no-progress \
-  >compile.txt 2>&1) || { cat "$WORK/compile.txt" >&2; exit 1; }
+compile_fast_perf "$m" "$WORK" || exit 1
 "$NPUKIT" exec perf --model_file "$WORK/model_output/model.npk" --frame_count "$FRAMES" --warmup 10 --profile \
   --profile_dir "$WORK" >"$WORK/perf.txt" 2>&1 || { cat "$WORK/perf.txt" >&2; exit 1; }
 node "$ROOT/bench/ort/profile_layers.js" "$PEERS_WORK/models/$m.int8.qdq.onnx" "$WORK/ort_profile.json" \

@@ -13,13 +13,11 @@
 # usage: bench/runtime_vs_peers.sh [MODEL ...]   (default: the five models of issue 6)
 # Environment: NPUKIT (default ./build/src/npukit), PEERS_WORK (default ~/npukit-peers), FRAMES (default 200).
 set -euo pipefail
-ROOT="$(cd "$(dirname "$0")/.." && pwd)"
-NPUKIT="$(realpath "${NPUKIT:-$ROOT/build/src/npukit}")"
-PEERS_WORK="${PEERS_WORK:-$HOME/npukit-peers}"
+# shellcheck source=bench/lib/peers_env.sh
+source "$(dirname "$0")/lib/peers_env.sh"
 FRAMES="${FRAMES:-200}"
 OUT="${OUT:-$ROOT/bench/results/runtime_vs_peers.jsonl}"
 PY=/usr/bin/python3
-[[ -x "$NPUKIT" ]] || { echo "runtime_vs_peers.sh: $NPUKIT not built" >&2; exit 1; }
 [[ -f "$ROOT/../shared/peers/bench.sh" ]] || { echo "runtime_vs_peers.sh: ../shared/peers not found" >&2; exit 1; }
 WORK="$(mktemp -d)"
 trap 'rm -rf "$WORK"' EXIT
@@ -33,9 +31,7 @@ peak=$($PY -c "import json,sys; print(json.loads(sys.argv[1])['peak_gmacs'])" "$
 for m in "${models[@]}"; do
   echo "== $m" >&2
   [[ -f "$PEERS_WORK/models/$m.done" ]] || bash "$ROOT/../shared/peers/setup.sh" "$m" >&2
-  mkdir -p "$WORK/$m"
-  (cd "$WORK/$m" && "$NPUKIT" compile --fast-perf --model "$PEERS_WORK/models/$m.onnx" --march nash-e --no-progress \
-    >compile.txt 2>&1) || { cat "$WORK/$m/compile.txt" >&2; exit 1; }
+  compile_fast_perf "$m" "$WORK/$m" || exit 1
   npk="$WORK/$m/model_output/model.npk"
   for t in 1 2; do
     bash "$ROOT/../shared/peers/bench.sh" "$m" "$t" 2>/dev/null | sed "s/^{/{\"threads_mode\":\"intra-op\",/" >>"$OUT"
