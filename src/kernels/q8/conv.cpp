@@ -263,7 +263,12 @@ Status conv2d(const PackedConv& pc, const Tensor& x, Tensor* y, const Tensor* re
   // C >= 64 Winograd 73-91 vs direct 56-70; bench/q8_bench.cpp sq_fire_* / r18_3x3_*_relu_in) with every input
   // byte in a 7-bit window.
   uint8_t lo7 = 0;
-  if (pc.wino_ && (pc.cg_ >= kWinoMin7BitChannels || uk.gemm_tile7 == nullptr || !seven_bit_window(x, p, &lo7))) {
+  int window = -1;  // seven_bit_window(x), computed once when needed (-1: not yet)
+  auto seven_window = [&] {
+    if (window < 0) window = seven_bit_window(x, p, &lo7) ? 1 : 0;
+    return window == 1;
+  };
+  if (pc.wino_ && (pc.cg_ >= kWinoMin7BitChannels || uk.gemm_tile7 == nullptr || !seven_window())) {
     NPUKIT_RETURN_IF_ERROR(detail::conv2d_winograd(pc, x, st, oh, ow, par));
     *y = std::move(out);
     return Status::Ok();
@@ -311,12 +316,11 @@ Status conv2d(const PackedConv& pc, const Tensor& x, Tensor* y, const Tensor* re
   uint8_t sub = 0;
   bool seven = false;
   if (uk.gemm_tile7 != nullptr) {
-    uint8_t lo = 0;
-    if (seven_bit_window(x, p, &lo)) {
+    if (seven_window()) {
       seven = true;
-      sub = lo;
+      sub = lo7;
       detail::fill_channel_params(caller.chan7, pc.bias_v_, pc.sumw_,
-                                  static_cast<int64_t>(p.input_zero_point) + (i8in ? 128 : 0) - lo, p.out_mult,
+                                  static_cast<int64_t>(p.input_zero_point) + (i8in ? 128 : 0) - lo7, p.out_mult,
                                   pc.acc_bound_, code8(p.output_dtype));
       chanp = &caller.chan7;
     }
@@ -555,14 +559,7 @@ Status conv2d(const PackedConv& pc, const Tensor& x, Tensor* y, const Tensor* re
         uk.gemv(k, wg, k, r1 - r0, s.x16.data(), acc);
         for (int64_t r = r0; r < r1; ++r) {
           int32_t code = 0;
-          const int32_t a = acc[r - r0];
-          if (rp.acc_out) {
-            detail::finish_i32(&a, 1, rp.corr[r], rp.lo, rp.hi, &code);
-          } else {
-            const quant::QuantizedMultiplier m = rp.mult[rp.per_channel ? r : 0];
-            uk.requant(&a, 1, rp.corr[r], m.mult, m.shift, rp.zp, rp.lo, rp.hi, &code,
-                       detail::no_saturation(rp.acc_bound, rp.bias[r]));
-          }
+          detail::row_codes(uk, rp, r, acc + (r - r0), 1, &code);
           detail::store_row(st, &code, 1, row0 + r * plane + pix, 1);
         }
       }

@@ -106,8 +106,8 @@ Status conv2d_depthwise(const PackedConv& pc, const Tensor& x, const RowStore& s
   // stride; from 28x28 outputs, or a 28x28 input at stride 2, the plane path needs fewer: the channel-minor copy of
   // the whole padded input is then the larger cost.)
   constexpr int64_t kBlockMaxOutputs = 256, kBlockMaxPadded = 400;
-  bool use_block = dk.block != nullptr && cog == 1 && plane <= kBlockMaxOutputs && g.hp * g.wp <= kBlockMaxPadded &&
-                   kh * ((kw + 1) / 2) <= 64;
+  bool use_block = dk.block != nullptr && cog == 1 && !pc.dw_blockw_.empty() && plane <= kBlockMaxOutputs &&
+                   g.hp * g.wp <= kBlockMaxPadded && kh * ((kw + 1) / 2) <= 64;
   for (int64_t oc = 0; use_block && oc < pc.cout_; ++oc) {
     DwRq q;
     use_block = fused_rq(oc, &q);
@@ -142,12 +142,10 @@ Status conv2d_depthwise(const PackedConv& pc, const Tensor& x, const RowStore& s
       DwBlock blk = proto;
       blk.nch = static_cast<int>(std::min<int64_t>(kDwBlockCh, c - c0));
       blk.scratch = reinterpret_cast<int16_t*>((reinterpret_cast<uintptr_t>(s.block.data()) + 31) / 32 * 32);
-      if (!pc.dw_blockw_.empty())
-        blk.wpairs = pc.dw_blockw_.data() + (c0 / kDwBlockCh) * kh * ((kw + 1) / 2) * kDwBlockCh * 2;
+      blk.wpairs = pc.dw_blockw_.data() + (c0 / kDwBlockCh) * kh * ((kw + 1) / 2) * kDwBlockCh * 2;
       for (int l = 0; l < kDwBlockCh; ++l) {
         const int64_t ch = c0 + std::min<int64_t>(l, blk.nch - 1);  // lanes past the block repeat its last channel
         blk.x[l] = xb + (b * c + ch) * hw;
-        blk.wt[l] = wts + ch * taps;
         fused_rq(ch, &blk.q[l]);
         blk.y[l] = static_cast<uint8_t*>(st.y) + (b * pc.cout_ + ch) * plane;
       }

@@ -548,16 +548,7 @@ void dw_block_avx2(const DwBlock& b) {
   int64_t nt = 0;
   for (int64_t ky = 0; ky < b.kh; ++ky)
     for (int64_t kx = 0; kx < b.kw; kx += 2, ++nt) {
-      if (b.wpairs != nullptr) {  // prepacked (a vector built from scalar stores here stalls on store forwarding)
-        wv[nt] = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(b.wpairs + nt * 16));
-      } else {
-        alignas(32) int16_t wl[16] = {};
-        for (int c = 0; c < b.nch; ++c) {
-          wl[2 * c] = b.wt[c][ky * b.kw + kx];
-          if (kx + 1 < b.kw) wl[2 * c + 1] = b.wt[c][ky * b.kw + kx + 1];
-        }
-        wv[nt] = _mm256_load_si256(reinterpret_cast<const __m256i*>(wl));
-      }
+      wv[nt] = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(b.wpairs + nt * 16));  // prepacked at pack time
       toff[nt] = ky * b.dh * b.wp + kx * b.dw;
     }
   // Every lane has the same lo / hi (the output range of the call).

@@ -78,9 +78,9 @@ struct DwBlock {
   const uint8_t* x_end = nullptr;     ///< end of the readable input bytes (tiers may read whole vectors before it)
   bool i8 = true;                     ///< int8 codes (else uint8)
   int32_t zp = 0;                     ///< input zero point
-  const int8_t* wt[kDwBlockCh] = {};  ///< kh * kw weights per channel (lanes >= nch: ignored)
-  /// Optional: the block's tap-pair weight vectors, [kh * ceil(kw / 2)][kDwBlockCh][2] int16 (PackedConv's, built at
-  /// pack time; lanes >= nch: 0). Null: the kernel builds them from wt.
+  /// The block's tap-pair weight vectors, [kh * ceil(kw / 2)][kDwBlockCh][2] int16: per tap pair (ky, kx even) the
+  /// pairs (w(ky, kx), w(ky, kx + 1)) of the block's channels in lane order, 0 past the kernel and lanes >= nch
+  /// (PackedConv's, built at pack time: built here from scalar stores, each vector stalled on store forwarding).
   const int16_t* wpairs = nullptr;
   DwRq q[kDwBlockCh];           ///< per channel (lanes >= nch: ignored)
   uint8_t* y[kDwBlockCh] = {};  ///< output planes (oh * ow codes)

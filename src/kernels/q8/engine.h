@@ -138,6 +138,19 @@ inline constexpr int64_t kKChunk = 128;
 using TileRq8 = void (*)(int64_t, const void*, const uint8_t*, int64_t, int, const RowQ*, int32_t, int32_t, int32_t,
                          uint8_t*, int64_t, const PairFix*, int64_t);
 
+/// The codes of n sums of output row `row` into codes[0, n): requantized with the row's parameters, or (kI32 output)
+/// the accumulator itself.
+inline void row_codes(const Ukernels& uk, const RowParams& rp, int64_t row, const int32_t* acc, int64_t n,
+                      int32_t* codes) {
+  if (rp.acc_out) {
+    finish_i32(acc, n, rp.corr[row], rp.lo, rp.hi, codes);
+    return;
+  }
+  const quant::QuantizedMultiplier m = rp.mult[rp.per_channel ? row : 0];
+  uk.requant(acc, n, rp.corr[row], m.mult, m.shift, rp.zp, rp.lo, rp.hi, codes,
+             no_saturation(rp.acc_bound, rp.bias[row]));
+}
+
 /// The fixes of the split 7-bit form for the blocks of one tile loop (PackedConv's, offset to the group): block ob's
 /// are fix[start[ob], start[ob + 1]).
 struct TileFixes {
@@ -175,13 +188,7 @@ void run_tiles(const Ukernels& uk, void (*tile)(int64_t, const void*, const uint
     }
     for (int r = 0; r < rows_here; ++r) {
       const int64_t row = ob * mr + r;
-      if (rp.acc_out) {
-        finish_i32(c + r * nr, valid, rp.corr[row], rp.lo, rp.hi, s.codes.data());
-      } else {
-        const quant::QuantizedMultiplier m = rp.mult[rp.per_channel ? row : 0];
-        uk.requant(c + r * nr, nr, rp.corr[row], m.mult, m.shift, rp.zp, rp.lo, rp.hi, s.codes.data(),
-                   no_saturation(rp.acc_bound, rp.bias[row]));
-      }
+      row_codes(uk, rp, row, c + r * nr, nr, s.codes.data());
       store_row(st, s.codes.data(), valid, row_index(row) + (pix0 + j * nr) * pix_stride, pix_stride);
     }
   };
