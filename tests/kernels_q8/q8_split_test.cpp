@@ -5,6 +5,7 @@
 // 1..3 threads.
 #include <gtest/gtest.h>
 
+#include <random>
 #include <vector>
 
 #include "q8_conv_case.h"
@@ -68,6 +69,46 @@ TEST(Q8Split, GeometryRequantizationAndOutputVariants) {
   for (const ConvCase& k : cases) run_case(k, false, true);
 }
 
+/// The split blocks hold K in the order that needs the fewest fixes (conv_split7.cpp); the full-range panels must be
+/// built in that order on every panel path, and the tail pixels' gemv (original weights) in the original one.
+TEST(Q8Split, ReorderedKOnEveryPanelPath) {
+  std::vector<ConvCase> cases;
+  cases.push_back(trained(144, 12, 24));  // pointwise: contiguous panels (pack_quad)
+  cases.push_back(trained(96, 7, 40));    // 7x7: row-crossing panels (runs) and a partial last panel
+  cases.push_back(trained(320, 7, 16));   // the last pixel by gemv (K >= 256)
+  cases.push_back(trained(1100, 5, 12));  // K-blocked tiles, K not a multiple of 4 (zero slots)
+  ConvCase s2 = trained(40, 17, 20, 3);   // 3x3 stride 2, padded: stride-2 panels and gathers
+  s2.sh = s2.sw = 2;
+  s2.pt = s2.pl = s2.pb = s2.pr = 1;
+  cases.push_back(s2);
+  ConvCase pw2 = trained(96, 14, 32);  // 1x1 stride 2 (ResNet downsample)
+  pw2.sh = pw2.sw = 2;
+  cases.push_back(pw2);
+  ConvCase grouped = trained(192, 6, 48);  // three groups share the order
+  grouped.group = 3;
+  cases.push_back(grouped);
+  ConvCase dil = trained(6, 11, 16, 3);  // K = 54 on 3x3 taps with dilation 2 (not Winograd: C < 8)
+  dil.dh = dil.dw = 2;
+  cases.push_back(dil);
+  for (const ConvCase& k : cases) {
+    run_case(k, false, true);
+    if (::testing::Test::HasFailure()) return;
+  }
+  // And the order really changed where it matters (the AVX2 tier).
+  for (const ConvCase& k : cases) {
+    std::mt19937 rng(k.seed);
+    (void)q8test::random_codes(k.in, {k.n, k.c, k.h, k.w}, rng);
+    const Tensor w = q8test::trained_weights({k.cout, k.c / k.group, k.kh, k.kw}, rng);
+    if (q8::detect_isa() < q8::Isa::kAvx2) GTEST_SKIP() << "no AVX2 on this machine: the split form is AVX2's";
+    qref::QConv2dParams p = q8test::conv_geometry(k, k.group);
+    p.output_dtype = DType::kI32;
+    p.out_range = qref::dtype_range(DType::kI32);
+    auto pc = q8::PackedConv::create(w, nullptr, p, q8::Isa::kAvx2);
+    ASSERT_TRUE(pc.ok());
+    EXPECT_TRUE(pc->split7() && pc->reordered()) << k.str() << " fix ratio " << pc->fix_ratio();
+  }
+}
+
 TEST(Q8Split, UniformWeightsStayOnTheInt16Tile) {
   // Uniform weights in [-127, 127]: about a quarter of the pairs would need a fix, far above the threshold.
   ConvCase k;
@@ -84,14 +125,20 @@ TEST(Q8Split, UniformWeightsStayOnTheInt16Tile) {
 TEST(Q8Split, PairsAtTheSaturationBoundary) {
   const int pairs[][2] = {{127, 1},   {64, 64},   {65, 64},    {127, 127}, {-128, 0}, {-128, -1},
                           {-64, -65}, {-127, -2}, {127, -128}, {1, 127},   {100, 29}, {-29, -100}};
-  const int64_t cout = 12, c = 256;
+  // Rows 0 and 1 are dense with same-sign weights of magnitude >= 64 (no K order avoids their fixes; 64 + 64 = 128 is
+  // the exact boundary); the others hold one boundary pair per 32 input channels, at a pair position that moves with
+  // the row (the K order search may dissolve those).
+  const int dense[2][8] = {{65, 64, 127, 100, 66, 64, 120, 127}, {-128, -64, -65, -127, -64, -100, -128, -66}};
+  const int64_t cout = 32, c = 256;
   Tensor w(DType::kI8, {cout, c, 1, 1});
   for (int64_t o = 0; o < cout; ++o)
     for (int64_t i = 0; i < c; ++i) {
-      // One boundary pair per 32 input channels (few fixes), at a pair position that moves with the row.
       const int64_t slot = (i / 2) % 16, pick = (o + i / 32) % 12;
       int v = 0;
-      if (slot == o % 16) v = pairs[pick][i % 2];
+      if (o < 2)
+        v = dense[o][i % 8];
+      else if (slot == o % 16)
+        v = pairs[pick][i % 2];
       w.data<int8_t>()[o * c + i] = static_cast<int8_t>(v);
     }
   for (DType in : {DType::kU8, DType::kI8}) {

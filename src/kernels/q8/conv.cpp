@@ -159,62 +159,6 @@ Expected<PackedConv> PackedConv::create(const Tensor& w, const Tensor* bias, con
   return pc;
 }
 
-/// Split 7-bit form (split7()). vpmaddubsw adds u0 w0 + u1 w1 in saturating int16; on u8 panels (u <= 255) a pair of
-/// weight bytes is exact unless both have the same sign and |w0| + |w1| > 128 (then 255 (|w0| + |w1|) can pass
-/// 32767 / -32768). In such a pair the larger-magnitude byte is clipped to sign * (128 - |other|), which makes the pair
-/// exact, and the excess e (|e| = |w0| + |w1| - 128 <= 127) becomes a fix of that row and quad, added by
-/// Ukernels::tile_fix with the one-nonzero-per-pair e quad (exact). w = clipped + e, so the sums and every partial
-/// sum stay within the layer's bound and the weight sums (corrections) are unchanged. Used when the fixes are at
-/// most kMaxFixRatio of the (row, quad) steps: a fix costs about one row step of the 7-bit tile, which is ~1.35x
-/// faster than the int16 tile (bench/q8_bench.cpp effb0_* / r50_pw_* / mbv2_pw_*).
-void PackedConv::pack_split7(PackedConv& pc) {
-  // Measured (bench/q8_bench.cpp *_tw, 1 thread): 1.2-1.5x at ratios up to ~0.045 from 24 quads; at 6 quads a ratio of
-  // 0.14 is 14 % slower (there the int16 tile's fused requantization dominates).
-  constexpr double kMaxFixRatio = 0.12, kMaxFixRatioShortK = 0.08;
-  constexpr int64_t kShortKq = 16;
-  const detail::Ukernels& uk = *pc.uk_;
-  if (uk.gemm_tile7 == nullptr || uk.tile_fix == nullptr || pc.packed7_.empty() || pc.wino_) return;
-  const int64_t mr = uk.mr, nr = uk.nr, blocks = pc.p_.group * pc.oc_blocks_;
-  std::vector<uint8_t> w7 = pc.packed7_;
-  std::vector<detail::PairFix> fixes;
-  std::vector<uint32_t> start(static_cast<size_t>(blocks + 1));
-  for (int64_t b = 0; b < blocks; ++b) {
-    start[static_cast<size_t>(b)] = static_cast<uint32_t>(fixes.size());
-    int8_t* wb = reinterpret_cast<int8_t*>(w7.data() + static_cast<size_t>(b) * pc.block_bytes7_);
-    for (int64_t r = 0; r < mr; ++r)
-      for (int64_t q = 0; q < pc.kq_; ++q) {
-        int8_t* wq = wb + (q * mr + r) * 4;  // kBytes block: [kq][MR][4]
-        int8_t e[4] = {0, 0, 0, 0};
-        bool any = false;
-        for (int j = 0; j < 4; j += 2) {
-          const int a = wq[j], c = wq[j + 1];
-          if (!((a > 0 && c > 0) || (a < 0 && c < 0)) || std::abs(a) + std::abs(c) <= 128) continue;
-          const int big = std::abs(a) >= std::abs(c) ? j : j + 1, small = big == j ? j + 1 : j;
-          const int keep = (wq[big] > 0 ? 1 : -1) * (128 - std::abs(static_cast<int>(wq[small])));
-          e[big] = static_cast<int8_t>(wq[big] - keep);
-          wq[big] = static_cast<int8_t>(keep);
-          any = true;
-        }
-        if (!any) continue;
-        detail::PairFix f;
-        f.xoff = static_cast<uint32_t>(q * nr * 4);
-        std::memcpy(&f.equad, e, 4);
-        f.coff = static_cast<uint32_t>(r * nr);
-        fixes.push_back(f);
-      }
-  }
-  start[static_cast<size_t>(blocks)] = static_cast<uint32_t>(fixes.size());
-  const double ratio = static_cast<double>(fixes.size()) / static_cast<double>(blocks * mr * pc.kq_);
-  if (ratio > (pc.kq_ <= kShortKq ? kMaxFixRatioShortK : kMaxFixRatio)) return;
-  pc.packed7s_ = std::move(w7);
-  pc.packed_.clear();  // full-range calls run the split form, 7-bit windows packed7_: the int16 blocks go unused
-  pc.packed_.shrink_to_fit();
-  pc.fixes_ = std::move(fixes);
-  pc.fix_start_ = std::move(start);
-  pc.fix_ratio_ = ratio;
-  pc.split_ = true;
-}
-
 Status conv2d(const PackedConv& pc, const Tensor& x, Tensor* y, const Tensor* residual, const Parallel* par) {
   const qref::QConv2dParams& p = pc.p_;
   auto reference = [&] { return qref::qconv2d(x, pc.w_, pc.has_bias_ ? &pc.bias_ : nullptr, p, y, residual); };
@@ -329,6 +273,15 @@ Status conv2d(const PackedConv& pc, const Tensor& x, Tensor* y, const Tensor* re
   // Split weights (split7()): full-range panels run the 7-bit tile too, on the clipped weights plus the fixes; panels
   // stay u = code ^ mask (sub 0) as on the int16 path. 7-bit windows keep the original weights (no fixes).
   const bool split = pc.split_ && !seven, tile7 = seven || split;
+  // The panels hold their K bytes in the order of the weight blocks the call runs: the split blocks' order (kperm_)
+  // or the original one. (The tail pixels' gemv reads the unpacked weights: original order, off.)
+  const int64_t* koff = off.data();
+  if (split && !pc.kperm_.empty()) {
+    std::vector<int64_t>& offp = caller.offp;
+    offp.resize(pc.kperm_.size());
+    for (size_t i = 0; i < offp.size(); ++i) offp[i] = pc.kperm_[i] < 0 ? 0 : off[static_cast<size_t>(pc.kperm_[i])];
+    koff = offp.data();
+  }
   const uint8_t* wpacked = seven ? pc.packed7_.data() : split ? pc.packed7s_.data() : pc.packed_.data();
   const size_t bbytes = tile7 ? pc.block_bytes7_ : pc.block_bytes_;
   const auto tile = tile7 ? uk.gemm_tile7 : uk.gemm_tile;
@@ -380,7 +333,7 @@ Status conv2d(const PackedConv& pc, const Tensor& x, Tensor* y, const Tensor* re
       uint8_t* r0 = rows_all + static_cast<size_t>(bg) * rows_bytes;
       for (int64_t kk = 0; kk < kq * 4; ++kk) {
         uint8_t* dk = r0 + kk * plane_pad;
-        const uint8_t* a = img + off[static_cast<size_t>(kk)];
+        const uint8_t* a = img + koff[kk];
         for (int64_t oy = 0; oy < oh; ++oy) {
           const uint8_t* srow = a + oy * p.stride_h * wp;
           uint8_t* drow = dk + oy * ow;
@@ -458,20 +411,15 @@ Status conv2d(const PackedConv& pc, const Tensor& x, Tensor* y, const Tensor* re
         const uint8_t* r0 = img + s.base[0];
         const uint8_t* rows[4];
         for (int64_t q = 0; q < kq; ++q) {
-          for (int jj = 0; jj < 4; ++jj) rows[jj] = r0 + off[static_cast<size_t>(4 * q + jj)];
+          for (int jj = 0; jj < 4; ++jj) rows[jj] = r0 + koff[4 * q + jj];
           uk.pack_quad_s2(rows, mask, sub, d + q * nr * 4);
         }
       } else if (contig) {
-        const uint8_t* r0 = img + s.base[0];
-        const uint8_t* rows[4];
-        for (int64_t q = 0; q < kq; ++q) {
-          for (int jj = 0; jj < 4; ++jj) rows[jj] = r0 + off[static_cast<size_t>(4 * q + jj)];
-          uk.pack_quad(rows, mask, sub, d + q * nr * 4);
-        }
+        uk.pack_panel(img + s.base[0], koff, kq, mask, sub, d);
       } else if (int nruns = runs_of(j); nruns > 0) {
         const uint8_t* rows[4];
         for (int64_t q = 0; q < kq; ++q) {
-          for (int jj = 0; jj < 4; ++jj) rows[jj] = img + off[static_cast<size_t>(4 * q + jj)];
+          for (int jj = 0; jj < 4; ++jj) rows[jj] = img + koff[4 * q + jj];
           uk.pack_quad_runs(rows, run_off, run_start, nruns, static_cast<int>(step), mask, sub, d + q * nr * 4);
         }
       } else {
@@ -483,7 +431,7 @@ Status conv2d(const PackedConv& pc, const Tensor& x, Tensor* y, const Tensor* re
         const int64_t* bp = s.base.data();
         for (int64_t q = 0; q < kq; ++q) {
           for (int jj = 0; jj < 4; ++jj) {
-            const uint8_t* a = img + off[static_cast<size_t>(4 * q + jj)];
+            const uint8_t* a = img + koff[4 * q + jj];
             uint8_t* gr = gath[jj];
             for (int64_t pp = 0; pp < nr; ++pp) gr[pp] = a[bp[pp]];
           }

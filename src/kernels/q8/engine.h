@@ -109,7 +109,7 @@ struct Scratch {
   std::vector<uint8_t> x;
   std::vector<int32_t> c, codes;
   std::vector<int16_t> dw, row;
-  std::vector<int64_t> base, off;
+  std::vector<int64_t> base, off, offp;  ///< conv: panel pixel bases; per-k input offsets (offp: the split7 order)
   std::vector<const int16_t*> src;
   std::vector<uint8_t> pad;   ///< conv: padded input copy (filled by the calling thread before the tasks)
   std::vector<int16_t> x16;   ///< gemv: one activation row as int16

@@ -55,11 +55,13 @@ class PackedConv {
   bool winograd() const { return wino_; }
   /// True when calls with full-range 8-bit inputs (no 7-bit window) run the tier's 7-bit tile on split weights: the
   /// byte pairs of a row that could saturate vpmaddubsw on u8 panels are clipped in the kBytes weights, the excess
-  /// added back per tile (Ukernels::tile_fix). Chosen at create when the fixes are few enough (conv.cpp
-  /// kMaxFixRatio).
+  /// added back per tile (Ukernels::tile_fix), in a K order chosen to need few fixes. Chosen at create when the fixes
+  /// are few enough (conv_split7.cpp kMaxFixRatio).
   bool split7() const { return split_; }
   /// Fixes per (row, quad) of the split weights (0 when there are none).
   double fix_ratio() const { return fix_ratio_; }
+  /// True when the split weights (and the full-range calls' panels) hold K in a reordered sequence.
+  bool reordered() const { return !kperm_.empty(); }
   /// Bytes of packed weights.
   size_t packed_bytes() const {
     return packed_.size() + packed7_.size() + packed7s_.size() + fixes_.size() * sizeof(detail::PairFix) +
@@ -73,7 +75,7 @@ class PackedConv {
   friend void detail::pack_winograd(PackedConv& pc);
   friend Status detail::conv2d_winograd(const PackedConv& pc, const Tensor& x, const detail::RowStore& st, int64_t oh,
                                         int64_t ow, const Parallel* par);
-  static void pack_split7(PackedConv& pc);  // conv.cpp
+  static void pack_split7(PackedConv& pc);  // conv_split7.cpp
   Tensor w_, bias_;
   bool has_bias_ = false;
   qref::QConv2dParams p_;
@@ -93,6 +95,9 @@ class PackedConv {
   std::vector<detail::PairFix> fixes_;
   std::vector<uint32_t> fix_start_;
   double fix_ratio_ = 0;
+  /// split7() with a reordered K: kperm_[pos] = the k whose weights (and panel bytes) sit at position pos of the split
+  /// blocks, -1 for a zero slot (weight 0); empty: the original order.
+  std::vector<int32_t> kperm_;
   std::vector<int64_t> sumw_;       ///< sum_k w[oc, k]
   std::vector<int32_t> bias_v_;     ///< bias (0 when absent)
   std::vector<int32_t> dw_w_;       ///< depthwise: [Cout][ceil(KH*KW / 2)] int16 weight pairs

@@ -53,8 +53,12 @@ struct Ukernels {
   /// max|w| < 2^31).
   void (*gemv)(int64_t k, const int8_t* w, int64_t ldw, int64_t rows, const int16_t* x, int32_t* out) = nullptr;
   /// One quad of an activation panel from 4 contiguous source rows: d[p * 4 + j] = (rows[j][p] ^ mask) - sub (mod 256),
-  /// p < NR.
+  /// p < NR. (mask is 0 or 0x80 in every pack_* function.)
   void (*pack_quad)(const uint8_t* const* rows, uint8_t mask, uint8_t sub, uint8_t* d) = nullptr;
+  /// A whole panel of contiguous pixels: pack_quad of quad q from the rows base + koff[4q + j], for q < kq, into
+  /// d + q * NR * 4.
+  void (*pack_panel)(const uint8_t* base, const int64_t* koff, int64_t kq, uint8_t mask, uint8_t sub,
+                     uint8_t* d) = nullptr;
   /// The same from rows read at stride 2: d[p * 4 + j] = (rows[j][2 * p] ^ mask) - sub; reads rows[j][0, 2 * NR).
   void (*pack_quad_s2)(const uint8_t* const* rows, uint8_t mask, uint8_t sub, uint8_t* d) = nullptr;
   /// One quad of an activation panel whose NR pixels are `nruns` runs of source bytes at stride `step` (1 or 2; e.g.

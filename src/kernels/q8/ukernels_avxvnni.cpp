@@ -46,6 +46,7 @@ const Ukernels* ukernels_avx_vnni() {
     u.requant = requant_avx2;
     u.dw_row = dw_row_avx2;
     u.pack_quad = pack_quad_avx2<kNr>;
+    u.pack_panel = pack_panel_avx2<kNr>;
     u.pack_quad_s2 = pack_quad_s2_avx2<kNr>;
     u.pack_quad_runs = pack_quad_runs_avx2<kNr>;
     u.requant_rows8 = requant_rows8_avx2<kNr>;

@@ -63,6 +63,14 @@ void pack_quad_scalar(const uint8_t* const* rows, uint8_t mask, uint8_t sub, uin
     for (int j = 0; j < 4; ++j) d[p * 4 + j] = static_cast<uint8_t>((rows[j][p] ^ mask) - sub);
 }
 
+void pack_panel_scalar(const uint8_t* base, const int64_t* koff, int64_t kq, uint8_t mask, uint8_t sub, uint8_t* d) {
+  for (int64_t q = 0; q < kq; ++q) {
+    const uint8_t* rows[4] = {base + koff[4 * q], base + koff[4 * q + 1], base + koff[4 * q + 2],
+                              base + koff[4 * q + 3]};
+    pack_quad_scalar(rows, mask, sub, d + q * kNr * 4);
+  }
+}
+
 void pack_quad_runs_scalar(const uint8_t* const* rows, const int64_t* run_off, const int32_t* run_start, int nruns,
                            int step, uint8_t mask, uint8_t sub, uint8_t* d) {
   int r = 0;
@@ -126,6 +134,7 @@ const Ukernels* ukernels_scalar() {
     u.requant = requant_scalar;
     u.dw_row = dw_row_scalar;
     u.pack_quad = pack_quad_scalar;
+    u.pack_panel = pack_panel_scalar;
     u.pack_quad_s2 = pack_quad_s2_scalar;
     u.pack_quad_runs = pack_quad_runs_scalar;
     u.requant_rows8 = requant_rows8_scalar_tier;

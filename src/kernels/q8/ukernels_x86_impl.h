@@ -120,14 +120,18 @@ void dw_row_avx2(int64_t n, int64_t npairs, const int16_t* const* src, const int
   }
 }
 
-/// 16 pixels of 4 rows (a, b, c, e: bytes of k = 4q .. 4q + 3) interleaved into 16 quads at o, each byte xor m minus
-/// sb.
-inline void interleave_quads16(__m128i a, __m128i b, __m128i c, __m128i e, __m128i m, __m128i sb, uint8_t* o) {
+/// The byte map of the panels, (v ^ mask) - sub (mod 256), as one add: v ^ 0x80 = v + 0x80 (mod 256), so for mask in
+/// {0, 0x80} it is v + (mask - sub).
+inline __m128i panel_add(uint8_t mask, uint8_t sub) {
+  return _mm_set1_epi8(static_cast<char>(static_cast<uint8_t>(mask - sub)));
+}
+
+/// 16 pixels of 4 rows (a, b, c, e: bytes of k = 4q .. 4q + 3) interleaved into 16 quads at o, each byte plus ad
+/// (panel_add).
+inline void interleave_quads16(__m128i a, __m128i b, __m128i c, __m128i e, __m128i ad, uint8_t* o) {
   const __m128i ab_lo = _mm_unpacklo_epi8(a, b), ab_hi = _mm_unpackhi_epi8(a, b);
   const __m128i ce_lo = _mm_unpacklo_epi8(c, e), ce_hi = _mm_unpackhi_epi8(c, e);
-  auto put = [&](uint8_t* at, __m128i v) {
-    _mm_storeu_si128(reinterpret_cast<__m128i*>(at), _mm_sub_epi8(_mm_xor_si128(v, m), sb));
-  };
+  auto put = [&](uint8_t* at, __m128i v) { _mm_storeu_si128(reinterpret_cast<__m128i*>(at), _mm_add_epi8(v, ad)); };
   put(o, _mm_unpacklo_epi16(ab_lo, ce_lo));
   put(o + 16, _mm_unpackhi_epi16(ab_lo, ce_lo));
   put(o + 32, _mm_unpacklo_epi16(ab_hi, ce_hi));
@@ -137,10 +141,23 @@ inline void interleave_quads16(__m128i a, __m128i b, __m128i c, __m128i e, __m12
 /// Interleaves 4 rows of NR (a multiple of 16) bytes into NR quads, 16 pixels per step.
 template <int kNr>
 void pack_quad_avx2(const uint8_t* const* rows, uint8_t mask, uint8_t sub, uint8_t* d) {
-  const __m128i m = _mm_set1_epi8(static_cast<char>(mask)), sb = _mm_set1_epi8(static_cast<char>(sub));
+  const __m128i ad = panel_add(mask, sub);
   for (int p = 0; p < kNr; p += 16) {
     auto ld = [&](int j) { return _mm_loadu_si128(reinterpret_cast<const __m128i*>(rows[j] + p)); };
-    interleave_quads16(ld(0), ld(1), ld(2), ld(3), m, sb, d + p * 4);
+    interleave_quads16(ld(0), ld(1), ld(2), ld(3), ad, d + p * 4);
+  }
+}
+
+/// A whole panel of contiguous pixels (ukernels.h pack_panel): pack_quad_avx2 of every quad in one call.
+template <int kNr>
+void pack_panel_avx2(const uint8_t* base, const int64_t* koff, int64_t kq, uint8_t mask, uint8_t sub, uint8_t* d) {
+  const __m128i ad = panel_add(mask, sub);
+  for (int64_t q = 0; q < kq; ++q, koff += 4, d += kNr * 4) {
+    const uint8_t *r0 = base + koff[0], *r1 = base + koff[1], *r2 = base + koff[2], *r3 = base + koff[3];
+    for (int p = 0; p < kNr; p += 16) {
+      auto ld = [&](const uint8_t* r) { return _mm_loadu_si128(reinterpret_cast<const __m128i*>(r + p)); };
+      interleave_quads16(ld(r0), ld(r1), ld(r2), ld(r3), ad, d + p * 4);
+    }
   }
 }
 
@@ -150,7 +167,7 @@ void pack_quad_avx2(const uint8_t* const* rows, uint8_t mask, uint8_t sub, uint8
 template <int kNr>
 void pack_quad_runs_avx2(const uint8_t* const* rows, const int64_t* run_off, const int32_t* run_start, int nruns,
                          int step, uint8_t mask, uint8_t sub, uint8_t* d) {
-  const __m128i m = _mm_set1_epi8(static_cast<char>(mask)), sb = _mm_set1_epi8(static_cast<char>(sub));
+  const __m128i ad = panel_add(mask, sub);
   const __m128i iota = _mm_setr_epi8(0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15);
   const __m256i even = _mm256_set1_epi16(0x00FF);
   auto load16 = [&](const uint8_t* a) {
@@ -167,7 +184,7 @@ void pack_quad_runs_avx2(const uint8_t* const* rows, const int64_t* run_off, con
                                          _mm_set1_epi8(static_cast<char>(run_start[r] - 1)));
       for (int j = 0; j < 4; ++j) v[j] = _mm_blendv_epi8(v[j], load16(rows[j] + run_off[r] + step * p), sel);
     }
-    interleave_quads16(v[0], v[1], v[2], v[3], m, sb, d + p * 4);
+    interleave_quads16(v[0], v[1], v[2], v[3], ad, d + p * 4);
   }
 }
 
@@ -175,14 +192,14 @@ void pack_quad_runs_avx2(const uint8_t* const* rows, const int64_t* run_off, con
 /// pack_quad_avx2 (no staging copy).
 template <int kNr>
 void pack_quad_s2_avx2(const uint8_t* const* rows, uint8_t mask, uint8_t sub, uint8_t* d) {
-  const __m128i m = _mm_set1_epi8(static_cast<char>(mask)), sb = _mm_set1_epi8(static_cast<char>(sub));
+  const __m128i ad = panel_add(mask, sub);
   const __m256i even = _mm256_set1_epi16(0x00FF);
   for (int p = 0; p < kNr; p += 16) {
     auto ld = [&](int j) {
       const __m256i v = _mm256_and_si256(_mm256_loadu_si256(reinterpret_cast<const __m256i*>(rows[j] + 2 * p)), even);
       return _mm_packus_epi16(_mm256_castsi256_si128(v), _mm256_extracti128_si256(v, 1));
     };
-    interleave_quads16(ld(0), ld(1), ld(2), ld(3), m, sb, d + p * 4);
+    interleave_quads16(ld(0), ld(1), ld(2), ld(3), ad, d + p * 4);
   }
 }
 
