@@ -75,6 +75,10 @@ const ConvShape kShapes[] = {
     {"mbv2_pw_7x7_320to1280_tw", 320, 7, 7, 1280, 1, 1, 1, -128, 127, true},
     {"r50_pw_28x28_128to512_tw", 128, 28, 28, 512, 1, 1, 1, -128, 127, true},
     {"r50_pw_7x7_2048to512_tw", 2048, 7, 7, 512, 1, 1, 1, -128, 127, true},
+    {"mbv2_pw_expand_112x112_16to96_tw", 16, 112, 112, 96, 1, 1, 1, -128, 127, true},
+    {"mbv2_pw_expand_28x28_32to192_tw", 32, 28, 28, 192, 1, 1, 1, -128, 127, true},
+    {"mbv2_pw_expand_14x14_64to384_tw", 64, 14, 14, 384, 1, 1, 1, -128, 127, true},
+    {"r50_pw_56x56_64to256_tw", 64, 56, 56, 256, 1, 1, 1, -128, 127, true},
 };
 
 /// Weights shaped like a trained layer's after per-channel quantization: normally distributed, each output channel

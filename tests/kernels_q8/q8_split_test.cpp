@@ -35,6 +35,15 @@ TEST(Q8Split, PointwiseLayersOfTrainedShape) {
     run_case(k, false, true);
 }
 
+TEST(Q8Split, ShortKFixesInRegisters) {
+  // K of at most 16 quads: the fused tile keeps its sums in registers and the fixes are added there (per-row loops).
+  // 7x7 / 9x9 planes end in partial (half-width) panels; 20 output channels end in a partial block of rows.
+  ConvCase u8 = trained(48, 9, 20);
+  u8.in = DType::kU8;
+  u8.in_zp = 77;
+  for (const ConvCase& k : {trained(32, 7, 36), trained(64, 12, 40), u8}) run_case(k, false, true);
+}
+
 TEST(Q8Split, GeometryRequantizationAndOutputVariants) {
   std::vector<ConvCase> cases;
   ConvCase s2 = trained(32, 15, 24, 3);  // 3x3 stride 2 with padding: im2col panels, not Winograd

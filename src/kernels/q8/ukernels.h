@@ -84,7 +84,8 @@ struct Ukernels {
   /// Optional: gemm_tile (resp. gemm_tile7) over consecutive panels of x (kq * NR * 4 bytes each) holding pixels
   /// [0, npix), each followed by requant_rows8 of its first `rows` rows (row r, pixel p stored at y[r * ys + p]),
   /// without the int32 tiles in memory: the same bytes as those calls, with the same preconditions.
-  /// gemm_block7_rq8 with fix != null also adds each panel's nfix fixes (tile_fix) before the requantization;
+  /// gemm_block7_rq8 with fix != null also adds each panel's nfix fixes (as tile_fix: ordered by row) before the
+  /// requantization;
   /// gemm_block_rq8 takes none (fix must be null).
   void (*gemm_block_rq8)(int64_t kq, const void* w, const uint8_t* x, int64_t npix, int rows, const RowQ* q, int32_t zp,
                          int32_t lo, int32_t hi, uint8_t* y, int64_t ys, const PairFix* fix, int64_t nfix) = nullptr;

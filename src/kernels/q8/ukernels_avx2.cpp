@@ -252,6 +252,13 @@ __attribute__((noinline)) void gemm_block_rq8_impl(int64_t kq, const void* wv, c
   alignas(32) Rq8Row rq[kMr] = {Rq8Row(q[0]), Rq8Row(q[rows > 1 ? 1 : 0]), Rq8Row(q[rows > 2 ? 2 : 0]),
                                 Rq8Row(q[rows > 3 ? 3 : 0])};
   const size_t panel_bytes = static_cast<size_t>(kq) * kNr * 4;
+  // Inlined tiles take the fixes in registers: the fixes are ordered by row, row r's are [rb[r], rb[r + 1]) (the same
+  // for every panel of the call, so the per-row loops' exits are predicted).
+  int64_t rb[kMr + 1] = {0, 0, 0, 0, 0};
+  if (Inline && fix != nullptr) {
+    for (int64_t i = 0; i < nfix; ++i) ++rb[fix[i].coff / kNr + 1];
+    for (int r = 0; r < kMr; ++r) rb[r + 1] += rb[r];
+  }
   for (int64_t p0 = 0; p0 < npix; p0 += kNr, x += panel_bytes) {
     alignas(32) int32_t c[kMr * kNr];
     __m256i in_regs[kMr][2];
@@ -267,12 +274,30 @@ __attribute__((noinline)) void gemm_block_rq8_impl(int64_t kq, const void* wv, c
       else
         half ? gemm_tile_half_avx2(kq, w, x, c) : gemm_tile_avx2(kq, w, x, c);
     }
-    if (fix != nullptr) {  // split 7-bit form: the block's fixes (Seven only), on the sums in memory
-      if constexpr (Inline) store_tile(in_regs, c);
-      tile_fix_avx2(x, fix, nfix, c);
+    if (fix != nullptr) {  // split 7-bit form: the block's fixes (Seven only)
+      if constexpr (Inline) {
+        const __m256i ones = _mm256_set1_epi16(1);
+        auto row_fixes = [&](int r) {
+          for (int64_t i = rb[r]; i < rb[r + 1]; ++i) {
+            const __m256i e = _mm256_set1_epi32(fix[i].equad);
+            const uint8_t* xq = x + fix[i].xoff;
+            in_regs[r][0] = _mm256_add_epi32(
+                in_regs[r][0],
+                _mm256_madd_epi16(_mm256_maddubs_epi16(_mm256_loadu_si256(reinterpret_cast<const __m256i*>(xq)), e),
+                                  ones));
+            in_regs[r][1] = _mm256_add_epi32(
+                in_regs[r][1],
+                _mm256_madd_epi16(
+                    _mm256_maddubs_epi16(_mm256_loadu_si256(reinterpret_cast<const __m256i*>(xq + 32)), e), ones));
+          }
+        };
+        row_fixes(0), row_fixes(1), row_fixes(2), row_fixes(3);
+      } else {
+        tile_fix_avx2(x, fix, nfix, c);  // on the sums in memory
+      }
     }
     auto acc = [&](int r, int h) {
-      if (Inline && fix == nullptr) return in_regs[r][h];
+      if constexpr (Inline) return in_regs[r][h];
       return _mm256_load_si256(reinterpret_cast<const __m256i*>(c + r * kNr + h * 8));
     };
     const int64_t nvalid = std::min<int64_t>(kNr, npix - p0);
