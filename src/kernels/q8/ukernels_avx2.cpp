@@ -12,7 +12,7 @@ namespace npukit::q8::detail {
 namespace {
 
 constexpr int kMr = 4, kNr = 16;
-constexpr int64_t kInlineKq = 16;  // gemm_block_rq8: tiles of up to this many quads are inlined
+constexpr int64_t kInlineKq = 32;  // gemm_block_rq8: tiles of up to this many quads are inlined
 alignas(32) constexpr uint16_t kLoBytes16[16] = {0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF,
                                                  0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF};
 
@@ -326,9 +326,9 @@ __attribute__((noinline)) void gemm_block_rq8_impl(int64_t kq, const void* wv, c
   }
 }
 
-/// Short K: the tile is inlined (its sums stay in registers). Longer K: the tile is a separate function, since inlined,
-/// the requantization's live constants push accumulators of the K loop to the stack (a loop-carried store / load per
-/// quad), which costs more than storing the tile once.
+/// Up to kInlineKq quads the tile is inlined (its sums stay in registers, the fixes are added there). Longer K: the
+/// tile is a separate function and its stored sums take the fixes in memory (measured: inlining 17-32-quad split tiles
+/// 1.07-1.12x, 48-quad ones on 7x7 planes 0.98x; docs/KERNELS.md).
 template <bool Seven>
 void gemm_block_rq8_avx2(int64_t kq, const void* wv, const uint8_t* x, int64_t npix, int rows, const RowQ* q,
                          int32_t zp, int32_t lo, int32_t hi, uint8_t* y, int64_t ys, const PairFix* fix, int64_t nfix) {
