@@ -288,6 +288,29 @@ TEST(Q8Ops, BinaryAwkwardSizesBitExact) {
   }
 }
 
+TEST(Q8Ops, BinaryLongRowsBitExact) {
+  // Same-shape and scalar operands coalesce into one long row, which the plan cuts into rows for the threads (a
+  // divisor of the length between 4096 and 32768): lengths with such a divisor (56x56x64, 2^16, 3 * 5 * 7^4 = 36015 *
+  // 2), one without (the prime 100003), and an outer broadcast over long rows; serially and on 3 threads.
+  std::mt19937 rng(23);
+  const quant::AddParams ap = quant::make_add_params(0.031f, -5, 0.047f, 9, 0.06f, 3, quant::kRangeI8);
+  const quant::MulParams mp = quant::make_mul_params(0.031f, -5, 0.02f, 9, 0.01f, 3, quant::kRangeI8);
+  const std::vector<BinShapes> shapes = {
+      {{1, 64, 56, 56}, {1, 64, 56, 56}},
+      {{65536}, {65536}},
+      {{72030}, {}},
+      {{100003}, {100003}},
+      {{2, 70000}, {70000}},
+  };
+  for (const BinShapes& s : shapes) {
+    const std::string note = "shape " + shape_str(s.a);
+    check(OpKind::kQAdd, binary_attrs(&ap, nullptr, DType::kI8, false),
+          {rt(codes(DType::kI8, s.a, rng)), rt(codes(DType::kU8, s.b, rng))}, note);
+    check(OpKind::kQMul, binary_attrs(nullptr, &mp, DType::kI8, false),
+          {rt(codes(DType::kI8, s.a, rng)), rt(codes(DType::kI8, s.b, rng))}, note);
+  }
+}
+
 TEST(Q8Ops, QAddOn16BitInputsIsNotCovered) {
   std::mt19937 rng(13);
   quant::AddParams p = quant::make_add_params(0.1f, 0, 0.2f, 0, 0.3f, 0, quant::kRangeI16, true);

@@ -33,7 +33,8 @@ struct BroadcastPlan {
   std::vector<int64_t> dims, sa, sb;  // innermost last; at least one dim
   int64_t total = 0;
 
-  /// Calls fn(r0, r1) on ranges of rows (a row: the innermost dim) of about 32 K outputs each, split over par.
+  /// Calls fn(r0, r1) on ranges of rows (a row: the innermost dim) of about 32 K outputs each, split over par (long
+  /// rows were cut by make_plan).
   template <class F>
   void for_rows(const Parallel* par, F&& fn) const {
     if (total == 0) return;
@@ -110,6 +111,22 @@ BroadcastPlan make_plan(const Shape& a, const Shape& b, const Shape& out) {
     sa.push_back(0);
     sb.push_back(0);
   }
+  // A long innermost dim (a same-shape add coalesces into one row) is cut into rows of a divisor of it between
+  // kRowMax / 8 and kRowMax elements, so BroadcastPlan::for_rows has rows to spread over threads (one row is one task):
+  // element i * c + j of a dim of stride s sits at i * (c * s) + j * s.
+  constexpr int64_t kRowMax = int64_t{1} << 15;
+  if (const int64_t inner = dims.back(); inner >= 2 * kRowMax)
+    for (int64_t c = kRowMax; c >= kRowMax / 8; --c)
+      if (inner % c == 0) {
+        const int64_t s_a = sa.back(), s_b = sb.back();
+        dims.back() = inner / c;
+        sa.back() = s_a * c;
+        sb.back() = s_b * c;
+        dims.push_back(c);
+        sa.push_back(s_a);
+        sb.push_back(s_b);
+        break;
+      }
   BroadcastPlan p;
   p.dims = std::move(dims);
   p.sa = std::move(sa);
