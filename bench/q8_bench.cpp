@@ -25,6 +25,11 @@ struct ConvShape {
   bool trained_w = false;         ///< weights shaped like a trained layer's (else uniform in [-127, 127])
 };
 
+/// A pointwise layer (stride 1, full-range int8 input) with trained-like weights on an hw x hw plane.
+constexpr ConvShape trained_pw(const char* name, int64_t c, int64_t hw, int64_t cout) {
+  return {name, c, hw, hw, cout, 1, 1, 1, -128, 127, true};
+}
+
 const ConvShape kShapes[] = {
     {"mbv2_pw_expand_56x56_24to144", 24, 56, 56, 144, 1, 1, 1},
     {"mbv2_pw_project_56x56_96to24", 96, 56, 56, 24, 1, 1, 1},
@@ -66,19 +71,19 @@ const ConvShape kShapes[] = {
     {"effb0_pw_14x14_112to672", 112, 14, 14, 672, 1, 1, 1},
     // Trained-like weights (normal, each output channel scaled to max |w| = 127, as per-channel PTQ makes them):
     // few weight pairs can saturate vpmaddubsw, so these layers run the split 7-bit form (PackedConv::split7()).
-    {"effb0_pw_7x7_1152to192_tw", 1152, 7, 7, 192, 1, 1, 1, -128, 127, true},
-    {"effb0_pw_7x7_192to1152_tw", 192, 7, 7, 1152, 1, 1, 1, -128, 127, true},
-    {"effb0_pw_14x14_672to112_tw", 672, 14, 14, 112, 1, 1, 1, -128, 127, true},
-    {"effb0_pw_14x14_112to672_tw", 112, 14, 14, 672, 1, 1, 1, -128, 127, true},
-    {"mbv2_pw_expand_56x56_24to144_tw", 24, 56, 56, 144, 1, 1, 1, -128, 127, true},
-    {"mbv2_pw_project_56x56_144to24_tw", 144, 56, 56, 24, 1, 1, 1, -128, 127, true},
-    {"mbv2_pw_7x7_320to1280_tw", 320, 7, 7, 1280, 1, 1, 1, -128, 127, true},
-    {"r50_pw_28x28_128to512_tw", 128, 28, 28, 512, 1, 1, 1, -128, 127, true},
-    {"r50_pw_7x7_2048to512_tw", 2048, 7, 7, 512, 1, 1, 1, -128, 127, true},
-    {"mbv2_pw_expand_112x112_16to96_tw", 16, 112, 112, 96, 1, 1, 1, -128, 127, true},
-    {"mbv2_pw_expand_28x28_32to192_tw", 32, 28, 28, 192, 1, 1, 1, -128, 127, true},
-    {"mbv2_pw_expand_14x14_64to384_tw", 64, 14, 14, 384, 1, 1, 1, -128, 127, true},
-    {"r50_pw_56x56_64to256_tw", 64, 56, 56, 256, 1, 1, 1, -128, 127, true},
+    trained_pw("effb0_pw_7x7_1152to192_tw", 1152, 7, 192),
+    trained_pw("effb0_pw_7x7_192to1152_tw", 192, 7, 1152),
+    trained_pw("effb0_pw_14x14_672to112_tw", 672, 14, 112),
+    trained_pw("effb0_pw_14x14_112to672_tw", 112, 14, 672),
+    trained_pw("mbv2_pw_expand_56x56_24to144_tw", 24, 56, 144),
+    trained_pw("mbv2_pw_project_56x56_144to24_tw", 144, 56, 24),
+    trained_pw("mbv2_pw_7x7_320to1280_tw", 320, 7, 1280),
+    trained_pw("r50_pw_28x28_128to512_tw", 128, 28, 512),
+    trained_pw("r50_pw_7x7_2048to512_tw", 2048, 7, 512),
+    trained_pw("mbv2_pw_expand_112x112_16to96_tw", 16, 112, 96),
+    trained_pw("mbv2_pw_expand_28x28_32to192_tw", 32, 28, 192),
+    trained_pw("mbv2_pw_expand_14x14_64to384_tw", 64, 14, 384),
+    trained_pw("r50_pw_56x56_64to256_tw", 64, 56, 256),
 };
 
 /// Weights shaped like a trained layer's after per-channel quantization: normally distributed, each output channel

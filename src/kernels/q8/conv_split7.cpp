@@ -12,9 +12,11 @@ namespace npukit::q8 {
 
 namespace {
 
-/// True when the pair (a, b) can saturate vpmaddubsw on u8 panels: same sign and 255 (|a| + |b|) > 32767.
-inline bool bad_pair(int a, int b) {
-  return ((a > 0 && b > 0) || (a < 0 && b < 0)) && std::abs(a) + std::abs(b) > 128;
+/// True when the pair (a, b) can saturate vpmaddubsw on u8 panels: same sign (a * b > 0) and 255 (|a| + |b|) > 32767.
+/// Branch-free int16 arithmetic (|a * b| <= 128 * 128 fits), so the order search's row loops vectorize.
+inline bool bad_pair(int8_t a, int8_t b) {
+  const int16_t a16 = a, b16 = b;
+  return (static_cast<int16_t>(a16 * b16) > 0) & (static_cast<int16_t>(std::abs(a16) + std::abs(b16)) > 128);
 }
 
 /// Local search for an order of the K positions (padded to npos, a multiple of 4; position slots beyond K hold a zero
@@ -34,14 +36,8 @@ std::vector<int32_t> search_order(const std::vector<int8_t>& wt, int64_t rows, i
   };
   auto quad_count = [&](int64_t q) {
     const int8_t *a = col(4 * q), *b = col(4 * q + 1), *c = col(4 * q + 2), *d = col(4 * q + 3);
-    int32_t n = 0;  // (branch-free int16 arithmetic: vectorized; |w0 w1| <= 128 * 128 fits)
-    for (int64_t r = 0; r < rows; ++r) {
-      const int16_t a0 = a[r], a1 = b[r], c0 = c[r], c1 = d[r];
-      const int16_t pa = static_cast<int16_t>(a0 * a1), pc = static_cast<int16_t>(c0 * c1);
-      const int16_t sa = static_cast<int16_t>(std::abs(a0) + std::abs(a1)),
-                    sc = static_cast<int16_t>(std::abs(c0) + std::abs(c1));
-      n += ((pa > 0) & (sa > 128)) | ((pc > 0) & (sc > 128));
-    }
+    int32_t n = 0;
+    for (int64_t r = 0; r < rows; ++r) n += bad_pair(a[r], b[r]) | bad_pair(c[r], d[r]);
     return static_cast<int64_t>(n);
   };
   std::vector<int64_t> qc(static_cast<size_t>(nq));
@@ -111,7 +107,7 @@ void PackedConv::pack_split7(PackedConv& pc) {
   for (int64_t r = 0; r < rows; ++r)
     for (int64_t q = 0; q < pc.kq_; ++q) {
       const int8_t* w = wd + r * k + 4 * q;
-      auto at = [&](int64_t j) { return 4 * q + j < k ? static_cast<int>(w[j]) : 0; };
+      auto at = [&](int64_t j) { return 4 * q + j < k ? w[j] : int8_t{0}; };
       steps += bad_pair(at(0), at(1)) || bad_pair(at(2), at(3));
     }
   const double steps_total = static_cast<double>(pc.p_.group * pc.oc_blocks_ * mr * pc.kq_);

@@ -224,19 +224,25 @@ __attribute__((noinline)) void gemm_tile7_avx2(int64_t kq, const void* wv, const
 /// (|x0 e0 + x1 e1| <= 255 * 127: one of each pair is 0) and vpmaddwd by ones, added to the row's sums in memory. One
 /// flat loop per tile (the rows' fix counts vary from block to block, so per-row loops mispredicted their exits; so did
 /// runs of one row's fixes kept in registers: 5-10 % slower on 7x7 layers, whose calls have 3 panels each).
+/// Adds fix f's products with panel x (pixels 0-7 to s0, 8-15 to s1).
+inline void add_fix(const uint8_t* x, const PairFix& f, __m256i ones, __m256i& s0, __m256i& s1) {
+  const __m256i e = _mm256_set1_epi32(f.equad);
+  const uint8_t* xq = x + f.xoff;
+  s0 = _mm256_add_epi32(
+      s0, _mm256_madd_epi16(_mm256_maddubs_epi16(_mm256_loadu_si256(reinterpret_cast<const __m256i*>(xq)), e), ones));
+  s1 = _mm256_add_epi32(
+      s1,
+      _mm256_madd_epi16(_mm256_maddubs_epi16(_mm256_loadu_si256(reinterpret_cast<const __m256i*>(xq + 32)), e), ones));
+}
+
 void tile_fix_avx2(const uint8_t* x, const PairFix* fix, int64_t n, int32_t* c) {
   const __m256i ones = _mm256_set1_epi16(1);
   for (int64_t i = 0; i < n; ++i) {
-    const PairFix& f = fix[i];
-    const __m256i e = _mm256_set1_epi32(f.equad);
-    const uint8_t* xq = x + f.xoff;
-    const __m256i p0 =
-        _mm256_madd_epi16(_mm256_maddubs_epi16(_mm256_loadu_si256(reinterpret_cast<const __m256i*>(xq)), e), ones);
-    const __m256i p1 =
-        _mm256_madd_epi16(_mm256_maddubs_epi16(_mm256_loadu_si256(reinterpret_cast<const __m256i*>(xq + 32)), e), ones);
-    __m256i* cr = reinterpret_cast<__m256i*>(c + f.coff);
-    _mm256_storeu_si256(cr, _mm256_add_epi32(_mm256_loadu_si256(cr), p0));
-    _mm256_storeu_si256(cr + 1, _mm256_add_epi32(_mm256_loadu_si256(cr + 1), p1));
+    __m256i* cr = reinterpret_cast<__m256i*>(c + fix[i].coff);
+    __m256i s0 = _mm256_loadu_si256(cr), s1 = _mm256_loadu_si256(cr + 1);
+    add_fix(x, fix[i], ones, s0, s1);
+    _mm256_storeu_si256(cr, s0);
+    _mm256_storeu_si256(cr + 1, s1);
   }
 }
 
@@ -285,18 +291,7 @@ __attribute__((noinline)) void gemm_block_rq8_impl(int64_t kq, const void* wv, c
       if constexpr (Inline) {
         const __m256i ones = _mm256_set1_epi16(1);
         auto row_fixes = [&](int r) {
-          for (int64_t i = rb[r]; i < rb[r + 1]; ++i) {
-            const __m256i e = _mm256_set1_epi32(fix[i].equad);
-            const uint8_t* xq = x + fix[i].xoff;
-            in_regs[r][0] = _mm256_add_epi32(
-                in_regs[r][0],
-                _mm256_madd_epi16(_mm256_maddubs_epi16(_mm256_loadu_si256(reinterpret_cast<const __m256i*>(xq)), e),
-                                  ones));
-            in_regs[r][1] = _mm256_add_epi32(
-                in_regs[r][1],
-                _mm256_madd_epi16(
-                    _mm256_maddubs_epi16(_mm256_loadu_si256(reinterpret_cast<const __m256i*>(xq + 32)), e), ones));
-          }
+          for (int64_t i = rb[r]; i < rb[r + 1]; ++i) add_fix(x, fix[i], ones, in_regs[r][0], in_regs[r][1]);
         };
         row_fixes(0), row_fixes(1), row_fixes(2), row_fixes(3);
       } else {

@@ -138,27 +138,27 @@ inline void interleave_quads16(__m128i a, __m128i b, __m128i c, __m128i e, __m12
   put(o + 48, _mm_unpackhi_epi16(ab_hi, ce_hi));
 }
 
-/// Interleaves 4 rows of NR (a multiple of 16) bytes into NR quads, 16 pixels per step.
+/// Interleaves 4 rows of NR (a multiple of 16) contiguous bytes into NR quads at d, 16 pixels per step.
+template <int kNr>
+inline void interleave_rows(const uint8_t* r0, const uint8_t* r1, const uint8_t* r2, const uint8_t* r3, __m128i ad,
+                            uint8_t* d) {
+  for (int p = 0; p < kNr; p += 16) {
+    auto ld = [&](const uint8_t* r) { return _mm_loadu_si128(reinterpret_cast<const __m128i*>(r + p)); };
+    interleave_quads16(ld(r0), ld(r1), ld(r2), ld(r3), ad, d + p * 4);
+  }
+}
+
 template <int kNr>
 void pack_quad_avx2(const uint8_t* const* rows, uint8_t mask, uint8_t sub, uint8_t* d) {
-  const __m128i ad = panel_add(mask, sub);
-  for (int p = 0; p < kNr; p += 16) {
-    auto ld = [&](int j) { return _mm_loadu_si128(reinterpret_cast<const __m128i*>(rows[j] + p)); };
-    interleave_quads16(ld(0), ld(1), ld(2), ld(3), ad, d + p * 4);
-  }
+  interleave_rows<kNr>(rows[0], rows[1], rows[2], rows[3], panel_add(mask, sub), d);
 }
 
 /// A whole panel of contiguous pixels (ukernels.h pack_panel): pack_quad_avx2 of every quad in one call.
 template <int kNr>
 void pack_panel_avx2(const uint8_t* base, const int64_t* koff, int64_t kq, uint8_t mask, uint8_t sub, uint8_t* d) {
   const __m128i ad = panel_add(mask, sub);
-  for (int64_t q = 0; q < kq; ++q, koff += 4, d += kNr * 4) {
-    const uint8_t *r0 = base + koff[0], *r1 = base + koff[1], *r2 = base + koff[2], *r3 = base + koff[3];
-    for (int p = 0; p < kNr; p += 16) {
-      auto ld = [&](const uint8_t* r) { return _mm_loadu_si128(reinterpret_cast<const __m128i*>(r + p)); };
-      interleave_quads16(ld(r0), ld(r1), ld(r2), ld(r3), ad, d + p * 4);
-    }
-  }
+  for (int64_t q = 0; q < kq; ++q, koff += 4, d += kNr * 4)
+    interleave_rows<kNr>(base + koff[0], base + koff[1], base + koff[2], base + koff[3], ad, d);
 }
 
 /// Panels made of runs of source bytes (ukernels.h pack_quad_runs): per row, 16 pixels are loaded from run 0's source
