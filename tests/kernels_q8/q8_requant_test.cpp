@@ -88,11 +88,12 @@ TEST(Q8Requant, TiesRoundHalfUp) {
 
 TEST(Q8Requant, FusedTileBlocksMatchTheSpec) {
   // The fused tile + requantization blocks (gemm_block_rq8 / gemm_block7_rq8) on sums chosen through the corrections:
-  // pixel p of the panel holds u = p at k = 0 and every row's weight is 1 there, so the tile sums are 0..15 and the
+  // pixel p of the panel holds u = p at k = 0 and every row's weight is 1 there, so the tile sums are 0..NR-1 and the
   // requantized values are those of corr + p, for corrections around the rounding ties of every shift (multiplier
   // 1/2 in Q31: corr + p = 2^s * odd is a tie) and at the int32 limits; rows of one block with different shifts (-1
-  // included: 31 - shift = 32, the smallest the fused form takes), 3 and 4 rows per block; short tiles (kq = 1, inlined
-  // into the block) and long ones (kq = 40, a separate tile function).
+  // included: 31 - shift = 32, the smallest the fused form takes), 3, 5 and MR rows per block; short tiles (kq = 1,
+  // inlined into the block) and long ones (kq = 40, a separate tile function on AVX2); whole panels, and partial ones
+  // (more and at most NR / 2 valid pixels: the half tiles) whose bytes past the valid pixels must stay untouched.
   constexpr int32_t kMin = std::numeric_limits<int32_t>::min(), kMax = std::numeric_limits<int32_t>::max();
   bool any = false;
   for (q8::Isa isa : q8test::tiers()) {
@@ -100,7 +101,6 @@ TEST(Q8Requant, FusedTileBlocksMatchTheSpec) {
     if (uk->gemm_block_rq8 == nullptr) continue;
     any = true;
     const int mr = uk->mr, nr = uk->nr;
-    ASSERT_EQ(nr, 16);
     for (int seven = 0; seven < 2; ++seven) {
       if (seven == 1 && uk->gemm_block7_rq8 == nullptr) continue;
       const q8::detail::WeightFormat fmt = seven ? q8::detail::WeightFormat::kBytes : uk->wfmt;
@@ -120,35 +120,44 @@ TEST(Q8Requant, FusedTileBlocksMatchTheSpec) {
         int bad = 0;
         for (int32_t s = 0; s <= 31 && bad < 5; ++s)
           for (int32_t mult : {1 << 30, (1 << 30) + 1, 1518500250, 12345})
-            for (int64_t base : {int64_t{1} << s, -(int64_t{1} << s), 3 * (int64_t{1} << s), int64_t{kMax} - 15,
+            for (int64_t base : {int64_t{1} << s, -(int64_t{1} << s), 3 * (int64_t{1} << s), int64_t{kMax} - (nr - 1),
                                  int64_t{kMin}, int64_t{0}}) {
               std::vector<q8::detail::RowQ> q(static_cast<size_t>(mr));
               for (int r = 0; r < mr; ++r) {
                 // Rows: shift -(s + 1) (31 - shift = s + 32), the next one (not below -32), and -1 on row 3.
                 const int32_t shift = r == 3 ? -1 : std::max(-32, -(s + 1) - (r % 2));
-                const int64_t c = std::clamp<int64_t>(base - 7 + r, kMin, int64_t{kMax} - 15);
+                const int64_t c = std::clamp<int64_t>(base - 7 + r, kMin, int64_t{kMax} - (nr - 1));
                 q[static_cast<size_t>(r)] = {static_cast<int32_t>(c), mult, shift};
               }
-              for (int rows : {mr, 3}) {
-                for (auto [zp, lo, hi] : {std::tuple{0, -128, 127}, std::tuple{-5, -128, 127}, std::tuple{3, 0, 255}}) {
-                  std::vector<uint8_t> y(static_cast<size_t>(mr * nr), 0xAA);
-                  block(kq, w.data(), x.data(), nr, rows, q.data(), zp, lo, hi, y.data(), nr, nullptr, 0);
-                  for (int r = 0; r < rows && bad < 5; ++r)
-                    for (int p = 0; p < nr && bad < 5; ++p) {
-                      const q8::detail::RowQ& rq = q[static_cast<size_t>(r)];
-                      const int32_t want = quant::requantize(rq.corr + p, quant::QuantizedMultiplier{rq.mult, rq.shift},
-                                                             zp, quant::QRange{lo, hi});
-                      const int32_t got = lo < 0 ? static_cast<int8_t>(y[static_cast<size_t>(r * nr + p)])
-                                                 : y[static_cast<size_t>(r * nr + p)];
-                      if (got != want) {
-                        ADD_FAILURE() << "tier " << q8::isa_name(isa) << (seven ? " 7-bit" : " int16") << " kq " << kq
-                                      << " rows " << rows << " row " << r << " value " << rq.corr + p << " mult "
-                                      << rq.mult << " shift " << rq.shift << " zp " << zp << ": got " << got << " want "
-                                      << want;
-                        ++bad;
+              for (int rows : {mr, 3, 5}) {
+                if (rows > mr) continue;
+                for (auto [zp, lo, hi] : {std::tuple{0, -128, 127}, std::tuple{-5, -128, 127}, std::tuple{3, 0, 255}})
+                  for (int npix : {nr, nr / 2 + 1, nr / 2, 3}) {
+                    std::vector<uint8_t> y(static_cast<size_t>(mr * nr), 0xAA);
+                    block(kq, w.data(), x.data(), npix, rows, q.data(), zp, lo, hi, y.data(), nr, nullptr, 0);
+                    for (int r = 0; r < mr && bad < 5; ++r)
+                      for (int p = 0; p < nr && bad < 5; ++p)
+                        if ((r >= rows || p >= npix) && y[static_cast<size_t>(r * nr + p)] != 0xAA) {
+                          ADD_FAILURE() << "tier " << q8::isa_name(isa) << " npix " << npix << " rows " << rows
+                                        << ": wrote row " << r << " pixel " << p;
+                          ++bad;
+                        }
+                    for (int r = 0; r < rows && bad < 5; ++r)
+                      for (int p = 0; p < npix && bad < 5; ++p) {
+                        const q8::detail::RowQ& rq = q[static_cast<size_t>(r)];
+                        const int32_t want = quant::requantize(
+                            rq.corr + p, quant::QuantizedMultiplier{rq.mult, rq.shift}, zp, quant::QRange{lo, hi});
+                        const int32_t got = lo < 0 ? static_cast<int8_t>(y[static_cast<size_t>(r * nr + p)])
+                                                   : y[static_cast<size_t>(r * nr + p)];
+                        if (got != want) {
+                          ADD_FAILURE() << "tier " << q8::isa_name(isa) << (seven ? " 7-bit" : " int16") << " kq " << kq
+                                        << " rows " << rows << " row " << r << " value " << rq.corr + p << " mult "
+                                        << rq.mult << " shift " << rq.shift << " zp " << zp << " npix " << npix
+                                        << ": got " << got << " want " << want;
+                          ++bad;
+                        }
                       }
-                    }
-                }
+                  }
               }
             }
       }

@@ -390,8 +390,8 @@ inline void wino_tile1_avx2(int64_t kpairs, const int16_t* w, const int16_t* v, 
   _mm256_storeu_si256(d + 6, a6);
   _mm256_storeu_si256(d + 7, a7);
 }
-void wino_tile_avx2(int64_t kpairs, const int16_t* w, int64_t wpos, int64_t wblk, int nob, const int16_t* v,
-                    int64_t vpos, int64_t vstride, int32_t* c) {
+[[maybe_unused]] void wino_tile_avx2(int64_t kpairs, const int16_t* w, int64_t wpos, int64_t wblk, int nob,
+                                     const int16_t* v, int64_t vpos, int64_t vstride, int32_t* c) {
   for (int xi = 0; xi < 16; ++xi)
     for (int b = 0; b < nob; ++b)
       wino_tile1_avx2(kpairs, w + xi * wpos + b * wblk, v + xi * vpos, vstride * 2,
@@ -403,7 +403,7 @@ void wino_tile_avx2(int64_t kpairs, const int16_t* w, int64_t wpos, int64_t wblk
 /// 1], o[tx + 1]; the column and row transforms are then lane-wise int16 adds (|V| <= 1020, exact), and the two
 /// channels' V are interleaved into pairs (vpunpck*wd + vperm2i128). Reads rows[k][0, 2 * ntx + 34); a partial last
 /// step writes all 16 tiles' pairs (allowed by the contract).
-void wino_input_avx2(const uint8_t* const* rows, int64_t ntx, int16_t* dst, int64_t xstride) {
+[[maybe_unused]] void wino_input_avx2(const uint8_t* const* rows, int64_t ntx, int16_t* dst, int64_t xstride) {
   const __m256i lo8 = _mm256_set1_epi16(0xFF);
   for (int64_t tx0 = 0; tx0 < ntx; tx0 += 16) {
     __m256i v[2][16];
