@@ -194,6 +194,14 @@ void run_tiles(const Ukernels& uk, void (*tile)(int64_t, const void*, const uint
   };
   // The tile of panel j: the tier's half tile (tile_half, optional) when at most NR / 2 of its pixels are valid.
   auto tile_of = [&](int64_t j) { return tile_half != nullptr && np_total - j * nr <= nr / 2 ? tile_half : tile; };
+  // The K chunks after the first add to the partial sums in place when the tier can (tile_acc: only for the tiles of
+  // the tier's gemm_tile / gemm_tile_half, not the 7-bit ones).
+  const auto tile_acc = tile == uk.gemm_tile ? uk.gemm_tile_acc : nullptr;
+  auto tile_acc_of = [&](int64_t j) {
+    return uk.gemm_tile_half_acc != nullptr && tile_half != nullptr && np_total - j * nr <= nr / 2
+               ? uk.gemm_tile_half_acc
+               : tile_acc;
+  };
   auto block_info = [&](int64_t ob, bool* fused, int* rows_here, int64_t* ys) {
     *rows_here = static_cast<int>(std::min<int64_t>(mr, rows - ob * mr));
     *fused = can_fuse;
@@ -235,6 +243,8 @@ void run_tiles(const Ukernels& uk, void (*tile)(int64_t, const void*, const uint
         int32_t* a = s.kacc.data() + static_cast<size_t>((ob - ob0) * npanels + j) * tile_elems;
         if (q0 == 0) {
           tile_of(j)(qn, wb, xp, a);
+        } else if (tile_acc != nullptr) {
+          tile_acc_of(j)(qn, wb, xp, a);
         } else {
           tile_of(j)(qn, wb, xp, s.c.data());
           for (size_t i = 0; i < tile_elems; ++i) a[i] += s.c[i];

@@ -77,6 +77,10 @@ struct Ukernels {
   /// most NR / 2 valid pixels): c[r * NR + p] as gemm_tile for p < NR / 2, 0 for the others.
   void (*gemm_tile_half)(int64_t kq, const void* w, const uint8_t* x, int32_t* c) = nullptr;
   void (*gemm_tile7_half)(int64_t kq, const void* w, const uint8_t* x, int32_t* c) = nullptr;
+  /// Optional: c += gemm_tile (resp. gemm_tile_half: pixels p < NR / 2 only, the others untouched), wrapping int32 (the
+  /// K chunks after the first of K-blocked tiles).
+  void (*gemm_tile_acc)(int64_t kq, const void* w, const uint8_t* x, int32_t* c) = nullptr;
+  void (*gemm_tile_half_acc)(int64_t kq, const void* w, const uint8_t* x, int32_t* c) = nullptr;
   /// Optional (tiers with gemm_tile7): adds n fixes of one tile (ordered by row) to its sums: for each fix f and
   /// p < NR, c[f.coff + p] += sum_j x[f.xoff + p * 4 + j] * e_j(f). Exact: at most one nonzero e per byte pair,
   /// |e| <= 127, so a pair sum is at most 255 * 127 in magnitude.

@@ -13,7 +13,8 @@ namespace {
 
 constexpr int kMr = 8, kNr = 32;
 
-/// Inline-assembly prologues of the tiles: row r's accumulators start at init[r].
+/// Inline-assembly prologues of the tiles: row r's accumulators start at init[r] (INIT) or at the int32 tile c = init
+/// (LOAD, c[r * 32 + p]).
 #define NPK_INIT16                       \
   "vpbroadcastd 0(%[init]), %[a0]\n\t"   \
   "vmovdqa64 %[a0], %[a1]\n\t"           \
@@ -31,6 +32,23 @@ constexpr int kMr = 8, kNr = 32;
   "vmovdqa64 %[a12], %[a13]\n\t"         \
   "vpbroadcastd 28(%[init]), %[a14]\n\t" \
   "vmovdqa64 %[a14], %[a15]\n\t"
+#define NPK_LOAD16                     \
+  "vmovdqu64 0(%[init]), %[a0]\n\t"    \
+  "vmovdqu64 64(%[init]), %[a1]\n\t"   \
+  "vmovdqu64 128(%[init]), %[a2]\n\t"  \
+  "vmovdqu64 192(%[init]), %[a3]\n\t"  \
+  "vmovdqu64 256(%[init]), %[a4]\n\t"  \
+  "vmovdqu64 320(%[init]), %[a5]\n\t"  \
+  "vmovdqu64 384(%[init]), %[a6]\n\t"  \
+  "vmovdqu64 448(%[init]), %[a7]\n\t"  \
+  "vmovdqu64 512(%[init]), %[a8]\n\t"  \
+  "vmovdqu64 576(%[init]), %[a9]\n\t"  \
+  "vmovdqu64 640(%[init]), %[a10]\n\t" \
+  "vmovdqu64 704(%[init]), %[a11]\n\t" \
+  "vmovdqu64 768(%[init]), %[a12]\n\t" \
+  "vmovdqu64 832(%[init]), %[a13]\n\t" \
+  "vmovdqu64 896(%[init]), %[a14]\n\t" \
+  "vmovdqu64 960(%[init]), %[a15]\n\t"
 #define NPK_INIT8                       \
   "vpbroadcastd 0(%[init]), %[a0]\n\t"  \
   "vpbroadcastd 4(%[init]), %[a1]\n\t"  \
@@ -40,109 +58,126 @@ constexpr int kMr = 8, kNr = 32;
   "vpbroadcastd 20(%[init]), %[a5]\n\t" \
   "vpbroadcastd 24(%[init]), %[a6]\n\t" \
   "vpbroadcastd 28(%[init]), %[a7]\n\t"
+#define NPK_LOAD8                     \
+  "vmovdqu64 0(%[init]), %[a0]\n\t"   \
+  "vmovdqu64 128(%[init]), %[a1]\n\t" \
+  "vmovdqu64 256(%[init]), %[a2]\n\t" \
+  "vmovdqu64 384(%[init]), %[a3]\n\t" \
+  "vmovdqu64 512(%[init]), %[a4]\n\t" \
+  "vmovdqu64 640(%[init]), %[a5]\n\t" \
+  "vmovdqu64 768(%[init]), %[a6]\n\t" \
+  "vmovdqu64 896(%[init]), %[a7]\n\t"
+/// The K loops (full tile: 32 pixels, half tile: the first 16).
+#define NPK_LOOP32                        \
+  "test %[kq], %[kq]\n\t"                 \
+  "jle 2f\n\t"                            \
+  "1:\n\t"                                \
+  "vmovdqu64 (%[x]), %%zmm30\n\t"         \
+  "vmovdqu64 64(%[x]), %%zmm31\n\t"       \
+  "vpbroadcastd 0(%[w]), %%zmm28\n\t"     \
+  "vpdpbusd %%zmm28, %%zmm30, %[a0]\n\t"  \
+  "vpdpbusd %%zmm28, %%zmm31, %[a1]\n\t"  \
+  "vpbroadcastd 4(%[w]), %%zmm29\n\t"     \
+  "vpdpbusd %%zmm29, %%zmm30, %[a2]\n\t"  \
+  "vpdpbusd %%zmm29, %%zmm31, %[a3]\n\t"  \
+  "vpbroadcastd 8(%[w]), %%zmm28\n\t"     \
+  "vpdpbusd %%zmm28, %%zmm30, %[a4]\n\t"  \
+  "vpdpbusd %%zmm28, %%zmm31, %[a5]\n\t"  \
+  "vpbroadcastd 12(%[w]), %%zmm29\n\t"    \
+  "vpdpbusd %%zmm29, %%zmm30, %[a6]\n\t"  \
+  "vpdpbusd %%zmm29, %%zmm31, %[a7]\n\t"  \
+  "vpbroadcastd 16(%[w]), %%zmm28\n\t"    \
+  "vpdpbusd %%zmm28, %%zmm30, %[a8]\n\t"  \
+  "vpdpbusd %%zmm28, %%zmm31, %[a9]\n\t"  \
+  "vpbroadcastd 20(%[w]), %%zmm29\n\t"    \
+  "vpdpbusd %%zmm29, %%zmm30, %[a10]\n\t" \
+  "vpdpbusd %%zmm29, %%zmm31, %[a11]\n\t" \
+  "vpbroadcastd 24(%[w]), %%zmm28\n\t"    \
+  "vpdpbusd %%zmm28, %%zmm30, %[a12]\n\t" \
+  "vpdpbusd %%zmm28, %%zmm31, %[a13]\n\t" \
+  "vpbroadcastd 28(%[w]), %%zmm29\n\t"    \
+  "vpdpbusd %%zmm29, %%zmm30, %[a14]\n\t" \
+  "vpdpbusd %%zmm29, %%zmm31, %[a15]\n\t" \
+  "add $128, %[x]\n\t"                    \
+  "add $32, %[w]\n\t"                     \
+  "dec %[kq]\n\t"                         \
+  "jnz 1b\n\t"                            \
+  "2:\n\t"
+#define NPK_LOOP16                       \
+  "test %[kq], %[kq]\n\t"                \
+  "jle 2f\n\t"                           \
+  "1:\n\t"                               \
+  "vmovdqu64 (%[x]), %%zmm30\n\t"        \
+  "vpbroadcastd 0(%[w]), %%zmm28\n\t"    \
+  "vpdpbusd %%zmm28, %%zmm30, %[a0]\n\t" \
+  "vpbroadcastd 4(%[w]), %%zmm29\n\t"    \
+  "vpdpbusd %%zmm29, %%zmm30, %[a1]\n\t" \
+  "vpbroadcastd 8(%[w]), %%zmm28\n\t"    \
+  "vpdpbusd %%zmm28, %%zmm30, %[a2]\n\t" \
+  "vpbroadcastd 12(%[w]), %%zmm29\n\t"   \
+  "vpdpbusd %%zmm29, %%zmm30, %[a3]\n\t" \
+  "vpbroadcastd 16(%[w]), %%zmm28\n\t"   \
+  "vpdpbusd %%zmm28, %%zmm30, %[a4]\n\t" \
+  "vpbroadcastd 20(%[w]), %%zmm29\n\t"   \
+  "vpdpbusd %%zmm29, %%zmm30, %[a5]\n\t" \
+  "vpbroadcastd 24(%[w]), %%zmm28\n\t"   \
+  "vpdpbusd %%zmm28, %%zmm30, %[a6]\n\t" \
+  "vpbroadcastd 28(%[w]), %%zmm29\n\t"   \
+  "vpdpbusd %%zmm29, %%zmm30, %[a7]\n\t" \
+  "add $128, %[x]\n\t"                   \
+  "add $32, %[w]\n\t"                    \
+  "dec %[kq]\n\t"                        \
+  "jnz 1b\n\t"                           \
+  "2:\n\t"
+#define NPK_OUT16                                                                                                 \
+  [a0] "=&v"(a0), [a1] "=&v"(a1), [a2] "=&v"(a2), [a3] "=&v"(a3), [a4] "=&v"(a4), [a5] "=&v"(a5), [a6] "=&v"(a6), \
+      [a7] "=&v"(a7), [a8] "=&v"(a8), [a9] "=&v"(a9), [a10] "=&v"(a10), [a11] "=&v"(a11), [a12] "=&v"(a12),       \
+      [a13] "=&v"(a13), [a14] "=&v"(a14), [a15] "=&v"(a15), [kq] "+r"(kq), [x] "+r"(x), [w] "+r"(w)
+#define NPK_OUT8                                                                                                  \
+  [a0] "=&v"(a0), [a1] "=&v"(a1), [a2] "=&v"(a2), [a3] "=&v"(a3), [a4] "=&v"(a4), [a5] "=&v"(a5), [a6] "=&v"(a6), \
+      [a7] "=&v"(a7), [kq] "+r"(kq), [x] "+r"(x), [w] "+r"(w)
+#define NPK_CLOBBER "xmm28", "xmm29", "xmm30", "xmm31", "memory", "cc"
 
-/// Tile sums in registers, row r's starting at init[r]: 16 zmm accumulators (8 rows x 2 vectors of 16 pixels); the half
-/// tile computes the first 16 pixels only (acc[r][1] is left alone). vpdpbusd adds the 4 products of a u8 activation
-/// quad and an s8 weight quad to an int32 lane without saturation (wrapping: a start value s gives s + sum mod 2^32):
-/// exact under the caller's bound (K * 255 * max|w| < 2^31).
+/// Tile sums in registers, row r's starting at init[r] (Load: at the tile of int32 sums init[r * 32 + p], for the K
+/// chunks after the first): 16 zmm accumulators (8 rows x 2 vectors of 16 pixels); the half tile computes the first 16
+/// pixels only (acc[r][1] is left alone). vpdpbusd adds the 4 products of a u8 activation quad and an s8 weight quad
+/// to an int32 lane without saturation (wrapping: a start value s gives s + sum mod 2^32): exact under the caller's
+/// bound (K * 255 * max|w| < 2^31).
 ///
 /// The K loops are inline assembly with a fixed register plan (accumulators: compiler-chosen zmm registers; activations
 /// zmm30-31; weight quads zmm28-29): compiled from intrinsics, GCC copied every accumulator through another register
 /// and stored half of them to the stack on each quad.
-inline void tile_acc_full(int64_t kq, const uint8_t* w, const uint8_t* x, const int32_t* init, __m512i (&acc)[kMr][2]) {
-  __m512i a0, a1, a2, a3, a4, a5, a6, a7, a8, a9, a10, a11, a12, a13, a14, a15;
-  asm(NPK_INIT16
-      "test %[kq], %[kq]\n\t"
-      "jle 2f\n\t"
-      "1:\n\t"
-      "vmovdqu64 (%[x]), %%zmm30\n\t"
-      "vmovdqu64 64(%[x]), %%zmm31\n\t"
-      "vpbroadcastd 0(%[w]), %%zmm28\n\t"
-      "vpdpbusd %%zmm28, %%zmm30, %[a0]\n\t"
-      "vpdpbusd %%zmm28, %%zmm31, %[a1]\n\t"
-      "vpbroadcastd 4(%[w]), %%zmm29\n\t"
-      "vpdpbusd %%zmm29, %%zmm30, %[a2]\n\t"
-      "vpdpbusd %%zmm29, %%zmm31, %[a3]\n\t"
-      "vpbroadcastd 8(%[w]), %%zmm28\n\t"
-      "vpdpbusd %%zmm28, %%zmm30, %[a4]\n\t"
-      "vpdpbusd %%zmm28, %%zmm31, %[a5]\n\t"
-      "vpbroadcastd 12(%[w]), %%zmm29\n\t"
-      "vpdpbusd %%zmm29, %%zmm30, %[a6]\n\t"
-      "vpdpbusd %%zmm29, %%zmm31, %[a7]\n\t"
-      "vpbroadcastd 16(%[w]), %%zmm28\n\t"
-      "vpdpbusd %%zmm28, %%zmm30, %[a8]\n\t"
-      "vpdpbusd %%zmm28, %%zmm31, %[a9]\n\t"
-      "vpbroadcastd 20(%[w]), %%zmm29\n\t"
-      "vpdpbusd %%zmm29, %%zmm30, %[a10]\n\t"
-      "vpdpbusd %%zmm29, %%zmm31, %[a11]\n\t"
-      "vpbroadcastd 24(%[w]), %%zmm28\n\t"
-      "vpdpbusd %%zmm28, %%zmm30, %[a12]\n\t"
-      "vpdpbusd %%zmm28, %%zmm31, %[a13]\n\t"
-      "vpbroadcastd 28(%[w]), %%zmm29\n\t"
-      "vpdpbusd %%zmm29, %%zmm30, %[a14]\n\t"
-      "vpdpbusd %%zmm29, %%zmm31, %[a15]\n\t"
-      "add $128, %[x]\n\t"
-      "add $32, %[w]\n\t"
-      "dec %[kq]\n\t"
-      "jnz 1b\n\t"
-      "2:\n\t"
-      : [a0] "=&v"(a0), [a1] "=&v"(a1), [a2] "=&v"(a2), [a3] "=&v"(a3), [a4] "=&v"(a4), [a5] "=&v"(a5), [a6] "=&v"(a6),
-        [a7] "=&v"(a7), [a8] "=&v"(a8), [a9] "=&v"(a9), [a10] "=&v"(a10), [a11] "=&v"(a11), [a12] "=&v"(a12),
-        [a13] "=&v"(a13), [a14] "=&v"(a14), [a15] "=&v"(a15), [kq] "+r"(kq), [x] "+r"(x), [w] "+r"(w)
-      : [init] "r"(init)
-      : "xmm28", "xmm29", "xmm30", "xmm31", "memory", "cc");
-  acc[0][0] = a0, acc[0][1] = a1;
-  acc[1][0] = a2, acc[1][1] = a3;
-  acc[2][0] = a4, acc[2][1] = a5;
-  acc[3][0] = a6, acc[3][1] = a7;
-  acc[4][0] = a8, acc[4][1] = a9;
-  acc[5][0] = a10, acc[5][1] = a11;
-  acc[6][0] = a12, acc[6][1] = a13;
-  acc[7][0] = a14, acc[7][1] = a15;
-}
-
-inline void tile_acc_half(int64_t kq, const uint8_t* w, const uint8_t* x, const int32_t* init, __m512i (&acc)[kMr][2]) {
-  __m512i a0, a1, a2, a3, a4, a5, a6, a7;
-  asm(NPK_INIT8
-      "test %[kq], %[kq]\n\t"
-      "jle 2f\n\t"
-      "1:\n\t"
-      "vmovdqu64 (%[x]), %%zmm30\n\t"
-      "vpbroadcastd 0(%[w]), %%zmm28\n\t"
-      "vpdpbusd %%zmm28, %%zmm30, %[a0]\n\t"
-      "vpbroadcastd 4(%[w]), %%zmm29\n\t"
-      "vpdpbusd %%zmm29, %%zmm30, %[a1]\n\t"
-      "vpbroadcastd 8(%[w]), %%zmm28\n\t"
-      "vpdpbusd %%zmm28, %%zmm30, %[a2]\n\t"
-      "vpbroadcastd 12(%[w]), %%zmm29\n\t"
-      "vpdpbusd %%zmm29, %%zmm30, %[a3]\n\t"
-      "vpbroadcastd 16(%[w]), %%zmm28\n\t"
-      "vpdpbusd %%zmm28, %%zmm30, %[a4]\n\t"
-      "vpbroadcastd 20(%[w]), %%zmm29\n\t"
-      "vpdpbusd %%zmm29, %%zmm30, %[a5]\n\t"
-      "vpbroadcastd 24(%[w]), %%zmm28\n\t"
-      "vpdpbusd %%zmm28, %%zmm30, %[a6]\n\t"
-      "vpbroadcastd 28(%[w]), %%zmm29\n\t"
-      "vpdpbusd %%zmm29, %%zmm30, %[a7]\n\t"
-      "add $128, %[x]\n\t"
-      "add $32, %[w]\n\t"
-      "dec %[kq]\n\t"
-      "jnz 1b\n\t"
-      "2:\n\t"
-      : [a0] "=&v"(a0), [a1] "=&v"(a1), [a2] "=&v"(a2), [a3] "=&v"(a3), [a4] "=&v"(a4), [a5] "=&v"(a5), [a6] "=&v"(a6),
-        [a7] "=&v"(a7), [kq] "+r"(kq), [x] "+r"(x), [w] "+r"(w)
-      : [init] "r"(init)
-      : "xmm28", "xmm29", "xmm30", "xmm31", "memory", "cc");
-  acc[0][0] = a0, acc[1][0] = a1, acc[2][0] = a2, acc[3][0] = a3;
-  acc[4][0] = a4, acc[5][0] = a5, acc[6][0] = a6, acc[7][0] = a7;
-}
-
-template <bool Half>
+template <bool Half, bool Load>
 inline void tile_acc(int64_t kq, const uint8_t* w, const uint8_t* x, const int32_t* init, __m512i (&acc)[kMr][2]) {
-  Half ? tile_acc_half(kq, w, x, init, acc) : tile_acc_full(kq, w, x, init, acc);
+  if constexpr (Half) {
+    __m512i a0, a1, a2, a3, a4, a5, a6, a7;
+    if constexpr (Load)
+      asm(NPK_LOAD8 NPK_LOOP16:NPK_OUT8 : [init] "r"(init) : NPK_CLOBBER);
+    else
+      asm(NPK_INIT8 NPK_LOOP16:NPK_OUT8 : [init] "r"(init) : NPK_CLOBBER);
+    acc[0][0] = a0, acc[1][0] = a1, acc[2][0] = a2, acc[3][0] = a3;
+    acc[4][0] = a4, acc[5][0] = a5, acc[6][0] = a6, acc[7][0] = a7;
+  } else {
+    __m512i a0, a1, a2, a3, a4, a5, a6, a7, a8, a9, a10, a11, a12, a13, a14, a15;
+    if constexpr (Load)
+      asm(NPK_LOAD16 NPK_LOOP32:NPK_OUT16 : [init] "r"(init) : NPK_CLOBBER);
+    else
+      asm(NPK_INIT16 NPK_LOOP32:NPK_OUT16 : [init] "r"(init) : NPK_CLOBBER);
+    acc[0][0] = a0, acc[0][1] = a1, acc[1][0] = a2, acc[1][1] = a3;
+    acc[2][0] = a4, acc[2][1] = a5, acc[3][0] = a6, acc[3][1] = a7;
+    acc[4][0] = a8, acc[4][1] = a9, acc[5][0] = a10, acc[5][1] = a11;
+    acc[6][0] = a12, acc[6][1] = a13, acc[7][0] = a14, acc[7][1] = a15;
+  }
 }
 #undef NPK_INIT16
+#undef NPK_LOAD16
 #undef NPK_INIT8
+#undef NPK_LOAD8
+#undef NPK_LOOP32
+#undef NPK_LOOP16
+#undef NPK_OUT16
+#undef NPK_OUT8
+#undef NPK_CLOBBER
 
 template <bool Half>
 __attribute__((noinline)) void gemm_tile_avx512_vnni(int64_t kq, const void* wv, const uint8_t* x, int32_t* c) {
@@ -150,10 +185,22 @@ __attribute__((noinline)) void gemm_tile_avx512_vnni(int64_t kq, const void* wv,
   __m512i acc[kMr][2];
   if constexpr (Half)
     for (auto& row : acc) row[1] = _mm512_setzero_si512();
-  tile_acc<Half>(kq, static_cast<const uint8_t*>(wv), x, kZero, acc);
+  tile_acc<Half, false>(kq, static_cast<const uint8_t*>(wv), x, kZero, acc);
   for (int r = 0; r < kMr; ++r) {
     _mm512_storeu_si512(c + r * kNr, acc[r][0]);
     _mm512_storeu_si512(c + r * kNr + 16, acc[r][1]);
+  }
+}
+
+/// c += the tile (ukernels.h gemm_tile_acc / gemm_tile_half_acc): the K chunks after the first of K-blocked tiles add
+/// to the stored sums in registers (wrapping int32, as the sum of the chunks' wrapping sums).
+template <bool Half>
+__attribute__((noinline)) void gemm_tile_acc_avx512_vnni(int64_t kq, const void* wv, const uint8_t* x, int32_t* c) {
+  __m512i acc[kMr][2];
+  tile_acc<Half, true>(kq, static_cast<const uint8_t*>(wv), x, c, acc);
+  for (int r = 0; r < kMr; ++r) {
+    _mm512_storeu_si512(c + r * kNr, acc[r][0]);
+    if constexpr (!Half) _mm512_storeu_si512(c + r * kNr + 16, acc[r][1]);
   }
 }
 
@@ -230,9 +277,9 @@ __attribute__((noinline)) void gemm_block_rq8_impl(int64_t kq, const uint8_t* w,
     const int64_t nvalid = std::min<int64_t>(kNr, npix - p0);
     if (nvalid <= kNr / 2) {
       for (auto& row : acc) row[1] = _mm512_setzero_si512();  // (packed, never stored)
-      tile_acc<true>(kq, w, x, corr, acc);
+      tile_acc<true, false>(kq, w, x, corr, acc);
     } else {
-      tile_acc<false>(kq, w, x, corr, acc);
+      tile_acc<false, false>(kq, w, x, corr, acc);
     }
     const __mmask32 m = nvalid == kNr ? ~__mmask32{0} : (__mmask32{1} << nvalid) - 1;
     // Row pairs unrolled (with a loop over a runtime row count GCC stored the sums to the stack and reloaded them).
@@ -312,6 +359,8 @@ const Ukernels* ukernels_avx512_vnni() {
     u.wfmt = WeightFormat::kBytes;
     u.gemm_tile = gemm_tile_avx512_vnni<false>;
     u.gemm_tile_half = gemm_tile_avx512_vnni<true>;
+    u.gemm_tile_acc = gemm_tile_acc_avx512_vnni<false>;
+    u.gemm_tile_half_acc = gemm_tile_acc_avx512_vnni<true>;
     u.gemm_block_rq8 = gemm_block_rq8_avx512_vnni;
     u.requant = requant_avx2;
     u.dw_row = dw_row_avx2;
