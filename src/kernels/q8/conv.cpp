@@ -416,7 +416,9 @@ Status conv2d(const PackedConv& pc, const Tensor& x, Tensor* y, const Tensor* re
         }
       } else if (contig) {
         uk.pack_panel(img + s.base[0], koff, kq, mask, sub, d);
-      } else if (int nruns = runs_of(j); nruns > 0) {
+      } else if (int nruns = runs_of(j); nruns > 0 && uk.pack_panel_runs != nullptr) {
+        uk.pack_panel_runs(img, koff, kq, run_off, run_start, nruns, static_cast<int>(step), mask, sub, d);
+      } else if (nruns > 0) {
         const uint8_t* rows[4];
         for (int64_t q = 0; q < kq; ++q) {
           for (int jj = 0; jj < 4; ++jj) rows[jj] = img + koff[4 * q + jj];

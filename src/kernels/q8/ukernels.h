@@ -69,6 +69,11 @@ struct Ukernels {
   /// by byte).
   void (*pack_quad_runs)(const uint8_t* const* rows, const int64_t* run_off, const int32_t* run_start, int nruns,
                          int step, uint8_t mask, uint8_t sub, uint8_t* d) = nullptr;
+  /// Optional: a whole panel of such runs, pack_quad_runs of quad q from the rows base + koff[4q + j], for q < kq, into
+  /// d + q * NR * 4 (the per-panel constants built once).
+  void (*pack_panel_runs)(const uint8_t* base, const int64_t* koff, int64_t kq, const int64_t* run_off,
+                          const int32_t* run_start, int nruns, int step, uint8_t mask, uint8_t sub,
+                          uint8_t* d) = nullptr;
   /// Optional (null when gemm_tile already costs the same on any u8 panel): the tile for activation panels whose bytes
   /// are all in [0, 127] ("7-bit" panels), weights in the kBytes layout. AVX2: vpmaddubsw, whose int16 pair sums |u0 *
   /// w0 + u1 * w1| <= 2 * 127 * 128 < 2^15 cannot saturate on such panels.
