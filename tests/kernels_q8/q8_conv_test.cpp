@@ -41,6 +41,37 @@ TEST(Q8Conv, PointwiseShapes) {
     }
 }
 
+TEST(Q8Conv, TailPixelsPastTheLastPanel) {
+  // Planes whose last panel holds a few pixels, which run as tail pixels: the AVX-512 tier's one-pixel kernel on the
+  // packed blocks from K = 2048 (7x7 = 32 + 16 + 1, 55x55 = 94 x 32 + 16 + 1; c = 300 with 3x3 kernels: K = 2700, 675
+  // quads, a remainder after its 4-quad steps), AVX2's gemv from K = 256 (7x7 = 3 x 16 + 1); half tiles (14x14, 28x28)
+  // and shorter K otherwise. Stride 2, padding, u8 / i8 inputs, several output-channel blocks (the tail rows of every
+  // task's chunk), 1..3 threads (run_case).
+  uint32_t seed = 900;
+  struct Geo {
+    int64_t h, w, kh, sh, pad;
+  };
+  for (Geo g : {Geo{7, 7, 1, 1, 0}, Geo{14, 14, 1, 1, 0}, Geo{7, 7, 3, 1, 1}, Geo{14, 14, 3, 2, 1},
+                Geo{55, 55, 1, 1, 0}, Geo{28, 28, 3, 2, 1}})
+    for (int64_t c : {1, 5, 13, 31, 32, 300})
+      for (int64_t co : {9, 24}) {
+        if (g.h == 55 && c > 32) continue;  // (large plane: one K remainder is enough)
+        ConvCase k;
+        k.c = c;
+        k.cout = co;
+        k.kh = k.kw = g.kh;
+        k.h = g.h;
+        k.w = g.w;
+        k.sh = k.sw = g.sh;
+        k.pt = k.pl = k.pb = k.pr = g.pad;
+        k.seed = seed++;
+        k.in = (seed % 2) ? DType::kU8 : DType::kI8;
+        k.in_zp = k.in == DType::kU8 ? 101 : -9;
+        k.relu = seed % 3 == 0;
+        run_case(k);
+      }
+}
+
 TEST(Q8Conv, KxKShapes) {
   uint32_t seed = 200;
   for (int64_t c : {1, 3, 13})

@@ -40,8 +40,11 @@ constexpr size_t kSharedPanelBytes = 4 << 20;    // whole-call im2col shared by 
 constexpr size_t kRowsBytes = 16 << 20;          // im2row matrices of a call up to this size
 constexpr int64_t kWinoMin7BitChannels = 64;     // Winograd on 7-bit inputs from this many input channels
 constexpr int64_t kMaxNr = 64;                   // panel pixels of any tier (ukernels_*.cpp kNr)
+constexpr int64_t kMaxMr = 8;                    // output channels per tile of any tier (ukernels_*.cpp kMr)
 constexpr int64_t kTailPixels = 2;               // a last panel with this few valid pixels: gemv instead
 constexpr int64_t kTailMinK = 256;               //   (from this K)
+constexpr int64_t kTail1px = 2;                  // with the tier's one-pixel kernel: up to this many pixels
+constexpr int64_t kTail1pxMinK = 2048;           //   (from this K)
 constexpr size_t kBigWeightBytes = 512 * 1024;   // weights of a group beyond L2:
 constexpr int64_t kWholePanels = 16;             // planes of up to this many panels
 constexpr size_t kWholePlaneBytes = 384 * 1024;  // (im2col up to this size unless the tiles are K-blocked)
@@ -244,7 +247,8 @@ Status conv2d(const PackedConv& pc, const Tensor& x, Tensor* y, const Tensor* re
   // Per-k offsets in a padded input image of one group; k = (ic * KH + ky) * KW + kx; k >= K reads offset 0
   // (its weight is 0).
   const int64_t kq = pc.kq_, nr = uk.nr;
-  if (nr > kMaxNr) return make_error(ErrorCode::kInternal, "q8 conv: tier panel width ", nr, " above ", kMaxNr);
+  if (nr > kMaxNr || uk.mr > kMaxMr)
+    return make_error(ErrorCode::kInternal, "q8 conv: tier tile ", uk.mr, " x ", nr, " above ", kMaxMr, " x ", kMaxNr);
   std::vector<int64_t>& off = caller.off;
   off.assign(static_cast<size_t>(kq * 4), 0);
   for (int64_t ic = 0; ic < pc.cg_; ++ic)
@@ -308,8 +312,19 @@ Status conv2d(const PackedConv& pc, const Tensor& x, Tensor* y, const Tensor* re
   // Only from K = kTailMinK: the gemv reads the unpacked weights (not in cache, unlike the packed blocks the tiles
   // just used), which costs more than the half tile on short K (measured: 7x7 1x1 layers with K >= 320 1.10-1.34x,
   // K = 160 0.9x; bench/q8_bench.cpp).
-  const int64_t tail =
-      uk.gemv != nullptr && plane > nr && plane % nr <= kTailPixels && pc.k_ >= kTailMinK ? plane % nr : 0;
+  // Tiers with a one-pixel kernel on the packed blocks (gemm_1px: 1/16 of a tile per pixel, on weights the tiles just
+  // read) take up to kTail1px pixels past the last whole or half panel that way from K = kTail1pxMinK (7x7 planes on
+  // 32-pixel tiles: 32 + 16 + 1 pixel instead of two whole tiles; measured K = 2048 / 4608: 0.93 / 0.89x; shorter K
+  // and more tail pixels lose to the per-pixel requantization and stores: K = 160 1.24x, 4 pixels of a 14x14 plane at
+  // K = 2304 1.14x).
+  const bool px1 = uk.gemm_1px != nullptr && !tile7 && uk.wfmt == detail::WeightFormat::kBytes && pc.k_ >= kTail1pxMinK;
+  const int64_t tail = [&]() -> int64_t {
+    const int64_t rem = plane % nr;
+    if (plane <= nr) return 0;
+    if (!px1) return uk.gemv != nullptr && rem <= kTailPixels && pc.k_ >= kTailMinK ? rem : 0;
+    if (rem <= kTail1px) return rem;
+    return tile_half != nullptr && rem > nr / 2 && rem - nr / 2 <= kTail1px ? rem - nr / 2 : 0;
+  }();
   // Whole planes: at most kWholeTiles tiles per task (the K-blocked partial sums stay ~128 KiB).
   const int64_t min_chunks = std::max((kMinTasks + units - 1) / units,
                                       whole_plane ? (pc.oc_blocks_ * panels + kWholeTiles - 1) / kWholeTiles : 1);
@@ -499,6 +514,27 @@ Status conv2d(const PackedConv& pc, const Tensor& x, Tensor* y, const Tensor* re
       // over the rows' int8 weights, then the rows' requantization and store as run_tiles does.
       const int64_t r0 = ob0 * uk.mr, r1 = std::min(cog, ob1 * uk.mr), k = pc.k_;
       if (r1 <= r0) return;
+      if (px1) {  // the pixel's quads against the packed blocks [ob0, ob1)
+        const uint8_t* img = src + (b * c + g * pc.cg_) * hp * wp;
+        s.xq.assign(static_cast<size_t>(kq * 4), 0);
+        int32_t c8[kMaxMr];
+        const uint8_t* wg = wpacked + static_cast<size_t>(g * pc.oc_blocks_) * bbytes;
+        for (int64_t pix = plane - tail; pix < plane; ++pix) {
+          const int64_t base = pix / ow * p.stride_h * wp + pix % ow * p.stride_w;
+          for (int64_t kk = 0; kk < k; ++kk)
+            s.xq[static_cast<size_t>(kk)] =
+                static_cast<uint8_t>((img[off[static_cast<size_t>(kk)] + base] ^ mask) - sub);
+          for (int64_t ob = ob0; ob < ob1; ++ob) {
+            uk.gemm_1px(kq, wg + static_cast<size_t>(ob) * bbytes, s.xq.data(), c8);
+            for (int64_t r = ob * uk.mr; r < std::min(cog, (ob + 1) * uk.mr); ++r) {
+              int32_t code = 0;
+              detail::row_codes(uk, rp, r, c8 + (r - ob * uk.mr), 1, &code);
+              detail::store_row(st, &code, 1, row0 + r * plane + pix, 1);
+            }
+          }
+        }
+        return;
+      }
       const uint8_t* img = src + (b * c + g * pc.cg_) * hp * wp;
       s.x16.resize(static_cast<size_t>(k));
       s.codes.resize(static_cast<size_t>(std::max<int64_t>(r1 - r0, nr)) + 1);

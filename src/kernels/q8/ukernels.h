@@ -82,6 +82,9 @@ struct Ukernels {
   /// most NR / 2 valid pixels): c[r * NR + p] as gemm_tile for p < NR / 2, 0 for the others.
   void (*gemm_tile_half)(int64_t kq, const void* w, const uint8_t* x, int32_t* c) = nullptr;
   void (*gemm_tile7_half)(int64_t kq, const void* w, const uint8_t* x, int32_t* c) = nullptr;
+  /// Optional (kBytes weights): one pixel against a weight block, c[r] = sum_{q < kq, j < 4} w[(q * MR + r) * 4 + j] *
+  /// x[4q + j] for r < MR (x: the pixel's kq u8 quads).
+  void (*gemm_1px)(int64_t kq, const void* w, const uint8_t* x, int32_t* c) = nullptr;
   /// Optional: c += gemm_tile (resp. gemm_tile_half: pixels p < NR / 2 only, the others untouched), wrapping int32 (the
   /// K chunks after the first of K-blocked tiles).
   void (*gemm_tile_acc)(int64_t kq, const void* w, const uint8_t* x, int32_t* c) = nullptr;

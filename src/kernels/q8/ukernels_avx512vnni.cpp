@@ -204,6 +204,23 @@ __attribute__((noinline)) void gemm_tile_acc_avx512_vnni(int64_t kq, const void*
   }
 }
 
+/// gemm_1px (ukernels.h): per quad, the pixel's 4 bytes broadcast against the block's 8 rows x 4 weight bytes (one
+/// 256-bit vpdpbusd for 8 rows), four accumulators over the quads.
+void gemm_1px_avx512_vnni(int64_t kq, const void* wv, const uint8_t* x, int32_t* c) {
+  const uint8_t* w = static_cast<const uint8_t*>(wv);
+  static_assert(kMr == 8);
+  __m256i a[4] = {_mm256_setzero_si256(), _mm256_setzero_si256(), _mm256_setzero_si256(), _mm256_setzero_si256()};
+  auto step = [&](int i, int64_t q) {
+    a[i] = _mm256_dpbusd_epi32(a[i], _mm256_set1_epi32(load_i32(x + 4 * q)),
+                               _mm256_loadu_si256(reinterpret_cast<const __m256i*>(w + q * kMr * 4)));
+  };
+  int64_t q = 0;
+  for (; q + 4 <= kq; q += 4) step(0, q), step(1, q + 1), step(2, q + 2), step(3, q + 3);
+  for (; q < kq; ++q) step(0, q);
+  const __m256i s = _mm256_add_epi32(_mm256_add_epi32(a[0], a[1]), _mm256_add_epi32(a[2], a[3]));
+  _mm256_storeu_si256(reinterpret_cast<__m256i*>(c), s);
+}
+
 /// Requantization constants of one tile row (Rq8Row's arithmetic on 16 lanes).
 struct Rq16Row {
   __m512i vc, vm, vr, vr32;
@@ -417,6 +434,7 @@ const Ukernels* ukernels_avx512_vnni() {
     u.gemm_tile_acc = gemm_tile_acc_avx512_vnni<false>;
     u.gemm_tile_half_acc = gemm_tile_acc_avx512_vnni<true>;
     u.gemm_block_rq8 = gemm_block_rq8_avx512_vnni;
+    u.gemm_1px = gemm_1px_avx512_vnni;
     u.requant = requant_avx2;
     u.dw_row = dw_row_avx2;
     u.pack_quad = pack_quad_avx2<kNr>;
