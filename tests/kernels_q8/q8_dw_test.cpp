@@ -263,6 +263,53 @@ TEST(Q8Depthwise, NoBiasResidualBatchMultiplier) {
       }
 }
 
+TEST(Q8Depthwise, QuadPlanesOnWideOutputs) {
+  // The AVX-512 VNNI tier's u8-quad planes (from 28 output columns, dilation 1, strides 1-2, kw <= 8): output widths
+  // around its 16-output steps, every kernel width 1..8 in one or two tap quads (a quad's unused bytes have weight 0),
+  // kernel heights 1..7, asymmetric pads (the padded rows hold the zero point's u), stride 1 and 2 in each direction,
+  // u8 / i8 inputs, channel multiplier 2, batch 2, per-tensor and per-channel multipliers, the ReLU clamp; and the
+  // shapes just outside it (kw 9, stride 3, dilation 2) for the fallback. Other tiers run the same cases.
+  uint32_t seed = 7000;
+  struct Geo {
+    int64_t kh, kw, sh, sw, pt, pl, pb, pr;
+  };
+  const Geo geos[] = {{3, 3, 1, 1, 1, 1, 1, 1}, {5, 5, 1, 1, 2, 2, 2, 2}, {3, 3, 2, 2, 1, 1, 0, 0},
+                      {5, 5, 2, 2, 2, 2, 1, 1}, {1, 1, 1, 1, 0, 0, 0, 0}, {7, 7, 1, 1, 3, 3, 3, 3},
+                      {2, 4, 1, 2, 0, 1, 1, 2}, {4, 2, 2, 1, 2, 0, 1, 1}, {3, 8, 1, 1, 1, 4, 0, 3},
+                      {1, 6, 2, 1, 0, 2, 0, 3}, {3, 9, 1, 1, 1, 4, 1, 4}, {3, 3, 3, 3, 1, 1, 1, 1}};
+  for (const Geo& g : geos)
+    for (int64_t ow : {28, 31, 32, 33, 47, 70}) {
+      DwCase k;
+      k.kh = g.kh;
+      k.kw = g.kw;
+      k.sh = g.sh;
+      k.sw = g.sw;
+      k.pt = g.pt, k.pl = g.pl, k.pb = g.pb, k.pr = g.pr;
+      // Input width giving ow outputs: (w + pl + pr - kw) / sw + 1 = ow.
+      k.w = (ow - 1) * g.sw + g.kw - g.pl - g.pr;
+      k.h = 5 + static_cast<int64_t>(seed % 4);
+      k.c = 5;
+      k.mult = seed % 3 == 0 ? 2 : 1;
+      k.n = seed % 4 == 0 ? 2 : 1;
+      k.per_channel = seed % 5 != 0;
+      k.relu = seed % 2 == 0;
+      k.seed = seed++;
+      set_input(k, k.seed);
+      run_case(k);
+      if (::testing::Test::HasFailure()) return;
+    }
+  {
+    DwCase k;  // dilation 2 (the pair planes), 3x3, wide
+    k.w = 64;
+    k.h = 6;
+    k.dh = k.dw = 2;
+    k.pt = k.pb = k.pl = k.pr = 2;
+    k.seed = seed++;
+    set_input(k, k.seed);
+    run_case(k);
+  }
+}
+
 TEST(Q8Depthwise, ChannelBlocksSmallPlanes) {
   // Small planes run channel blocks on the tiers that have them: channel counts around and between block sizes,
   // planes down to 1x1, odd sizes at stride 2, u8 inputs with zero points, u8 / i8 outputs with and without ReLU.

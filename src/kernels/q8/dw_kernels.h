@@ -14,6 +14,7 @@
 // the caller only runs this when K * 255 * max|w| < 2^31 (the whole sum is exact in int32).
 #pragma once
 
+#include <algorithm>
 #include <cstdint>
 
 namespace npukit::q8::detail {
@@ -90,6 +91,39 @@ struct DwBlock {
 inline int64_t dw_block_scratch(int64_t hp, int64_t wp, int64_t dw, int64_t oh, int64_t ow) {
   return hp * (wp + dw) * 8 + hp * wp * 16 + (oh * ow + 8) * 4 + 64;
 }
+
+/// One output channel plane of a depthwise convolution on u8 quads (dilation 1, strides 1 or 2, kw <= 8): every output
+/// is sum over kernel rows ky and tap quads g of the 4 bytes u(ky, 4g .. 4g + 3) of its window times the quad's int8
+/// weights (0 past kw), u = input code ^ (i8 ? 0x80 : 0) and the padding u = zp_u, the input zero point's u; the
+/// accumulators start at corr = bias - zp_u * sum(w) (mod 2^32), so they end at the true sum + bias. Requantized with
+/// q (DwRq preconditions, q.corr unused) and stored as bytes, y[oy * ow + ox].
+struct DwQuadPlane {
+  const uint8_t* x = nullptr;  ///< input plane, h * w codes
+  int64_t h = 0, w = 0, pt = 0, pl = 0, kh = 0, kw = 0, sh = 1, sw = 1, oh = 0, ow = 0;
+  uint8_t mask = 0;            ///< 0x80 for int8 codes, else 0
+  uint8_t zp_u = 0;            ///< the input zero point as u
+  const int8_t* wt = nullptr;  ///< kh * kw weights of the channel
+  int32_t corr = 0;            ///< bias - zp_u * sum(w), mod 2^32
+  DwRq q;
+  uint8_t* y = nullptr;        ///< oh * ow output codes
+  uint8_t* scratch = nullptr;  ///< dw_quad_scratch() bytes
+};
+/// DwQuadPlane::scratch: dw_quad_rows(p) padded u rows of dw_quad_row(p) bytes (the window columns, and slack for
+/// whole 64-byte loads from every 16-output step), plus 64 bytes.
+inline int64_t dw_quad_rows(const DwQuadPlane& p) {
+  return (p.oh - 1) * p.sh + p.kh;
+}
+inline int64_t dw_quad_row(const DwQuadPlane& p) {
+  const int64_t cols = std::max(p.pl + p.w, (p.ow - 1) * p.sw + p.kw);
+  return std::max(cols, p.sw * ((p.ow + 15) / 16 * 16) + 8) + 64;
+}
+inline int64_t dw_quad_scratch(const DwQuadPlane& p) {
+  return dw_quad_rows(p) * dw_quad_row(p) + 64;
+}
+/// The AVX-512 VNNI + VBMI plane kernel (one vpermb gathers 16 outputs' tap quads from a 64-byte row window, one
+/// vpdpbusd multiplies them), or null when this CPU / build has none.
+using DwQuadFn = void (*)(const DwQuadPlane&);
+DwQuadFn dw_quad_avx512_vnni();
 
 const DwKernels& dw_kernels_scalar();
 const DwKernels& dw_kernels_avx2();
