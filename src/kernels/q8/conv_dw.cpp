@@ -101,60 +101,6 @@ Status conv2d_depthwise(const PackedConv& pc, const Tensor& x, const RowStore& s
   const bool u8out = st.dtype == DType::kU8;
   const int64_t plane = oh * ow;
 
-  // AVX-512 VNNI with VBMI: planes on u8 quads (dw_avx512vnni.cpp; dilation 1, strides 1 and 2, up to 8 columns and
-  // 16 rows of taps) from kQuadMinWidth output columns, when every channel's requantization is in the fused range.
-  // Measured against the int16 pair planes (bench/q8_dw_bench.cpp, Zen 4): outputs 112 / 56 / 28 wide at stride 1
-  // 0.68 / 0.73 / 0.71x (5x5 28 wide 0.88x), stride 2 to 56 / 28 wide 0.80-0.92 / 0.82-0.98x; 14 and 7 wide planes
-  // lose to the channel-blocked kernel (1.4-2.7x: per-plane setup, 16-lane vectors 7/16 full).
-  constexpr int64_t kQuadMinWidth = 28;
-  const DwQuadFn quad = pc.isa() == Isa::kAvx512Vnni ? dw_quad_avx512_vnni() : nullptr;
-  bool use_quad = quad != nullptr && p.dilation_h == 1 && p.dilation_w == 1 && g.sh <= 2 && g.sw <= 2 && kw <= 8 &&
-                  kh <= 16 && ow >= kQuadMinWidth;
-  for (int64_t oc = 0; use_quad && oc < pc.cout_; ++oc) {
-    DwRq q;
-    use_quad = fused_rq(oc, &q);
-  }
-  if (use_quad) {
-    DwQuadPlane proto;
-    proto.h = g.h;
-    proto.w = g.w;
-    proto.pt = g.pad_top;
-    proto.pl = g.pad_left;
-    proto.kh = kh;
-    proto.kw = kw;
-    proto.sh = g.sh;
-    proto.sw = g.sw;
-    proto.oh = oh;
-    proto.ow = ow;
-    proto.mask = i8 ? 0x80 : 0;
-    proto.zp_u = static_cast<uint8_t>(static_cast<uint8_t>(p.input_zero_point) ^ proto.mask);
-    const int64_t scratch_len = dw_quad_scratch(proto);
-    const int64_t cout = pc.cout_, planes = n * cout;
-    constexpr int64_t kMaxQuadTasks = 64;
-    const int64_t per_task = (planes + kMaxQuadTasks - 1) / kMaxQuadTasks;
-    auto run = [&](int64_t t) {
-      DwScratch& s = dw_scratch();
-      grow(s.quad, scratch_len);
-      for (int64_t u = t * per_task; u < std::min(planes, (t + 1) * per_task); ++u) {
-        const int64_t b = u / cout, oc = u % cout;
-        DwQuadPlane qp = proto;
-        qp.x = xb + (b * c + oc / cog) * hw;
-        qp.wt = wts + oc * taps;
-        int32_t sumw = 0;
-        for (int64_t i = 0; i < taps; ++i) sumw += qp.wt[i];
-        fused_rq(oc, &qp.q);
-        // bias - zp_u * sum(w), mod 2^32 (the accumulators wrap to the true value, which fits int32).
-        qp.corr = static_cast<int32_t>(static_cast<uint32_t>(qp.q.corr) -
-                                       static_cast<uint32_t>(proto.zp_u) * static_cast<uint32_t>(sumw));
-        qp.y = static_cast<uint8_t*>(st.y) + (b * cout + oc) * plane;
-        qp.scratch = s.quad.data();
-        quad(qp);
-      }
-    };
-    parallel_for(par, (planes + per_task - 1) / per_task, [r = &run](int64_t t) { (*r)(t); });
-    return Status::Ok();
-  }
-
   // Small planes: blocks of kDwBlockCh channels in channel-minor layout (the per-channel overhead of the plane
   // path dominates there).
   // (Instruction counts on the MobileNetV2 / EfficientNet shapes: 20-60% fewer on 14x14 and 7x7 outputs at either
@@ -210,6 +156,60 @@ Status conv2d_depthwise(const PackedConv& pc, const Tensor& x, const RowStore& s
       for (int64_t u = t * per_task; u < std::min(units, (t + 1) * per_task); ++u) unit(u);
     };
     parallel_for(par, (units + per_task - 1) / per_task, [r = &run](int64_t t) { (*r)(t); });
+    return Status::Ok();
+  }
+
+  // AVX-512 VNNI with VBMI, where the channel-blocked kernel does not apply: planes on u8 quads (dw_avx512vnni.cpp;
+  // dilation 1, strides 1 and 2, up to 8 columns and 16 rows of taps), when every channel's requantization is in the
+  // fused range. Measured against the int16 pair planes (bench/q8_dw_bench.cpp, Zen 4): outputs 112 / 56 / 28 wide at
+  // stride 1 0.70 / 0.68 / 0.53x (5x5 28 wide 0.65x), stride 2 to 56 / 28 / 14 wide 0.73-0.83 / 0.71-0.74 / 0.66x.
+  // The small planes the channel-blocked kernel takes would be 1.05-1.8x slower here (per-plane setup, 16-lane vectors
+  // 7 / 16 full on 7x7).
+  const DwQuadFn quad = pc.isa() == Isa::kAvx512Vnni ? dw_quad_avx512_vnni() : nullptr;
+  bool use_quad =
+      quad != nullptr && p.dilation_h == 1 && p.dilation_w == 1 && g.sh <= 2 && g.sw <= 2 && kw <= 8 && kh <= 16;
+  for (int64_t oc = 0; use_quad && oc < pc.cout_; ++oc) {
+    DwRq q;
+    use_quad = fused_rq(oc, &q);
+  }
+  if (use_quad) {
+    DwQuadPlane proto;
+    proto.h = g.h;
+    proto.w = g.w;
+    proto.pt = g.pad_top;
+    proto.pl = g.pad_left;
+    proto.kh = kh;
+    proto.kw = kw;
+    proto.sh = g.sh;
+    proto.sw = g.sw;
+    proto.oh = oh;
+    proto.ow = ow;
+    proto.mask = i8 ? 0x80 : 0;
+    proto.zp_u = static_cast<uint8_t>(static_cast<uint8_t>(p.input_zero_point) ^ proto.mask);
+    const int64_t scratch_len = dw_quad_scratch(proto);
+    const int64_t cout = pc.cout_, planes = n * cout;
+    constexpr int64_t kMaxQuadTasks = 64;
+    const int64_t per_task = (planes + kMaxQuadTasks - 1) / kMaxQuadTasks;
+    auto run = [&](int64_t t) {
+      DwScratch& s = dw_scratch();
+      grow(s.quad, scratch_len);
+      for (int64_t u = t * per_task; u < std::min(planes, (t + 1) * per_task); ++u) {
+        const int64_t b = u / cout, oc = u % cout;
+        DwQuadPlane qp = proto;
+        qp.x = xb + (b * c + oc / cog) * hw;
+        qp.wt = wts + oc * taps;
+        int32_t sumw = 0;
+        for (int64_t i = 0; i < taps; ++i) sumw += qp.wt[i];
+        fused_rq(oc, &qp.q);
+        // bias - zp_u * sum(w), mod 2^32 (the accumulators wrap to the true value, which fits int32).
+        qp.corr = static_cast<int32_t>(static_cast<uint32_t>(qp.q.corr) -
+                                       static_cast<uint32_t>(proto.zp_u) * static_cast<uint32_t>(sumw));
+        qp.y = static_cast<uint8_t*>(st.y) + (b * cout + oc) * plane;
+        qp.scratch = s.quad.data();
+        quad(qp);
+      }
+    };
+    parallel_for(par, (planes + per_task - 1) / per_task, [r = &run](int64_t t) { (*r)(t); });
     return Status::Ok();
   }
 

@@ -34,9 +34,11 @@ constexpr int kMaxQuads = 32;  // kh * ceil(kw / 4) (conv_dw.cpp takes kw <= 8, 
 /// the slack up to len).
 __attribute__((target("avx512vbmi"))) void fill_rows(const DwQuadPlane& p, int64_t hp, int64_t len, uint8_t* rows) {
   const __m512i vm = _mm512_set1_epi8(static_cast<char>(p.mask));
+  const __m512i vz = _mm512_set1_epi8(static_cast<char>(p.zp_u));
   for (int64_t r = 0; r < hp; ++r) {
     uint8_t* d = rows + r * len;
-    std::memset(d, p.zp_u, static_cast<size_t>(len));
+    // (Vector stores, not memset: a call per row cost about as much as a small plane's products.)
+    for (int64_t c = 0; c < len; c += 64) _mm512_storeu_si512(d + c, vz);
     const int64_t iy = r - p.pt;
     if (iy < 0 || iy >= p.h) continue;
     const uint8_t* xr = p.x + iy * p.w;
