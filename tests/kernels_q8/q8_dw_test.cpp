@@ -4,7 +4,8 @@
 // dilation / 1-wide kernels), channels 1/3/13/127, kernels 1x1/3x1/3x3/5x5/7x7, asymmetric pads, spatial sizes
 // from 1x1 to odd and wide planes, u8 inputs with non-zero zero points, i8 inputs of both signs, per-tensor and
 // per-channel multipliers, no bias, fused residual add, channel multiplier 2, batch 2, 1..2 threads; the
-// channel-blocked small-plane kernel (channels 1..127 around the block size, planes 1x1..28x28) and the fused
+// channel-blocked small-plane kernels (AVX2: 8 channels of int16 pairs; AVX-512 VNNI: 16 channels of u8 quads;
+// channels 1..127 around the block sizes, planes 1x1..28x28, dilation 2) and the fused
 // requantization with the cases outside its range (multipliers >= 1/2, a bias that can leave int32); every clamp
 // variant of the fused requantization (none, low side, high side, both: the saturating narrowing does the rest) on
 // both paths; row widths around the 16-value steps of the stride-1 pair-plane construction and the 32 / 16-value
@@ -264,7 +265,8 @@ TEST(Q8Depthwise, NoBiasResidualBatchMultiplier) {
 }
 
 TEST(Q8Depthwise, QuadPlanesOnWideOutputs) {
-  // The AVX-512 VNNI tier's u8-quad planes (from 28 output columns, dilation 1, strides 1-2, kw <= 8): output widths
+  // The AVX-512 VNNI tier's u8-quad planes (planes the channel-blocked kernel does not take; dilation 1, strides 1-2,
+  // kw <= 8): output widths
   // around its 16-output steps, every kernel width 1..8 in one or two tap quads (a quad's unused bytes have weight 0),
   // kernel heights 1..7, asymmetric pads (the padded rows hold the zero point's u), stride 1 and 2 in each direction,
   // u8 / i8 inputs, channel multiplier 2, batch 2, per-tensor and per-channel multipliers, the ReLU clamp; and the

@@ -113,6 +113,52 @@ Status conv2d_depthwise(const PackedConv& pc, const Tensor& x, const RowStore& s
     DwRq q;
     use_block = fused_rq(oc, &q);
   }
+  // AVX-512 VNNI with VBMI: the same small planes in blocks of 16 channels on u8 quads (dw_avx512vnni.cpp).
+  const DwBlockQuadFn block_quad =
+      use_block && pc.isa() == Isa::kAvx512Vnni && kh * kw <= 64 ? dw_block_quad_avx512_vnni() : nullptr;
+  if (block_quad != nullptr) {
+    DwBlockQuad proto;
+    proto.h = g.h;
+    proto.w = g.w;
+    proto.pt = g.pad_top;
+    proto.pl = g.pad_left;
+    proto.hp = g.hp;
+    proto.wp = g.wp;
+    proto.kh = kh;
+    proto.kw = kw;
+    proto.sh = g.sh;
+    proto.sw = g.sw;
+    proto.dh = p.dilation_h;
+    proto.dw = g.dw;
+    proto.oh = oh;
+    proto.ow = ow;
+    proto.mask = i8 ? 0x80 : 0;
+    proto.zp_u = static_cast<uint8_t>(static_cast<uint8_t>(p.input_zero_point) ^ proto.mask);
+    const int64_t cblocks = (c + kDwQuadCh - 1) / kDwQuadCh, units = n * cblocks;
+    const int64_t scratch_len = dw_block_quad_scratch(g.hp, g.wp, plane);
+    auto unit = [&](int64_t u) {
+      const int64_t b = u / cblocks, c0 = u % cblocks * kDwQuadCh;
+      DwScratch& s = dw_scratch();
+      grow(s.quad, scratch_len + 64);
+      DwBlockQuad blk = proto;
+      blk.nch = static_cast<int>(std::min<int64_t>(kDwQuadCh, c - c0));
+      blk.scratch = reinterpret_cast<uint8_t*>((reinterpret_cast<uintptr_t>(s.quad.data()) + 63) / 64 * 64);
+      for (int l = 0; l < kDwQuadCh; ++l) {
+        const int64_t ch = c0 + std::min<int64_t>(l, blk.nch - 1);  // lanes past the block repeat its last channel
+        blk.x[l] = xb + (b * c + ch) * hw;
+        blk.wt[l] = wts + ch * taps;
+        fused_rq(ch, &blk.q[l]);
+        int32_t sumw = 0;
+        for (int64_t i = 0; i < taps; ++i) sumw += blk.wt[l][i];
+        blk.corr[l] = static_cast<int32_t>(static_cast<uint32_t>(blk.q[l].corr) -
+                                           static_cast<uint32_t>(proto.zp_u) * static_cast<uint32_t>(sumw));
+        blk.y[l] = static_cast<uint8_t*>(st.y) + (b * pc.cout_ + ch) * plane;
+      }
+      block_quad(blk);
+    };
+    parallel_for(par, units, unit);
+    return Status::Ok();
+  }
   if (use_block) {
     DwBlock proto;
     proto.h = g.h;

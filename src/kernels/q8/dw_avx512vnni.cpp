@@ -121,10 +121,168 @@ void dw_quad_plane(const DwQuadPlane& p) {
     plane_dispatch<false>(p, p.scratch, len);
 }
 
+/// vpermt2b tables of the 16x16 byte transpose (transpose16): level 1 a[h] gathers columns 8h .. 8h + 7 of rows 0-7
+/// (from the row vectors 0-3 and 4-7) as [column][row]; level 2 b[k] gathers columns 4k .. 4k + 3 of rows 0-15 from
+/// level 1's rows 0-7 and 8-15 of the same column half. Also the quad interleave: byte 4c + j of z is byte 16j + c.
+struct T16Idx {
+  alignas(64) uint8_t a[2][64], b[4][64], quad[64];
+  constexpr T16Idx() : a{}, b{}, quad{} {
+    for (int h = 0; h < 2; ++h)
+      for (int pc = 0; pc < 8; ++pc)
+        for (int row = 0; row < 8; ++row)
+          a[h][pc * 8 + row] = static_cast<uint8_t>((row < 4 ? row * 16 : 64 + (row - 4) * 16) + 8 * h + pc);
+    for (int k = 0; k < 4; ++k)
+      for (int cc = 0; cc < 4; ++cc)
+        for (int row = 0; row < 16; ++row) {
+          const int col = 4 * k + cc, h = col / 8;
+          b[k][cc * 16 + row] =
+              static_cast<uint8_t>(row < 8 ? (col - 8 * h) * 8 + row : 64 + (col - 8 * h) * 8 + row - 8);
+        }
+    for (int c = 0; c < 16; ++c)
+      for (int j = 0; j < 4; ++j) quad[4 * c + j] = static_cast<uint8_t>(16 * j + c);
+  }
+};
+constexpr T16Idx kT16;
+
+/// 16x16 byte transpose: in[r] holds rows 4r .. 4r + 3 (16 bytes each), out[k] columns 4k .. 4k + 3 (16 bytes each:
+/// the column's 16 rows).
+__attribute__((target("avx512vbmi"))) inline void transpose16(const __m512i in[4], __m512i out[4]) {
+  const __m512i a0 = _mm512_load_si512(kT16.a[0]), a1 = _mm512_load_si512(kT16.a[1]);
+  const __m512i l0 = _mm512_permutex2var_epi8(in[0], a0, in[1]), l1 = _mm512_permutex2var_epi8(in[0], a1, in[1]);
+  const __m512i r0 = _mm512_permutex2var_epi8(in[2], a0, in[3]), r1 = _mm512_permutex2var_epi8(in[2], a1, in[3]);
+  out[0] = _mm512_permutex2var_epi8(l0, _mm512_load_si512(kT16.b[0]), r0);
+  out[1] = _mm512_permutex2var_epi8(l0, _mm512_load_si512(kT16.b[1]), r0);
+  out[2] = _mm512_permutex2var_epi8(l1, _mm512_load_si512(kT16.b[2]), r1);
+  out[3] = _mm512_permutex2var_epi8(l1, _mm512_load_si512(kT16.b[3]), r1);
+}
+
+/// 4 x 16 bytes (at p0 .. p3) in one vector, p0 in the low lane.
+__attribute__((target("avx512vbmi"))) inline __m512i four16(const uint8_t* p0, const uint8_t* p1, const uint8_t* p2,
+                                                            const uint8_t* p3) {
+  auto ld = [](const uint8_t* p) { return _mm_loadu_si128(reinterpret_cast<const __m128i*>(p)); };
+  __m512i v = _mm512_maskz_broadcast_i32x4(0x000F, ld(p0));
+  v = _mm512_mask_broadcast_i32x4(v, 0x00F0, ld(p1));
+  v = _mm512_mask_broadcast_i32x4(v, 0x0F00, ld(p2));
+  return _mm512_mask_broadcast_i32x4(v, 0xF000, ld(p3));
+}
+
+template <int kG>
+__attribute__((target("avx512vbmi"))) void block_quad_t(const DwBlockQuad& b, int64_t g_rt) {
+  constexpr int kMaxG = 16;  // (kh * kw <= 64 taps, conv_dw.cpp)
+  const int64_t ng = kG > 0 ? kG : g_rt, taps = b.kh * b.kw, hp = b.hp, wp = b.wp;
+  uint8_t* const qb = b.scratch;
+  uint8_t* const codes = qb + hp * wp * kDwQuadCh + 64;
+  // Q: the padded planes, channel-minor.
+  {
+    const __m512i vz = _mm512_set1_epi8(static_cast<char>(b.zp_u)), vm = _mm512_set1_epi8(static_cast<char>(b.mask));
+    for (int64_t i = 0; i < hp * wp * kDwQuadCh; i += 64) _mm512_storeu_si512(qb + i, vz);
+    for (int64_t iy = 0; iy < b.h; ++iy) {
+      uint8_t* qr = qb + ((iy + b.pt) * wp + b.pl) * kDwQuadCh;
+      for (int64_t ix = 0; ix < b.w; ix += 16) {
+        const int64_t n = std::min<int64_t>(16, b.w - ix);
+        const __mmask16 km = static_cast<__mmask16>((1u << n) - 1);
+        __m512i in[4], out[4];
+        for (int r = 0; r < 4; ++r) {
+          auto ld = [&](int c) { return _mm_maskz_loadu_epi8(km, b.x[4 * r + c] + iy * b.w + ix); };
+          __m512i v = _mm512_maskz_broadcast_i32x4(0x000F, ld(0));
+          v = _mm512_mask_broadcast_i32x4(v, 0x00F0, ld(1));
+          v = _mm512_mask_broadcast_i32x4(v, 0x0F00, ld(2));
+          in[r] = _mm512_xor_si512(_mm512_mask_broadcast_i32x4(v, 0xF000, ld(3)), vm);
+        }
+        transpose16(in, out);
+        for (int k = 0; k < 4 && 4 * k < n; ++k) {
+          const int64_t px = std::min<int64_t>(4, n - 4 * k);  // pixels of this vector inside the row
+          const __mmask64 sm = px == 4 ? ~__mmask64{0} : (__mmask64{1} << (16 * px)) - 1;
+          _mm512_mask_storeu_epi8(qr + (ix + 4 * k) * kDwQuadCh, sm, out[k]);
+        }
+      }
+    }
+  }
+  // Per-lane weight quads and tap offsets (taps past the kernel: weight 0, offset of tap 0).
+  alignas(64) uint8_t wbytes[kMaxG][64];
+  int64_t toff[kMaxG * 4];
+  for (int64_t g = 0; g < ng; ++g)
+    for (int j = 0; j < 4; ++j) {
+      const int64_t t = 4 * g + j;
+      toff[t] = t < taps ? ((t / b.kw) * b.dh * wp + (t % b.kw) * b.dw) * kDwQuadCh : 0;
+      for (int c = 0; c < kDwQuadCh; ++c) wbytes[g][4 * c + j] = t < taps ? static_cast<uint8_t>(b.wt[c][t]) : 0;
+    }
+  __m512i wq[kMaxG];
+  for (int64_t g = 0; g < ng; ++g) wq[g] = _mm512_load_si512(wbytes[g]);
+  // Per-lane requantization constants (DwRq: 31 - shift = r in [32, 63]).
+  alignas(64) int32_t corr[16], mult[16], cnt[16];
+  alignas(64) int64_t rnd_e[8], rnd_o[8];
+  for (int c = 0; c < kDwQuadCh; ++c) {
+    corr[c] = b.corr[c];
+    mult[c] = b.q[c].mult;
+    cnt[c] = b.q[c].r - 32;
+    (c % 2 ? rnd_o : rnd_e)[c / 2] = int64_t{1} << (b.q[c].r - 1);
+  }
+  const __m512i vc = _mm512_load_si512(corr), vme = _mm512_load_si512(mult);
+  const __m512i vmo = _mm512_maskz_srli_epi64(0xFF, vme, 32), vcnt = _mm512_load_si512(cnt);
+  const __m512i vre = _mm512_load_si512(rnd_e), vro = _mm512_load_si512(rnd_o);
+  const __m512i vz = _mm512_set1_epi32(b.q[0].zp), vlo = _mm512_set1_epi32(b.q[0].lo),
+                vhi = _mm512_set1_epi32(b.q[0].hi);
+  const __m512i qidx = _mm512_load_si512(kT16.quad);
+  const int64_t npix = b.oh * b.ow;
+  uint8_t* out = codes;
+  for (int64_t oy = 0; oy < b.oh; ++oy)
+    for (int64_t ox = 0; ox < b.ow; ++ox, out += kDwQuadCh) {
+      const uint8_t* base = qb + ((oy * b.sh) * wp + ox * b.sw) * kDwQuadCh;
+      __m512i acc = vc;
+      for (int64_t g = 0; g < ng; ++g) {
+        const int64_t* o = toff + 4 * g;
+        const __m512i z = four16(base + o[0], base + o[1], base + o[2], base + o[3]);
+        acc = _mm512_dpbusd_epi32(acc, _mm512_maskz_permutexvar_epi8(~__mmask64{0}, qidx, z), wq[g]);
+      }
+      const __m512i qe = _mm512_add_epi64(_mm512_maskz_mul_epi32(0xFF, acc, vme), vre);
+      const __m512i qo =
+          _mm512_add_epi64(_mm512_maskz_mul_epi32(0xFF, _mm512_maskz_srli_epi64(0xFF, acc, 32), vmo), vro);
+      const __m512i h = _mm512_mask_blend_epi32(0xAAAA, _mm512_maskz_srli_epi64(0xFF, qe, 32), qo);
+      __m512i v = _mm512_add_epi32(_mm512_maskz_srav_epi32(0xFFFF, h, vcnt), vz);
+      v = _mm512_maskz_min_epi32(0xFFFF, _mm512_maskz_max_epi32(0xFFFF, v, vlo), vhi);
+      _mm_storeu_si128(reinterpret_cast<__m128i*>(out), _mm512_maskz_cvtepi32_epi8(0xFFFF, v));
+    }
+  // Back to the channel planes, 16 pixels per step.
+  for (int64_t i0 = 0; i0 < npix; i0 += 16) {
+    const int64_t n = std::min<int64_t>(16, npix - i0);
+    const __mmask16 km = static_cast<__mmask16>((1u << n) - 1);
+    __m512i in[4], t[4];
+    for (int r = 0; r < 4; ++r) in[r] = _mm512_loadu_si512(codes + (i0 + 4 * r) * kDwQuadCh);
+    transpose16(in, t);
+    for (int c = 0; c < b.nch; ++c) {
+      const __m512i v = t[c / 4];
+      __m128i lane;
+      switch (c % 4) {
+        case 0: lane = _mm512_maskz_extracti32x4_epi32(0xF, v, 0); break;
+        case 1: lane = _mm512_maskz_extracti32x4_epi32(0xF, v, 1); break;
+        case 2: lane = _mm512_maskz_extracti32x4_epi32(0xF, v, 2); break;
+        default: lane = _mm512_maskz_extracti32x4_epi32(0xF, v, 3); break;
+      }
+      _mm_mask_storeu_epi8(b.y[c] + i0, km, lane);
+    }
+  }
+}
+
+void dw_block_quad(const DwBlockQuad& b) {
+  const int64_t ng = (b.kh * b.kw + 3) / 4;
+  if (ng == 3)
+    block_quad_t<3>(b, 3);  // 3x3
+  else if (ng == 7)
+    block_quad_t<7>(b, 7);  // 5x5
+  else
+    block_quad_t<0>(b, ng);
+}
+
 }  // namespace
 
 DwQuadFn dw_quad_avx512_vnni() {
   static const DwQuadFn f = __builtin_cpu_supports("avx512vbmi") ? dw_quad_plane : nullptr;
+  return f;
+}
+
+DwBlockQuadFn dw_block_quad_avx512_vnni() {
+  static const DwBlockQuadFn f = __builtin_cpu_supports("avx512vbmi") ? dw_block_quad : nullptr;
   return f;
 }
 
@@ -135,6 +293,9 @@ DwQuadFn dw_quad_avx512_vnni() {
 namespace npukit::q8::detail {
 DwQuadFn dw_quad_avx512_vnni() {
   return nullptr;  // the compiler cannot target AVX-512 VNNI
+}
+DwBlockQuadFn dw_block_quad_avx512_vnni() {
+  return nullptr;
 }
 }  // namespace npukit::q8::detail
 

@@ -125,6 +125,29 @@ inline int64_t dw_quad_scratch(const DwQuadPlane& p) {
 using DwQuadFn = void (*)(const DwQuadPlane&);
 DwQuadFn dw_quad_avx512_vnni();
 
+/// Channel-blocked small planes on u8 quads (AVX-512 VNNI + VBMI): the input planes of up to 16 channels transposed to
+/// channel-minor bytes Q[py][px][16] (u = code ^ mask, zp_u in the padding), every output pixel's taps gathered in
+/// quads per channel lane (4 taps' 16-byte vectors interleaved by one vpermb) and multiplied by per-lane weight quads
+/// with vpdpbusd from the per-lane correction (bias - zp_u * sum(w), mod 2^32); per-lane fused requantization (DwRq
+/// preconditions), codes transposed back to the output planes.
+inline constexpr int kDwQuadCh = 16;
+struct DwBlockQuad {
+  int64_t h = 0, w = 0, pt = 0, pl = 0, hp = 0, wp = 0, kh = 0, kw = 0, sh = 1, sw = 1, dh = 1, dw = 1, oh = 0, ow = 0;
+  int nch = 0;                       ///< channels of the block, 1..kDwQuadCh
+  const uint8_t* x[kDwQuadCh] = {};  ///< input planes, h * w codes (lanes >= nch: any valid plane)
+  const int8_t* wt[kDwQuadCh] = {};  ///< kh * kw weights per lane
+  int32_t corr[kDwQuadCh] = {};      ///< per lane
+  DwRq q[kDwQuadCh];                 ///< per lane (q.corr unused)
+  uint8_t mask = 0, zp_u = 0;        ///< as DwQuadPlane
+  uint8_t* y[kDwQuadCh] = {};        ///< output planes, oh * ow codes (lanes >= nch: not written)
+  uint8_t* scratch = nullptr;        ///< dw_block_quad_scratch() bytes
+};
+inline int64_t dw_block_quad_scratch(int64_t hp, int64_t wp, int64_t npix) {
+  return hp * wp * kDwQuadCh + 64 + ((npix + 15) / 16 * 16) * kDwQuadCh + 64;
+}
+using DwBlockQuadFn = void (*)(const DwBlockQuad&);
+DwBlockQuadFn dw_block_quad_avx512_vnni();
+
 const DwKernels& dw_kernels_scalar();
 const DwKernels& dw_kernels_avx2();
 
