@@ -94,9 +94,26 @@ Status conv2d_depthwise(const PackedConv& pc, const Tensor& x, const RowStore& s
     q->hi = p.out_range.qmax;
     return true;
   };
+  DwPlaneGeom geom;  // (the channel-blocked and quad kernels')
+  geom.h = g.h;
+  geom.w = g.w;
+  geom.pad_top = g.pad_top;
+  geom.pad_left = g.pad_left;
+  geom.hp = g.hp;
+  geom.wp = g.wp;
+  geom.kh = kh;
+  geom.kw = kw;
+  geom.sh = g.sh;
+  geom.sw = g.sw;
+  geom.dh = p.dilation_h;
+  geom.dw = g.dw;
+  geom.oh = oh;
+  geom.ow = ow;
   const int8_t* wts = pc.w_.data<int8_t>();
   const uint8_t* xb = static_cast<const uint8_t*>(x.raw());
   const bool i8 = x.dtype() == DType::kI8;
+  const uint8_t qmask = i8 ? 0x80 : 0;  // (the quad kernels' u = code ^ qmask, and the zero point's u)
+  const uint8_t zp_u = static_cast<uint8_t>(static_cast<uint8_t>(p.input_zero_point) ^ qmask);
   const int64_t hw = g.h * g.w, x_len = x.numel();
   const bool u8out = st.dtype == DType::kU8;
   const int64_t plane = oh * ow;
@@ -118,22 +135,9 @@ Status conv2d_depthwise(const PackedConv& pc, const Tensor& x, const RowStore& s
       use_block && pc.isa() == Isa::kAvx512Vnni && kh * kw <= 64 ? dw_block_quad_avx512_vnni() : nullptr;
   if (block_quad != nullptr) {
     DwBlockQuad proto;
-    proto.h = g.h;
-    proto.w = g.w;
-    proto.pt = g.pad_top;
-    proto.pl = g.pad_left;
-    proto.hp = g.hp;
-    proto.wp = g.wp;
-    proto.kh = kh;
-    proto.kw = kw;
-    proto.sh = g.sh;
-    proto.sw = g.sw;
-    proto.dh = p.dilation_h;
-    proto.dw = g.dw;
-    proto.oh = oh;
-    proto.ow = ow;
-    proto.mask = i8 ? 0x80 : 0;
-    proto.zp_u = static_cast<uint8_t>(static_cast<uint8_t>(p.input_zero_point) ^ proto.mask);
+    static_cast<DwPlaneGeom&>(proto) = geom;
+    proto.mask = qmask;
+    proto.zp_u = zp_u;
     const int64_t cblocks = (c + kDwQuadCh - 1) / kDwQuadCh, units = n * cblocks;
     const int64_t scratch_len = dw_block_quad_scratch(g.hp, g.wp, plane);
     auto unit = [&](int64_t u) {
@@ -148,10 +152,7 @@ Status conv2d_depthwise(const PackedConv& pc, const Tensor& x, const RowStore& s
         blk.x[l] = xb + (b * c + ch) * hw;
         blk.wt[l] = wts + ch * taps;
         fused_rq(ch, &blk.q[l]);
-        int32_t sumw = 0;
-        for (int64_t i = 0; i < taps; ++i) sumw += blk.wt[l][i];
-        blk.corr[l] = static_cast<int32_t>(static_cast<uint32_t>(blk.q[l].corr) -
-                                           static_cast<uint32_t>(proto.zp_u) * static_cast<uint32_t>(sumw));
+        blk.corr[l] = dw_quad_corr(blk.q[l].corr, proto.zp_u, blk.wt[l], taps);
         blk.y[l] = static_cast<uint8_t*>(st.y) + (b * pc.cout_ + ch) * plane;
       }
       block_quad(blk);
@@ -161,20 +162,7 @@ Status conv2d_depthwise(const PackedConv& pc, const Tensor& x, const RowStore& s
   }
   if (use_block) {
     DwBlock proto;
-    proto.h = g.h;
-    proto.w = g.w;
-    proto.pad_top = g.pad_top;
-    proto.pad_left = g.pad_left;
-    proto.hp = g.hp;
-    proto.wp = g.wp;
-    proto.kh = kh;
-    proto.kw = kw;
-    proto.sh = g.sh;
-    proto.sw = g.sw;
-    proto.dh = p.dilation_h;
-    proto.dw = g.dw;
-    proto.oh = oh;
-    proto.ow = ow;
+    static_cast<DwPlaneGeom&>(proto) = geom;
     proto.i8 = i8;
     proto.x_end = xb + x_len;
     proto.zp = p.input_zero_point;
@@ -220,18 +208,9 @@ Status conv2d_depthwise(const PackedConv& pc, const Tensor& x, const RowStore& s
   }
   if (use_quad) {
     DwQuadPlane proto;
-    proto.h = g.h;
-    proto.w = g.w;
-    proto.pt = g.pad_top;
-    proto.pl = g.pad_left;
-    proto.kh = kh;
-    proto.kw = kw;
-    proto.sh = g.sh;
-    proto.sw = g.sw;
-    proto.oh = oh;
-    proto.ow = ow;
-    proto.mask = i8 ? 0x80 : 0;
-    proto.zp_u = static_cast<uint8_t>(static_cast<uint8_t>(p.input_zero_point) ^ proto.mask);
+    static_cast<DwPlaneGeom&>(proto) = geom;
+    proto.mask = qmask;
+    proto.zp_u = zp_u;
     const int64_t scratch_len = dw_quad_scratch(proto);
     const int64_t cout = pc.cout_, planes = n * cout;
     constexpr int64_t kMaxQuadTasks = 64;
@@ -244,12 +223,8 @@ Status conv2d_depthwise(const PackedConv& pc, const Tensor& x, const RowStore& s
         DwQuadPlane qp = proto;
         qp.x = xb + (b * c + oc / cog) * hw;
         qp.wt = wts + oc * taps;
-        int32_t sumw = 0;
-        for (int64_t i = 0; i < taps; ++i) sumw += qp.wt[i];
         fused_rq(oc, &qp.q);
-        // bias - zp_u * sum(w), mod 2^32 (the accumulators wrap to the true value, which fits int32).
-        qp.corr = static_cast<int32_t>(static_cast<uint32_t>(qp.q.corr) -
-                                       static_cast<uint32_t>(proto.zp_u) * static_cast<uint32_t>(sumw));
+        qp.corr = dw_quad_corr(qp.q.corr, proto.zp_u, qp.wt, taps);
         qp.y = static_cast<uint8_t*>(st.y) + (b * cout + oc) * plane;
         qp.scratch = s.quad.data();
         quad(qp);

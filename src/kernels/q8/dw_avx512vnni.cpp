@@ -39,10 +39,10 @@ __attribute__((target("avx512vbmi"))) void fill_rows(const DwQuadPlane& p, int64
     uint8_t* d = rows + r * len;
     // (Vector stores, not memset: a call per row cost about as much as a small plane's products.)
     for (int64_t c = 0; c < len; c += 64) _mm512_storeu_si512(d + c, vz);
-    const int64_t iy = r - p.pt;
+    const int64_t iy = r - p.pad_top;
     if (iy < 0 || iy >= p.h) continue;
     const uint8_t* xr = p.x + iy * p.w;
-    uint8_t* dd = d + p.pl;
+    uint8_t* dd = d + p.pad_left;
     int64_t c = 0;
     for (; c + 64 <= p.w; c += 64) _mm512_storeu_si512(dd + c, _mm512_xor_si512(_mm512_loadu_si512(xr + c), vm));
     if (c < p.w) {
@@ -177,7 +177,7 @@ __attribute__((target("avx512vbmi"))) void block_quad_t(const DwBlockQuad& b, in
     const __m512i vz = _mm512_set1_epi8(static_cast<char>(b.zp_u)), vm = _mm512_set1_epi8(static_cast<char>(b.mask));
     for (int64_t i = 0; i < hp * wp * kDwQuadCh; i += 64) _mm512_storeu_si512(qb + i, vz);
     for (int64_t iy = 0; iy < b.h; ++iy) {
-      uint8_t* qr = qb + ((iy + b.pt) * wp + b.pl) * kDwQuadCh;
+      uint8_t* qr = qb + ((iy + b.pad_top) * wp + b.pad_left) * kDwQuadCh;
       for (int64_t ix = 0; ix < b.w; ix += 16) {
         const int64_t n = std::min<int64_t>(16, b.w - ix);
         const __mmask16 km = static_cast<__mmask16>((1u << n) - 1);

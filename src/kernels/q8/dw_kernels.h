@@ -71,9 +71,12 @@ struct DwRq {
 /// tap pair of every output pixel is one vpmaddwd against per-channel weight pairs; requantization is per lane
 /// (DwRq preconditions for every channel), codes are transposed back to the NCHW planes.
 inline constexpr int kDwBlockCh = 8;
-struct DwBlock {
+/// The geometry of one depthwise call's planes (the channel-blocked and quad kernels).
+struct DwPlaneGeom {
   int64_t h = 0, w = 0, pad_top = 0, pad_left = 0, hp = 0, wp = 0;  ///< input plane, padding, padded plane
   int64_t kh = 0, kw = 0, sh = 1, sw = 1, dh = 1, dw = 1, oh = 0, ow = 0;
+};
+struct DwBlock : DwPlaneGeom {
   int nch = 0;                        ///< channels of the block, 1..kDwBlockCh
   const uint8_t* x[kDwBlockCh] = {};  ///< input planes (h * w codes; lanes >= nch: any valid plane)
   const uint8_t* x_end = nullptr;     ///< end of the readable input bytes (tiers may read whole vectors before it)
@@ -97,13 +100,12 @@ inline int64_t dw_block_scratch(int64_t hp, int64_t wp, int64_t dw, int64_t oh, 
 /// weights (0 past kw), u = input code ^ (i8 ? 0x80 : 0) and the padding u = zp_u, the input zero point's u; the
 /// accumulators start at corr = bias - zp_u * sum(w) (mod 2^32), so they end at the true sum + bias. Requantized with
 /// q (DwRq preconditions, q.corr unused) and stored as bytes, y[oy * ow + ox].
-struct DwQuadPlane {
-  const uint8_t* x = nullptr;  ///< input plane, h * w codes
-  int64_t h = 0, w = 0, pt = 0, pl = 0, kh = 0, kw = 0, sh = 1, sw = 1, oh = 0, ow = 0;
-  uint8_t mask = 0;            ///< 0x80 for int8 codes, else 0
-  uint8_t zp_u = 0;            ///< the input zero point as u
-  const int8_t* wt = nullptr;  ///< kh * kw weights of the channel
-  int32_t corr = 0;            ///< bias - zp_u * sum(w), mod 2^32
+struct DwQuadPlane : DwPlaneGeom {  // (dilation 1)
+  const uint8_t* x = nullptr;       ///< input plane, h * w codes
+  uint8_t mask = 0;                 ///< 0x80 for int8 codes, else 0
+  uint8_t zp_u = 0;                 ///< the input zero point as u
+  const int8_t* wt = nullptr;       ///< kh * kw weights of the channel
+  int32_t corr = 0;                 ///< bias - zp_u * sum(w), mod 2^32
   DwRq q;
   uint8_t* y = nullptr;        ///< oh * ow output codes
   uint8_t* scratch = nullptr;  ///< dw_quad_scratch() bytes
@@ -114,7 +116,7 @@ inline int64_t dw_quad_rows(const DwQuadPlane& p) {
   return (p.oh - 1) * p.sh + p.kh;
 }
 inline int64_t dw_quad_row(const DwQuadPlane& p) {
-  const int64_t cols = std::max(p.pl + p.w, (p.ow - 1) * p.sw + p.kw);
+  const int64_t cols = std::max(p.pad_left + p.w, (p.ow - 1) * p.sw + p.kw);
   return std::max(cols, p.sw * ((p.ow + 15) / 16 * 16) + 8) + 64;
 }
 inline int64_t dw_quad_scratch(const DwQuadPlane& p) {
@@ -123,6 +125,13 @@ inline int64_t dw_quad_scratch(const DwQuadPlane& p) {
 /// The AVX-512 VNNI + VBMI plane kernel (one vpermb gathers 16 outputs' tap quads from a 64-byte row window, one
 /// vpdpbusd multiplies them), or null when this CPU / build has none.
 using DwQuadFn = void (*)(const DwQuadPlane&);
+/// The quad kernels' correction of a channel: bias - zp_u * sum(w), mod 2^32 (the accumulators wrap to the true sum +
+/// bias, which fits int32 under DwRq's preconditions).
+inline int32_t dw_quad_corr(int32_t bias, uint8_t zp_u, const int8_t* w, int64_t taps) {
+  uint32_t sumw = 0;
+  for (int64_t i = 0; i < taps; ++i) sumw += static_cast<uint32_t>(static_cast<int32_t>(w[i]));
+  return static_cast<int32_t>(static_cast<uint32_t>(bias) - static_cast<uint32_t>(zp_u) * sumw);
+}
 DwQuadFn dw_quad_avx512_vnni();
 
 /// Channel-blocked small planes on u8 quads (AVX-512 VNNI + VBMI): the input planes of up to 16 channels transposed to
@@ -131,8 +140,7 @@ DwQuadFn dw_quad_avx512_vnni();
 /// with vpdpbusd from the per-lane correction (bias - zp_u * sum(w), mod 2^32); per-lane fused requantization (DwRq
 /// preconditions), codes transposed back to the output planes.
 inline constexpr int kDwQuadCh = 16;
-struct DwBlockQuad {
-  int64_t h = 0, w = 0, pt = 0, pl = 0, hp = 0, wp = 0, kh = 0, kw = 0, sh = 1, sw = 1, dh = 1, dw = 1, oh = 0, ow = 0;
+struct DwBlockQuad : DwPlaneGeom {
   int nch = 0;                       ///< channels of the block, 1..kDwQuadCh
   const uint8_t* x[kDwQuadCh] = {};  ///< input planes, h * w codes (lanes >= nch: any valid plane)
   const int8_t* wt[kDwQuadCh] = {};  ///< kh * kw weights per lane
