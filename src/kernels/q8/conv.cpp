@@ -231,16 +231,13 @@ Status conv2d(const PackedConv& pc, const Tensor& x, Tensor* y, const Tensor* re
     std::vector<uint8_t>& xpad = caller.pad;
     xpad.resize(static_cast<size_t>(n * c * hp * wp));
     const uint8_t zc = static_cast<uint8_t>(p.input_zero_point);
+    // The whole buffer at the zero point's code in one call, then one copy per data row (against three calls per row:
+    // 3x3 layers 0.96-0.99x).
+    std::memset(xpad.data(), zc, xpad.size());
     for (int64_t bc = 0; bc < n * c; ++bc) {
-      uint8_t* plane_p = xpad.data() + bc * hp * wp;
-      std::memset(plane_p, zc, static_cast<size_t>(p.pad_top * wp));
-      for (int64_t iy = 0; iy < h; ++iy) {
-        uint8_t* row = plane_p + (iy + p.pad_top) * wp;
-        std::memset(row, zc, static_cast<size_t>(p.pad_left));
-        std::memcpy(row + p.pad_left, src + (bc * h + iy) * wd, static_cast<size_t>(wd));
-        std::memset(row + p.pad_left + wd, zc, static_cast<size_t>(p.pad_right));
-      }
-      std::memset(plane_p + (p.pad_top + h) * wp, zc, static_cast<size_t>(p.pad_bottom * wp));
+      uint8_t* plane_p = xpad.data() + bc * hp * wp + p.pad_top * wp + p.pad_left;
+      const uint8_t* srow = src + bc * h * wd;
+      for (int64_t iy = 0; iy < h; ++iy) std::memcpy(plane_p + iy * wp, srow + iy * wd, static_cast<size_t>(wd));
     }
     src = xpad.data();
   }
