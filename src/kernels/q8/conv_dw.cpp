@@ -152,7 +152,7 @@ Status conv2d_depthwise(const PackedConv& pc, const Tensor& x, const RowStore& s
         blk.x[l] = xb + (b * c + ch) * hw;
         blk.wt[l] = wts + ch * taps;
         fused_rq(ch, &blk.q[l]);
-        blk.corr[l] = dw_quad_corr(blk.q[l].corr, proto.zp_u, blk.wt[l], taps);
+        blk.corr[l] = dw_quad_corr(blk.q[l].corr, zp_u, pc.sumw_[static_cast<size_t>(ch)]);
         blk.y[l] = static_cast<uint8_t*>(st.y) + (b * pc.cout_ + ch) * plane;
       }
       block_quad(blk);
@@ -224,7 +224,7 @@ Status conv2d_depthwise(const PackedConv& pc, const Tensor& x, const RowStore& s
         qp.x = xb + (b * c + oc / cog) * hw;
         qp.wt = wts + oc * taps;
         fused_rq(oc, &qp.q);
-        qp.corr = dw_quad_corr(qp.q.corr, proto.zp_u, qp.wt, taps);
+        qp.corr = dw_quad_corr(qp.q.corr, zp_u, pc.sumw_[static_cast<size_t>(oc)]);
         qp.y = static_cast<uint8_t*>(st.y) + (b * cout + oc) * plane;
         qp.scratch = s.quad.data();
         quad(qp);

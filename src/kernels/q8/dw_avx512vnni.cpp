@@ -13,6 +13,8 @@
 
 #include <cstring>
 
+#include "kernels/q8/rq512_impl.h"
+
 namespace npukit::q8::detail {
 
 namespace {
@@ -66,11 +68,7 @@ __attribute__((target("avx512vbmi"))) void plane_t(const DwQuadPlane& p, int64_t
       wq[ky * ng + g] = _mm512_set1_epi32(v);
     }
   const __m512i idx = _mm512_load_si512(kQuadIdx.v[p.sw - 1]);
-  const int r = p.q.r;  // min(31 - shift, 63), in [32, 63] (DwRq)
-  const __m512i vc = _mm512_set1_epi32(p.corr), vm = _mm512_set1_epi64(p.q.mult);
-  const __m512i vr = _mm512_set1_epi64(int64_t{1} << (r - 1));
-  const __m512i vr32 = _mm512_set1_epi32(r >= 33 ? 1 << (r - 33) : 0);
-  const __m128i cnt = _mm_cvtsi32_si128(r - 32);
+  const Rq512 rq(p.corr, p.q.mult, p.q.r);  // (DwRq: r = min(31 - shift, 63) in [32, 63])
   const __m512i vz = _mm512_set1_epi32(p.q.zp), vlo = _mm512_set1_epi32(p.q.lo), vhi = _mm512_set1_epi32(p.q.hi);
   const int64_t ow = p.ow, rstep = p.sh * len, cstep = p.sw * 16;
   for (int64_t oy = 0; oy < p.oh; ++oy) {
@@ -78,21 +76,14 @@ __attribute__((target("avx512vbmi"))) void plane_t(const DwQuadPlane& p, int64_t
     uint8_t* yr = p.y + oy * ow;
     for (int64_t i0 = 0; i0 < ow; i0 += 16) {
       const uint8_t* src = r0 + (i0 / 16) * cstep;
-      __m512i acc = vc;
+      __m512i acc = rq.vc;
       for (int64_t ky = 0; ky < kh; ++ky)
         for (int64_t g = 0; g < ng; ++g) {
           const __m512i v =
               _mm512_maskz_permutexvar_epi8(~__mmask64{0}, idx, _mm512_loadu_si512(src + ky * len + 4 * g));
           acc = _mm512_dpbusd_epi32(acc, v, wq[ky * ng + g]);
         }
-      // floor(a * mult / 2^r + 1/2) from the high halves of the 64-bit products (see Rq16Row, ukernels_avx512vnni.cpp;
-      // the all-lanes maskz forms avoid GCC 12's -Wmaybe-uninitialized on the unmasked intrinsics).
-      __m512i qe = _mm512_maskz_mul_epi32(0xFF, acc, vm);
-      __m512i qo = _mm512_maskz_mul_epi32(0xFF, _mm512_maskz_srli_epi64(0xFF, acc, 32), vm);
-      if constexpr (!kRound32) qe = _mm512_add_epi64(qe, vr), qo = _mm512_add_epi64(qo, vr);
-      __m512i h = _mm512_mask_blend_epi32(0xAAAA, _mm512_maskz_srli_epi64(0xFF, qe, 32), qo);
-      if constexpr (kRound32) h = _mm512_add_epi32(h, vr32);
-      __m512i v = _mm512_add_epi32(_mm512_maskz_sra_epi32(0xFFFF, h, cnt), vz);
+      __m512i v = _mm512_add_epi32(rq.scaled<kRound32>(acc), vz);
       v = _mm512_maskz_min_epi32(0xFFFF, _mm512_maskz_max_epi32(0xFFFF, v, vlo), vhi);
       const int64_t n = std::min<int64_t>(16, ow - i0);
       const __mmask16 k = static_cast<__mmask16>((1u << n) - 1);

@@ -126,11 +126,10 @@ inline int64_t dw_quad_scratch(const DwQuadPlane& p) {
 /// vpdpbusd multiplies them), or null when this CPU / build has none.
 using DwQuadFn = void (*)(const DwQuadPlane&);
 /// The quad kernels' correction of a channel: bias - zp_u * sum(w), mod 2^32 (the accumulators wrap to the true sum +
-/// bias, which fits int32 under DwRq's preconditions).
-inline int32_t dw_quad_corr(int32_t bias, uint8_t zp_u, const int8_t* w, int64_t taps) {
-  uint32_t sumw = 0;
-  for (int64_t i = 0; i < taps; ++i) sumw += static_cast<uint32_t>(static_cast<int32_t>(w[i]));
-  return static_cast<int32_t>(static_cast<uint32_t>(bias) - static_cast<uint32_t>(zp_u) * sumw);
+/// bias, which fits int32 under DwRq's preconditions); sumw is PackedConv's per-channel weight sum.
+inline int32_t dw_quad_corr(int32_t bias, uint8_t zp_u, int64_t sumw) {
+  return static_cast<int32_t>(static_cast<uint32_t>(bias) -
+                              static_cast<uint32_t>(zp_u) * static_cast<uint32_t>(static_cast<uint64_t>(sumw)));
 }
 DwQuadFn dw_quad_avx512_vnni();
 

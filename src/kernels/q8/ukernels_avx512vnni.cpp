@@ -5,6 +5,7 @@
 #include "kernels/q8/ukernels.h"
 
 #if defined(NPUKIT_Q8_HAVE_AVX512VNNI)
+#include "kernels/q8/rq512_impl.h"
 #include "kernels/q8/ukernels_x86_impl.h"
 
 namespace npukit::q8::detail {
@@ -221,35 +222,9 @@ void gemm_1px_avx512_vnni(int64_t kq, const void* wv, const uint8_t* x, int32_t*
   _mm256_storeu_si256(reinterpret_cast<__m256i*>(c), s);
 }
 
-/// Requantization constants of one tile row (Rq8Row's arithmetic on 16 lanes).
-struct Rq16Row {
-  __m512i vc, vm, vr, vr32;
-  __m128i cnt;
-  explicit Rq16Row(const RowQ& q) {
-    const int sh = 31 - q.shift;  // in [32, 63] (RowQ's precondition)
-    vc = _mm512_set1_epi32(q.corr);
-    vm = _mm512_set1_epi64(q.mult);
-    vr = _mm512_set1_epi64(int64_t{1} << (sh - 1));
-    vr32 = _mm512_set1_epi32(sh >= 33 ? 1 << (sh - 33) : 0);
-    cnt = _mm_cvtsi32_si128(sh - 32);
-  }
-  /// floor(a * mult / 2^sh + 1/2) for a = acc + corr (the accumulators start at corr): the 32x32 -> 64-bit products P
-  /// of the even and odd lanes; the floor division by 2^sh (sh >= 32) is an arithmetic shift of their high halves.
-  /// Round32 (every row of the block has sh >= 33): the rounding term 2^(sh-1) is a multiple of 2^32, so it is added to
-  /// the high half H = floor(P / 2^32) as 2^(sh-33) (floor((P + 2^(sh-1)) / 2^sh) = floor((H + 2^(sh-33)) / 2^(sh-32))
-  /// since P = 2^32 H + L, 0 <= L < 2^32; |H| < 2^30 as |P| < 2^62, so the 32-bit sum cannot wrap): one 32-bit add
-  /// instead of two 64-bit ones. Otherwise it is added to both products.
-  /// (The all-lanes maskz forms are the plain instructions: GCC 12's unmasked intrinsics pass an undefined source that
-  /// -Wmaybe-uninitialized reports, GCC bug 105593.)
-  template <bool Round32>
-  __m512i scaled(__m512i a) const {
-    __m512i qe = _mm512_maskz_mul_epi32(0xFF, a, vm);
-    __m512i qo = _mm512_maskz_mul_epi32(0xFF, _mm512_maskz_srli_epi64(0xFF, a, 32), vm);
-    if constexpr (!Round32) qe = _mm512_add_epi64(qe, vr), qo = _mm512_add_epi64(qo, vr);
-    __m512i h = _mm512_mask_blend_epi32(0xAAAA, _mm512_maskz_srli_epi64(0xFF, qe, 32), qo);
-    if constexpr (Round32) h = _mm512_add_epi32(h, vr32);
-    return _mm512_maskz_sra_epi32(0xFFFF, h, cnt);
-  }
+/// Requantization constants of one tile row (rq512_impl.h; RowQ: 31 - shift in [32, 63]).
+struct Rq16Row : Rq512 {
+  explicit Rq16Row(const RowQ& q) : Rq512(q.corr, q.mult, 31 - q.shift) {}
 };
 
 /// The 8-bit codes of two tile rows (32 sums each: a00 / a01 pixels 0-15 / 16-31 of row 0, a10 / a11 of row 1):

@@ -1,0 +1,45 @@
+// SPDX-License-Identifier: Apache-2.0
+// kernels/q8 (internal): the 512-bit fast requantization shared by the AVX-512 VNNI tier's GEMM blocks
+// (ukernels_avx512vnni.cpp) and depthwise planes (dw_avx512vnni.cpp), included by those units only (internal linkage).
+#pragma once
+
+#include <immintrin.h>
+
+#include <cstdint>
+
+namespace npukit::q8::detail {
+namespace {
+
+/// Constants of one multiplier: mult and r = 31 - shift in [32, 63] (the fused forms' precondition), corr the start
+/// value of the accumulators.
+struct Rq512 {
+  __m512i vc, vm, vr, vr32;
+  __m128i cnt;
+  Rq512(int32_t corr, int32_t mult, int r) {
+    vc = _mm512_set1_epi32(corr);
+    vm = _mm512_set1_epi64(mult);
+    vr = _mm512_set1_epi64(int64_t{1} << (r - 1));
+    vr32 = _mm512_set1_epi32(r >= 33 ? 1 << (r - 33) : 0);
+    cnt = _mm_cvtsi32_si128(r - 32);
+  }
+  /// floor(a * mult / 2^r + 1/2) for a = acc + corr (the accumulators start at corr): the 32x32 -> 64-bit products P
+  /// of the even and odd lanes; the floor division by 2^r (r >= 32) is an arithmetic shift of their high halves.
+  /// Round32 (r >= 33): the rounding term 2^(r-1) is a multiple of 2^32, so it is added to the high half
+  /// H = floor(P / 2^32) as 2^(r-33) (floor((P + 2^(r-1)) / 2^r) = floor((H + 2^(r-33)) / 2^(r-32)) since
+  /// P = 2^32 H + L, 0 <= L < 2^32; |H| < 2^30 as |P| < 2^62, so the 32-bit sum cannot wrap): one 32-bit add instead of
+  /// two 64-bit ones. Otherwise it is added to both products.
+  /// (The all-lanes maskz forms are the plain instructions: GCC 12's unmasked intrinsics pass an undefined source that
+  /// -Wmaybe-uninitialized reports, GCC bug 105593.)
+  template <bool Round32>
+  __m512i scaled(__m512i a) const {
+    __m512i qe = _mm512_maskz_mul_epi32(0xFF, a, vm);
+    __m512i qo = _mm512_maskz_mul_epi32(0xFF, _mm512_maskz_srli_epi64(0xFF, a, 32), vm);
+    if constexpr (!Round32) qe = _mm512_add_epi64(qe, vr), qo = _mm512_add_epi64(qo, vr);
+    __m512i h = _mm512_mask_blend_epi32(0xAAAA, _mm512_maskz_srli_epi64(0xFF, qe, 32), qo);
+    if constexpr (Round32) h = _mm512_add_epi32(h, vr32);
+    return _mm512_maskz_sra_epi32(0xFFFF, h, cnt);
+  }
+};
+
+}  // namespace
+}  // namespace npukit::q8::detail
