@@ -64,6 +64,14 @@ inline Tensor trained_weights(Shape shape, std::mt19937& rng) {
   return t;
 }
 
+/// The residual add of a case with k.residual (scales of a typical ResNet block add, ReLU range with k.relu).
+inline quant::AddParams residual_params(const ConvCase& k) {
+  const int32_t rzp = k.res_dtype == DType::kU8 ? 131 : -7;
+  return quant::make_add_params(
+      0.05f, k.out_zp, 0.03f, rzp, 0.07f, k.out_zp + 3,
+      k.relu ? quant::QRange{k.out_zp + 3, qref::dtype_range(k.out).qmax} : qref::dtype_range(k.out));
+}
+
 /// Runs k on every tier this machine has and 1..3 threads against qref::qconv2d; `winograd`, when given: whether
 /// the packed layer must take the Winograd path (conv_wino.h); `split7`, when given: whether the AVX2 tier packs it
 /// in the split 7-bit form (the other tiers never do).
@@ -100,10 +108,7 @@ inline void run_case(const ConvCase& k, std::optional<bool> winograd = std::null
     const int64_t oh = (k.h + k.pt + k.pb - ((k.kh - 1) * k.dh + 1)) / k.sh + 1;
     const int64_t ow = (k.w + k.pl + k.pr - ((k.kw - 1) * k.dw + 1)) / k.sw + 1;
     res = q8test::random_codes(k.res_dtype, {k.n, k.cout, oh, ow}, rng);
-    const int32_t rzp = k.res_dtype == DType::kU8 ? 131 : -7;
-    p.residual_add = quant::make_add_params(
-        0.05f, k.out_zp, 0.03f, rzp, 0.07f, k.out_zp + 3,
-        k.relu ? quant::QRange{k.out_zp + 3, qref::dtype_range(k.out).qmax} : qref::dtype_range(k.out));
+    p.residual_add = residual_params(k);
   }
   const Tensor* bias = k.bias ? &b : nullptr;
   const Tensor* resp = k.residual ? &res : nullptr;

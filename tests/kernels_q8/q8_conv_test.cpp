@@ -206,6 +206,51 @@ TEST(Q8Conv, ReluResidualBatchNoBias) {
       }
 }
 
+TEST(Q8Conv, ResidualAddByTheRowKernel) {
+  // The residual add by the add's vector row kernel after the convolution stored the intermediate codes: in each task
+  // over whole planes (7x7 with tail pixels at K = 2048, 14x14 3x3), or in one pass after the tasks when planes are
+  // split into pixel blocks (56x56 pointwise); i8 / u8 residuals, ReLU ranges, batch 2, 1..3 threads (run_case).
+  struct Geo {
+    int64_t h, c, co, kh;
+  };
+  uint32_t seed = 2300;
+  for (Geo g : {Geo{7, 2048, 24, 1}, Geo{14, 32, 40, 3}, Geo{56, 64, 64, 1}})
+    for (DType rd : {DType::kI8, DType::kU8}) {
+      ConvCase k;
+      k.n = 2;
+      k.c = g.c;
+      k.cout = g.co;
+      k.h = k.w = g.h;
+      k.kh = k.kw = g.kh;
+      k.pt = k.pl = k.pb = k.pr = g.kh / 2;
+      k.residual = true;
+      k.res_dtype = rd;
+      k.seed = seed++;
+      k.in = seed % 2 ? DType::kU8 : DType::kI8;
+      k.in_zp = k.in == DType::kU8 ? 120 : -11;
+      k.relu = seed % 3 != 0;
+      run_case(k);
+    }
+  // The row kernel applies to these parameters on every vector tier (not the element-by-element fallback).
+  ConvCase k;
+  k.residual = true;
+  std::mt19937 rng(5);
+  const Tensor w = q8test::random_weights({k.cout, k.c, k.kh, k.kw}, rng);
+  qref::QConv2dParams p = q8test::conv_geometry(k, 1);
+  p.out_mult = q8test::random_mults(k.cout, k.c * k.kh * k.kw, rng);
+  p.output_zero_point = k.out_zp;
+  p.output_dtype = k.out;
+  p.out_range = qref::dtype_range(k.out);
+  for (q8::Isa isa : q8test::tiers())
+    for (DType rd : {DType::kI8, DType::kU8}) {
+      k.res_dtype = rd;
+      p.residual_add = q8test::residual_params(k);
+      auto pc = q8::PackedConv::create(w, nullptr, p, isa);
+      ASSERT_TRUE(pc.ok()) << pc.status().to_string();
+      EXPECT_EQ(pc->fast_residual(rd), isa >= q8::Isa::kAvx2) << q8::isa_name(isa) << " " << dtype_name(rd);
+    }
+}
+
 TEST(Q8Conv, Int32AndInt16Outputs) {
   // kI32 (accumulator) and kI16 outputs on the GEMM path: pointwise, KxK, stride 2, dilation 2, groups, batch.
   uint32_t seed = 600;

@@ -9,6 +9,7 @@
 
 #include "kernels/q8/dw_kernels.h"
 #include "kernels/q8/engine.h"
+#include "kernels/q8/ops_common.h"
 #include "kernels/q8/q8_kernels.h"
 
 namespace npukit::q8 {
@@ -110,6 +111,10 @@ Expected<PackedConv> PackedConv::create(const Tensor& w, const Tensor* bias, con
     pc.chan_[i8in] = std::make_shared<const detail::ChannelParams>(
         detail::make_channel_params(pc.bias_v_, pc.sumw_, static_cast<int64_t>(p.input_zero_point) + 128 * i8in,
                                     p.out_mult, pc.acc_bound_, code8(p.output_dtype)));
+  // A residual add (its out multiplier is never 0 in a valid add): its row kernel per residual dtype.
+  if (p.residual_add.out_mult.mult != 0 && code8(p.output_dtype))
+    for (int i8res = 0; i8res < 2; ++i8res)
+      pc.res_add_[i8res] = ops::make_add_row(p.residual_add, p.output_dtype, i8res ? DType::kI8 : DType::kU8, isa);
   pc.dw_ = pc.cg_ == 1;
   if (pc.dw_) {
     // Taps in pairs (lo16 = even tap, hi16 = odd tap; a missing last tap has weight 0).
@@ -198,6 +203,7 @@ Status conv2d(const PackedConv& pc, const Tensor& x, Tensor* y, const Tensor* re
   st.y = out.raw();
   st.residual = residual;
   st.add = &p.residual_add;
+  if (residual != nullptr) st.add_row = pc.res_add_[residual->dtype() == DType::kI8 ? 1 : 0].get();
   const bool per_channel = p.out_mult.size() != 1;
 
   if (pc.dw_) {
@@ -470,7 +476,22 @@ Status conv2d(const PackedConv& pc, const Tensor& x, Tensor* y, const Tensor* re
     });
   }
   const uint8_t* xall = caller.xall.data();
-  auto task = [&](int64_t t) {
+  // A residual with its row kernel: the convolution stores the intermediate codes (through every fast store path a
+  // call without residual takes), then the add's row kernel runs in place. A task covering whole planes adds over its
+  // rows (contiguous) while they are in cache; otherwise one pass over the whole output follows the tasks (a task's
+  // rows would be short strided runs: measured 56x56 layers 1.04x slower that way).
+  const bool add_after = st.residual != nullptr && st.add_row != nullptr;
+  const bool add_in_task = add_after && pblocks == 1;
+  RowStore st_mid = st;
+  if (add_after) st_mid.residual = nullptr;
+  auto add_pass = [&](int64_t t) {
+    const int64_t chunk = t % chunks, unit = t / chunks;
+    const int64_t g = unit % group, b = unit / group;
+    const int64_t ob0 = chunk * pc.oc_blocks_ / chunks, ob1 = (chunk + 1) * pc.oc_blocks_ / chunks;
+    const int64_t r0 = ob0 * uk.mr, r1 = std::min(cog, ob1 * uk.mr);
+    if (r1 > r0) detail::add_residual_rows(st, ((b * pc.cout_ + g * cog) + r0) * plane, (r1 - r0) * plane);
+  };
+  auto conv_task = [&](int64_t t) {
     const int64_t chunk = t % chunks, unit = t / chunks;
     const int64_t pb = unit % pblocks, g = (unit / pblocks) % group, b = unit / (pblocks * group);
     const int64_t pix0 = pb * per_block * nr, npix = std::min(plane - tail, pix0 + per_block * nr) - pix0;
@@ -504,7 +525,7 @@ Status conv2d(const PackedConv& pc, const Tensor& x, Tensor* y, const Tensor* re
     }
     detail::run_tiles(
         uk, tile, kq, wpacked + static_cast<size_t>(g * pc.oc_blocks_) * bbytes, bbytes, cog, ob0, ob1, xbuf, pix0,
-        npix, rp, st, [&](int64_t row) { return row0 + row * plane; }, 1, s, tile_rq8, tile_half,
+        npix, rp, st_mid, [&](int64_t row) { return row0 + row * plane; }, 1, s, tile_rq8, tile_half,
         split && !pc.fixes_.empty() ? &fx : nullptr);
     if (tail > 0 && pb == pblocks - 1) {
       // The tail pixels of this task's rows: the pixel's K activations (the panel's bytes: u - sub) as int16, one gemv
@@ -526,7 +547,7 @@ Status conv2d(const PackedConv& pc, const Tensor& x, Tensor* y, const Tensor* re
             for (int64_t r = ob * uk.mr; r < std::min(cog, (ob + 1) * uk.mr); ++r) {
               int32_t code = 0;
               detail::row_codes(uk, rp, r, c8 + (r - ob * uk.mr), 1, &code);
-              detail::store_row(st, &code, 1, row0 + r * plane + pix, 1);
+              detail::store_row(st_mid, &code, 1, row0 + r * plane + pix, 1);
             }
           }
         }
@@ -546,12 +567,23 @@ Status conv2d(const PackedConv& pc, const Tensor& x, Tensor* y, const Tensor* re
         for (int64_t r = r0; r < r1; ++r) {
           int32_t code = 0;
           detail::row_codes(uk, rp, r, acc + (r - r0), 1, &code);
-          detail::store_row(st, &code, 1, row0 + r * plane + pix, 1);
+          detail::store_row(st_mid, &code, 1, row0 + r * plane + pix, 1);
         }
       }
     }
   };
+  auto task = [&](int64_t t) {
+    conv_task(t);
+    if (add_in_task) add_pass(t);
+  };
   parallel_for(par, units * chunks, task);
+  if (add_after && !add_in_task) {
+    constexpr int64_t kAddBlock = 1 << 15;  // elements per task
+    const int64_t total = out.numel(), blocks = (total + kAddBlock - 1) / kAddBlock;
+    parallel_for(par, blocks, [&](int64_t i) {
+      detail::add_residual_rows(st, i * kAddBlock, std::min(kAddBlock, total - i * kAddBlock));
+    });
+  }
   *y = std::move(out);
   return Status::Ok();
 }

@@ -5,6 +5,8 @@
 #include <cstdlib>
 #include <cstring>
 
+#include "kernels/q8/ops_common.h"
+
 namespace npukit::q8::detail {
 
 size_t weight_block_bytes(const Ukernels& uk, int64_t kq, WeightFormat fmt) {
@@ -40,9 +42,22 @@ int32_t max_abs_weight(const int8_t* w, int64_t n) {
   return m;
 }
 
+void add_residual_rows(const RowStore& st, int64_t idx0, int64_t n, int64_t rows, int64_t stride) {
+  uint8_t* y = static_cast<uint8_t*>(st.y) + idx0;
+  st.add_row->run_rows(y, static_cast<const uint8_t*>(st.residual->raw()) + idx0, y, n, rows, stride);
+}
+
 void store_row(const RowStore& st, const int32_t* codes, int64_t n, int64_t idx0, int64_t stride) {
   const int32_t* c = codes;
   int32_t tmp[64];
+  if (st.residual != nullptr && st.add_row != nullptr && stride == 1) {
+    // The intermediate codes as bytes, then the add's row kernel in place.
+    RowStore plain = st;
+    plain.residual = nullptr;
+    store_row(plain, codes, n, idx0, 1);
+    add_residual_rows(st, idx0, n);
+    return;
+  }
   if (st.residual != nullptr) {
     // Fused residual add: the requantized conv code is the intermediate "a" of add_quantized.
     for (int64_t i0 = 0; i0 < n; i0 += 64) {

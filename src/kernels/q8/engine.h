@@ -65,7 +65,13 @@ struct RowStore {
   void* y = nullptr;
   const Tensor* residual = nullptr;  ///< kI8 / kU8, same indexing as y
   const quant::AddParams* add = nullptr;
+  /// The add's vector row kernel for this residual's dtype (8-bit outputs), or null: element by element.
+  const ops::AddRowKernel* add_row = nullptr;
 };
+
+/// With a residual and its row kernel: y[idx0 + r * stride + i] = add(y, residual) at the same index for i < n,
+/// r < rows (y holds the intermediate codes).
+void add_residual_rows(const RowStore& st, int64_t idx0, int64_t n, int64_t rows = 1, int64_t stride = 0);
 
 /// Per output channel precomputation shared by the drivers: corr = bias - zoff * sum(w) (zoff = zero point + 128 for
 /// int8 activations), and the fused-requantization parameters of rows that qualify (8-bit outputs).

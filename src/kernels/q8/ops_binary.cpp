@@ -271,9 +271,11 @@ bool formula_matches(const BinaryFormula& f, BinaryRowFn fn, const std::vector<u
 /// The float form of an add / sub (BinaryFormula::has_float) when its error bound allows. Exact reals, with
 /// da = code_a - a_zp: A = da 2^L ma, B = db 2^L mb; the integer form rounds each (ra = floor(A + 1/2), |ra - A| <=
 /// 1/2), then y = floor((ra +- rb) mo + 1/2) + zo, so its final argument is w = (A +- B) mo + 1/2 + zo plus at most mo.
-/// The kernel evaluates w from the codes themselves (|code| <= 255) with two fmas on float constants; the error
-/// bound below covers the constants' rounding to float and the two fma roundings (each at most 2^-24 of its result,
-/// every magnitude at most W).
+/// The kernel evaluates 2^k w from the codes themselves (|code| <= 255) with two fmas on float constants (scaling by
+/// 2^k is exact in float, errors included); the error bound tau below covers the constants' rounding to float and the
+/// two fma roundings (each at most 2^-24 of its result, every magnitude at most W). With tau <= 2^-(k+1) and
+/// v = round(2^k w~) = q 2^k + m, 0 < m < 2^k: w~ lies in [q + 2^-(k+1), q + 1 - 2^-(k+1)], so the integer form's
+/// argument lies strictly inside (q, q + 1) and its floor is q.
 void set_float_form(const quant::AddParams& add, bool sub, BinaryFormula* f) {
   auto real = [](quant::QuantizedMultiplier m) { return std::ldexp(static_cast<double>(m.mult), m.shift - 31); };
   for (const quant::QuantizedMultiplier m : {add.a_mult, add.b_mult, add.out_mult})
@@ -282,16 +284,18 @@ void set_float_form(const quant::AddParams& add, bool sub, BinaryFormula* f) {
   const double ca = two_l * real(add.a_mult) * mo, cb = (sub ? -1.0 : 1.0) * two_l * real(add.b_mult) * mo;
   const double c = 0.5 + f->zo - add.a_zp * ca - add.b_zp * cb;
   const double w_max = 255.0 * (std::fabs(ca) + std::fabs(cb)) + std::fabs(c) + 1.0;
-  if (w_max > std::ldexp(1.0, 22)) return;  // floor / cvt exact and the bound meaningful only well inside 2^24
+  if (w_max > std::ldexp(1.0, 22)) return;  // the bound meaningful only well inside 2^24
   const double err = std::ldexp(1.0, -24) * (255.0 * (std::fabs(ca) + std::fabs(cb)) + std::fabs(c) + 2.0 * w_max);
   const double tau = 1.01 * err + mo + 1e-12;
-  if (tau > 1.0 / 64) return;  // too many elements would need the exact form
-  f->fa = static_cast<float>(ca);
-  f->fb = static_cast<float>(cb);
-  f->fc = static_cast<float>(c);
-  // Conservative float thresholds: frac_lo above tau, frac_hi below 1 - tau.
-  f->frac_lo = std::nextafter(std::nextafter(static_cast<float>(tau), 1.0f), 1.0f);
-  f->frac_hi = std::nextafter(std::nextafter(static_cast<float>(1.0 - tau), 0.0f), 0.0f);
+  // The largest k with tau <= 2^-(k+1) and 2^k * w_max well inside int32; k >= 6: at most ~1/64 of the elements flag.
+  int k = 0;
+  while (k < 24 && tau <= std::ldexp(1.0, -(k + 2)) && w_max * std::ldexp(1.0, k + 1) < std::ldexp(1.0, 30)) ++k;
+  if (k < 6) return;  // too many elements would need the exact form
+  const double sk = std::ldexp(1.0, k);
+  f->fa = static_cast<float>(ca * sk);
+  f->fb = static_cast<float>(cb * sk);
+  f->fc = static_cast<float>(c * sk);
+  f->fk = k;
   f->has_float = true;
 }
 
@@ -511,6 +515,30 @@ PrepResult make_const_rows(std::span<const TensorSig> ins, std::span<const Tenso
 }
 
 }  // namespace
+
+std::shared_ptr<const AddRowKernel> make_add_row(const quant::AddParams& p, DType ta, DType tb, Isa isa) {
+  const BinaryRowFn fn = binary_row_fn(isa);
+  if (fn == nullptr || !is_byte_code(ta) || !is_byte_code(tb) || p.left_shift < 0 || p.left_shift > 24 ||
+      p.a_mult.mult < 0 || p.b_mult.mult < 0 || p.out_mult.mult < 0)
+    return nullptr;
+  const quant::QRange ra = qref::dtype_range(ta), rb = qref::dtype_range(tb);
+  if (p.a_zp < ra.qmin || p.a_zp > ra.qmax || p.b_zp < rb.qmin || p.b_zp > rb.qmax || p.out_zp < ra.qmin ||
+      p.out_zp > ra.qmax || p.range.qmin > p.range.qmax || p.range.qmin < ra.qmin || p.range.qmax > ra.qmax)
+    return nullptr;
+  std::optional<BinaryFormula> f = make_formula(ta, tb, &p, false, nullptr);
+  if (!f) return nullptr;
+  std::vector<uint8_t> table(65536);
+  for (int u = 0; u < 256; ++u)
+    for (int v = 0; v < 256; ++v)
+      table[static_cast<size_t>(u) * 256 + static_cast<size_t>(v)] =
+          static_cast<uint8_t>(quant::add_quantized(byte_code(ta, u), byte_code(tb, v), p));
+  if (!formula_matches(*f, fn, table, false)) return nullptr;
+  auto k = std::make_shared<AddRowKernel>();
+  k->f = *f;
+  k->fn = fn;
+  k->rows_fn = &add_rows_avx2;  // (binary_row_fn is binary_row_avx2 or null)
+  return k;
+}
 
 PrepResult prepare_binary(std::string_view op, const Attrs& attrs, std::span<const TensorSig> ins,
                           std::span<const TensorSig> outs, Isa isa) {

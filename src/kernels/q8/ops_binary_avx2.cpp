@@ -2,7 +2,8 @@
 // kernels/q8: AVX2 row kernel of QAdd / QSub / QMul on 8-bit codes with an 8-bit output (compiled with -mavx2
 // -mfma): the exact integer form BinaryFormula (ops_common.h) on 8 int32 lanes, the scale_round steps as
 // 32 x 32 -> 64-bit products (vpmuldq on the even / odd lanes) with a biased logical right shift; for add / sub,
-// first its float form (BinaryFormula::has_float), exact where its error bound says so, per block of 32.
+// first its float form (BinaryFormula::has_float: 2^k-scaled, rounded, exact where the low k bits say so), per block
+// of 32.
 #include <immintrin.h>
 
 #include <cstdint>
@@ -66,8 +67,11 @@ class Kernel {
         fa_(_mm256_set1_ps(f.fa)),
         fb_(_mm256_set1_ps(f.fb)),
         fc_(_mm256_set1_ps(f.fc)),
-        frac_lo_(_mm256_set1_ps(f.frac_lo)),
-        frac_hi_(_mm256_set1_ps(f.frac_hi)) {}
+        low_mask_(_mm256_set1_epi32(static_cast<int32_t>((uint32_t{1} << f.fk) - 1))),
+        fk_(f.fk),
+        signed_out_(f.qmax <= 127),
+        qmin8_(_mm256_set1_epi8(static_cast<char>(f.qmin))),
+        qmax8_(_mm256_set1_epi8(static_cast<char>(f.qmax))) {}
 
   /// 8 outputs as int32 codes.
   __m256i eval8(const uint8_t* a, const uint8_t* b) const {
@@ -103,34 +107,40 @@ class Kernel {
     return _mm256_packs_epi32(v0, v1);  // exact: codes of an 8-bit range
   }
 
-  /// Float form (add / sub, BinaryFormula::has_float): 8 outputs as int32 codes, w's fraction folded into the
-  /// running minimum / maximum (the caller checks them against frac_lo / frac_hi). The bytes are read as the codes
+  /// Float form (add / sub, BinaryFormula::has_float): 8 values v >> k (unclamped), the low parts v mod 2^k folded
+  /// into the running minimum lmin (a block with a 0 there runs the exact form). The bytes are read as the codes
   /// themselves: int8 (kAi8 / kBi8: the operand's flip is 0x80) or uint8.
   template <bool kAi8, bool kBi8>
-  __m256i eval8f(const uint8_t* a, const uint8_t* b, __m256& fmin, __m256& fmax) const {
+  __m256i eval8f(const uint8_t* a, const uint8_t* b, __m256i& lmin) const {
     const __m128i ba = _mm_loadl_epi64(reinterpret_cast<const __m128i*>(a));
     const __m128i bb = _mm_loadl_epi64(reinterpret_cast<const __m128i*>(b));
     const __m256 ua = _mm256_cvtepi32_ps(kAi8 ? _mm256_cvtepi8_epi32(ba) : _mm256_cvtepu8_epi32(ba));
     const __m256 ub = _mm256_cvtepi32_ps(kBi8 ? _mm256_cvtepi8_epi32(bb) : _mm256_cvtepu8_epi32(bb));
-    const __m256 w = _mm256_fmadd_ps(ub, fb_, _mm256_fmadd_ps(ua, fa_, fc_));
-    const __m256 fl = _mm256_floor_ps(w);
-    const __m256 fr = _mm256_sub_ps(w, fl);  // exact (|w| < 2^22)
-    fmin = _mm256_min_ps(fmin, fr);
-    fmax = _mm256_max_ps(fmax, fr);
-    return _mm256_min_epi32(_mm256_max_epi32(_mm256_cvtps_epi32(fl), qmin_), qmax_);  // cvt exact: an integer
+    const __m256i v = _mm256_cvtps_epi32(_mm256_fmadd_ps(ub, fb_, _mm256_fmadd_ps(ua, fa_, fc_)));  // (MXCSR nearest)
+    lmin = _mm256_min_epu32(lmin, _mm256_and_si256(v, low_mask_));
+    return _mm256_srai_epi32(v, fk_);
   }
 
-  /// 32 outputs as bytes by the float form, the exact integer form when any element is too close to an integer.
+  /// 32 outputs as bytes by the float form, the exact integer form when any element's low part is 0. The codes go to
+  /// bytes with saturating packs (signed when qmax <= 127, else unsigned), then the clamp to [qmin, qmax] on bytes
+  /// (the same as clamping first: the range lies inside the pack's).
   template <bool kAi8, bool kBi8>
   __m256i eval32f(const uint8_t* a, const uint8_t* b) const {
-    __m256 fmin = _mm256_set1_ps(1.0f), fmax = _mm256_setzero_ps();
-    const __m256i v0 = eval8f<kAi8, kBi8>(a, b, fmin, fmax), v1 = eval8f<kAi8, kBi8>(a + 8, b + 8, fmin, fmax);
-    const __m256i v2 = eval8f<kAi8, kBi8>(a + 16, b + 16, fmin, fmax);
-    const __m256i v3 = eval8f<kAi8, kBi8>(a + 24, b + 24, fmin, fmax);
-    const __m256 bad =
-        _mm256_or_ps(_mm256_cmp_ps(fmin, frac_lo_, _CMP_LT_OQ), _mm256_cmp_ps(fmax, frac_hi_, _CMP_GT_OQ));
-    if (_mm256_movemask_ps(bad) == 0) return bytes32(v0, v1, v2, v3);
-    return eval32(a, b);
+    __m256i lmin = low_mask_;
+    const __m256i v0 = eval8f<kAi8, kBi8>(a, b, lmin), v1 = eval8f<kAi8, kBi8>(a + 8, b + 8, lmin);
+    const __m256i v2 = eval8f<kAi8, kBi8>(a + 16, b + 16, lmin);
+    const __m256i v3 = eval8f<kAi8, kBi8>(a + 24, b + 24, lmin);
+    if (_mm256_movemask_epi8(_mm256_cmpeq_epi32(lmin, _mm256_setzero_si256())) != 0) return eval32(a, b);
+    const __m256i p01 = _mm256_packs_epi32(v0, v1), p23 = _mm256_packs_epi32(v2, v3);
+    __m256i bytes;
+    if (signed_out_) {
+      bytes = _mm256_packs_epi16(p01, p23);
+      bytes = _mm256_min_epi8(_mm256_max_epi8(bytes, qmin8_), qmax8_);
+    } else {
+      bytes = _mm256_packus_epi16(p01, p23);
+      bytes = _mm256_min_epu8(_mm256_max_epu8(bytes, qmin8_), qmax8_);
+    }
+    return _mm256_permutevar8x32_epi32(bytes, _mm256_setr_epi32(0, 4, 1, 5, 2, 6, 3, 7));
   }
 
   /// 32 outputs as bytes (low byte of each code).
@@ -155,7 +165,8 @@ class Kernel {
 
   void run(const uint8_t* a, const uint8_t* b, uint8_t* y, int64_t n) const {
     int64_t i = 0;
-    if (float_) {
+    // The float form rounds with cvtps2dq: only under the default round-to-nearest mode.
+    if (float_ && (_mm_getcsr() & 0x6000) == 0) {
       const bool ai8 = a_flip8_ != 0, bi8 = b_flip8_ != 0;
       if (ai8 && bi8)
         i = run_float<true, true>(a, b, y, n);
@@ -199,10 +210,20 @@ class Kernel {
   __m256i s_lo_, s_hi_, qmin_, qmax_;
   bool float_;
   uint8_t a_flip8_, b_flip8_;
-  __m256 fa_, fb_, fc_, frac_lo_, frac_hi_;
+  __m256 fa_, fb_, fc_;
+  __m256i low_mask_;
+  int fk_;
+  bool signed_out_;
+  __m256i qmin8_, qmax8_;
 };
 
 }  // namespace
+
+void add_rows_avx2(const BinaryFormula& f, const uint8_t* a, const uint8_t* b, uint8_t* y, int64_t n, int64_t rows,
+                   int64_t stride) {
+  const Kernel<BinaryFormula::Kind::kAdd> k(f);
+  for (int64_t r = 0; r < rows; ++r) k.run(a + r * stride, b + r * stride, y + r * stride, n);
+}
 
 void binary_row_avx2(const BinaryFormula& f, const uint8_t* a, const uint8_t* b, uint8_t* y, int64_t n) {
   switch (f.kind) {

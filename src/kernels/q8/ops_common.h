@@ -119,22 +119,43 @@ struct BinaryFormula {
   int32_t zo = 0, qmin = 0, qmax = 255;
   /// Optional float form of add / sub (set by prepare when its error bound allows): with the input codes ca / cb (int8
   /// or uint8, by the flips) as float,
-  ///   w = fma(cb, fb, fma(ca, fa, fc)),   y = clamp(floor(w), qmin, qmax)
-  /// where fa, fb, fc carry the exact real form (ra +- rb) * mo + 1/2 + zo of the codes. Exact for every element whose
-  /// fraction w - floor(w) lies in [frac_lo, frac_hi]: the float error plus |(ra + rb - (A + B)) * mo| (the two
-  /// intermediate roundings of the integer form) is below frac_lo and 1 - frac_hi, so no integer lies between w and
-  /// the exact argument of the final rounding. A block with any other element runs the exact integer form.
+  ///   v = round_to_nearest(fma(cb, fb, fma(ca, fa, fc))),   y = clamp(v >> k, qmin, qmax)   (k = fk >= 1)
+  /// where fa, fb, fc carry 2^k times the exact real form (ra +- rb) * mo + 1/2 + zo of the codes. Exact for every
+  /// element whose v has a non-zero low part v mod 2^k: the float error plus |(ra + rb - (A + B)) * mo| (the two
+  /// intermediate roundings of the integer form) is below 2^-(k+1), so the integer form's final argument lies strictly
+  /// between v >> k and (v >> k) + 1. A block with any element whose low part is 0 runs the exact integer form.
   bool has_float = false;
-  float fa = 0, fb = 0, fc = 0, frac_lo = 0, frac_hi = 1;
+  float fa = 0, fb = 0, fc = 0;
+  int32_t fk = 0;
 };
 
 /// y[i] = formula(a[i], b[i]) for i < n (same-shape rows).
 using BinaryRowFn = void (*)(const BinaryFormula& f, const uint8_t* a, const uint8_t* b, uint8_t* y, int64_t n);
+
+/// A vector row kernel of quant::add_quantized(a, b, p) on 8-bit codes (a of dtype ta, b of dtype tb) with the 8-bit
+/// output ta (QConv's fused residual add: a = the conv's intermediate code, b = the residual). y may be a.
+struct AddRowKernel {
+  BinaryFormula f;
+  BinaryRowFn fn = nullptr;
+  /// `rows` rows of n elements at a common stride (one setup of the kernel's constants).
+  void (*rows_fn)(const BinaryFormula& f, const uint8_t* a, const uint8_t* b, uint8_t* y, int64_t n, int64_t rows,
+                  int64_t stride) = nullptr;
+  void run(const uint8_t* a, const uint8_t* b, uint8_t* y, int64_t n) const { fn(f, a, b, y, n); }
+  void run_rows(const uint8_t* a, const uint8_t* b, uint8_t* y, int64_t n, int64_t rows, int64_t stride) const {
+    rows_fn(f, a, b, y, n, rows, stride);
+  }
+};
+/// The kernel of `isa`'s row function, accepted only after it reproduced add_quantized on all 65536 code pairs;
+/// nullptr when the tier has no row kernel or the formula does not apply (the caller then adds element by element).
+std::shared_ptr<const AddRowKernel> make_add_row(const quant::AddParams& p, DType ta, DType tb, Isa isa);
 /// y[i] = table[x[i]] for i < n, with a 256-entry byte table (x and y may be the same buffer).
 using Lut8RowFn = void (*)(const uint8_t* table, const uint8_t* x, uint8_t* y, int64_t n);
 
 /// AVX2 row kernels (ops_binary_avx2.cpp, ops_lut_avx2.cpp): only call them on a CPU with AVX2.
 void binary_row_avx2(const BinaryFormula& f, const uint8_t* a, const uint8_t* b, uint8_t* y, int64_t n);
+/// binary_row_avx2 of an add over `rows` rows at a common stride.
+void add_rows_avx2(const BinaryFormula& f, const uint8_t* a, const uint8_t* b, uint8_t* y, int64_t n, int64_t rows,
+                   int64_t stride);
 void lut8_row_avx2(const uint8_t* table, const uint8_t* x, uint8_t* y, int64_t n);
 
 /// y[i] = quant::quantize_value(x[i], scale, zp, range of Q) for i < n (QuantizeLinear), Q = int8_t / uint8_t /

@@ -24,6 +24,9 @@
 namespace npukit::q8 {
 
 class PackedConv;
+namespace ops {
+struct AddRowKernel;
+}  // namespace ops
 namespace detail {
 struct Ukernels;
 struct RowStore;
@@ -62,6 +65,9 @@ class PackedConv {
   double fix_ratio() const { return fix_ratio_; }
   /// True when the split weights (and the full-range calls' panels) hold K in a reordered sequence.
   bool reordered() const { return !kperm_.empty(); }
+  /// True when calls with a residual of dtype `res` (kI8 / kU8) add it with the tier's vector row kernel (verified on
+  /// every code pair at create), false when element by element.
+  bool fast_residual(DType res) const { return res_add_[res == DType::kI8 ? 1 : 0] != nullptr; }
   /// Bytes of packed weights.
   size_t packed_bytes() const {
     return packed_.size() + packed7_.size() + packed7s_.size() + fixes_.size() * sizeof(detail::PairFix) +
@@ -105,6 +111,9 @@ class PackedConv {
   int64_t acc_bound_ = 0;           ///< K * 255 * max|w|: bound of |accumulator| before the bias
   /// Per output channel corrections / fused-requantization rows for u8 [0] and i8 [1] activations.
   std::shared_ptr<const detail::ChannelParams> chan_[2];
+  /// Convolutions with a residual add (8-bit output): the add's vector row kernel for u8 [0] / i8 [1] residuals
+  /// (ops::make_add_row; null where it does not apply).
+  std::shared_ptr<const ops::AddRowKernel> res_add_[2];
   bool wino_ = false;
   std::vector<int16_t> wino_w_;  ///< Winograd: [16 positions][oc block][channel pairs][wino_mr][2] int16 (conv_wino.h)
 };
