@@ -43,10 +43,11 @@ TEST(Q8Conv, PointwiseShapes) {
 
 TEST(Q8Conv, TailPixelsPastTheLastPanel) {
   // Planes whose last panel holds a few pixels, which run as tail pixels: the AVX-512 tier's one-pixel kernel on the
-  // packed blocks from K = 2048 (7x7 = 32 + 16 + 1, 55x55 = 94 x 32 + 16 + 1; c = 300 with 3x3 kernels: K = 2700, 675
-  // quads, a remainder after its 4-quad steps), AVX2's gemv from K = 256 (7x7 = 3 x 16 + 1); half tiles (14x14, 28x28)
-  // and shorter K otherwise. Stride 2, padding, u8 / i8 inputs, several output-channel blocks (the tail rows of every
-  // task's chunk), 1..3 threads (run_case).
+  // packed blocks from K = 64 (7x7 = 32 + 16 + 1, 55x55 = 94 x 32 + 16 + 1; K = 117 and 300 on whole-K blocks, c = 300
+  // with 3x3 kernels: K = 2700 in K chunks, 675 quads, a remainder after its 4-quad steps; 4 pixels of 14x14 planes
+  // from K = 2048), AVX2's gemv from K = 256 (7x7 = 3 x 16 + 1); half tiles (14x14, 28x28) and shorter K otherwise.
+  // Stride 2, padding, u8 / i8 inputs, several output-channel blocks (the tail rows of every task's chunk), 1..3
+  // threads (run_case).
   uint32_t seed = 900;
   struct Geo {
     int64_t h, w, kh, sh, pad;

@@ -45,7 +45,9 @@ constexpr int64_t kMaxMr = 8;                    // output channels per tile of 
 constexpr int64_t kTailPixels = 2;               // a last panel with this few valid pixels: gemv instead
 constexpr int64_t kTailMinK = 256;               //   (from this K)
 constexpr int64_t kTail1px = 2;                  // with the tier's one-pixel kernel: up to this many pixels
-constexpr int64_t kTail1pxMinK = 2048;           //   (from this K)
+constexpr int64_t kTail1pxMinK = 64;             //   (from this K)
+constexpr int64_t kTail1pxWide = 4;              //   and up to this many
+constexpr int64_t kTail1pxWideK = 2048;          //   from this K
 constexpr size_t kBigWeightBytes = 512 * 1024;   // weights of a group beyond L2:
 constexpr int64_t kWholePanels = 16;             // planes of up to this many panels
 constexpr size_t kWholePlaneBytes = 384 * 1024;  // (im2col up to this size unless the tiles are K-blocked)
@@ -262,7 +264,8 @@ Status conv2d(const PackedConv& pc, const Tensor& x, Tensor* y, const Tensor* re
   // 7-bit panels: when every byte the panels can hold (the input's codes, and the zero point's code when there is
   // padding) lies in a window [o, o + 127] of u = code ^ mask, the panels store u - o in [0, 127] and the tier's 7-bit
   // tile runs; the sum then lacks o * sum(w), folded into the correction (zero offset zoff - o).
-  const int64_t max_off = *std::max_element(off.begin(), off.end());
+  // The largest offset (the last tap of the last channel; k >= K read 0): a scan of the table cost ~2 % of a 7x7 layer.
+  const int64_t max_off = ((pc.cg_ - 1) * hp + (pc.kh_ - 1) * p.dilation_h) * wp + (pc.kw_ - 1) * p.dilation_w;
   const detail::ChannelParams* chanp = pc.chan_[i8in ? 1 : 0].get();
   uint8_t sub = 0;
   bool seven = false;
@@ -315,18 +318,20 @@ Status conv2d(const PackedConv& pc, const Tensor& x, Tensor* y, const Tensor* re
   // Only from K = kTailMinK: the gemv reads the unpacked weights (not in cache, unlike the packed blocks the tiles
   // just used), which costs more than the half tile on short K (measured: 7x7 1x1 layers with K >= 320 1.10-1.34x,
   // K = 160 0.9x; bench/q8_bench.cpp).
-  // Tiers with a one-pixel kernel on the packed blocks (gemm_1px: 1/16 of a tile per pixel, on weights the tiles just
-  // read) take up to kTail1px pixels past the last whole or half panel that way from K = kTail1pxMinK (7x7 planes on
-  // 32-pixel tiles: 32 + 16 + 1 pixel instead of two whole tiles; measured K = 2048 / 4608: 0.93 / 0.89x; shorter K
-  // and more tail pixels lose to the per-pixel requantization and stores: K = 160 1.24x, 4 pixels of a 14x14 plane at
-  // K = 2304 1.14x).
+  // Tiers with a one-pixel kernel on the packed blocks (gemm_1px: 1/16 of a tile per pixel) take up to kTail1px
+  // pixels past the last whole or half panel that way from K = kTail1pxMinK, up to kTail1pxWide from kTail1pxWideK:
+  // run_tiles runs them on each weight block (K chunk) right after its tiles, while it is in L1 (7x7 planes on
+  // 32-pixel tiles: 32 + 16 + 1 pixel instead of two whole tiles). Measured against a separate pass over the blocks
+  // after the tiles: 7x7 layers K = 160-1152 0.85-0.93x, 2048 / 4608 0.91 / 0.94x; 4 pixels of a 14x14 plane at
+  // K = 2304 (against a half tile) 0.97x, at K = 112 1.01x.
   const bool px1 = uk.gemm_1px != nullptr && !tile7 && uk.wfmt == detail::WeightFormat::kBytes && pc.k_ >= kTail1pxMinK;
+  const int64_t max1px = pc.k_ >= kTail1pxWideK ? kTail1pxWide : kTail1px;
   const int64_t tail = [&]() -> int64_t {
     const int64_t rem = plane % nr;
     if (plane <= nr) return 0;
     if (!px1) return uk.gemv != nullptr && rem <= kTailPixels && pc.k_ >= kTailMinK ? rem : 0;
-    if (rem <= kTail1px) return rem;
-    return tile_half != nullptr && rem > nr / 2 && rem - nr / 2 <= kTail1px ? rem - nr / 2 : 0;
+    if (rem <= max1px) return rem;
+    return tile_half != nullptr && rem > nr / 2 && rem - nr / 2 <= max1px ? rem - nr / 2 : 0;
   }();
   // Whole planes: at most kWholeTiles tiles per task (the K-blocked partial sums stay ~128 KiB).
   const int64_t min_chunks = std::max((kMinTasks + units - 1) / units,
@@ -476,6 +481,20 @@ Status conv2d(const PackedConv& pc, const Tensor& x, Tensor* y, const Tensor* re
     });
   }
   const uint8_t* xall = caller.xall.data();
+  // One-pixel tail (px1): the tail pixels' quads (the panels' bytes, u - sub; 0 past K) per (image, group), gathered
+  // once per call for every task that runs them (in run_tiles, on each weight block right after its tiles).
+  if (px1 && tail > 0) {
+    caller.xq.assign(static_cast<size_t>(n * group * tail * kq * 4), 0);
+    for (int64_t bg = 0; bg < n * group; ++bg) {
+      const uint8_t* img = src + ((bg / group) * c + (bg % group) * pc.cg_) * hp * wp;
+      for (int64_t t = 0; t < tail; ++t) {
+        const int64_t pix = plane - tail + t, base = pix / ow * p.stride_h * wp + pix % ow * p.stride_w;
+        uint8_t* d = caller.xq.data() + static_cast<size_t>((bg * tail + t) * kq * 4);
+        for (int64_t kk = 0; kk < pc.k_; ++kk)
+          d[kk] = static_cast<uint8_t>((img[off[static_cast<size_t>(kk)] + base] ^ mask) - sub);
+      }
+    }
+  }
   // A residual with its row kernel: the convolution stores the intermediate codes (through every fast store path a
   // call without residual takes), then the add's row kernel runs in place. A task covering whole planes adds over its
   // rows (contiguous) while they are in cache; otherwise one pass over the whole output follows the tasks (a task's
@@ -523,36 +542,19 @@ Status conv2d(const PackedConv& pc, const Tensor& x, Tensor* y, const Tensor* re
       fx.fix = pc.fixes_.data();
       fx.start = pc.fix_start_.data() + g * pc.oc_blocks_;
     }
+    const bool tail_here = px1 && tail > 0 && pb == pblocks - 1;
     detail::run_tiles(
         uk, tile, kq, wpacked + static_cast<size_t>(g * pc.oc_blocks_) * bbytes, bbytes, cog, ob0, ob1, xbuf, pix0,
         npix, rp, st_mid, [&](int64_t row) { return row0 + row * plane; }, 1, s, tile_rq8, tile_half,
-        split && !pc.fixes_.empty() ? &fx : nullptr);
+        split && !pc.fixes_.empty() ? &fx : nullptr,
+        tail_here ? caller.xq.data() + static_cast<size_t>((b * group + g) * tail * kq * 4) : nullptr,
+        tail_here ? tail : 0);
     if (tail > 0 && pb == pblocks - 1) {
       // The tail pixels of this task's rows: the pixel's K activations (the panel's bytes: u - sub) as int16, one gemv
       // over the rows' int8 weights, then the rows' requantization and store as run_tiles does.
       const int64_t r0 = ob0 * uk.mr, r1 = std::min(cog, ob1 * uk.mr), k = pc.k_;
       if (r1 <= r0) return;
-      if (px1) {  // the pixel's quads against the packed blocks [ob0, ob1)
-        const uint8_t* img = src + (b * c + g * pc.cg_) * hp * wp;
-        s.xq.assign(static_cast<size_t>(kq * 4), 0);
-        int32_t c8[kMaxMr];
-        const uint8_t* wg = wpacked + static_cast<size_t>(g * pc.oc_blocks_) * bbytes;
-        for (int64_t pix = plane - tail; pix < plane; ++pix) {
-          const int64_t base = pix / ow * p.stride_h * wp + pix % ow * p.stride_w;
-          for (int64_t kk = 0; kk < k; ++kk)
-            s.xq[static_cast<size_t>(kk)] =
-                static_cast<uint8_t>((img[off[static_cast<size_t>(kk)] + base] ^ mask) - sub);
-          for (int64_t ob = ob0; ob < ob1; ++ob) {
-            uk.gemm_1px(kq, wg + static_cast<size_t>(ob) * bbytes, s.xq.data(), c8);
-            for (int64_t r = ob * uk.mr; r < std::min(cog, (ob + 1) * uk.mr); ++r) {
-              int32_t code = 0;
-              detail::row_codes(uk, rp, r, c8 + (r - ob * uk.mr), 1, &code);
-              detail::store_row(st_mid, &code, 1, row0 + r * plane + pix, 1);
-            }
-          }
-        }
-        return;
-      }
+      if (px1) return;  // (run_tiles did them)
       const uint8_t* img = src + (b * c + g * pc.cg_) * hp * wp;
       s.x16.resize(static_cast<size_t>(k));
       s.codes.resize(static_cast<size_t>(std::max<int64_t>(r1 - r0, nr)) + 1);

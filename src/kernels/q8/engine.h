@@ -119,7 +119,7 @@ struct Scratch {
   std::vector<const int16_t*> src;
   std::vector<uint8_t> pad;   ///< conv: padded input copy (filled by the calling thread before the tasks)
   std::vector<int16_t> x16;   ///< gemv: one activation row as int16
-  std::vector<uint8_t> xq;    ///< gemm_1px: one pixel's activation quads
+  std::vector<uint8_t> xq;    ///< conv: the one-pixel tail pixels' quads of a call (the calling thread's)
   ChannelParams chan7;        ///< conv: channel parameters of a 7-bit call (offset-dependent corrections)
   std::vector<int32_t> kacc;  ///< K-blocked tiles: partial sums of the task's tiles
   std::vector<uint8_t> xall;  ///< conv: im2col of the whole call shared by its tasks (the calling thread's)
@@ -135,6 +135,9 @@ Scratch& scratch();
 /// Output element index of (row, pixel p) is row_index(row) + p * pix_stride.
 /// Runs oc blocks [ob0, ob1) of the block array `w` against `np_total` pixels packed as consecutive NR-panels
 /// in xbuf (pixel numbers pix0, pix0 + 1, ...), requantizing each row and storing it.
+/// Tail pixels (tiers with gemm_1px, ntail <= NR): the ntail pixels after them (pix0 + np_total, ...), each given as
+/// its kq quads at tail_x + t * kq * 4, run the one-pixel kernel on every weight block (K chunk) right after that
+/// block's tiles, while it is in cache, into one more tile-shaped sum buffer finished like a panel.
 /// K blocking (convolutions): tiles with more than kKBlockMin quads run over chunks of kKChunk quads (panel and weight
 /// chunks stay in L1), their partial sums added in a per-task buffer, then requantized.
 inline constexpr int64_t kKBlockMin = 256;
@@ -173,8 +176,18 @@ void run_tiles(const Ukernels& uk, void (*tile)(int64_t, const void*, const uint
                int64_t pix0, int64_t np_total, const RowParams& rp, const RowStore& st, RowIndex row_index,
                int64_t pix_stride, Scratch& s, TileRq8 tile_rq8 = nullptr,
                void (*tile_half)(int64_t, const void*, const uint8_t*, int32_t*) = nullptr,
-               const TileFixes* fixes = nullptr) {
+               const TileFixes* fixes = nullptr, const uint8_t* tail_x = nullptr, int64_t ntail = 0) {
   const int mr = uk.mr, nr = uk.nr;
+  if (tail_x == nullptr || uk.gemm_1px == nullptr || fixes != nullptr) ntail = 0;
+  // Adds the one-pixel sums of quads [q0, q0 + qn) of block wb (at quad q0) for the tail pixels into tile c (column t:
+  // tail pixel t); `first`: c starts at them.
+  auto tail_sums = [&](const uint8_t* wb, int64_t q0, int64_t qn, int32_t* c, bool first) {
+    int32_t c8[16];
+    for (int64_t t = 0; t < ntail; ++t) {
+      uk.gemm_1px(qn, wb, tail_x + t * kq * 4 + q0 * 4, c8);
+      for (int r = 0; r < mr; ++r) c[r * nr + t] = first ? c8[r] : c[r * nr + t] + c8[r];
+    }
+  };
   // Split 7-bit form: the tile sums of block ob on panel xp get the block's fixes before the requantization.
   auto fix = [&](int64_t ob, const uint8_t* xp, int32_t* c) {
     if (fixes != nullptr) uk.tile_fix(xp, fixes->of(ob), fixes->count(ob), c);
@@ -185,19 +198,22 @@ void run_tiles(const Ukernels& uk, void (*tile)(int64_t, const void*, const uint
   const int64_t npanels = (np_total + nr - 1) / nr;
   const bool can_fuse = rp.rowq != nullptr && pix_stride == 1 && st.residual == nullptr &&
                         (st.dtype == DType::kI8 || st.dtype == DType::kU8);
-  // Requantizes and stores tile (ob, j) from its sums c.
-  auto finish = [&](const int32_t* c, int64_t ob, int64_t j, bool fused, int rows_here, int64_t ys) {
-    const int64_t valid = std::min<int64_t>(nr, np_total - j * nr);
+  // Requantizes and stores the `valid` pixels from pixel p0 of block ob's tile sums c.
+  auto finish_at = [&](const int32_t* c, int64_t ob, int64_t p0, int64_t valid, bool fused, int rows_here, int64_t ys) {
     if (fused) {
       uk.requant_rows8(c, rows_here, static_cast<int>(valid), rp.rowq + ob * mr, rp.zp, rp.lo, rp.hi,
-                       static_cast<uint8_t*>(st.y) + row_index(ob * mr) + pix0 + j * nr, ys);
+                       static_cast<uint8_t*>(st.y) + row_index(ob * mr) + p0, ys);
       return;
     }
     for (int r = 0; r < rows_here; ++r) {
       const int64_t row = ob * mr + r;
       row_codes(uk, rp, row, c + r * nr, nr, s.codes.data());
-      store_row(st, s.codes.data(), valid, row_index(row) + (pix0 + j * nr) * pix_stride, pix_stride);
+      store_row(st, s.codes.data(), valid, row_index(row) + p0 * pix_stride, pix_stride);
     }
+  };
+  // Tile (ob, j): its panel's valid pixels.
+  auto finish = [&](const int32_t* c, int64_t ob, int64_t j, bool fused, int rows_here, int64_t ys) {
+    finish_at(c, ob, pix0 + j * nr, std::min<int64_t>(nr, np_total - j * nr), fused, rows_here, ys);
   };
   // The tile of panel j: the tier's half tile (tile_half, optional) when at most NR / 2 of its pixels are valid.
   auto tile_of = [&](int64_t j) { return tile_half != nullptr && np_total - j * nr <= nr / 2 ? tile_half : tile; };
@@ -226,20 +242,25 @@ void run_tiles(const Ukernels& uk, void (*tile)(int64_t, const void*, const uint
         tile_rq8(kq, wb, xbuf, np_total, rows_here, rp.rowq + ob * mr, rp.zp, rp.lo, rp.hi,
                  static_cast<uint8_t*>(st.y) + row_index(ob * mr) + pix0, ys,
                  fixes != nullptr ? fixes->of(ob) : nullptr, fixes != nullptr ? fixes->count(ob) : 0);
-        continue;
+      } else {
+        for (int64_t j = 0; j < npanels; ++j) {
+          const uint8_t* xp = xbuf + static_cast<size_t>(j) * panel_bytes;
+          tile_of(j)(kq, wb, xp, s.c.data());
+          fix(ob, xp, s.c.data());
+          finish(s.c.data(), ob, j, fused, rows_here, ys);
+        }
       }
-      for (int64_t j = 0; j < npanels; ++j) {
-        const uint8_t* xp = xbuf + static_cast<size_t>(j) * panel_bytes;
-        tile_of(j)(kq, wb, xp, s.c.data());
-        fix(ob, xp, s.c.data());
-        finish(s.c.data(), ob, j, fused, rows_here, ys);
+      if (ntail > 0) {  // (after the tiles: the block's weights are in L1)
+        tail_sums(wb, 0, kq, s.c.data(), true);
+        finish_at(s.c.data(), ob, pix0 + np_total, ntail, fused, rows_here, ys);
       }
     }
     return;
   }
   // K-blocked: every partial sum is a sum of a subset of the products, so it obeys the same int32 bound.
   const size_t tile_elems = static_cast<size_t>(mr * nr);
-  s.kacc.resize(static_cast<size_t>((ob1 - ob0) * npanels) * tile_elems);
+  const int64_t ntiles = npanels + (ntail > 0 ? 1 : 0);  // per block: the panels' tiles, then the tail pixels' sums
+  s.kacc.resize(static_cast<size_t>((ob1 - ob0) * ntiles) * tile_elems);
   const size_t wq_bytes = block_bytes / static_cast<size_t>(kq);
   for (int64_t q0 = 0; q0 < kq; q0 += kKChunk) {
     const int64_t qn = std::min(kKChunk, kq - q0);
@@ -247,7 +268,7 @@ void run_tiles(const Ukernels& uk, void (*tile)(int64_t, const void*, const uint
       const uint8_t* wb = w + static_cast<size_t>(ob) * block_bytes + static_cast<size_t>(q0) * wq_bytes;
       for (int64_t j = 0; j < npanels; ++j) {
         const uint8_t* xp = xbuf + static_cast<size_t>(j) * panel_bytes + static_cast<size_t>(q0 * nr * 4);
-        int32_t* a = s.kacc.data() + static_cast<size_t>((ob - ob0) * npanels + j) * tile_elems;
+        int32_t* a = s.kacc.data() + static_cast<size_t>((ob - ob0) * ntiles + j) * tile_elems;
         if (q0 == 0) {
           tile_of(j)(qn, wb, xp, a);
         } else if (tile_acc != nullptr) {
@@ -257,6 +278,8 @@ void run_tiles(const Ukernels& uk, void (*tile)(int64_t, const void*, const uint
           for (size_t i = 0; i < tile_elems; ++i) a[i] += s.c[i];
         }
       }
+      if (ntail > 0)  // (after the tiles: the chunk's weights are in L1)
+        tail_sums(wb, q0, qn, s.kacc.data() + static_cast<size_t>((ob - ob0) * ntiles + npanels) * tile_elems, q0 == 0);
     }
   }
   for (int64_t ob = ob0; ob < ob1; ++ob) {
@@ -265,10 +288,13 @@ void run_tiles(const Ukernels& uk, void (*tile)(int64_t, const void*, const uint
     int64_t ys;
     block_info(ob, &fused, &rows_here, &ys);
     for (int64_t j = 0; j < npanels; ++j) {
-      int32_t* c = s.kacc.data() + static_cast<size_t>((ob - ob0) * npanels + j) * tile_elems;
+      int32_t* c = s.kacc.data() + static_cast<size_t>((ob - ob0) * ntiles + j) * tile_elems;
       fix(ob, xbuf + static_cast<size_t>(j) * panel_bytes, c);
       finish(c, ob, j, fused, rows_here, ys);
     }
+    if (ntail > 0)
+      finish_at(s.kacc.data() + static_cast<size_t>((ob - ob0) * ntiles + npanels) * tile_elems, ob, pix0 + np_total,
+                ntail, fused, rows_here, ys);
   }
 }
 
