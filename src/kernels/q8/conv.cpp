@@ -42,6 +42,7 @@ constexpr size_t kRowsBytes = 16 << 20;          // im2row matrices of a call up
 constexpr int64_t kWinoMin7BitChannels = 64;     // Winograd on 7-bit inputs from this many input channels
 constexpr int64_t kMaxNr = 64;                   // panel pixels of any tier (ukernels_*.cpp kNr)
 constexpr int64_t kMaxMr = 8;                    // output channels per tile of any tier (ukernels_*.cpp kMr)
+constexpr int64_t kPadSlack = 2 * kMaxNr;        // padding codes past the padded input copy (stride-2 runs of NR)
 constexpr int64_t kTailPixels = 2;               // a last panel with this few valid pixels: gemv instead
 constexpr int64_t kTailMinK = 256;               //   (from this K)
 constexpr int64_t kTail1px = 2;                  // with the tier's one-pixel kernel: up to this many pixels
@@ -235,9 +236,13 @@ Status conv2d(const PackedConv& pc, const Tensor& x, Tensor* y, const Tensor* re
   const uint8_t mask = i8in ? 0x80 : 0;
   const uint8_t* src = static_cast<const uint8_t*>(x.raw());
   Scratch& caller = detail::scratch();
+  // Bytes readable past the end of src: the padded copy has kPadSlack more (padding codes), so that runs of panel
+  // pixels near its end can read whole NR-pixel rows (pack_quad_runs / pack_panel_runs) instead of gathering bytes.
+  int64_t slack = 0;
   if (hp != h || wp != wd) {
     std::vector<uint8_t>& xpad = caller.pad;
-    xpad.resize(static_cast<size_t>(n * c * hp * wp));
+    slack = kPadSlack;
+    xpad.resize(static_cast<size_t>(n * c * hp * wp + slack));
     const uint8_t zc = static_cast<uint8_t>(p.input_zero_point);
     // The whole buffer at the zero point's code in one call, then one copy per data row (against three calls per row:
     // 3x3 layers 0.96-0.99x).
@@ -373,7 +378,7 @@ Status conv2d(const PackedConv& pc, const Tensor& x, Tensor* y, const Tensor* re
     const int64_t np_ = std::min((npix + nr - 1) / nr, j1);
     s.base.resize(static_cast<size_t>(nr));
     const uint8_t* img = src + (b * c + g * pc.cg_) * hp * wp;
-    const int64_t img_limit = (n * c - b * c - g * pc.cg_) * hp * wp;  // bytes readable from img
+    const int64_t img_limit = (n * c - b * c - g * pc.cg_) * hp * wp + slack;  // bytes readable from img
     if (use_rows) {
       const uint8_t* r0 = caller.rows.data() + static_cast<size_t>(b * group + g) * rows_bytes + pix0;
       const uint8_t* rows[4];
