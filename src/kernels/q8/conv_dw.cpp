@@ -66,6 +66,11 @@ Status conv2d_depthwise(const PackedConv& pc, const Tensor& x, const RowStore& s
   g.sh = p.stride_h;
   g.sw = p.stride_w;
   g.dw = p.dilation_w;
+  g.kh = kh;
+  g.kw = kw;
+  g.dh = p.dilation_h;
+  g.oh = oh;
+  g.ow = ow;
   if (g.sw == 1 && kw >= 2) {
     g.mode = DwMode::kPairs1;
     g.ws = g.wp;
@@ -94,21 +99,7 @@ Status conv2d_depthwise(const PackedConv& pc, const Tensor& x, const RowStore& s
     q->hi = p.out_range.qmax;
     return true;
   };
-  DwPlaneGeom geom;  // (the channel-blocked and quad kernels')
-  geom.h = g.h;
-  geom.w = g.w;
-  geom.pad_top = g.pad_top;
-  geom.pad_left = g.pad_left;
-  geom.hp = g.hp;
-  geom.wp = g.wp;
-  geom.kh = kh;
-  geom.kw = kw;
-  geom.sh = g.sh;
-  geom.sw = g.sw;
-  geom.dh = p.dilation_h;
-  geom.dw = g.dw;
-  geom.oh = oh;
-  geom.ow = ow;
+  const DwPlaneGeom& geom = g;  // (the channel-blocked and quad kernels')
   const int8_t* wts = pc.w_.data<int8_t>();
   const uint8_t* xb = static_cast<const uint8_t*>(x.raw());
   const bool i8 = x.dtype() == DType::kI8;

@@ -21,12 +21,15 @@ namespace npukit::q8::detail {
 
 enum class DwMode : int { kPairs1, kPairs2, kSingle };
 
+/// The geometry of one depthwise call's planes (every kernel: the pair planes below, the channel-blocked and quad
+/// kernels).
+struct DwPlaneGeom {
+  int64_t h = 0, w = 0, pad_top = 0, pad_left = 0, hp = 0, wp = 0;  ///< input plane, padding, padded plane
+  int64_t kh = 0, kw = 0, sh = 1, sw = 1, dh = 1, dw = 1, oh = 0, ow = 0;
+};
+
 /// Geometry of the pair planes of one input plane.
-struct DwGeom {
-  int64_t h = 0, w = 0;               ///< input plane
-  int64_t pad_top = 0, pad_left = 0;  ///< padding before the data
-  int64_t hp = 0, wp = 0;             ///< padded plane
-  int64_t sh = 1, sw = 1, dw = 1;     ///< strides, horizontal dilation
+struct DwGeom : DwPlaneGeom {
   DwMode mode = DwMode::kSingle;
   int64_t ws = 0;            ///< pairs per plane row
   int64_t rows_ph = 0;       ///< rows per row phase: ceil(hp / sh)
@@ -71,11 +74,6 @@ struct DwRq {
 /// tap pair of every output pixel is one vpmaddwd against per-channel weight pairs; requantization is per lane
 /// (DwRq preconditions for every channel), codes are transposed back to the NCHW planes.
 inline constexpr int kDwBlockCh = 8;
-/// The geometry of one depthwise call's planes (the channel-blocked and quad kernels).
-struct DwPlaneGeom {
-  int64_t h = 0, w = 0, pad_top = 0, pad_left = 0, hp = 0, wp = 0;  ///< input plane, padding, padded plane
-  int64_t kh = 0, kw = 0, sh = 1, sw = 1, dh = 1, dw = 1, oh = 0, ow = 0;
-};
 struct DwBlock : DwPlaneGeom {
   int nch = 0;                        ///< channels of the block, 1..kDwBlockCh
   const uint8_t* x[kDwBlockCh] = {};  ///< input planes (h * w codes; lanes >= nch: any valid plane)
