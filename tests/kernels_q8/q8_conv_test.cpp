@@ -208,9 +208,9 @@ TEST(Q8Conv, ReluResidualBatchNoBias) {
 }
 
 TEST(Q8Conv, ResidualAddByTheRowKernel) {
-  // The residual add by the add's vector row kernel after the convolution stored the intermediate codes: in each task
-  // over whole planes (7x7 with tail pixels at K = 2048, 14x14 3x3), or in one pass after the tasks when planes are
-  // split into pixel blocks (56x56 pointwise); i8 / u8 residuals, ReLU ranges, batch 2, 1..3 threads (run_case).
+  // The residual add by the add's vector row kernel after the convolution stored the intermediate codes: tasks over
+  // whole planes (7x7 with tail pixels at K = 2048, 14x14 3x3) and planes split into pixel blocks (56x56 pointwise);
+  // i8 / u8 residuals, ReLU ranges, batch 2, 1..3 threads (run_case).
   struct Geo {
     int64_t h, c, co, kh;
   };

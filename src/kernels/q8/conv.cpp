@@ -501,21 +501,12 @@ Status conv2d(const PackedConv& pc, const Tensor& x, Tensor* y, const Tensor* re
     }
   }
   // A residual with its row kernel: the convolution stores the intermediate codes (through every fast store path a
-  // call without residual takes), then the add's row kernel runs in place. A task covering whole planes adds over its
-  // rows (contiguous) while they are in cache; otherwise one pass over the whole output follows the tasks (a task's
-  // rows would be short strided runs: measured 56x56 layers 1.04x slower that way).
+  // call without residual takes), then one pass over the output runs the add's row kernel in place. (Adding per task
+  // instead, over the task's rows: 56x56 layers 1.04x slower, short strided runs; whole-plane tasks about even.)
   const bool add_after = st.residual != nullptr && st.add_row != nullptr;
-  const bool add_in_task = add_after && pblocks == 1;
   RowStore st_mid = st;
   if (add_after) st_mid.residual = nullptr;
-  auto add_pass = [&](int64_t t) {
-    const int64_t chunk = t % chunks, unit = t / chunks;
-    const int64_t g = unit % group, b = unit / group;
-    const int64_t ob0 = chunk * pc.oc_blocks_ / chunks, ob1 = (chunk + 1) * pc.oc_blocks_ / chunks;
-    const int64_t r0 = ob0 * uk.mr, r1 = std::min(cog, ob1 * uk.mr);
-    if (r1 > r0) detail::add_residual_rows(st, ((b * pc.cout_ + g * cog) + r0) * plane, (r1 - r0) * plane);
-  };
-  auto conv_task = [&](int64_t t) {
+  auto task = [&](int64_t t) {
     const int64_t chunk = t % chunks, unit = t / chunks;
     const int64_t pb = unit % pblocks, g = (unit / pblocks) % group, b = unit / (pblocks * group);
     const int64_t pix0 = pb * per_block * nr, npix = std::min(plane - tail, pix0 + per_block * nr) - pix0;
@@ -554,12 +545,12 @@ Status conv2d(const PackedConv& pc, const Tensor& x, Tensor* y, const Tensor* re
         split && !pc.fixes_.empty() ? &fx : nullptr,
         tail_here ? caller.xq.data() + static_cast<size_t>((b * group + g) * tail * kq * 4) : nullptr,
         tail_here ? tail : 0);
-    if (tail > 0 && pb == pblocks - 1) {
-      // The tail pixels of this task's rows: the pixel's K activations (the panel's bytes: u - sub) as int16, one gemv
-      // over the rows' int8 weights, then the rows' requantization and store as run_tiles does.
+    if (tail > 0 && !px1 && pb == pblocks - 1) {
+      // The tail pixels of this task's rows (tiers without the one-pixel kernel, which run_tiles runs): the pixel's K
+      // activations (the panel's bytes: u - sub) as int16, one gemv over the rows' int8 weights, then the rows'
+      // requantization and store as run_tiles does.
       const int64_t r0 = ob0 * uk.mr, r1 = std::min(cog, ob1 * uk.mr), k = pc.k_;
       if (r1 <= r0) return;
-      if (px1) return;  // (run_tiles did them)
       const uint8_t* img = src + (b * c + g * pc.cg_) * hp * wp;
       s.x16.resize(static_cast<size_t>(k));
       s.codes.resize(static_cast<size_t>(std::max<int64_t>(r1 - r0, nr)) + 1);
@@ -579,12 +570,8 @@ Status conv2d(const PackedConv& pc, const Tensor& x, Tensor* y, const Tensor* re
       }
     }
   };
-  auto task = [&](int64_t t) {
-    conv_task(t);
-    if (add_in_task) add_pass(t);
-  };
   parallel_for(par, units * chunks, task);
-  if (add_after && !add_in_task) {
+  if (add_after) {
     constexpr int64_t kAddBlock = 1 << 15;  // elements per task
     const int64_t total = out.numel(), blocks = (total + kAddBlock - 1) / kAddBlock;
     parallel_for(par, blocks, [&](int64_t i) {

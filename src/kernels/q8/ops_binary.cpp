@@ -368,17 +368,40 @@ std::optional<BinaryFormula> make_formula(DType ta, DType tb, const quant::AddPa
   return f;
 }
 
+/// The 256 x 256 table of f(code_a, code_b) over the input bytes, indexed [first][second] with first = a's byte unless
+/// `swapped` (then b's).
 template <class OutT, class F>
-PrepResult make_binary(BroadcastPlan plan, DType ta, DType tb, IoTypes io, const char* name, F&& f,
-                       std::optional<BinaryFormula> formula, Isa isa) {
-  // Orientation: the operand that is constant along the innermost dim is the table's first index.
-  const bool swapped = plan.sa.back() == 1 && plan.sb.back() == 0;
+std::vector<OutT> pair_table(DType ta, DType tb, bool swapped, F&& f) {
   std::vector<OutT> table(65536);
   for (int u = 0; u < 256; ++u)
     for (int v = 0; v < 256; ++v) {
       const int32_t ca = byte_code(ta, swapped ? v : u), cb = byte_code(tb, swapped ? u : v);
       table[static_cast<size_t>(u) * 256 + static_cast<size_t>(v)] = static_cast<OutT>(f(ca, cb));
     }
+  return table;
+}
+
+/// True when zero point zp is a code of dtype t.
+bool in_range(int32_t zp, DType t) {
+  const quant::QRange r = qref::dtype_range(t);
+  return zp >= r.qmin && zp <= r.qmax;
+}
+
+/// True when an add / sub of ta and tb codes into ty codes has parameters the fast forms take (anything else: the
+/// reference runs, and reports the error when they are invalid).
+bool add_params_ok(const quant::AddParams& p, DType ta, DType tb, DType ty) {
+  const quant::QRange yr = qref::dtype_range(ty);
+  return p.left_shift >= 0 && p.left_shift <= 24 && in_range(p.a_zp, ta) && in_range(p.b_zp, tb) &&
+         in_range(p.out_zp, ty) && p.range.qmin <= p.range.qmax && p.range.qmin >= yr.qmin && p.range.qmax <= yr.qmax &&
+         p.a_mult.mult >= 0 && p.b_mult.mult >= 0 && p.out_mult.mult >= 0;
+}
+
+template <class OutT, class F>
+PrepResult make_binary(BroadcastPlan plan, DType ta, DType tb, IoTypes io, const char* name, F&& f,
+                       std::optional<BinaryFormula> formula, Isa isa) {
+  // Orientation: the operand that is constant along the innermost dim is the table's first index.
+  const bool swapped = plan.sa.back() == 1 && plan.sb.back() == 0;
+  std::vector<OutT> table = pair_table<OutT>(ta, tb, swapped, f);
   BinaryRowFn row_fn = nullptr;
   Lut8RowFn lut = nullptr;
   if constexpr (sizeof(OutT) == 1) {
@@ -518,24 +541,12 @@ PrepResult make_const_rows(std::span<const TensorSig> ins, std::span<const Tenso
 
 std::shared_ptr<const AddRowKernel> make_add_row(const quant::AddParams& p, DType ta, DType tb, Isa isa) {
   const BinaryRowFn fn = binary_row_fn(isa);
-  if (fn == nullptr || !is_byte_code(ta) || !is_byte_code(tb) || p.left_shift < 0 || p.left_shift > 24 ||
-      p.a_mult.mult < 0 || p.b_mult.mult < 0 || p.out_mult.mult < 0)
-    return nullptr;
-  const quant::QRange ra = qref::dtype_range(ta), rb = qref::dtype_range(tb);
-  if (p.a_zp < ra.qmin || p.a_zp > ra.qmax || p.b_zp < rb.qmin || p.b_zp > rb.qmax || p.out_zp < ra.qmin ||
-      p.out_zp > ra.qmax || p.range.qmin > p.range.qmax || p.range.qmin < ra.qmin || p.range.qmax > ra.qmax)
-    return nullptr;
+  if (fn == nullptr || !is_byte_code(ta) || !is_byte_code(tb) || !add_params_ok(p, ta, tb, ta)) return nullptr;
   std::optional<BinaryFormula> f = make_formula(ta, tb, &p, false, nullptr);
-  if (!f) return nullptr;
-  std::vector<uint8_t> table(65536);
-  for (int u = 0; u < 256; ++u)
-    for (int v = 0; v < 256; ++v)
-      table[static_cast<size_t>(u) * 256 + static_cast<size_t>(v)] =
-          static_cast<uint8_t>(quant::add_quantized(byte_code(ta, u), byte_code(tb, v), p));
-  if (!formula_matches(*f, fn, table, false)) return nullptr;
+  auto add = [&p](int32_t u, int32_t v) { return quant::add_quantized(u, v, p); };
+  if (!f || !formula_matches(*f, fn, pair_table<uint8_t>(ta, tb, false, add), false)) return nullptr;
   auto k = std::make_shared<AddRowKernel>();
   k->f = *f;
-  k->fn = fn;
   k->rows_fn = &add_rows_avx2;  // (binary_row_fn is binary_row_avx2 or null)
   return k;
 }
@@ -575,10 +586,6 @@ PrepResult prepare_binary(std::string_view op, const Attrs& attrs, std::span<con
   IoTypes io;
   io.set(ins, outs, 2);
   const quant::QRange yr = qref::dtype_range(ty);
-  auto in_range = [&](int32_t zp, DType t) {
-    const quant::QRange r = qref::dtype_range(t);
-    return zp >= r.qmin && zp <= r.qmax;
-  };
   if (op == "QMul") {
     NPUKIT_ASSIGN_OR_RETURN(quant::MulParams p, qref::qmul_params(attrs));
     if (!in_range(p.a_zp, ta) || !in_range(p.b_zp, tb) || !in_range(p.out_zp, ty) || p.range.qmin > p.range.qmax ||
@@ -592,10 +599,7 @@ PrepResult prepare_binary(std::string_view op, const Attrs& attrs, std::span<con
                                 make_formula(ta, tb, nullptr, false, &p), isa);
   }
   NPUKIT_ASSIGN_OR_RETURN(quant::AddParams p, qref::qadd_params(attrs));
-  if (p.left_shift < 0 || p.left_shift > 24 || !in_range(p.a_zp, ta) || !in_range(p.b_zp, tb) ||
-      !in_range(p.out_zp, ty) || p.range.qmin > p.range.qmax || p.range.qmin < yr.qmin || p.range.qmax > yr.qmax ||
-      p.a_mult.mult < 0 || p.b_mult.mult < 0 || p.out_mult.mult < 0)
-    return not_covered();
+  if (!add_params_ok(p, ta, tb, ty)) return not_covered();
   const bool sub = op == "QSub";
   const char* name = sub ? "QSub" : "QAdd";
   auto f = [p, sub](int32_t u, int32_t v) { return quant::add_quantized(u, v, p, sub); };

@@ -136,11 +136,9 @@ using BinaryRowFn = void (*)(const BinaryFormula& f, const uint8_t* a, const uin
 /// output ta (QConv's fused residual add: a = the conv's intermediate code, b = the residual). y may be a.
 struct AddRowKernel {
   BinaryFormula f;
-  BinaryRowFn fn = nullptr;
   /// `rows` rows of n elements at a common stride (one setup of the kernel's constants).
   void (*rows_fn)(const BinaryFormula& f, const uint8_t* a, const uint8_t* b, uint8_t* y, int64_t n, int64_t rows,
                   int64_t stride) = nullptr;
-  void run(const uint8_t* a, const uint8_t* b, uint8_t* y, int64_t n) const { fn(f, a, b, y, n); }
   void run_rows(const uint8_t* a, const uint8_t* b, uint8_t* y, int64_t n, int64_t rows, int64_t stride) const {
     rows_fn(f, a, b, y, n, rows, stride);
   }
