@@ -5,12 +5,13 @@
 // from 1x1 to odd and wide planes, u8 inputs with non-zero zero points, i8 inputs of both signs, per-tensor and
 // per-channel multipliers, no bias, fused residual add, channel multiplier 2, batch 2, 1..2 threads; the
 // channel-blocked small-plane kernels (AVX2: 8 channels of int16 pairs; AVX-512 VNNI: 16 channels of u8 quads;
-// channels 1..127 around the block sizes, planes 1x1..28x28, dilation 2) and the fused
+// channels 1..127 around the block sizes, planes 1x1..56x56, dilation 2) and the fused
 // requantization with the cases outside its range (multipliers >= 1/2, a bias that can leave int32); every clamp
 // variant of the fused requantization (none, low side, high side, both: the saturating narrowing does the rest) on
 // both paths; row widths around the 16-value steps of the stride-1 pair-plane construction and the 32 / 16-value
 // steps of the stride-2 one (up to the tensor's last bytes).
 #include <gtest/gtest.h>
+#include <array>
 
 #include <cstring>
 #include <limits>
@@ -289,7 +290,8 @@ TEST(Q8Depthwise, QuadPlanesOnWideOutputs) {
       k.pt = g.pt, k.pl = g.pl, k.pb = g.pb, k.pr = g.pr;
       // Input width giving ow outputs: (w + pl + pr - kw) / sw + 1 = ow.
       k.w = (ow - 1) * g.sw + g.kw - g.pl - g.pr;
-      k.h = 5 + static_cast<int64_t>(seed % 4);
+      // (Tall: more outputs than the channel-blocked kernels take, 56x56, on any tier.)
+      k.h = 120 + static_cast<int64_t>(seed % 4);
       k.c = 5;
       k.mult = seed % 3 == 0 ? 2 : 1;
       k.n = seed % 4 == 0 ? 2 : 1;
@@ -316,7 +318,8 @@ TEST(Q8Depthwise, ChannelBlocksSmallPlanes) {
   // Small planes run channel blocks on the tiers that have them: channel counts around and between block sizes,
   // planes down to 1x1, odd sizes at stride 2, u8 inputs with zero points, u8 / i8 outputs with and without ReLU.
   uint32_t seed = 6000;
-  const std::pair<int64_t, int64_t> sizes[] = {{1, 1}, {7, 7}, {13, 9}, {14, 14}, {15, 15}, {28, 28}, {5, 17}};
+  const std::pair<int64_t, int64_t> sizes[] = {{1, 1},   {7, 7},   {13, 9}, {14, 14},
+                                               {15, 15}, {28, 28}, {5, 17}, {56, 56}};
   for (int64_t c : {1, 3, 8, 13, 16, 17, 127})
     for (auto [h, w] : sizes)
       for (int64_t s : {1, 2}) {
@@ -351,6 +354,27 @@ TEST(Q8Depthwise, ChannelBlocksSmallPlanes) {
       set_input(k, k.seed);
       run_case(k);
     }
+  // Rectangular kernels (row windows of 4 columns with weight-0 lanes: kw 1-8, up to 16 windows) and unequal
+  // dilations (row dilation alone keeps the row windows; column dilation gathers the taps).
+  const std::array<int64_t, 4> rect[] = {{1, 3, 1, 1}, {3, 1, 1, 1}, {2, 5, 1, 1}, {5, 2, 2, 1}, {7, 3, 1, 1},
+                                         {3, 8, 1, 1}, {8, 8, 1, 1}, {3, 3, 2, 1}, {3, 3, 1, 2}, {4, 6, 1, 1}};
+  for (const auto& [kh, kw, dh, dw] : rect) {
+    DwCase k;
+    k.c = 19;
+    k.h = 9;
+    k.w = 11;
+    k.kh = kh;
+    k.kw = kw;
+    k.dh = dh;
+    k.dw = dw;
+    k.pt = k.pb = (kh - 1) * dh / 2;
+    k.pl = (kw - 1) * dw / 2;
+    k.pr = (kw - 1) * dw - k.pl;
+    k.seed = seed++;
+    set_input(k, k.seed);
+    k.per_channel = true;
+    run_case(k);
+  }
 }
 
 TEST(Q8Depthwise, RequantizationOutsideTheFusedRange) {

@@ -114,16 +114,22 @@ Status conv2d_depthwise(const PackedConv& pc, const Tensor& x, const RowStore& s
   // (Instruction counts on the MobileNetV2 / EfficientNet shapes: 20-60% fewer on 14x14 and 7x7 outputs at either
   // stride; from 28x28 outputs, or a 28x28 input at stride 2, the plane path needs fewer: the channel-minor copy of
   // the whole padded input is then the larger cost.)
+  // The AVX-512 VNNI quad blocks (one 64-byte window per kernel row and 4 columns) stay ahead up to 56x56 planes
+  // (q8_dw_bench against the plane kernel: 56x56 0.92x, 28x28 0.84x, 56 -> 28 at stride 2 0.87x, 28 -> 14 0.88x;
+  // 112 -> 56 at stride 2, a 113x113 padded input, 1.04-1.07x: not taken).
   constexpr int64_t kBlockMaxOutputs = 256, kBlockMaxPadded = 400;
-  bool use_block = dk.block != nullptr && cog == 1 && !pc.dw_blockw_.empty() && plane <= kBlockMaxOutputs &&
-                   g.hp * g.wp <= kBlockMaxPadded && kh * ((kw + 1) / 2) <= 64;
+  constexpr int64_t kQuadMaxOutputs = 56 * 56, kQuadMaxPadded = 58 * 58;
+  const bool quad_tier = pc.isa() == Isa::kAvx512Vnni && kh * kw <= 64 && dw_block_quad_avx512_vnni() != nullptr;
+  const int64_t max_out = quad_tier ? kQuadMaxOutputs : kBlockMaxOutputs;
+  const int64_t max_pad = quad_tier ? kQuadMaxPadded : kBlockMaxPadded;
+  bool use_block = dk.block != nullptr && cog == 1 && !pc.dw_blockw_.empty() && plane <= max_out &&
+                   g.hp * g.wp <= max_pad && kh * ((kw + 1) / 2) <= 64;
   for (int64_t oc = 0; use_block && oc < pc.cout_; ++oc) {
     DwRq q;
     use_block = fused_rq(oc, &q);
   }
   // AVX-512 VNNI with VBMI: the same small planes in blocks of 16 channels on u8 quads (dw_avx512vnni.cpp).
-  const DwBlockQuadFn block_quad =
-      use_block && pc.isa() == Isa::kAvx512Vnni && kh * kw <= 64 ? dw_block_quad_avx512_vnni() : nullptr;
+  const DwBlockQuadFn block_quad = use_block && quad_tier ? dw_block_quad_avx512_vnni() : nullptr;
   if (block_quad != nullptr) {
     DwBlockQuad proto;
     static_cast<DwPlaneGeom&>(proto) = geom;

@@ -157,16 +157,24 @@ __attribute__((target("avx512vbmi"))) inline __m512i four16(const uint8_t* p0, c
   return _mm512_mask_broadcast_i32x4(v, 0xF000, ld(p3));
 }
 
-template <int kG>
+/// Tap groups of block_quad_t: kWin (column dilation 1): per kernel row, ceil(kw / 4) groups of 4 consecutive columns
+/// (taps past kw: weight 0), each read as one 64-byte window of Q (4 pixels x 16 channels); otherwise the kh * kw taps
+/// packed densely, 4 per group, each group gathered from 4 pixels.
+inline int64_t quad_groups(const DwPlaneGeom& g, bool win) {
+  return win ? g.kh * ((g.kw + 3) / 4) : (g.kh * g.kw + 3) / 4;
+}
+
+template <int kG, bool kWin>
 __attribute__((target("avx512vbmi"))) void block_quad_t(const DwBlockQuad& b, int64_t g_rt) {
-  constexpr int kMaxG = 16;  // (kh * kw <= 64 taps, conv_dw.cpp)
-  const int64_t ng = kG > 0 ? kG : g_rt, taps = b.kh * b.kw, hp = b.hp, wp = b.wp;
+  constexpr int kMaxG = 16;  // (dw_block_quad)
+  const int64_t ng = kG > 0 ? kG : g_rt, taps = b.kh * b.kw, hp = b.hp, wp = b.wp, gpr = (b.kw + 3) / 4;
   uint8_t* const qb = b.scratch;
   uint8_t* const codes = qb + hp * wp * kDwQuadCh + 64;
-  // Q: the padded planes, channel-minor.
+  // Q: the padded planes, channel-minor. (The 64 bytes after them, which the last windows may read under weight 0,
+  // hold the zero point too.)
   {
     const __m512i vz = _mm512_set1_epi8(static_cast<char>(b.zp_u)), vm = _mm512_set1_epi8(static_cast<char>(b.mask));
-    for (int64_t i = 0; i < hp * wp * kDwQuadCh; i += 64) _mm512_storeu_si512(qb + i, vz);
+    for (int64_t i = 0; i < hp * wp * kDwQuadCh + 64; i += 64) _mm512_storeu_si512(qb + i, vz);
     for (int64_t iy = 0; iy < b.h; ++iy) {
       uint8_t* qr = qb + ((iy + b.pad_top) * wp + b.pad_left) * kDwQuadCh;
       for (int64_t ix = 0; ix < b.w; ix += 16) {
@@ -194,10 +202,18 @@ __attribute__((target("avx512vbmi"))) void block_quad_t(const DwBlockQuad& b, in
   int64_t toff[kMaxG * 4];
   for (int64_t g = 0; g < ng; ++g)
     for (int j = 0; j < 4; ++j) {
-      const int64_t t = 4 * g + j;
-      toff[t] = t < taps ? ((t / b.kw) * b.dh * wp + (t % b.kw) * b.dw) * kDwQuadCh : 0;
-      for (int c = 0; c < kDwQuadCh; ++c) wbytes[g][4 * c + j] = t < taps ? static_cast<uint8_t>(b.wt[c][t]) : 0;
+      int64_t ky, kx;  // the tap of lane byte j of group g, valid when kx < kw and ky < kh
+      if constexpr (kWin) {
+        ky = g / gpr, kx = g % gpr * 4 + j;
+      } else {
+        ky = (4 * g + j) / b.kw, kx = (4 * g + j) % b.kw;
+      }
+      const bool valid = kx < b.kw && ky < b.kh;
+      toff[4 * g + j] = valid ? (ky * b.dh * wp + kx * b.dw) * kDwQuadCh : 0;
+      for (int c = 0; c < kDwQuadCh; ++c)
+        wbytes[g][4 * c + j] = valid ? static_cast<uint8_t>(b.wt[c][ky * b.kw + kx]) : 0;
     }
+  (void)taps;
   __m512i wq[kMaxG];
   for (int64_t g = 0; g < ng; ++g) wq[g] = _mm512_load_si512(wbytes[g]);
   // Per-lane requantization constants (DwRq: 31 - shift = r in [32, 63]).
@@ -223,7 +239,8 @@ __attribute__((target("avx512vbmi"))) void block_quad_t(const DwBlockQuad& b, in
       __m512i acc = vc;
       for (int64_t g = 0; g < ng; ++g) {
         const int64_t* o = toff + 4 * g;
-        const __m512i z = four16(base + o[0], base + o[1], base + o[2], base + o[3]);
+        const __m512i z =
+            kWin ? _mm512_loadu_si512(base + o[0]) : four16(base + o[0], base + o[1], base + o[2], base + o[3]);
         acc = _mm512_dpbusd_epi32(acc, _mm512_maskz_permutexvar_epi8(~__mmask64{0}, qidx, z), wq[g]);
       }
       const __m512i qe = _mm512_add_epi64(_mm512_maskz_mul_epi32(0xFF, acc, vme), vre);
@@ -255,14 +272,26 @@ __attribute__((target("avx512vbmi"))) void block_quad_t(const DwBlockQuad& b, in
   }
 }
 
+/// Column dilation 1 with at most 16 row groups: the row windows (3x3: 3 groups, one load each, against 3 groups of
+/// four gathered pixels; 5x5: 10 against 7). Otherwise the dense taps.
 void dw_block_quad(const DwBlockQuad& b) {
-  const int64_t ng = (b.kh * b.kw + 3) / 4;
+  if (b.dw == 1 && quad_groups(b, true) <= 16) {
+    const int64_t ng = quad_groups(b, true);
+    if (b.kw <= 4 && b.kh == 3)
+      block_quad_t<3, true>(b, 3);  // 3x3
+    else if (b.kw > 4 && b.kw <= 8 && b.kh == 5)
+      block_quad_t<10, true>(b, 10);  // 5x5
+    else
+      block_quad_t<0, true>(b, ng);
+    return;
+  }
+  const int64_t ng = quad_groups(b, false);
   if (ng == 3)
-    block_quad_t<3>(b, 3);  // 3x3
+    block_quad_t<3, false>(b, 3);
   else if (ng == 7)
-    block_quad_t<7>(b, 7);  // 5x5
+    block_quad_t<7, false>(b, 7);
   else
-    block_quad_t<0>(b, ng);
+    block_quad_t<0, false>(b, ng);
 }
 
 }  // namespace

@@ -133,7 +133,8 @@ DwQuadFn dw_quad_avx512_vnni();
 
 /// Channel-blocked small planes on u8 quads (AVX-512 VNNI + VBMI): the input planes of up to 16 channels transposed to
 /// channel-minor bytes Q[py][px][16] (u = code ^ mask, zp_u in the padding), every output pixel's taps gathered in
-/// quads per channel lane (4 taps' 16-byte vectors interleaved by one vpermb) and multiplied by per-lane weight quads
+/// quads per channel lane (4 taps' 16-byte vectors interleaved by one vpermb: with column dilation 1, the 64 bytes of 4
+/// consecutive pixels of one kernel row, columns past the kernel weighted 0) and multiplied by per-lane weight quads
 /// with vpdpbusd from the per-lane correction (bias - zp_u * sum(w), mod 2^32); per-lane fused requantization (DwRq
 /// preconditions), codes transposed back to the output planes.
 inline constexpr int kDwQuadCh = 16;
