@@ -348,7 +348,8 @@ Status conv2d(const PackedConv& pc, const Tensor& x, Tensor* y, const Tensor* re
   // panel is then packed from 4 contiguous rows of R with pack_quad.
   const int64_t plane_pad = ((plane + nr - 1) / nr) * nr;
   const size_t rows_bytes = static_cast<size_t>(kq * 4 * plane_pad);
-  const bool pointwise = pc.kh_ == 1 && pc.kw_ == 1 && p.stride_h == 1 && hp == h && wp == wd;  // always contiguous
+  const bool pointwise =  // (pixel q at input offset q: every panel contiguous)
+      pc.kh_ == 1 && pc.kw_ == 1 && p.stride_h == 1 && p.stride_w == 1 && hp == h && wp == wd;
   // Tiers with pack_quad_runs pack such panels straight from the input instead (runs below).
   const bool use_rows = uk.pack_quad_runs == nullptr && p.stride_w == 1 && ow % nr != 0 && !pointwise &&
                         static_cast<size_t>(n * group) * rows_bytes <= kRowsBytes;
@@ -415,12 +416,51 @@ Status conv2d(const PackedConv& pc, const Tensor& x, Tensor* y, const Tensor* re
       }
       return nruns;
     };
+    // Byte gather of quads [q0, q1) of a panel from the pixel bases in s.base (e.g. the partial last panel of a layer,
+    // whose NR-byte runs would read past the input): per quad, each tap's NR bytes into a contiguous row, then the
+    // tier's pack_quad. (Scattering to the panel byte by byte reloaded mask, sub and the base pointer after every byte
+    // store: 18 % of a 7x7 layer.)
+    auto gather_quads = [&](int64_t q0, int64_t q1, int64_t valid, uint8_t* d) {
+      alignas(64) uint8_t gath[4][kMaxNr];
+      const uint8_t* rows[4] = {gath[0], gath[1], gath[2], gath[3]};
+      const int64_t* bp = s.base.data();
+      for (int64_t q = q0; q < q1; ++q) {
+        for (int jj = 0; jj < 4; ++jj) {
+          const uint8_t* a = img + koff[4 * q + jj];
+          uint8_t* gr = gath[jj];
+          for (int64_t pp = 0; pp < valid; ++pp) gr[pp] = a[bp[pp]];
+          // (The pixels past the valid ones repeat the last one: the same bytes as gathering them, at a memset's
+          // cost; a 14x14 plane's last panel has 4 valid pixels of 32.)
+          std::memset(gr + valid, gr[valid - 1], static_cast<size_t>(nr - valid));
+        }
+        uk.pack_quad(rows, mask, sub, d + q * nr * 4);
+      }
+    };
     for (int64_t j = j0; j < np_; ++j) {
       uint8_t* d = d0 + j * panel_bytes;
+      const int64_t valid = std::min(nr, npix - j * nr), first = pix0 + j * nr;
+      if (pointwise) {
+        // 1x1, stride 1, no padding: pixel q's base is its index, so the panel is one run from `first` (no per-pixel
+        // bases: they cost as much as packing a short-K panel). The pixels past the valid ones read the input bytes
+        // that follow (their sums are never stored); quads whose NR bytes would leave the input are gathered.
+        int64_t qfast = kq;
+        if (first + max_off + nr > img_limit) {
+          qfast = 0;
+          auto quad_end = [&](int64_t q) {
+            return std::max({koff[4 * q], koff[4 * q + 1], koff[4 * q + 2], koff[4 * q + 3]}) + first + nr;
+          };
+          while (qfast < kq && quad_end(qfast) <= img_limit) ++qfast;
+        }
+        if (qfast > 0) uk.pack_panel(img + first, koff, qfast, mask, sub, d);
+        if (qfast < kq) {
+          for (int64_t q = 0; q < nr; ++q) s.base[static_cast<size_t>(q)] = first + std::min(q, valid - 1);
+          gather_quads(qfast, kq, valid, d);
+        }
+        continue;
+      }
       bool contig = true, s2 = true;
       // Pixel q of the panel (the tail repeats the last valid pixel), stepped through the output rows without a
       // division per pixel.
-      const int64_t valid = std::min(nr, npix - j * nr), first = pix0 + j * nr;
       int64_t oy = first / ow, ox = first % ow;
       {
         const int64_t rs = p.stride_h * wp, cs = p.stride_w;  // (locals: the stores below cannot alias them)
@@ -453,23 +493,7 @@ Status conv2d(const PackedConv& pc, const Tensor& x, Tensor* y, const Tensor* re
           uk.pack_quad_runs(rows, run_off, run_start, nruns, static_cast<int>(step), mask, sub, d + q * nr * 4);
         }
       } else {
-        // Byte gather (e.g. the partial last panel of a pointwise layer, whose 16-byte runs would read past the
-        // input): per quad, each tap's NR bytes into a contiguous row, then the tier's pack_quad. (Scattering to the
-        // panel byte by byte reloaded mask, sub and the base pointer after every byte store: 18 % of a 7x7 layer.)
-        alignas(64) uint8_t gath[4][kMaxNr];
-        const uint8_t* rows[4] = {gath[0], gath[1], gath[2], gath[3]};
-        const int64_t* bp = s.base.data();
-        for (int64_t q = 0; q < kq; ++q) {
-          for (int jj = 0; jj < 4; ++jj) {
-            const uint8_t* a = img + koff[4 * q + jj];
-            uint8_t* gr = gath[jj];
-            for (int64_t pp = 0; pp < valid; ++pp) gr[pp] = a[bp[pp]];
-            // (The pixels past the valid ones repeat the last one: the same bytes as gathering them, at a memset's
-            // cost; a 14x14 plane's last panel has 4 valid pixels of 32.)
-            std::memset(gr + valid, gr[valid - 1], static_cast<size_t>(nr - valid));
-          }
-          uk.pack_quad(rows, mask, sub, d + q * nr * 4);
-        }
+        gather_quads(0, kq, valid, d);
       }
     }
   };
