@@ -6,6 +6,7 @@
 #include <gtest/gtest.h>
 
 #include <algorithm>
+#include <array>
 #include <cmath>
 #include <random>
 #include <string>
@@ -123,6 +124,22 @@ TEST(Q8Conv, StrideDilationAsymmetricPads) {
       k.in = DType::kU8;
       k.in_zp = 255;
     }
+  // Pads wider than the rows (the padded copy's fills between rows of more than 16 bytes, and fewer), on narrow and
+  // one-pixel-wide inputs, after a call that left other bytes in the scratch copy.
+  for (auto [w, pl, pr] : {std::array<int64_t, 3>{3, 9, 10}, {1, 1, 1}, {2, 0, 17}, {20, 7, 8}}) {
+    ConvCase big;
+    big.c = 5;
+    big.cout = 9;
+    big.h = 6;
+    big.w = w;
+    big.pt = 4;
+    big.pb = 5;
+    big.pl = pl;
+    big.pr = pr;
+    big.in_zp = 7;
+    big.seed = k.seed++;
+    run_case(big);
+  }
 }
 
 TEST(Q8Conv, Grouped) {
