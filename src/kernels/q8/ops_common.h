@@ -176,7 +176,7 @@ PrepResult prepare_binary(std::string_view op, const Attrs& attrs, std::span<con
 PrepResult prepare_qavgpool(const Attrs& attrs, std::span<const TensorSig> ins, std::span<const TensorSig> outs,
                             bool global);
 PrepResult prepare_maxpool(const Attrs& attrs, std::span<const TensorSig> ins, std::span<const TensorSig> outs,
-                           bool global);
+                           bool global, Isa isa);
 PrepResult prepare_qconcat(const Attrs& attrs, std::span<const TensorSig> ins, std::span<const TensorSig> outs,
                            Isa isa);
 PrepResult prepare_qlut(const Attrs& attrs, std::span<const TensorSig> ins, std::span<const TensorSig> outs, Isa isa);

@@ -2,7 +2,8 @@
 // kernels/q8: pooling on 8-bit codes (NCHW): QAveragePool, QGlobalAveragePool (integer sums, one rounding as
 // qref::qavgpool2d / qglobal_avgpool), MaxPool (2-D, any kernel / stride / dilation / pads / auto_pad, the
 // output shape carries ceil_mode) and GlobalMaxPool. Windows are separable: a vertical pass over the valid
-// input rows into a padded row buffer, then a horizontal pass; padding is the identity of the reduction.
+// input rows into a padded row buffer, then a horizontal pass; padding is the identity of the reduction. The MaxPool
+// plane (maxpool_impl.h) runs compiled with AVX2 on tiers that have it (ResNet's 3x3 stride-2 pool 0.80x).
 #include <algorithm>
 #include <cstdint>
 #include <cstring>
@@ -11,6 +12,7 @@
 #include <type_traits>
 #include <vector>
 
+#include "kernels/q8/maxpool_impl.h"
 #include "kernels/q8/ops_common.h"
 #include "kernels/ref/qkernels.h"
 #include "kernels/ref/qparams.h"
@@ -146,12 +148,12 @@ class QAvgPoolOp final : public PreparedOp {
 
 class MaxPoolOp final : public PreparedOp {
  public:
-  struct Geom {
-    int64_t planes = 0, h = 0, w = 0, oh = 0, ow = 0;
-    int64_t kh = 1, kw = 1, sh = 1, sw = 1, dh = 1, dw = 1, pt = 0, pl = 0;
-    int64_t buf = 0;  // padded row buffer length
-  };
-  MaxPoolOp(Geom g, DType t, bool global, IoTypes io) : g_(g), t_(t), global_(global), io_(std::move(io)) {}
+  using Geom = MaxPoolGeom;
+  /// avx2: the planes run maxpool_plane_avx2 (the caller checked the CPU).
+  MaxPoolOp(Geom g, DType t, bool global, bool avx2, IoTypes io)
+      : g_(g), t_(t), global_(global), avx2_(avx2), io_(std::move(io)) {
+    plane_fn_ = avx2 ? &maxpool_plane_avx2 : &maxpool_plane_impl;
+  }
 
   Status run(std::span<const Tensor* const> ins, std::span<Tensor> outs, const Parallel* par) const override {
     NPUKIT_RETURN_IF_ERROR(io_.check(global_ ? "GlobalMaxPool" : "MaxPool", ins, outs));
@@ -161,7 +163,9 @@ class MaxPoolOp final : public PreparedOp {
       go<uint8_t>(ins[0]->data<uint8_t>(), outs[0].data<uint8_t>(), par);
     return Status::Ok();
   }
-  const char* kernel_name() const override { return global_ ? "global_maxpool" : "maxpool_sep"; }
+  const char* kernel_name() const override {
+    return global_ ? "global_maxpool" : avx2_ ? "maxpool_sep_avx2" : "maxpool_sep";
+  }
 
  private:
   template <class T>
@@ -181,77 +185,13 @@ class MaxPoolOp final : public PreparedOp {
     const uint8_t flip = std::is_same_v<T, int8_t> ? 0x80 : 0;
     const uint8_t* xb = reinterpret_cast<const uint8_t*>(x);
     uint8_t* yb = reinterpret_cast<uint8_t*>(y);
-    for_planes(par, g_.planes, plane, [&](int64_t p) {
-      const uint8_t* xp = xb + p * plane;
-      uint8_t* yp = yb + p * oplane;
-      // uint16 storage: the stride-2 pass reads byte pairs as one little-endian uint16 (x86-64 only library).
-      uint16_t buf16[kMaxRow / 2 + 2];
-      uint16_t acc16[kMaxRow / 2 + 2];
-      uint8_t* buf = reinterpret_cast<uint8_t*>(buf16);
-      uint8_t* acc = reinterpret_cast<uint8_t*>(acc16);
-      uint8_t* __restrict row = buf + g_.pl;  // row[ix] for ix in [0, w); the padding around it stays 0
-      // Only the padding bytes are cleared (the row is written for every output row; the horizontal pass reads below
-      // g_.buf, its uint16 pairs one byte more): clearing the whole 8 KiB buffer per plane was ~5 % of a 112x112 pool.
-      const int64_t pad_end = std::min<int64_t>(g_.buf + 2, static_cast<int64_t>(sizeof(buf16)));
-      std::memset(buf, 0, static_cast<size_t>(g_.pl));
-      if (pad_end > g_.pl + g_.w) std::memset(row + g_.w, 0, static_cast<size_t>(pad_end - g_.pl - g_.w));
-      const int64_t w = g_.w, ow = g_.ow, sw = g_.sw, dw = g_.dw;
-      for (int64_t oy = 0; oy < g_.oh; ++oy) {
-        bool first = true;
-        for (int64_t ky = 0; ky < g_.kh; ++ky) {
-          const int64_t iy = oy * g_.sh - g_.pt + ky * g_.dh;
-          if (iy < 0 || iy >= g_.h) continue;
-          const uint8_t* __restrict xr = xp + iy * w;
-          if (first) {
-            for (int64_t ix = 0; ix < w; ++ix) row[ix] = static_cast<uint8_t>(xr[ix] ^ flip);
-            first = false;
-          } else {
-            for (int64_t ix = 0; ix < w; ++ix) row[ix] = std::max(row[ix], static_cast<uint8_t>(xr[ix] ^ flip));
-          }
-        }
-        if (first) std::memset(row, 0, static_cast<size_t>(w));  // empty windows: the reference emits lowest
-        uint8_t* __restrict a = acc;
-        const uint8_t* __restrict b0 = buf;
-        if (sw == 1) {
-          for (int64_t ox = 0; ox < ow; ++ox) a[ox] = b0[ox];
-          for (int64_t kx = 1; kx < g_.kw; ++kx) {
-            const uint8_t* __restrict b = buf + kx * dw;
-            for (int64_t ox = 0; ox < ow; ++ox) a[ox] = std::max(a[ox], b[ox]);
-          }
-        } else if (sw == 2) {
-          // Tap kx of output ox is byte 2 ox + kx dw: the low (even offset) or high (odd) byte of pair ox + m.
-          // (As int16: the values are bytes, and signed 16-bit max vectorizes on every x86-64, unsigned needs SSE4.1.)
-          int16_t* __restrict a16 = reinterpret_cast<int16_t*>(acc16);
-          for (int64_t ox = 0; ox < ow; ++ox) a16[ox] = 0;
-          for (int64_t kx = 0; kx < g_.kw; ++kx) {
-            const int64_t off = kx * dw;
-            const uint16_t* __restrict p = buf16 + (off >> 1);
-            if (off & 1)
-              for (int64_t ox = 0; ox < ow; ++ox)
-                a16[ox] = std::max<int16_t>(a16[ox], static_cast<int16_t>(p[ox] >> 8));
-            else
-              for (int64_t ox = 0; ox < ow; ++ox)
-                a16[ox] = std::max<int16_t>(a16[ox], static_cast<int16_t>(p[ox] & 0xFF));
-          }
-          uint8_t* __restrict yr = yp + oy * ow;
-          for (int64_t ox = 0; ox < ow; ++ox) yr[ox] = static_cast<uint8_t>(a16[ox] ^ flip);
-          continue;
-        } else {
-          for (int64_t ox = 0; ox < ow; ++ox) a[ox] = b0[ox * sw];
-          for (int64_t kx = 1; kx < g_.kw; ++kx) {
-            const uint8_t* __restrict b = buf + kx * dw;
-            for (int64_t ox = 0; ox < ow; ++ox) a[ox] = std::max(a[ox], b[ox * sw]);
-          }
-        }
-        uint8_t* __restrict yr = yp + oy * ow;
-        for (int64_t ox = 0; ox < ow; ++ox) yr[ox] = static_cast<uint8_t>(a[ox] ^ flip);
-      }
-    });
+    for_planes(par, g_.planes, plane, [&](int64_t p) { plane_fn_(g_, xb + p * plane, yb + p * oplane, flip); });
   }
 
   Geom g_;
   DType t_;
-  bool global_;
+  bool global_, avx2_;
+  MaxPoolPlaneFn plane_fn_ = nullptr;
   IoTypes io_;
 };
 
@@ -294,7 +234,7 @@ PrepResult prepare_qavgpool(const Attrs& attrs, std::span<const TensorSig> ins, 
 }
 
 PrepResult prepare_maxpool(const Attrs& attrs, std::span<const TensorSig> ins, std::span<const TensorSig> outs,
-                           bool global) {
+                           bool global, Isa isa) {
   if (ins.size() != 1 || !all_present(ins) || outs.size() != 1) return not_covered();  // Indices: reference
   const DType t = ins[0].dtype;
   const Shape& xs = ins[0].shape;
@@ -309,7 +249,7 @@ PrepResult prepare_maxpool(const Attrs& attrs, std::span<const TensorSig> ins, s
     g.h = 1, g.w = plane, g.oh = 1, g.ow = 1;
     IoTypes io;
     io.set(ins, outs, 1);
-    return std::unique_ptr<PreparedOp>(std::make_unique<MaxPoolOp>(g, t, true, std::move(io)));
+    return std::unique_ptr<PreparedOp>(std::make_unique<MaxPoolOp>(g, t, true, false, std::move(io)));
   }
   if (xs.size() != 4 || ys.size() != 4 || ys[0] != xs[0] || ys[1] != xs[1]) return not_covered();
   const std::vector<int64_t> k = attrs.get_ints("kernel_shape");
@@ -336,14 +276,15 @@ PrepResult prepare_maxpool(const Attrs& attrs, std::span<const TensorSig> ins, s
   g.pt = begin[0], g.pl = begin[1];
   for (int64_t v : {g.kh, g.kw, g.sh, g.sw, g.dh, g.dw})
     if (v < 1 || v > 4096) return not_covered();
-  if (g.pt < 0 || g.pl < 0 || g.pt > 4096 || g.pl > 4096 || g.w > kMaxRow || g.oh < 0 || g.ow < 0) return not_covered();
+  if (g.pt < 0 || g.pl < 0 || g.pt > 4096 || g.pl > 4096 || g.w > kMaxPoolRow || g.oh < 0 || g.ow < 0)
+    return not_covered();
   // Row buffer: padded input row [-pl, ...) covering every tap of every output column.
   const int64_t last_tap = g.ow > 0 ? (g.ow - 1) * g.sw + (g.kw - 1) * g.dw + 1 : 0;
   g.buf = std::max(g.pl + g.w, last_tap);
-  if (g.buf > kMaxRow) return not_covered();
+  if (g.buf > kMaxPoolRow) return not_covered();
   IoTypes io;
   io.set(ins, outs, 1);
-  return std::unique_ptr<PreparedOp>(std::make_unique<MaxPoolOp>(g, t, false, std::move(io)));
+  return std::unique_ptr<PreparedOp>(std::make_unique<MaxPoolOp>(g, t, false, isa >= Isa::kAvx2, std::move(io)));
 }
 
 }  // namespace npukit::q8::ops

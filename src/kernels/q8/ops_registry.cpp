@@ -55,8 +55,8 @@ Expected<std::unique_ptr<PreparedOp>> prepare_op(std::string_view op, const Attr
   if (op == "QAdd" || op == "QSub" || op == "QMul") return ops::prepare_binary(op, attrs, inputs, outputs, isa);
   if (op == "QAveragePool") return ops::prepare_qavgpool(attrs, inputs, outputs, false);
   if (op == "QGlobalAveragePool") return ops::prepare_qavgpool(attrs, inputs, outputs, true);
-  if (op == "MaxPool") return ops::prepare_maxpool(attrs, inputs, outputs, false);
-  if (op == "GlobalMaxPool") return ops::prepare_maxpool(attrs, inputs, outputs, true);
+  if (op == "MaxPool") return ops::prepare_maxpool(attrs, inputs, outputs, false, isa);
+  if (op == "GlobalMaxPool") return ops::prepare_maxpool(attrs, inputs, outputs, true, isa);
   if (op == "QConcat") return ops::prepare_qconcat(attrs, inputs, outputs, isa);
   if (op == "QLut") return ops::prepare_qlut(attrs, inputs, outputs, isa);
   if (op == "Requantize") return ops::prepare_requantize(attrs, inputs, outputs, isa);
