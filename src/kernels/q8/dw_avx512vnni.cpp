@@ -167,7 +167,7 @@ inline int64_t quad_groups(const DwPlaneGeom& g, bool win) {
 template <int kG, bool kWin>
 __attribute__((target("avx512vbmi"))) void block_quad_t(const DwBlockQuad& b, int64_t g_rt) {
   constexpr int kMaxG = 16;  // (dw_block_quad)
-  const int64_t ng = kG > 0 ? kG : g_rt, taps = b.kh * b.kw, hp = b.hp, wp = b.wp, gpr = (b.kw + 3) / 4;
+  const int64_t ng = kG > 0 ? kG : g_rt, hp = b.hp, wp = b.wp, gpr = (b.kw + 3) / 4;
   uint8_t* const qb = b.scratch;
   uint8_t* const codes = qb + hp * wp * kDwQuadCh + 64;
   // Q: the padded planes, channel-minor. (The 64 bytes after them, which the last windows may read under weight 0,
@@ -213,7 +213,6 @@ __attribute__((target("avx512vbmi"))) void block_quad_t(const DwBlockQuad& b, in
       for (int c = 0; c < kDwQuadCh; ++c)
         wbytes[g][4 * c + j] = valid ? static_cast<uint8_t>(b.wt[c][ky * b.kw + kx]) : 0;
     }
-  (void)taps;
   __m512i wq[kMaxG];
   for (int64_t g = 0; g < ng; ++g) wq[g] = _mm512_load_si512(wbytes[g]);
   // Per-lane requantization constants (DwRq: 31 - shift = r in [32, 63]).
@@ -275,18 +274,15 @@ __attribute__((target("avx512vbmi"))) void block_quad_t(const DwBlockQuad& b, in
 /// Column dilation 1 with at most 16 row groups: the row windows (3x3: 3 groups, one load each, against 3 groups of
 /// four gathered pixels; 5x5: 10 against 7). Otherwise the dense taps.
 void dw_block_quad(const DwBlockQuad& b) {
-  if (b.dw == 1 && quad_groups(b, true) <= 16) {
-    const int64_t ng = quad_groups(b, true);
-    if (b.kw <= 4 && b.kh == 3)
-      block_quad_t<3, true>(b, 3);  // 3x3
-    else if (b.kw > 4 && b.kw <= 8 && b.kh == 5)
-      block_quad_t<10, true>(b, 10);  // 5x5
-    else
-      block_quad_t<0, true>(b, ng);
-    return;
-  }
-  const int64_t ng = quad_groups(b, false);
-  if (ng == 3)
+  const bool win = b.dw == 1 && quad_groups(b, true) <= 16;
+  const int64_t ng = quad_groups(b, win);
+  if (win && ng == 3)
+    block_quad_t<3, true>(b, 3);  // 3x3
+  else if (win && ng == 10)
+    block_quad_t<10, true>(b, 10);  // 5x5
+  else if (win)
+    block_quad_t<0, true>(b, ng);
+  else if (ng == 3)
     block_quad_t<3, false>(b, 3);
   else if (ng == 7)
     block_quad_t<7, false>(b, 7);

@@ -28,10 +28,9 @@ void maxpool_plane_avx2(const MaxPoolGeom& g, const uint8_t* xp, uint8_t* yp, ui
 namespace {
 
 [[maybe_unused]] void maxpool_plane_impl(const MaxPoolGeom& g, const uint8_t* xp, uint8_t* yp, uint8_t flip) {
-  constexpr int64_t kMaxRow = kMaxPoolRow;
   // uint16 storage: the stride-2 pass reads byte pairs as one little-endian uint16 (x86-64 only library).
-  uint16_t buf16[kMaxRow / 2 + 2];
-  uint16_t acc16[kMaxRow / 2 + 2];
+  uint16_t buf16[kMaxPoolRow / 2 + 2];
+  uint16_t acc16[kMaxPoolRow / 2 + 2];
   uint8_t* buf = reinterpret_cast<uint8_t*>(buf16);
   uint8_t* acc = reinterpret_cast<uint8_t*>(acc16);
   uint8_t* __restrict row = buf + g.pl;  // row[ix] for ix in [0, w); the padding around it stays 0

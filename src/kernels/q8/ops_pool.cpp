@@ -21,7 +21,7 @@
 namespace npukit::q8::ops {
 namespace {
 
-constexpr int64_t kMaxRow = 8192;  // row buffers live on the stack (no allocation in run())
+constexpr int64_t kMaxRow = kMaxPoolRow;  // row buffers live on the stack (no allocation in run())
 
 /// Tasks over planes: about 64 K input elements each.
 int64_t planes_per_task(int64_t plane_elems) {
@@ -276,12 +276,11 @@ PrepResult prepare_maxpool(const Attrs& attrs, std::span<const TensorSig> ins, s
   g.pt = begin[0], g.pl = begin[1];
   for (int64_t v : {g.kh, g.kw, g.sh, g.sw, g.dh, g.dw})
     if (v < 1 || v > 4096) return not_covered();
-  if (g.pt < 0 || g.pl < 0 || g.pt > 4096 || g.pl > 4096 || g.w > kMaxPoolRow || g.oh < 0 || g.ow < 0)
-    return not_covered();
+  if (g.pt < 0 || g.pl < 0 || g.pt > 4096 || g.pl > 4096 || g.w > kMaxRow || g.oh < 0 || g.ow < 0) return not_covered();
   // Row buffer: padded input row [-pl, ...) covering every tap of every output column.
   const int64_t last_tap = g.ow > 0 ? (g.ow - 1) * g.sw + (g.kw - 1) * g.dw + 1 : 0;
   g.buf = std::max(g.pl + g.w, last_tap);
-  if (g.buf > kMaxPoolRow) return not_covered();
+  if (g.buf > kMaxRow) return not_covered();
   IoTypes io;
   io.set(ins, outs, 1);
   return std::unique_ptr<PreparedOp>(std::make_unique<MaxPoolOp>(g, t, false, isa >= Isa::kAvx2, std::move(io)));
