@@ -3,7 +3,9 @@
 // pointwise 1x1, 3x3 and depthwise 3x3 convolutions plus one fully connected layer, 1 and 2 threads.
 // Reports GMAC/s = multiply-accumulates (padding taps included) per second of process CPU time (all threads), so
 // the figure is per core and stays meaningful on a loaded machine; the Time column is wall time.
-//   build-*/src/npukit_q8_bench [--benchmark_filter=avx2]
+//   build-*/src/npukit_q8_bench [--cold] [--benchmark_filter=avx2]
+// --cold: the caches are evicted (64 MiB written, outside the timing) before every convolution call, so its weights
+// and input come from memory as in a network whose weights do not fit the caches.
 #include <benchmark/benchmark.h>
 
 #include <cmath>
@@ -17,6 +19,15 @@
 namespace {
 
 using namespace npukit;
+
+bool g_cold = false;  ///< --cold
+
+/// Writes one byte per cache line of a buffer larger than the last-level cache.
+void evict_caches() {
+  static std::vector<uint8_t> buf(64u << 20, 1);
+  for (size_t i = 0; i < buf.size(); i += 64) buf[i] = static_cast<uint8_t>(buf[i] + 1);
+  benchmark::DoNotOptimize(buf.data());
+}
 
 struct ConvShape {
   const char* name;
@@ -135,6 +146,11 @@ void bench_conv(benchmark::State& state, ConvShape s, q8::Isa isa, int threads) 
   q8::Parallel par(threads);
   Tensor y;
   for (auto _ : state) {
+    if (g_cold) {
+      state.PauseTiming();
+      evict_caches();
+      state.ResumeTiming();
+    }
     const Status st = q8::conv2d(*pc, x, &y, nullptr, &par);
     if (!st.ok()) state.SkipWithError(st.to_string().c_str());
     benchmark::DoNotOptimize(y.raw());
@@ -171,6 +187,14 @@ void bench_gemm(benchmark::State& state, q8::Isa isa, int threads, int64_t m, DT
 }  // namespace
 
 int main(int argc, char** argv) {
+  int kept = 1;
+  for (int i = 1; i < argc; ++i) {
+    if (std::string(argv[i]) == "--cold")
+      g_cold = true;
+    else
+      argv[kept++] = argv[i];
+  }
+  argc = kept;
   for (q8::Isa isa : q8::available_isas()) {
     for (int threads : {1, 2}) {
       const std::string suffix = std::string("/") + q8::isa_name(isa) + "/threads:" + std::to_string(threads);

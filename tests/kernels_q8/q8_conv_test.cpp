@@ -434,8 +434,8 @@ TEST(Q8Conv, LargerThanATile) {
 TEST(Q8Conv, SmallPlanesShareTheirPanels) {
   // Few pixel blocks and many output channels (7x7 / 14x14 planes of MobileNetV2's last stages): the im2col of the
   // whole call is built once and shared by the output-channel chunk tasks. Output channels leave partial blocks for
-  // every MR, pixel counts leave partial panels; groups, batch, padding, K-blocking (K > 1024), 8-bit (fused tile
-  // requantization) and int16 / int32 outputs, rows outside the fused requantization.
+  // every MR, pixel counts leave partial panels; groups, batch, padding, K-blocking (K > 1024, tiers that block K),
+  // 8-bit (fused tile requantization) and int16 / int32 outputs, rows outside the fused requantization.
   uint32_t seed = 1300;
   for (int64_t hw : {7, 14})
     for (int64_t kdim : {1, 3}) {
@@ -468,7 +468,7 @@ TEST(Q8Conv, SmallPlanesShareTheirPanels) {
       k.out = DType::kI32;
       run_case(k);
     }
-  ConvCase kb;  // K = 300 * 9 = 2700: K-blocked tiles on shared panels
+  ConvCase kb;  // K = 300 * 9 = 2700: K-blocked tiles on shared panels (whole-K on AVX-512 VNNI)
   kb.c = 300;
   kb.cout = 37;
   kb.h = 5;
@@ -546,9 +546,10 @@ TEST(Q8Conv, PanelsFromRunsOfTheInput) {
 }
 
 TEST(Q8Conv, TileSumsAtTheirExtremes) {
-  // Every product at its largest magnitude, of one sign per output channel, over K = 2700 (K-blocked) and K = 576:
-  // int16 tiles (u = 255 or 0, weights -128 / 127) and 7-bit tiles (post-ReLU codes -128 / -1, i.e. u - lo = 0 / 127;
-  // a vpmaddubsw pair sum reaches 2 * 127 * -128 = -32512), int32 outputs (the raw sums) and 8-bit outputs.
+  // Every product at its largest magnitude, of one sign per output channel, over K = 2700 (K-blocked where the tier
+  // blocks K) and K = 576: int16 tiles (u = 255 or 0, weights -128 / 127) and 7-bit tiles (post-ReLU codes -128 / -1,
+  // i.e. u - lo = 0 / 127; a vpmaddubsw pair sum reaches 2 * 127 * -128 = -32512), int32 outputs (the raw sums) and
+  // 8-bit outputs.
   for (int64_t c : {64, 300})
     for (bool seven : {false, true})
       for (DType out : {DType::kI32, DType::kI8}) {
@@ -634,7 +635,7 @@ TEST(Q8Conv, LargeWeightsOnSmallPlanes) {
     return k;
   };
   {
-    ConvCase k = base();  // 3x3 dilation 2 on 7x7, K = 2700 (K-blocked), 197 output channels
+    ConvCase k = base();  // 3x3 dilation 2 on 7x7, K = 2700 (K-blocked where the tier blocks K), 197 output channels
     k.c = 300, k.h = k.w = 7, k.cout = 197, k.kh = k.kw = 3, k.dh = k.dw = 2;
     k.pt = k.pl = k.pb = k.pr = 2;
     k.in_zp = 117;
@@ -655,7 +656,8 @@ TEST(Q8Conv, LargeWeightsOnSmallPlanes) {
     run_case(k);
   }
   {
-    ConvCase k = base();  // 1x1 on 7x7, K = 1100 (K-blocked), int32 output, per-tensor multiplier
+    ConvCase k =
+        base();  // 1x1 on 7x7, K = 1100 (K-blocked where the tier blocks K), int32 output, per-tensor multiplier
     k.c = 1100, k.h = k.w = 7, k.cout = 500, k.kh = k.kw = 1;
     k.in = DType::kI8, k.in_zp = 5, k.out = DType::kI32, k.per_channel = false;
     run_case(k);

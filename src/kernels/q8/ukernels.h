@@ -34,6 +34,9 @@ struct Ukernels {
   int mr = 4;  ///< output channels per tile
   int nr = 8;  ///< pixels per tile
   WeightFormat wfmt = WeightFormat::kBytes;
+  /// Convolution tiles with more than kKBlockMin quads run over K chunks (engine.h run_tiles) when true, over the whole
+  /// K otherwise.
+  bool kblock = true;
   /// c[MR x NR] = weight block (kq quads) x activation panel (kq quads).
   void (*gemm_tile)(int64_t kq, const void* w, const uint8_t* x, int32_t* c) = nullptr;
   /// out[i] = clamp(scale_round(saturate_i32(acc[i] + corr), {mult, shift}) + zp, lo, hi) for i < n.
@@ -85,10 +88,6 @@ struct Ukernels {
   /// Optional (kBytes weights): one pixel against a weight block, c[r] = sum_{q < kq, j < 4} w[(q * MR + r) * 4 + j] *
   /// x[4q + j] for r < MR (x: the pixel's kq u8 quads).
   void (*gemm_1px)(int64_t kq, const void* w, const uint8_t* x, int32_t* c) = nullptr;
-  /// Optional: c += gemm_tile (resp. gemm_tile_half: pixels p < NR / 2 only, the others untouched), wrapping int32 (the
-  /// K chunks after the first of K-blocked tiles).
-  void (*gemm_tile_acc)(int64_t kq, const void* w, const uint8_t* x, int32_t* c) = nullptr;
-  void (*gemm_tile_half_acc)(int64_t kq, const void* w, const uint8_t* x, int32_t* c) = nullptr;
   /// Optional (tiers with gemm_tile7): adds n fixes of one tile (ordered by row) to its sums: for each fix f and
   /// p < NR, c[f.coff + p] += sum_j x[f.xoff + p * 4 + j] * e_j(f). Exact: at most one nonzero e per byte pair,
   /// |e| <= 127, so a pair sum is at most 255 * 127 in magnitude.

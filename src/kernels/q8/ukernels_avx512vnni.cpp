@@ -33,23 +33,6 @@ constexpr int kMr = 8, kNr = 32;
   "vmovdqa64 %[a12], %[a13]\n\t"         \
   "vpbroadcastd 28(%[init]), %[a14]\n\t" \
   "vmovdqa64 %[a14], %[a15]\n\t"
-#define NPK_LOAD16                     \
-  "vmovdqu64 0(%[init]), %[a0]\n\t"    \
-  "vmovdqu64 64(%[init]), %[a1]\n\t"   \
-  "vmovdqu64 128(%[init]), %[a2]\n\t"  \
-  "vmovdqu64 192(%[init]), %[a3]\n\t"  \
-  "vmovdqu64 256(%[init]), %[a4]\n\t"  \
-  "vmovdqu64 320(%[init]), %[a5]\n\t"  \
-  "vmovdqu64 384(%[init]), %[a6]\n\t"  \
-  "vmovdqu64 448(%[init]), %[a7]\n\t"  \
-  "vmovdqu64 512(%[init]), %[a8]\n\t"  \
-  "vmovdqu64 576(%[init]), %[a9]\n\t"  \
-  "vmovdqu64 640(%[init]), %[a10]\n\t" \
-  "vmovdqu64 704(%[init]), %[a11]\n\t" \
-  "vmovdqu64 768(%[init]), %[a12]\n\t" \
-  "vmovdqu64 832(%[init]), %[a13]\n\t" \
-  "vmovdqu64 896(%[init]), %[a14]\n\t" \
-  "vmovdqu64 960(%[init]), %[a15]\n\t"
 #define NPK_INIT8                       \
   "vpbroadcastd 0(%[init]), %[a0]\n\t"  \
   "vpbroadcastd 4(%[init]), %[a1]\n\t"  \
@@ -59,16 +42,6 @@ constexpr int kMr = 8, kNr = 32;
   "vpbroadcastd 20(%[init]), %[a5]\n\t" \
   "vpbroadcastd 24(%[init]), %[a6]\n\t" \
   "vpbroadcastd 28(%[init]), %[a7]\n\t"
-#define NPK_LOAD8                     \
-  "vmovdqu64 0(%[init]), %[a0]\n\t"   \
-  "vmovdqu64 128(%[init]), %[a1]\n\t" \
-  "vmovdqu64 256(%[init]), %[a2]\n\t" \
-  "vmovdqu64 384(%[init]), %[a3]\n\t" \
-  "vmovdqu64 512(%[init]), %[a4]\n\t" \
-  "vmovdqu64 640(%[init]), %[a5]\n\t" \
-  "vmovdqu64 768(%[init]), %[a6]\n\t" \
-  "vmovdqu64 896(%[init]), %[a7]\n\t"
-/// The K loops (full tile: 32 pixels, half tile: the first 16).
 #define NPK_LOOP32                        \
   "test %[kq], %[kq]\n\t"                 \
   "jle 2f\n\t"                            \
@@ -139,31 +112,24 @@ constexpr int kMr = 8, kNr = 32;
       [a7] "=&v"(a7), [kq] "+r"(kq), [x] "+r"(x), [w] "+r"(w)
 #define NPK_CLOBBER "xmm28", "xmm29", "xmm30", "xmm31", "memory", "cc"
 
-/// Tile sums in registers, row r's starting at init[r] (Load: at the tile of int32 sums init[r * 32 + p], for the K
-/// chunks after the first): 16 zmm accumulators (8 rows x 2 vectors of 16 pixels); the half tile computes the first 16
-/// pixels only (acc[r][1] is left alone). vpdpbusd adds the 4 products of a u8 activation quad and an s8 weight quad
-/// to an int32 lane without saturation (wrapping: a start value s gives s + sum mod 2^32): exact under the caller's
-/// bound (K * 255 * max|w| < 2^31).
+/// Tile sums in registers, row r's starting at init[r]: 16 zmm accumulators (8 rows x 2 vectors of 16 pixels); the half
+/// tile computes the first 16 pixels only (acc[r][1] is left alone). vpdpbusd adds the 4 products of a u8 activation
+/// quad and an s8 weight quad to an int32 lane without saturation (wrapping: a start value s gives s + sum mod 2^32):
+/// exact under the caller's bound (K * 255 * max|w| < 2^31).
 ///
 /// The K loops are inline assembly with a fixed register plan (accumulators: compiler-chosen zmm registers; activations
 /// zmm30-31; weight quads zmm28-29): compiled from intrinsics, GCC copied every accumulator through another register
 /// and stored half of them to the stack on each quad.
-template <bool Half, bool Load>
+template <bool Half>
 inline void tile_acc(int64_t kq, const uint8_t* w, const uint8_t* x, const int32_t* init, __m512i (&acc)[kMr][2]) {
   if constexpr (Half) {
     __m512i a0, a1, a2, a3, a4, a5, a6, a7;
-    if constexpr (Load)
-      asm(NPK_LOAD8 NPK_LOOP16:NPK_OUT8 : [init] "r"(init) : NPK_CLOBBER);
-    else
-      asm(NPK_INIT8 NPK_LOOP16:NPK_OUT8 : [init] "r"(init) : NPK_CLOBBER);
+    asm(NPK_INIT8 NPK_LOOP16:NPK_OUT8 : [init] "r"(init) : NPK_CLOBBER);
     acc[0][0] = a0, acc[1][0] = a1, acc[2][0] = a2, acc[3][0] = a3;
     acc[4][0] = a4, acc[5][0] = a5, acc[6][0] = a6, acc[7][0] = a7;
   } else {
     __m512i a0, a1, a2, a3, a4, a5, a6, a7, a8, a9, a10, a11, a12, a13, a14, a15;
-    if constexpr (Load)
-      asm(NPK_LOAD16 NPK_LOOP32:NPK_OUT16 : [init] "r"(init) : NPK_CLOBBER);
-    else
-      asm(NPK_INIT16 NPK_LOOP32:NPK_OUT16 : [init] "r"(init) : NPK_CLOBBER);
+    asm(NPK_INIT16 NPK_LOOP32:NPK_OUT16 : [init] "r"(init) : NPK_CLOBBER);
     acc[0][0] = a0, acc[0][1] = a1, acc[1][0] = a2, acc[1][1] = a3;
     acc[2][0] = a4, acc[2][1] = a5, acc[3][0] = a6, acc[3][1] = a7;
     acc[4][0] = a8, acc[4][1] = a9, acc[5][0] = a10, acc[5][1] = a11;
@@ -171,9 +137,7 @@ inline void tile_acc(int64_t kq, const uint8_t* w, const uint8_t* x, const int32
   }
 }
 #undef NPK_INIT16
-#undef NPK_LOAD16
 #undef NPK_INIT8
-#undef NPK_LOAD8
 #undef NPK_LOOP32
 #undef NPK_LOOP16
 #undef NPK_OUT16
@@ -186,22 +150,10 @@ __attribute__((noinline)) void gemm_tile_avx512_vnni(int64_t kq, const void* wv,
   __m512i acc[kMr][2];
   if constexpr (Half)
     for (auto& row : acc) row[1] = _mm512_setzero_si512();
-  tile_acc<Half, false>(kq, static_cast<const uint8_t*>(wv), x, kZero, acc);
+  tile_acc<Half>(kq, static_cast<const uint8_t*>(wv), x, kZero, acc);
   for (int r = 0; r < kMr; ++r) {
     _mm512_storeu_si512(c + r * kNr, acc[r][0]);
     _mm512_storeu_si512(c + r * kNr + 16, acc[r][1]);
-  }
-}
-
-/// c += the tile (ukernels.h gemm_tile_acc / gemm_tile_half_acc): the K chunks after the first of K-blocked tiles add
-/// to the stored sums in registers (wrapping int32, as the sum of the chunks' wrapping sums).
-template <bool Half>
-__attribute__((noinline)) void gemm_tile_acc_avx512_vnni(int64_t kq, const void* wv, const uint8_t* x, int32_t* c) {
-  __m512i acc[kMr][2];
-  tile_acc<Half, true>(kq, static_cast<const uint8_t*>(wv), x, c, acc);
-  for (int r = 0; r < kMr; ++r) {
-    _mm512_storeu_si512(c + r * kNr, acc[r][0]);
-    if constexpr (!Half) _mm512_storeu_si512(c + r * kNr + 16, acc[r][1]);
   }
 }
 
@@ -269,9 +221,9 @@ __attribute__((noinline)) void gemm_block_rq8_impl(int64_t kq, const uint8_t* w,
     const int64_t nvalid = std::min<int64_t>(kNr, npix - p0);
     if (nvalid <= kNr / 2) {
       for (auto& row : acc) row[1] = _mm512_setzero_si512();  // (packed, never stored)
-      tile_acc<true, false>(kq, w, x, corr, acc);
+      tile_acc<true>(kq, w, x, corr, acc);
     } else {
-      tile_acc<false, false>(kq, w, x, corr, acc);
+      tile_acc<false>(kq, w, x, corr, acc);
     }
     const __mmask32 m = nvalid == kNr ? ~__mmask32{0} : (__mmask32{1} << nvalid) - 1;
     // Row pairs unrolled (with a loop over a runtime row count GCC stored the sums to the stack and reloaded them).
@@ -406,8 +358,7 @@ const Ukernels* ukernels_avx512_vnni() {
     u.wfmt = WeightFormat::kBytes;
     u.gemm_tile = gemm_tile_avx512_vnni<false>;
     u.gemm_tile_half = gemm_tile_avx512_vnni<true>;
-    u.gemm_tile_acc = gemm_tile_acc_avx512_vnni<false>;
-    u.gemm_tile_half_acc = gemm_tile_acc_avx512_vnni<true>;
+    u.kblock = false;  // (engine.h run_tiles: whole-K tiles)
     u.gemm_block_rq8 = gemm_block_rq8_avx512_vnni;
     u.gemm_1px = gemm_1px_avx512_vnni;
     u.requant = requant_avx2;
