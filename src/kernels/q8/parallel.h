@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: Apache-2.0
-// kernels/q8: a small thread pool splitting one kernel call into tasks. Kernels decompose their work into
-// tasks from the problem size only (never from the thread count) and every task writes disjoint outputs with
-// exact integer arithmetic, so results are identical for any number of threads.
+// kernels/q8: a small thread pool splitting one kernel call into tasks. Every task writes disjoint outputs with
+// exact integer arithmetic, and how an output is computed never depends on the split, so results are identical for any
+// number of threads (a kernel may split less on one thread, e.g. the convolution's output-channel chunks).
 #pragma once
 
 #include <atomic>
