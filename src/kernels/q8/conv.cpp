@@ -343,13 +343,13 @@ Status conv2d(const PackedConv& pc, const Tensor& x, Tensor* y, const Tensor* re
   // Only from K = kTailMinK: the gemv reads the unpacked weights (not in cache, unlike the packed blocks the tiles
   // just used), which costs more than the half tile on short K (measured: 7x7 1x1 layers with K >= 320 1.10-1.34x,
   // K = 160 0.9x; bench/q8_bench.cpp).
-  // Tiers with a one-pixel kernel on the packed blocks (gemm_1px: 1/16 of a tile per pixel) take up to kTail1px
+  // Tiers with a one-pixel kernel on the packed blocks (gemm_px: 1/16 of a tile per pixel) take up to kTail1px
   // pixels past the last whole or half panel that way from K = kTail1pxMinK, up to kTail1pxWide from kTail1pxWideK:
   // run_tiles runs them on each weight block (K chunk) right after its tiles, while it is in L1 (7x7 planes on
   // 32-pixel tiles: 32 + 16 + 1 pixel instead of two whole tiles). Measured against a separate pass over the blocks
   // after the tiles: 7x7 layers K = 160-1152 0.85-0.93x, 2048 / 4608 0.91 / 0.94x; 4 pixels of a 14x14 plane at
   // K = 2304 (against a half tile) 0.97x, at K = 112 1.01x.
-  const bool px1 = uk.gemm_1px != nullptr && !tile7 && uk.wfmt == detail::WeightFormat::kBytes && pc.k_ >= kTail1pxMinK;
+  const bool px1 = uk.gemm_px != nullptr && !tile7 && uk.wfmt == detail::WeightFormat::kBytes && pc.k_ >= kTail1pxMinK;
   const int64_t max1px = pc.k_ >= kTail1pxWideK ? kTail1pxWide : kTail1px;
   const int64_t tail = [&]() -> int64_t {
     const int64_t rem = plane % nr;

@@ -135,8 +135,8 @@ Scratch& scratch();
 /// Output element index of (row, pixel p) is row_index(row) + p * pix_stride.
 /// Runs oc blocks [ob0, ob1) of the block array `w` against `np_total` pixels packed as consecutive NR-panels
 /// in xbuf (pixel numbers pix0, pix0 + 1, ...), requantizing each row and storing it.
-/// Tail pixels (tiers with gemm_1px, ntail <= NR): the ntail pixels after them (pix0 + np_total, ...), each given as
-/// its kq quads at tail_x + t * kq * 4, run the one-pixel kernel on every weight block (K chunk) right after that
+/// Tail pixels (tiers with gemm_px, ntail <= NR): the ntail pixels after them (pix0 + np_total, ...), each given as
+/// its kq quads at tail_x + t * kq * 4, run the pixel kernel on every weight block (K chunk) right after that
 /// block's tiles, while it is in cache, into one more tile-shaped sum buffer finished like a panel.
 /// K blocking (convolutions, tiers with Ukernels::kblock): tiles with more than kKBlockMin quads run over chunks of
 /// kKChunk quads (panel and weight chunks stay in L1), their partial sums added in a per-task buffer, then requantized.
@@ -183,14 +183,19 @@ void run_tiles(const Ukernels& uk, void (*tile)(int64_t, const void*, const uint
                void (*tile_half)(int64_t, const void*, const uint8_t*, int32_t*) = nullptr,
                const TileFixes* fixes = nullptr, const uint8_t* tail_x = nullptr, int64_t ntail = 0) {
   const int mr = uk.mr, nr = uk.nr;
-  if (tail_x == nullptr || uk.gemm_1px == nullptr || fixes != nullptr) ntail = 0;
-  // Adds the one-pixel sums of quads [q0, q0 + qn) of block wb (at quad q0) for the tail pixels into tile c (column t:
+  if (tail_x == nullptr || uk.gemm_px == nullptr || fixes != nullptr) ntail = 0;
+  // Adds the pixel sums of quads [q0, q0 + qn) of block wb (at quad q0) for the tail pixels into tile c (column t:
   // tail pixel t); `first`: c starts at them.
   auto tail_sums = [&](const uint8_t* wb, int64_t q0, int64_t qn, int32_t* c, bool first) {
-    int32_t c8[16];
-    for (int64_t t = 0; t < ntail; ++t) {
-      uk.gemm_1px(qn, wb, tail_x + t * kq * 4 + q0 * 4, c8);
-      for (int r = 0; r < mr; ++r) c[r * nr + t] = first ? c8[r] : c[r * nr + t] + c8[r];
+    int32_t cp[Ukernels::kMaxPx * 16];  // (MR <= 16 on every tier)
+    for (int64_t t0 = 0; t0 < ntail; t0 += Ukernels::kMaxPx) {
+      const int n = static_cast<int>(std::min<int64_t>(Ukernels::kMaxPx, ntail - t0));
+      uk.gemm_px(qn, wb, tail_x + t0 * kq * 4 + q0 * 4, kq * 4, n, cp);
+      for (int t = 0; t < n; ++t)
+        for (int r = 0; r < mr; ++r) {
+          int32_t& d = c[r * nr + t0 + t];
+          d = first ? cp[t * mr + r] : d + cp[t * mr + r];
+        }
     }
   };
   // Split 7-bit form: the tile sums of block ob on panel xp get the block's fixes before the requantization.

@@ -102,7 +102,7 @@ Status gemm(const PackedGemm& pg, const Tensor& a, Tensor* y, const Parallel* pa
     const uint8_t* src = static_cast<const uint8_t*>(a.raw());
     const int8_t* wd = pg.w_.data<int8_t>();
     const int64_t tasks = (nn + kGemvCols - 1) / kGemvCols;
-    const bool px1 = uk.gemm_1px != nullptr && uk.wfmt == detail::WeightFormat::kBytes && kGemvCols % uk.mr == 0;
+    const bool px1 = uk.gemm_px != nullptr && uk.wfmt == detail::WeightFormat::kBytes && kGemvCols % uk.mr == 0;
     auto task = [&](int64_t t) {
       const int64_t n0 = t * kGemvCols, cnt = std::min(nn, n0 + kGemvCols) - n0;
       Scratch& s = detail::scratch();
@@ -118,8 +118,8 @@ Status gemm(const PackedGemm& pg, const Tensor& a, Tensor* y, const Parallel* pa
           uint8_t* xq = s.xq.data();
           for (int64_t i = 0; i < k; ++i) xq[i] = static_cast<uint8_t>(arow[i] ^ mask);
           for (int64_t j = 0; j < cnt; j += uk.mr)
-            uk.gemm_1px(kq, pg.packed_.data() + static_cast<size_t>((n0 + j) / uk.mr) * pg.block_bytes_, xq,
-                        s.c.data() + j);
+            uk.gemm_px(kq, pg.packed_.data() + static_cast<size_t>((n0 + j) / uk.mr) * pg.block_bytes_, xq, 0, 1,
+                       s.c.data() + j);
         } else {
           int16_t* x16 = s.x16.data();
           for (int64_t i = 0; i < k; ++i) x16[i] = static_cast<int16_t>(static_cast<uint8_t>(arow[i] ^ mask));

@@ -85,9 +85,10 @@ struct Ukernels {
   /// most NR / 2 valid pixels): c[r * NR + p] as gemm_tile for p < NR / 2, 0 for the others.
   void (*gemm_tile_half)(int64_t kq, const void* w, const uint8_t* x, int32_t* c) = nullptr;
   void (*gemm_tile7_half)(int64_t kq, const void* w, const uint8_t* x, int32_t* c) = nullptr;
-  /// Optional (kBytes weights): one pixel against a weight block, c[r] = sum_{q < kq, j < 4} w[(q * MR + r) * 4 + j] *
-  /// x[4q + j] for r < MR (x: the pixel's kq u8 quads).
-  void (*gemm_1px)(int64_t kq, const void* w, const uint8_t* x, int32_t* c) = nullptr;
+  /// Optional (kBytes weights): n pixels (1 <= n <= kMaxPx) against a weight block, c[t * MR + r] = sum_{q < kq, j < 4}
+  /// w[(q * MR + r) * 4 + j] * x[t * xs + 4q + j] for r < MR, t < n (pixel t: kq u8 quads at x + t * xs).
+  void (*gemm_px)(int64_t kq, const void* w, const uint8_t* x, int64_t xs, int n, int32_t* c) = nullptr;
+  static constexpr int kMaxPx = 4;
   /// Optional (tiers with gemm_tile7): adds n fixes of one tile (ordered by row) to its sums: for each fix f and
   /// p < NR, c[f.coff + p] += sum_j x[f.xoff + p * 4 + j] * e_j(f). Exact: at most one nonzero e per byte pair,
   /// |e| <= 127, so a pair sum is at most 255 * 127 in magnitude.
