@@ -95,6 +95,8 @@ const ConvShape kShapes[] = {
     trained_pw("mbv2_pw_expand_28x28_32to192_tw", 32, 28, 192),
     trained_pw("mbv2_pw_expand_14x14_64to384_tw", 64, 14, 384),
     trained_pw("r50_pw_56x56_64to256_tw", 64, 56, 256),
+    trained_pw("r50_pw_14x14_1024to256_tw", 1024, 14, 256),
+    trained_pw("r50_pw_14x14_256to1024_tw", 256, 14, 1024),
 };
 
 /// Weights shaped like a trained layer's after per-channel quantization: normally distributed, each output channel
