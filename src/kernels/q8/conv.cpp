@@ -67,7 +67,7 @@ constexpr int64_t kTailMinK = 256;               //   (from this K)
 constexpr int64_t kTail1px = 2;                  // with the tier's one-pixel kernel: up to this many pixels
 constexpr int64_t kTail1pxMinK = 64;             //   (from this K)
 constexpr int64_t kTail1pxWide = 4;              //   and up to this many
-constexpr int64_t kTail1pxWideK = 2048;          //   from this K
+constexpr int64_t kTail1pxWideK = 256;           //   from this K
 constexpr size_t kBigWeightBytes = 512 * 1024;   // weights of a group beyond L2:
 constexpr int64_t kWholePanels = 16;             // planes of up to this many panels
 constexpr size_t kWholePlaneBytes = 384 * 1024;  // (im2col up to this size unless K > kKBlockMin quads)
@@ -348,7 +348,9 @@ Status conv2d(const PackedConv& pc, const Tensor& x, Tensor* y, const Tensor* re
   // run_tiles runs them on each weight block (K chunk) right after its tiles, while it is in L1 (7x7 planes on
   // 32-pixel tiles: 32 + 16 + 1 pixel instead of two whole tiles). Measured against a separate pass over the blocks
   // after the tiles: 7x7 layers K = 160-1152 0.85-0.93x, 2048 / 4608 0.91 / 0.94x; 4 pixels of a 14x14 plane at
-  // K = 2304 (against a half tile) 0.97x, at K = 112 1.01x.
+  // K = 2304 (against a half tile) 0.97x, at K = 112 1.01x. With the 4 pixels in one gemm_px call (weights loaded
+  // once): ResNet-50's 14x14 1x1 layers K = 1024 / 256 0.96 / 0.98x against the half tile, K = 384 with 64 output
+  // channels about even (1.0-1.05x), ResNet-50 0.985x end to end.
   const bool px1 = uk.gemm_px != nullptr && !tile7 && uk.wfmt == detail::WeightFormat::kBytes && pc.k_ >= kTail1pxMinK;
   const int64_t max1px = pc.k_ >= kTail1pxWideK ? kTail1pxWide : kTail1px;
   const int64_t tail = [&]() -> int64_t {
@@ -538,13 +540,15 @@ Status conv2d(const PackedConv& pc, const Tensor& x, Tensor* y, const Tensor* re
   // once per call for every task that runs them (in run_tiles, on each weight block right after its tiles).
   if (px1 && tail > 0) {
     caller.xq.assign(static_cast<size_t>(n * group * tail * kq * 4), 0);
+    const uint8_t m8 = mask, s8 = sub;  // (locals: the byte stores cannot alias them)
+    const int64_t* koffs = off.data();
     for (int64_t bg = 0; bg < n * group; ++bg) {
       const uint8_t* img = src + ((bg / group) * c + (bg % group) * pc.cg_) * hp * wp;
       for (int64_t t = 0; t < tail; ++t) {
         const int64_t pix = plane - tail + t, base = pix / ow * p.stride_h * wp + pix % ow * p.stride_w;
+        const uint8_t* at = img + base;
         uint8_t* d = caller.xq.data() + static_cast<size_t>((bg * tail + t) * kq * 4);
-        for (int64_t kk = 0; kk < pc.k_; ++kk)
-          d[kk] = static_cast<uint8_t>((img[off[static_cast<size_t>(kk)] + base] ^ mask) - sub);
+        for (int64_t kk = 0; kk < pc.k_; ++kk) d[kk] = static_cast<uint8_t>((at[koffs[kk]] ^ m8) - s8);
       }
     }
   }
