@@ -64,7 +64,7 @@ constexpr int64_t kMaxMr = 8;                    // output channels per tile of 
 constexpr int64_t kPadSlack = 2 * kMaxNr;        // padding codes past the padded input copy (stride-2 runs of NR)
 constexpr int64_t kTailPixels = 2;               // a last panel with this few valid pixels: gemv instead
 constexpr int64_t kTailMinK = 256;               //   (from this K)
-constexpr int64_t kTail1px = 2;                  // with the tier's one-pixel kernel: up to this many pixels
+constexpr int64_t kTail1px = 2;                  // with the tier's pixel kernel (gemm_px): up to this many
 constexpr int64_t kTail1pxMinK = 64;             //   (from this K)
 constexpr int64_t kTail1pxWide = 4;              //   and up to this many
 constexpr int64_t kTail1pxWideK = 256;           //   from this K
@@ -343,7 +343,7 @@ Status conv2d(const PackedConv& pc, const Tensor& x, Tensor* y, const Tensor* re
   // Only from K = kTailMinK: the gemv reads the unpacked weights (not in cache, unlike the packed blocks the tiles
   // just used), which costs more than the half tile on short K (measured: 7x7 1x1 layers with K >= 320 1.10-1.34x,
   // K = 160 0.9x; bench/q8_bench.cpp).
-  // Tiers with a one-pixel kernel on the packed blocks (gemm_px: 1/16 of a tile per pixel) take up to kTail1px
+  // Tiers with a pixel kernel on the packed blocks (gemm_px: 1/16 of a tile per pixel) take up to kTail1px
   // pixels past the last whole or half panel that way from K = kTail1pxMinK, up to kTail1pxWide from kTail1pxWideK:
   // run_tiles runs them on each weight block (K chunk) right after its tiles, while it is in L1 (7x7 planes on
   // 32-pixel tiles: 32 + 16 + 1 pixel instead of two whole tiles). Measured against a separate pass over the blocks
@@ -598,7 +598,7 @@ Status conv2d(const PackedConv& pc, const Tensor& x, Tensor* y, const Tensor* re
         tail_here ? caller.xq.data() + static_cast<size_t>((b * group + g) * tail * kq * 4) : nullptr,
         tail_here ? tail : 0);
     if (tail > 0 && !px1 && pb == pblocks - 1) {
-      // The tail pixels of this task's rows (tiers without the one-pixel kernel, which run_tiles runs): the pixel's K
+      // The tail pixels of this task's rows (tiers without the pixel kernel, which run_tiles runs): the pixel's K
       // activations (the panel's bytes: u - sub) as int16, one gemv over the rows' int8 weights, then the rows'
       // requantization and store as run_tiles does.
       const int64_t r0 = ob0 * uk.mr, r1 = std::min(cog, ob1 * uk.mr), k = pc.k_;

@@ -119,7 +119,7 @@ struct Scratch {
   std::vector<const int16_t*> src;
   std::vector<uint8_t> pad;   ///< conv: padded input copy (filled by the calling thread before the tasks)
   std::vector<int16_t> x16;   ///< gemv: one activation row as int16
-  std::vector<uint8_t> xq;    ///< conv: the one-pixel tail pixels' quads of a call (the calling thread's)
+  std::vector<uint8_t> xq;    ///< conv: the quads of a call's tail pixels for gemm_px (the calling thread's)
   ChannelParams chan7;        ///< conv: channel parameters of a 7-bit call (offset-dependent corrections)
   std::vector<int32_t> kacc;  ///< K-blocked tiles: partial sums of the task's tiles
   std::vector<uint8_t> xall;  ///< conv: im2col of the whole call shared by its tasks (the calling thread's)
