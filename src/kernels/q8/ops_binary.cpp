@@ -149,10 +149,12 @@ class BinaryLutOp final : public PreparedOp {
     row_fn_ = formula_ ? row_fn : nullptr;
     lut_ = lut;
     const int64_t ia = plan_.sa.back(), ib = plan_.sb.back();
-    if (ia == 1 && ib == 1 && row_fn_ != nullptr)
-      kname_ = formula_->has_float && formula_->kind != BinaryFormula::Kind::kMul ? "binary_float_avx2"
-                                                                                  : "binary_formula_avx2";
-    else if (((ia == 0 && ib == 1) || (ia == 1 && ib == 0)) && lut_ != nullptr)
+    if (ia == 1 && ib == 1 && row_fn_ != nullptr) {
+      const bool f512 = row_fn_ == &binary_row_avx512;
+      kname_ = formula_->has_float && formula_->kind != BinaryFormula::Kind::kMul
+                   ? (f512 ? "binary_float_avx512" : "binary_float_avx2")
+                   : "binary_formula_avx2";
+    } else if (((ia == 0 && ib == 1) || (ia == 1 && ib == 0)) && lut_ != nullptr)
       kname_ = "binary_row_lut_avx2";
   }
 
@@ -547,7 +549,7 @@ std::shared_ptr<const AddRowKernel> make_add_row(const quant::AddParams& p, DTyp
   if (!f || !formula_matches(*f, fn, pair_table<uint8_t>(ta, tb, false, add), false)) return nullptr;
   auto k = std::make_shared<AddRowKernel>();
   k->f = *f;
-  k->rows_fn = &add_rows_avx2;  // (binary_row_fn is binary_row_avx2 or null)
+  k->rows_fn = fn == &binary_row_avx512 ? &add_rows_avx512 : &add_rows_avx2;  // (fn: binary_row_avx512 / _avx2)
   return k;
 }
 

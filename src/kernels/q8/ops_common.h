@@ -155,6 +155,13 @@ void binary_row_avx2(const BinaryFormula& f, const uint8_t* a, const uint8_t* b,
 void add_rows_avx2(const BinaryFormula& f, const uint8_t* a, const uint8_t* b, uint8_t* y, int64_t n, int64_t rows,
                    int64_t stride);
 void lut8_row_avx2(const uint8_t* table, const uint8_t* x, uint8_t* y, int64_t n);
+/// AVX-512 row kernels (ops_binary_avx512.cpp): the float form of add / sub on 64-element blocks, the AVX2 kernel for
+/// the rest; only call them on a CPU with the AVX-512 VNNI tier. Without AVX-512 code in the build they are the AVX2
+/// kernels and have_binary_row_avx512() is false.
+void binary_row_avx512(const BinaryFormula& f, const uint8_t* a, const uint8_t* b, uint8_t* y, int64_t n);
+void add_rows_avx512(const BinaryFormula& f, const uint8_t* a, const uint8_t* b, uint8_t* y, int64_t n, int64_t rows,
+                     int64_t stride);
+bool have_binary_row_avx512();
 
 /// y[i] = quant::quantize_value(x[i], scale, zp, range of Q) for i < n (QuantizeLinear), Q = int8_t / uint8_t /
 /// int16_t. Requires the FPU rounding mode to be to-nearest (the caller checks, as the reference does).
@@ -163,6 +170,7 @@ void quantize_row_avx2(const float* x, float scale, int32_t zp, Q* y, int64_t n)
 
 /// The row kernels of a tier; nullptr: none at this tier (the operator runs its scalar loop).
 inline BinaryRowFn binary_row_fn(Isa isa) {
+  if (isa >= Isa::kAvx512Vnni && have_binary_row_avx512()) return &binary_row_avx512;
   return isa >= Isa::kAvx2 ? &binary_row_avx2 : nullptr;
 }
 inline Lut8RowFn lut8_row_fn(Isa isa) {
