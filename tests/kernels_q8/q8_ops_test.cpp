@@ -16,6 +16,7 @@
 #include <string>
 #include <vector>
 
+#include "kernels/q8/maxpool_impl.h"
 #include "kernels_q8/q8_ops_test_util.h"
 
 namespace npukit {
@@ -78,6 +79,13 @@ TEST(Q8Ops, QGlobalAveragePoolBitExact) {
       }
 }
 
+/// Whether the top tier runs stride-2 max pools on the AVX-512 kernel (built, and the CPU has AVX-512 VBMI).
+bool top_has_maxpool_s2() {
+  q8::ops::MaxPoolGeom g;
+  g.kw = 3, g.sw = 2;
+  return q8::available_isas().back() >= q8::Isa::kAvx512Vnni && q8::ops::maxpool_s2_avx512_applies(g);
+}
+
 TEST(Q8Ops, MaxPoolBitExact) {
   std::mt19937 rng(23);
   struct Case {
@@ -97,6 +105,16 @@ TEST(Q8Ops, MaxPoolBitExact) {
       {{1, 4, 13, 14}, {3, 2}, {1, 3}, {2, 3}, {2, 1, 0, 2}},
       {{1, 1, 1, 1}, {1, 1}, {1, 1}, {1, 1}, {0, 0, 0, 0}},
       {{1, 5, 7, 7}, {3, 3}, {3, 3}, {1, 1}, {2, 2, 2, 2}, 1},
+      // Horizontal stride 2 over 2 or 3 columns (the AVX-512 kernel): ResNet's stem pool, SqueezeNet's ceil-mode
+      // pools, rows of more than one 64-output block (ow 130, 65, 64, 63), odd widths, left pads 0-2, vertical
+      // strides 1-3 and a dilated vertical window.
+      {{1, 3, 112, 112}, {3, 3}, {2, 2}, {1, 1}, {1, 1, 1, 1}},
+      {{1, 3, 111, 111}, {3, 3}, {2, 2}, {1, 1}, {0, 0, 0, 0}, 1},
+      {{1, 2, 5, 259}, {3, 3}, {2, 2}, {1, 1}, {1, 1, 1, 1}},
+      {{1, 2, 6, 130}, {2, 2}, {2, 2}, {1, 1}, {0, 0, 0, 0}},
+      {{1, 2, 6, 129}, {3, 3}, {1, 2}, {1, 1}, {1, 0, 1, 0}, 1},
+      {{1, 2, 7, 127}, {3, 3}, {3, 2}, {2, 1}, {2, 2, 2, 2}},
+      {{2, 3, 4, 9}, {2, 3}, {2, 2}, {1, 1}, {0, 1, 1, 1}, 1},
   };
   int variant = 0;
   for (const Case& c : cases)
@@ -110,6 +128,16 @@ TEST(Q8Ops, MaxPoolBitExact) {
       a.set("ceil_mode", c.ceil);
       a.set("auto_pad", c.auto_pad);
       check(OpKind::kMaxPool, a, {rt(codes(xt, c.x, rng))}, "variant " + std::to_string(variant));
+      // Mostly the lowest code (the padding value), a few others: windows at the edges whose only valid value is
+      // the lowest, next to ones with a larger code.
+      const uint8_t low = xt == DType::kI8 ? 0x80 : 0;
+      check(OpKind::kMaxPool, a,
+            {rt(byte_pattern(xt, c.x, [&](int64_t i) { return i % 29 == 3 ? uint8_t(low + 1 + i % 7) : low; }))},
+            "variant " + std::to_string(variant) + " lowest codes");
+      if (c.s[1] == 2 && c.d[1] == 1 && (c.k[1] == 2 || c.k[1] == 3) && top_has_maxpool_s2() &&
+          !::testing::Test::HasFailure()) {
+        EXPECT_EQ(last_kernels().back(), "maxpool_s2_avx512") << "variant " << variant;
+      }
     }
   // The Indices output stays with the reference.
   Attrs a;

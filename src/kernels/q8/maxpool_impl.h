@@ -24,6 +24,10 @@ struct MaxPoolGeom {
 using MaxPoolPlaneFn = void (*)(const MaxPoolGeom& g, const uint8_t* xp, uint8_t* yp, uint8_t flip);
 /// The same loops compiled with AVX2 (ops_pool_avx2.cpp): only call it on a CPU with AVX2.
 void maxpool_plane_avx2(const MaxPoolGeom& g, const uint8_t* xp, uint8_t* yp, uint8_t flip);
+/// Planes with a horizontal stride 2 and 2 or 3 adjacent taps on AVX-512 with VBMI (ops_pool_avx512.cpp): only call it
+/// on the AVX-512 VNNI tier where maxpool_s2_avx512_applies(g) (false when the build or the CPU lacks the code).
+void maxpool_s2_plane_avx512(const MaxPoolGeom& g, const uint8_t* xp, uint8_t* yp, uint8_t flip);
+bool maxpool_s2_avx512_applies(const MaxPoolGeom& g);
 
 namespace {
 

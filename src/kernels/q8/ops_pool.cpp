@@ -3,7 +3,8 @@
 // qref::qavgpool2d / qglobal_avgpool), MaxPool (2-D, any kernel / stride / dilation / pads / auto_pad, the
 // output shape carries ceil_mode) and GlobalMaxPool. Windows are separable: a vertical pass over the valid
 // input rows into a padded row buffer, then a horizontal pass; padding is the identity of the reduction. The MaxPool
-// plane (maxpool_impl.h) runs compiled with AVX2 on tiers that have it (ResNet's 3x3 stride-2 pool 0.80x).
+// plane (maxpool_impl.h) runs compiled with AVX2 on tiers that have it (ResNet's 3x3 stride-2 pool 0.80x); planes
+// with a horizontal stride 2 over 2 or 3 columns run ops_pool_avx512.cpp's kernel on AVX-512 with VBMI.
 #include <algorithm>
 #include <cstdint>
 #include <cstring>
@@ -149,10 +150,19 @@ class QAvgPoolOp final : public PreparedOp {
 class MaxPoolOp final : public PreparedOp {
  public:
   using Geom = MaxPoolGeom;
-  /// avx2: the planes run maxpool_plane_avx2 (the caller checked the CPU).
-  MaxPoolOp(Geom g, DType t, bool global, bool avx2, IoTypes io)
-      : g_(g), t_(t), global_(global), avx2_(avx2), io_(std::move(io)) {
-    plane_fn_ = avx2 ? &maxpool_plane_avx2 : &maxpool_plane_impl;
+  /// The planes run on `isa`'s kernel (the caller checked the CPU): stride-2 windows of 2 or 3 columns on AVX-512
+  /// with VBMI (maxpool_s2_plane_avx512), the separable loops compiled with AVX2 on the AVX2 tiers, else the baseline.
+  MaxPoolOp(Geom g, DType t, bool global, Isa isa, IoTypes io) : g_(g), t_(t), global_(global), io_(std::move(io)) {
+    if (!global && isa >= Isa::kAvx512Vnni && maxpool_s2_avx512_applies(g)) {
+      plane_fn_ = &maxpool_s2_plane_avx512;
+      kname_ = "maxpool_s2_avx512";
+    } else if (!global && isa >= Isa::kAvx2) {
+      plane_fn_ = &maxpool_plane_avx2;
+      kname_ = "maxpool_sep_avx2";
+    } else {
+      plane_fn_ = &maxpool_plane_impl;
+      kname_ = global ? "global_maxpool" : "maxpool_sep";
+    }
   }
 
   Status run(std::span<const Tensor* const> ins, std::span<Tensor> outs, const Parallel* par) const override {
@@ -163,9 +173,7 @@ class MaxPoolOp final : public PreparedOp {
       go<uint8_t>(ins[0]->data<uint8_t>(), outs[0].data<uint8_t>(), par);
     return Status::Ok();
   }
-  const char* kernel_name() const override {
-    return global_ ? "global_maxpool" : avx2_ ? "maxpool_sep_avx2" : "maxpool_sep";
-  }
+  const char* kernel_name() const override { return kname_; }
 
  private:
   template <class T>
@@ -190,8 +198,9 @@ class MaxPoolOp final : public PreparedOp {
 
   Geom g_;
   DType t_;
-  bool global_, avx2_;
+  bool global_;
   MaxPoolPlaneFn plane_fn_ = nullptr;
+  const char* kname_ = "maxpool_sep";
   IoTypes io_;
 };
 
@@ -249,7 +258,7 @@ PrepResult prepare_maxpool(const Attrs& attrs, std::span<const TensorSig> ins, s
     g.h = 1, g.w = plane, g.oh = 1, g.ow = 1;
     IoTypes io;
     io.set(ins, outs, 1);
-    return std::unique_ptr<PreparedOp>(std::make_unique<MaxPoolOp>(g, t, true, false, std::move(io)));
+    return std::unique_ptr<PreparedOp>(std::make_unique<MaxPoolOp>(g, t, true, Isa::kScalar, std::move(io)));
   }
   if (xs.size() != 4 || ys.size() != 4 || ys[0] != xs[0] || ys[1] != xs[1]) return not_covered();
   const std::vector<int64_t> k = attrs.get_ints("kernel_shape");
@@ -283,7 +292,7 @@ PrepResult prepare_maxpool(const Attrs& attrs, std::span<const TensorSig> ins, s
   if (g.buf > kMaxRow) return not_covered();
   IoTypes io;
   io.set(ins, outs, 1);
-  return std::unique_ptr<PreparedOp>(std::make_unique<MaxPoolOp>(g, t, false, isa >= Isa::kAvx2, std::move(io)));
+  return std::unique_ptr<PreparedOp>(std::make_unique<MaxPoolOp>(g, t, false, isa, std::move(io)));
 }
 
 }  // namespace npukit::q8::ops
