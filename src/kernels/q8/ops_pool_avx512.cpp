@@ -13,12 +13,23 @@ namespace npukit::q8::ops {
 namespace {
 
 /// Lanes i of a 64-byte load at column `col` + i that lie in [0, w).
-__attribute__((target("avx512vbmi"))) inline __mmask64 valid_lanes(int64_t col, int64_t w) {
+inline __mmask64 valid_lanes(int64_t col, int64_t w) {
   const int64_t lo = std::max<int64_t>(0, -col), hi = std::min<int64_t>(64, w - col);
   if (hi <= lo) return 0;
   const __mmask64 below_hi = hi >= 64 ? ~__mmask64{0} : (__mmask64{1} << hi) - 1;
   return below_hi & ~((__mmask64{1} << lo) - 1);
 }
+
+/// vpermt2b indices of the even (2i) and odd (2i + 1) bytes of two 64-byte vectors.
+struct ColumnIndices {
+  alignas(64) uint8_t even[64];
+  alignas(64) uint8_t odd[64];
+};
+constexpr ColumnIndices kColumns = [] {
+  ColumnIndices c{};
+  for (int i = 0; i < 64; ++i) c.even[i] = static_cast<uint8_t>(2 * i), c.odd[i] = static_cast<uint8_t>(2 * i + 1);
+  return c;
+}();
 
 /// The codes as they are (no flip): int8 planes use the signed byte max and -128 as the padding (the lowest code),
 /// uint8 planes the unsigned max and 0.
@@ -26,13 +37,7 @@ template <int kKw, bool kSigned>
 __attribute__((target("avx512vbmi"))) void plane_s2(const MaxPoolGeom& g, const uint8_t* xp, uint8_t* yp) {
   const __m512i lowest = _mm512_set1_epi8(kSigned ? -128 : 0);
   auto vmax = [](__m512i a, __m512i b) { return kSigned ? _mm512_max_epi8(a, b) : _mm512_max_epu8(a, b); };
-  __m512i even_idx, odd_idx;
-  {
-    alignas(64) uint8_t e[64], o[64];
-    for (int i = 0; i < 64; ++i) e[i] = static_cast<uint8_t>(2 * i), o[i] = static_cast<uint8_t>(2 * i + 1);
-    even_idx = _mm512_load_si512(e);
-    odd_idx = _mm512_load_si512(o);
-  }
+  const __m512i even_idx = _mm512_load_si512(kColumns.even), odd_idx = _mm512_load_si512(kColumns.odd);
   // Per block of 64 outputs: padded columns j = 2 ox0 + [0, 130) are input columns j - pl, read as four loads of 64
   // (at +0, +64, +2, +66) whose lanes outside [0, w) keep the lowest code. (The same for every row.)
   constexpr int64_t kMaxBlocks = (kMaxPoolRow / 2 + 63) / 64 + 1;
