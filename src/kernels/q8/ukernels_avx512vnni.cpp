@@ -48,6 +48,7 @@ constexpr int kMr = 8, kNr = 32;
   "1:\n\t"                                \
   "vmovdqu64 (%[x]), %%zmm30\n\t"         \
   "vmovdqu64 64(%[x]), %%zmm31\n\t"       \
+  "prefetcht0 2048(%[w])\n\t"             \
   "vpbroadcastd 0(%[w]), %%zmm28\n\t"     \
   "vpdpbusd %%zmm28, %%zmm30, %[a0]\n\t"  \
   "vpdpbusd %%zmm28, %%zmm31, %[a1]\n\t"  \
@@ -116,6 +117,10 @@ constexpr int kMr = 8, kNr = 32;
 /// tile computes the first 16 pixels only (acc[r][1] is left alone). vpdpbusd adds the 4 products of a u8 activation
 /// quad and an s8 weight quad to an int32 lane without saturation (wrapping: a start value s gives s + sum mod 2^32):
 /// exact under the caller's bound (K * 255 * max|w| < 2^31).
+///
+/// The full tile's K loop prefetches the weight block 2 KiB (64 quads) ahead: in a network the block comes from
+/// memory, and the hardware prefetchers stop at every 4 KiB page (cold caches, 7x7 3x3 512 layer 0.89x, 1x1
+/// 2048->512 0.91x; ResNet-50 0.96x, ResNet-18 0.95x end to end; hot caches unchanged).
 ///
 /// The K loops are inline assembly with a fixed register plan (accumulators: compiler-chosen zmm registers; activations
 /// zmm30-31; weight quads zmm28-29): compiled from intrinsics, GCC copied every accumulator through another register
