@@ -61,6 +61,7 @@ constexpr size_t kRowsBytes = 16 << 20;          // im2row matrices of a call up
 constexpr int64_t kWinoMin7BitChannels = 64;     // Winograd on 7-bit inputs from this many input channels
 constexpr int64_t kMaxNr = 64;                   // panel pixels of any tier (ukernels_*.cpp kNr)
 constexpr int64_t kMaxMr = 8;                    // output channels per tile of any tier (ukernels_*.cpp kMr)
+constexpr int64_t kPadTaskBytes = 32 * 1024;      // padded input copy: planes per task (at least one)
 constexpr int64_t kPadSlack = 2 * kMaxNr;        // padding codes past the padded input copy (stride-2 runs of NR)
 constexpr int64_t kTailPixels = 2;               // a last panel with this few valid pixels: gemv instead
 constexpr int64_t kTailMinK = 256;               //   (from this K)
@@ -264,14 +265,34 @@ Status conv2d(const PackedConv& pc, const Tensor& x, Tensor* y, const Tensor* re
     slack = kPadSlack;
     xpad.resize(static_cast<size_t>(n * c * hp * wp + slack));
     const uint8_t zc = static_cast<uint8_t>(p.input_zero_point);
-    // The whole buffer at the zero point's code in one call, then one copy per data row (against three calls per row:
-    // 3x3 layers 0.96-0.99x).
-    std::memset(xpad.data(), zc, xpad.size());
-    for (int64_t bc = 0; bc < n * c; ++bc) {
-      uint8_t* plane_p = xpad.data() + bc * hp * wp + p.pad_top * wp + p.pad_left;
-      const uint8_t* srow = src + bc * h * wd;
-      for (int64_t iy = 0; iy < h; ++iy) copy_row(plane_p + iy * wp, srow + iy * wd, wd);
-    }
+    // Blocks of planes in parallel (the copy was the serial part of a 2-thread call: 3x3 layers on 2 threads 0.94-1.0x,
+    // one thread even). Per plane, each byte written once: the top rows and the pads at the zero point's code, one
+    // fixed-size copy per data row. (A memset call per pad, three calls per row, was 1.01-1.04x slower.)
+    uint8_t* xp = xpad.data();
+    const uint8_t* xs = src;
+    const int64_t planes = n * c, plane_in = h * wd, plane_pad = hp * wp, first_row = p.pad_top * wp + p.pad_left;
+    const int64_t gap = p.pad_right + p.pad_left, tail_pad = p.pad_right + p.pad_bottom * wp;
+    std::memset(xp + planes * plane_pad, zc, static_cast<size_t>(slack));
+    const int64_t per_task = std::max<int64_t>(1, kPadTaskBytes / std::max<int64_t>(1, plane_pad));
+    parallel_for(par, (planes + per_task - 1) / per_task, [=](int64_t t) {
+      // (Captured by value: the byte stores could alias values captured by reference, reloaded per row.)
+      for (int64_t bc = t * per_task; bc < std::min(planes, (t + 1) * per_task); ++bc) {
+        uint8_t* d = xp + bc * plane_pad;
+        const uint8_t* srow = xs + bc * plane_in;
+        if (h == 0) {
+          std::memset(d, zc, static_cast<size_t>(plane_pad));
+          continue;
+        }
+        std::memset(d, zc, static_cast<size_t>(first_row));  // top rows, first row's left pad
+        uint8_t* row = d + first_row;
+        for (int64_t iy = 0; iy < h; ++iy, row += wp, srow += wd) {
+          copy_row(row, srow, wd);
+          if (iy + 1 < h)
+            for (int64_t i = 0; i < gap; ++i) row[wd + i] = zc;  // right pad, next row's left pad
+        }
+        std::memset(row - wp + wd, zc, static_cast<size_t>(tail_pad));  // last right pad, bottom rows
+      }
+    });
     src = xpad.data();
   }
   // Per-k offsets in a padded input image of one group; k = (ic * KH + ky) * KW + kx; k >= K reads offset 0
