@@ -117,7 +117,7 @@ struct Scratch {
   std::vector<int16_t> dw, row;
   std::vector<int64_t> base, off, offp;  ///< conv: panel pixel bases; per-k input offsets (offp: the split7 order)
   std::vector<const int16_t*> src;
-  std::vector<uint8_t> pad;   ///< conv: padded input copy (filled by the calling thread before the tasks)
+  std::vector<uint8_t> pad;   ///< conv: padded input copy (the calling thread's; filled by the pool before the tiles)
   std::vector<int16_t> x16;   ///< gemv: one activation row as int16
   std::vector<uint8_t> xq;    ///< conv: the quads of a call's tail pixels for gemm_px (the calling thread's)
   ChannelParams chan7;        ///< conv: channel parameters of a 7-bit call (offset-dependent corrections)
