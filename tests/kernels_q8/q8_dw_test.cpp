@@ -379,12 +379,13 @@ TEST(Q8Depthwise, ChannelBlocksSmallPlanes) {
 
 TEST(Q8Depthwise, RequantizationOutsideTheFusedRange) {
   // Multipliers >= 1/2 (and >= 1), and a bias that lets the accumulator leave int32: the unfused requantization (the
-  // rest of the call's channels still take the fused one), on small planes (channel blocks) and large ones.
+  // rest of the call's channels still take the fused one), on small planes (channel blocks) and large ones; and
+  // multipliers just below 1/2, still fused.
   uint32_t seed = 7000;
   const std::pair<int64_t, int64_t> sizes[] = {{7, 7}, {14, 14}, {40, 37}};
   for (auto [h, w] : sizes)
     for (int64_t s : {1, 2})
-      for (int variant = 0; variant < 3; ++variant) {
+      for (int variant = 0; variant < 4; ++variant) {
         DwCase k;
         k.c = 11;
         k.h = h;
@@ -396,6 +397,9 @@ TEST(Q8Depthwise, RequantizationOutsideTheFusedRange) {
         if (variant == 0) k.big_mult = 0.9;  // some in [1/2, 0.9], some below 1/2
         if (variant == 1) k.big_mult = 3.0;  // shift > 0
         if (variant == 2) k.huge_bias = true;
+        // All fused, some lanes with r = 31 - shift = 32 (multipliers in [1/4, 1/2)) next to r >= 33: the rounding
+        // term on the 64-bit products for every lane of a channel block.
+        if (variant == 3) k.big_mult = 0.45;
         k.out = variant == 1 ? DType::kU8 : DType::kI8;
         k.out_zp = variant == 1 ? 128 : 0;
         run_case(k);

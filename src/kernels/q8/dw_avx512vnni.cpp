@@ -164,6 +164,116 @@ inline int64_t quad_groups(const DwPlaneGeom& g, bool win) {
   return win ? g.kh * ((g.kw + 3) / 4) : (g.kh * g.kw + 3) / 4;
 }
 
+/// Per-lane requantization constants of a quad block (16 channels, DwRq each: r = 31 - shift in [32, 63]).
+struct QuadRq {
+  __m512i vc, vme, vmo, vcnt, vre, vro, vr32, vz16, vlo8, vhi8;
+  bool round32 = true;  // every lane has r >= 33: the rounding term is added to the high halves (Rq512::scaled)
+  explicit QuadRq(const DwBlockQuad& b) {
+    alignas(64) int32_t corr[16], mult[16], cnt[16], r32[16];
+    alignas(64) int64_t rnd_e[8], rnd_o[8];
+    for (int c = 0; c < kDwQuadCh; ++c) {
+      const int r = b.q[c].r;
+      corr[c] = b.corr[c];
+      mult[c] = b.q[c].mult;
+      cnt[c] = r - 32;
+      r32[c] = r >= 33 ? 1 << (r - 33) : 0;
+      round32 = round32 && r >= 33;
+      (c % 2 ? rnd_o : rnd_e)[c / 2] = int64_t{1} << (r - 1);
+    }
+    vc = _mm512_load_si512(corr);
+    vme = _mm512_load_si512(mult);
+    vmo = _mm512_maskz_srli_epi64(0xFF, vme, 32);
+    vcnt = _mm512_load_si512(cnt);
+    vre = _mm512_load_si512(rnd_e);
+    vro = _mm512_load_si512(rnd_o);
+    vr32 = _mm512_load_si512(r32);
+    vz16 = _mm512_set1_epi16(static_cast<int16_t>(b.q[0].zp));
+    vlo8 = _mm512_set1_epi8(static_cast<char>(b.q[0].lo));
+    vhi8 = _mm512_set1_epi8(static_cast<char>(b.q[0].hi));
+  }
+  /// floor(a * mult / 2^r + 1/2) per lane (Rq512::scaled with per-lane constants).
+  template <bool kRound32>
+  __m512i scaled(__m512i a) const {
+    __m512i qe = _mm512_maskz_mul_epi32(0xFF, a, vme);
+    __m512i qo = _mm512_maskz_mul_epi32(0xFF, _mm512_maskz_srli_epi64(0xFF, a, 32), vmo);
+    if constexpr (!kRound32) qe = _mm512_add_epi64(qe, vre), qo = _mm512_add_epi64(qo, vro);
+    __m512i h = _mm512_mask_shuffle_epi32(qo, 0x5555, qe, _MM_PERM_DDBB);
+    if constexpr (kRound32) h = _mm512_add_epi32(h, vr32);
+    return _mm512_maskz_srav_epi32(0xFFFF, h, vcnt);
+  }
+};
+
+/// The products and requantization of block_quad_t, 4 output pixels per step (pixels in row-major order; the last
+/// step takes the 1-3 left). Each pixel: per tap group one 64-byte window of Q, one vpermb into the quad order, one
+/// vpdpbusd; then the step's sums go to bytes together with saturating packs (zero point added in int16: exact, as
+/// codes2rows512) and one vpermd back to pixel order, the clamp on bytes, one store of 16 channel bytes per pixel
+/// into the codes. (Narrowed one pixel at a time with vpmovdb, the zero point and the clamp on int32 cost 5 of a
+/// 3x3 pixel's ~18 vector instructions.)
+template <int kG, bool kWin, bool kRound32, bool kUnsigned>
+struct QuadPixels {
+  const DwBlockQuad& b;
+  int64_t ng;
+  const uint8_t* qb;
+  const int64_t* toff;
+  const __m512i* wq;
+  const QuadRq& rq;
+  uint8_t* codes;
+
+  /// Pixels [i, i + N) from their Q bases.
+  template <int N>
+  __attribute__((target("avx512vbmi"), always_inline)) inline void step(int64_t i, const uint8_t* const* base) const {
+    const __m512i qidx = _mm512_load_si512(kT16.quad);
+    __m512i acc[N];
+    for (auto& a : acc) a = rq.vc;
+    for (int64_t g = 0; g < (kG > 0 ? kG : ng); ++g) {
+      const int64_t* o = toff + 4 * g;
+      for (int j = 0; j < N; ++j) {
+        const uint8_t* p = base[j];
+        const __m512i z = kWin ? _mm512_loadu_si512(p + o[0]) : four16(p + o[0], p + o[1], p + o[2], p + o[3]);
+        acc[j] = _mm512_dpbusd_epi32(acc[j], _mm512_maskz_permutexvar_epi8(~__mmask64{0}, qidx, z), wq[g]);
+      }
+    }
+    __m512i v[4];
+    for (int j = 0; j < 4; ++j) v[j] = j < N ? rq.scaled<kRound32>(acc[j]) : v[N - 1];
+    const __m512i t0 = _mm512_adds_epi16(_mm512_packs_epi32(v[0], v[1]), rq.vz16);
+    const __m512i t1 = N > 2 ? _mm512_adds_epi16(_mm512_packs_epi32(v[2], v[3]), rq.vz16) : t0;
+    // (per 128-bit lane L: dword j holds pixel j's channels 4L .. 4L + 3)
+    __m512i r = kUnsigned ? _mm512_packus_epi16(t0, t1) : _mm512_packs_epi16(t0, t1);
+    const __m512i perm = _mm512_setr_epi32(0, 4, 8, 12, 1, 5, 9, 13, 2, 6, 10, 14, 3, 7, 11, 15);
+    r = _mm512_maskz_permutexvar_epi32(0xFFFF, perm, r);
+    r = kUnsigned ? _mm512_min_epu8(_mm512_max_epu8(r, rq.vlo8), rq.vhi8)
+                  : _mm512_min_epi8(_mm512_max_epi8(r, rq.vlo8), rq.vhi8);
+    if constexpr (N == 4)
+      _mm512_storeu_si512(codes + i * kDwQuadCh, r);
+    else
+      _mm512_mask_storeu_epi8(codes + i * kDwQuadCh, (__mmask64{1} << (16 * N)) - 1, r);
+  }
+
+  __attribute__((target("avx512vbmi"))) void run() const {
+    const int64_t npix = b.oh * b.ow, rs = b.sh * b.wp * kDwQuadCh, cs = b.sw * kDwQuadCh;
+    int64_t oy = 0, ox = 0;
+    const uint8_t* base[4];
+    auto bases = [&](int n) {
+      for (int j = 0; j < n; ++j) {
+        base[j] = qb + oy * rs + ox * cs;
+        if (++ox == b.ow) ox = 0, ++oy;
+      }
+    };
+    int64_t i = 0;
+    for (; i + 4 <= npix; i += 4) {
+      bases(4);
+      step<4>(i, base);
+    }
+    bases(static_cast<int>(npix - i));
+    switch (npix - i) {
+      case 3: step<3>(i, base); break;
+      case 2: step<2>(i, base); break;
+      case 1: step<1>(i, base); break;
+      default: break;
+    }
+  }
+};
+
 template <int kG, bool kWin>
 __attribute__((target("avx512vbmi"))) void block_quad_t(const DwBlockQuad& b, int64_t g_rt) {
   constexpr int kMaxG = 16;  // (dw_block_quad)
@@ -215,41 +325,19 @@ __attribute__((target("avx512vbmi"))) void block_quad_t(const DwBlockQuad& b, in
     }
   __m512i wq[kMaxG];
   for (int64_t g = 0; g < ng; ++g) wq[g] = _mm512_load_si512(wbytes[g]);
-  // Per-lane requantization constants (DwRq: 31 - shift = r in [32, 63]).
-  alignas(64) int32_t corr[16], mult[16], cnt[16];
-  alignas(64) int64_t rnd_e[8], rnd_o[8];
-  for (int c = 0; c < kDwQuadCh; ++c) {
-    corr[c] = b.corr[c];
-    mult[c] = b.q[c].mult;
-    cnt[c] = b.q[c].r - 32;
-    (c % 2 ? rnd_o : rnd_e)[c / 2] = int64_t{1} << (b.q[c].r - 1);
-  }
-  const __m512i vc = _mm512_load_si512(corr), vme = _mm512_load_si512(mult);
-  const __m512i vmo = _mm512_maskz_srli_epi64(0xFF, vme, 32), vcnt = _mm512_load_si512(cnt);
-  const __m512i vre = _mm512_load_si512(rnd_e), vro = _mm512_load_si512(rnd_o);
-  const __m512i vz = _mm512_set1_epi32(b.q[0].zp), vlo = _mm512_set1_epi32(b.q[0].lo),
-                vhi = _mm512_set1_epi32(b.q[0].hi);
-  const __m512i qidx = _mm512_load_si512(kT16.quad);
+  // Per-lane requantization (DwRq: 31 - shift = r in [32, 63]); the rounding term on the high halves when every
+  // lane has r >= 33 (Rq512::scaled), and unsigned narrowing when the clamp's low end is not negative.
+  const QuadRq rq(b);
+  const bool round32 = rq.round32, uns = b.q[0].lo >= 0;
+  if (round32 && uns)
+    QuadPixels<kG, kWin, true, true>{b, ng, qb, toff, wq, rq, codes}.run();
+  else if (round32)
+    QuadPixels<kG, kWin, true, false>{b, ng, qb, toff, wq, rq, codes}.run();
+  else if (uns)
+    QuadPixels<kG, kWin, false, true>{b, ng, qb, toff, wq, rq, codes}.run();
+  else
+    QuadPixels<kG, kWin, false, false>{b, ng, qb, toff, wq, rq, codes}.run();
   const int64_t npix = b.oh * b.ow;
-  uint8_t* out = codes;
-  for (int64_t oy = 0; oy < b.oh; ++oy)
-    for (int64_t ox = 0; ox < b.ow; ++ox, out += kDwQuadCh) {
-      const uint8_t* base = qb + ((oy * b.sh) * wp + ox * b.sw) * kDwQuadCh;
-      __m512i acc = vc;
-      for (int64_t g = 0; g < ng; ++g) {
-        const int64_t* o = toff + 4 * g;
-        const __m512i z =
-            kWin ? _mm512_loadu_si512(base + o[0]) : four16(base + o[0], base + o[1], base + o[2], base + o[3]);
-        acc = _mm512_dpbusd_epi32(acc, _mm512_maskz_permutexvar_epi8(~__mmask64{0}, qidx, z), wq[g]);
-      }
-      const __m512i qe = _mm512_add_epi64(_mm512_maskz_mul_epi32(0xFF, acc, vme), vre);
-      const __m512i qo =
-          _mm512_add_epi64(_mm512_maskz_mul_epi32(0xFF, _mm512_maskz_srli_epi64(0xFF, acc, 32), vmo), vro);
-      const __m512i h = _mm512_mask_blend_epi32(0xAAAA, _mm512_maskz_srli_epi64(0xFF, qe, 32), qo);
-      __m512i v = _mm512_add_epi32(_mm512_maskz_srav_epi32(0xFFFF, h, vcnt), vz);
-      v = _mm512_maskz_min_epi32(0xFFFF, _mm512_maskz_max_epi32(0xFFFF, v, vlo), vhi);
-      _mm_storeu_si128(reinterpret_cast<__m128i*>(out), _mm512_maskz_cvtepi32_epi8(0xFFFF, v));
-    }
   // Back to the channel planes, 16 pixels per step.
   for (int64_t i0 = 0; i0 < npix; i0 += 16) {
     const int64_t n = std::min<int64_t>(16, npix - i0);
