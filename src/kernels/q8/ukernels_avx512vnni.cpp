@@ -4,6 +4,8 @@
 // (gemm_block_rq8); the other requantization, packing and depthwise code is the 256-bit code (AVX-512VL implies AVX2).
 #include "kernels/q8/ukernels.h"
 
+#include <type_traits>
+
 #if defined(NPUKIT_Q8_HAVE_AVX512VNNI)
 #include "kernels/q8/rq512_impl.h"
 #include "kernels/q8/ukernels_x86_impl.h"
@@ -209,7 +211,10 @@ struct Rq16Row : Rq512 {
 /// bytes 0-31 row 0, 32-63 row 1. codes2rows' narrowing (ukernels_x86_impl.h: saturating packs, zero point added in
 /// int16, clamp on bytes; exact for the same reasons). Per 128-bit lane i the packs leave the dwords {row 0 pixels
 /// 4i.., row 0 pixels 16 + 4i.., row 1 pixels 4i.., row 1 pixels 16 + 4i..}; one vpermd restores pixel order.
-template <bool Unsigned, bool Round32>
+/// ClampLo / ClampHi false: lo / hi is the end of the byte type's range, which the saturating packs already give
+/// (MobileNetV2's 1x1 layers: int8 ReLU6 outputs [0, 127] on the unsigned packs need the high side only, unclamped
+/// int8 outputs neither).
+template <bool Unsigned, bool Round32, bool ClampLo, bool ClampHi>
 inline __m512i codes2rows512(const Rq16Row& r0, const Rq16Row& r1, __m512i a00, __m512i a01, __m512i a10, __m512i a11,
                              __m512i vz16, __m512i vlo8, __m512i vhi8) {
   const __m512i perm = _mm512_setr_epi32(0, 4, 8, 12, 1, 5, 9, 13, 2, 6, 10, 14, 3, 7, 11, 15);
@@ -217,15 +222,16 @@ inline __m512i codes2rows512(const Rq16Row& r0, const Rq16Row& r1, __m512i a00, 
   const __m512i t1 = _mm512_adds_epi16(_mm512_packs_epi32(r1.scaled<Round32>(a10), r1.scaled<Round32>(a11)), vz16);
   __m512i b = Unsigned ? _mm512_packus_epi16(t0, t1) : _mm512_packs_epi16(t0, t1);
   b = _mm512_maskz_permutexvar_epi32(0xFFFF, perm, b);
-  if constexpr (Unsigned) return _mm512_min_epu8(_mm512_max_epu8(b, vlo8), vhi8);
-  return _mm512_min_epi8(_mm512_max_epi8(b, vlo8), vhi8);
+  if constexpr (ClampLo) b = Unsigned ? _mm512_max_epu8(b, vlo8) : _mm512_max_epi8(b, vlo8);
+  if constexpr (ClampHi) b = Unsigned ? _mm512_min_epu8(b, vhi8) : _mm512_min_epi8(b, vhi8);
+  return b;
 }
 
 /// gemm_tile over consecutive panels, each requantized in registers (codes2rows512) and stored as bytes: the same
 /// bytes as the tiles followed by requant_rows8 (ukernels.h gemm_block_rq8). Panels with at most 16 valid pixels run
 /// the half tile. The accumulators start at the rows' corrections (RowQ: acc + corr fits int32, so the wrapping sums
 /// end at it).
-template <bool Unsigned, bool Round32>
+template <bool Unsigned, bool Round32, bool ClampLo, bool ClampHi>
 __attribute__((noinline)) void gemm_block_rq8_impl(int64_t kq, const uint8_t* w, const uint8_t* x, int64_t npix,
                                                    int rows, const RowQ* q, int32_t zp, int32_t lo, int32_t hi,
                                                    uint8_t* y, int64_t ys) {
@@ -254,8 +260,8 @@ __attribute__((noinline)) void gemm_block_rq8_impl(int64_t kq, const uint8_t* w,
     const __mmask32 m = nvalid == kNr ? ~__mmask32{0} : (__mmask32{1} << nvalid) - 1;
     // Row pairs unrolled (with a loop over a runtime row count GCC stored the sums to the stack and reloaded them).
     auto pair = [&](int r) {
-      const __m512i b = codes2rows512<Unsigned, Round32>(rq[r], rq[r + 1], acc[r][0], acc[r][1], acc[r + 1][0],
-                                                         acc[r + 1][1], vz16, vlo8, vhi8);
+      const __m512i b = codes2rows512<Unsigned, Round32, ClampLo, ClampHi>(
+          rq[r], rq[r + 1], acc[r][0], acc[r][1], acc[r + 1][0], acc[r + 1][1], vz16, vlo8, vhi8);
       uint8_t* y0 = y + r * ys + p0;
       _mm256_mask_storeu_epi8(y0, m, _mm512_maskz_extracti64x4_epi64(0xF, b, 0));
       if (r + 1 < rows) _mm256_mask_storeu_epi8(y0 + ys, m, _mm512_maskz_extracti64x4_epi64(0xF, b, 1));
@@ -363,14 +369,35 @@ void gemm_block_rq8_avx512_vnni(int64_t kq, const void* wv, const uint8_t* x, in
   const uint8_t* w = static_cast<const uint8_t*>(wv);  // (no split weights on this tier: fix is always null)
   bool r32 = true;
   for (int r = 0; r < rows; ++r) r32 = r32 && q[r].shift <= -2;  // 31 - shift >= 33
-  if (lo >= 0 && r32)
-    gemm_block_rq8_impl<true, true>(kq, w, x, npix, rows, q, zp, lo, hi, y, ys);
-  else if (lo >= 0)
-    gemm_block_rq8_impl<true, false>(kq, w, x, npix, rows, q, zp, lo, hi, y, ys);
-  else if (r32)
-    gemm_block_rq8_impl<false, true>(kq, w, x, npix, rows, q, zp, lo, hi, y, ys);
+  // Unsigned packs when lo >= 0 (the codes in [lo, hi] are the same bytes either way), each side clamped only where
+  // the packs do not already saturate there.
+  const bool uns = lo >= 0, clo = lo > (uns ? 0 : -128), chi = hi < (uns ? 255 : 127);
+  using T = std::true_type;
+  using F = std::false_type;
+  auto run = [&](auto u, auto r, auto cl, auto ch) {
+    gemm_block_rq8_impl<decltype(u)::value, decltype(r)::value, decltype(cl)::value, decltype(ch)::value>(
+        kq, w, x, npix, rows, q, zp, lo, hi, y, ys);
+  };
+  auto run3 = [&](auto u, auto r) {
+    if (clo && chi)
+      run(u, r, T{}, T{});
+    else if (clo)
+      run(u, r, T{}, F{});
+    else if (chi)
+      run(u, r, F{}, T{});
+    else
+      run(u, r, F{}, F{});
+  };
+  auto run2 = [&](auto u) {
+    if (r32)
+      run3(u, T{});
+    else
+      run3(u, F{});
+  };
+  if (uns)
+    run2(T{});
   else
-    gemm_block_rq8_impl<false, false>(kq, w, x, npix, rows, q, zp, lo, hi, y, ys);
+    run2(F{});
 }
 
 }  // namespace
