@@ -409,7 +409,8 @@ TEST(Q8Depthwise, RequantizationOutsideTheFusedRange) {
 TEST(Q8Depthwise, FusedClampVariants) {
   // The fused requantization clamps only the sides the saturating 8-bit narrowing does not already bound: full
   // range (none), ReLU (low side, or none for u8 / zero point -128), ReLU6-like clips (high side, both), a clip
-  // hugging the unsigned range; on the pair-plane path (28x30) and the channel-blocked one (7x7, 13x9), stride 1 / 2.
+  // hugging the unsigned range; on the pair-plane path (28x30; the AVX-512 VNNI tier's channel blocks take it) and
+  // the channel-blocked one (7x7, 13x9), and a plane too large for any tier's blocks (60x61), stride 1 / 2.
   struct Out {
     DType dt;
     int32_t zp;
@@ -424,7 +425,7 @@ TEST(Q8Depthwise, FusedClampVariants) {
       {DType::kI8, -20, false, true, -20, 100},  {DType::kI8, 0, false, true, 0, 127},  // both / u8-like codes
       {DType::kU8, 128, false, true, 3, 254},
   };
-  const std::pair<int64_t, int64_t> sizes[] = {{28, 30}, {7, 7}, {13, 9}};
+  const std::pair<int64_t, int64_t> sizes[] = {{28, 30}, {7, 7}, {13, 9}, {60, 61}};
   uint32_t seed = 8000;
   for (const Out& o : outs)
     for (auto [h, w] : sizes)
