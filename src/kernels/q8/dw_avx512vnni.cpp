@@ -205,12 +205,7 @@ struct QuadRq {
   /// floor(a * mult / 2^r + 1/2) per lane (Rq512::scaled with per-lane constants).
   template <bool kRound32>
   __m512i scaled(__m512i a) const {
-    __m512i qe = _mm512_maskz_mul_epi32(0xFF, a, vme);
-    __m512i qo = _mm512_maskz_mul_epi32(0xFF, _mm512_maskz_srli_epi64(0xFF, a, 32), vmo);
-    if constexpr (!kRound32) qe = _mm512_add_epi64(qe, vre), qo = _mm512_add_epi64(qo, vro);
-    __m512i h = _mm512_mask_shuffle_epi32(qo, 0x5555, qe, _MM_PERM_DDBB);
-    if constexpr (kRound32) h = _mm512_add_epi32(h, vr32);
-    return _mm512_maskz_srav_epi32(0xFFFF, h, vcnt);
+    return _mm512_maskz_srav_epi32(0xFFFF, rq_high<kRound32>(a, vme, vmo, vre, vro, vr32), vcnt);
   }
 };
 

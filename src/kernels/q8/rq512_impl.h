@@ -10,6 +10,19 @@
 namespace npukit::q8::detail {
 namespace {
 
+/// The rounded high halves of Rq512::scaled before the final shift, with the multipliers of the even / odd lanes in
+/// the low dwords of me / mo and the rounding terms re / ro (64-bit) or r32 (Round32), one per lane or broadcast:
+/// shared by Rq512 and the depthwise blocks' per-lane form (dw_avx512vnni.cpp).
+template <bool Round32>
+inline __m512i rq_high(__m512i a, __m512i me, __m512i mo, __m512i re, __m512i ro, __m512i r32) {
+  __m512i qe = _mm512_maskz_mul_epi32(0xFF, a, me);
+  __m512i qo = _mm512_maskz_mul_epi32(0xFF, _mm512_maskz_srli_epi64(0xFF, a, 32), mo);
+  if constexpr (!Round32) qe = _mm512_add_epi64(qe, re), qo = _mm512_add_epi64(qo, ro);
+  __m512i h = _mm512_mask_shuffle_epi32(qo, 0x5555, qe, _MM_PERM_DDBB);
+  if constexpr (Round32) h = _mm512_add_epi32(h, r32);
+  return h;
+}
+
 /// Constants of one multiplier: mult and r = 31 - shift in [32, 63] (the fused forms' precondition), corr the start
 /// value of the accumulators.
 struct Rq512 {
@@ -36,12 +49,7 @@ struct Rq512 {
   /// -Wmaybe-uninitialized reports, GCC bug 105593.)
   template <bool Round32>
   __m512i scaled(__m512i a) const {
-    __m512i qe = _mm512_maskz_mul_epi32(0xFF, a, vm);
-    __m512i qo = _mm512_maskz_mul_epi32(0xFF, _mm512_maskz_srli_epi64(0xFF, a, 32), vm);
-    if constexpr (!Round32) qe = _mm512_add_epi64(qe, vr), qo = _mm512_add_epi64(qo, vr);
-    __m512i h = _mm512_mask_shuffle_epi32(qo, 0x5555, qe, _MM_PERM_DDBB);
-    if constexpr (Round32) h = _mm512_add_epi32(h, vr32);
-    return _mm512_maskz_sra_epi32(0xFFFF, h, cnt);
+    return _mm512_maskz_sra_epi32(0xFFFF, rq_high<Round32>(a, vm, vm, vr, vr, vr32), cnt);
   }
 };
 
