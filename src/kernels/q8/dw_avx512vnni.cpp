@@ -72,7 +72,6 @@ __attribute__((target("avx512vbmi"))) void plane_t(const DwQuadPlane& p, int64_t
   const __m512i vz16 = _mm512_set1_epi16(static_cast<int16_t>(p.q.zp));
   const __m512i vlo8 = _mm512_set1_epi8(static_cast<char>(p.q.lo)), vhi8 = _mm512_set1_epi8(static_cast<char>(p.q.hi));
   const bool uns = p.q.lo >= 0;  // (the clamp on unsigned bytes: codes in [lo, hi] with lo >= 0)
-  const __m512i perm = _mm512_setr_epi32(0, 4, 8, 12, 1, 5, 9, 13, 2, 6, 10, 14, 3, 7, 11, 15);
   const int64_t ow = p.ow, rstep = p.sh * len, cstep = p.sw * 16;
   auto sums = [&](const uint8_t* src) __attribute__((target("avx512vbmi"))) {
     __m512i acc = rq.vc;
@@ -86,16 +85,14 @@ __attribute__((target("avx512vbmi"))) void plane_t(const DwQuadPlane& p, int64_t
   for (int64_t oy = 0; oy < p.oh; ++oy) {
     const uint8_t* r0 = rows + oy * rstep;
     uint8_t* yr = p.y + oy * ow;
-    // 32 outputs per step (16 when only that many are left): both vectors narrowed together with saturating packs
-    // (zero point added in int16: exact, as codes2rows512), one vpermd back to output order, the clamp on bytes.
+    // 32 outputs per step (16 when only that many are left): both vectors narrowed together (rq512_impl.h narrow4,
+    // clamp8).
     // (One vector at a time, vpmovdb plus the zero point and the clamp on int32 took 5 of its ~13 instructions.)
     for (int64_t i0 = 0; i0 < ow; i0 += 32) {
       const __m512i v0 = sums(r0 + (i0 / 16) * cstep);
       const __m512i v1 = i0 + 16 < ow ? sums(r0 + (i0 / 16 + 1) * cstep) : v0;
-      const __m512i t = _mm512_adds_epi16(_mm512_packs_epi32(v0, v1), vz16);  // lane L: v0 4L.., v1 4L..
-      __m512i b = uns ? _mm512_packus_epi16(t, t) : _mm512_packs_epi16(t, t);
-      b = _mm512_maskz_permutexvar_epi32(0xFFFF, perm, b);
-      b = uns ? _mm512_min_epu8(_mm512_max_epu8(b, vlo8), vhi8) : _mm512_min_epi8(_mm512_max_epi8(b, vlo8), vhi8);
+      const __m512i b = uns ? clamp8<true>(narrow4<true>(v0, v1, v0, v1, vz16), vlo8, vhi8)
+                            : clamp8<false>(narrow4<false>(v0, v1, v0, v1, vz16), vlo8, vhi8);
       const int64_t n = std::min<int64_t>(32, ow - i0);
       const __mmask32 k = n == 32 ? ~__mmask32{0} : (__mmask32{1} << n) - 1;
       _mm256_mask_storeu_epi8(yr + i0, k, _mm512_maskz_extracti64x4_epi64(0xF, b, 0));
@@ -211,10 +208,9 @@ struct QuadRq {
 
 /// The products and requantization of block_quad_t, 4 output pixels per step (pixels in row-major order; the last
 /// step takes the 1-3 left). Each pixel: per tap group one 64-byte window of Q, one vpermb into the quad order, one
-/// vpdpbusd; then the step's sums go to bytes together with saturating packs (zero point added in int16: exact, as
-/// codes2rows512) and one vpermd back to pixel order, the clamp on bytes, one store of 16 channel bytes per pixel
-/// into the codes. (Narrowed one pixel at a time with vpmovdb, the zero point and the clamp on int32 cost 5 of a
-/// 3x3 pixel's ~18 vector instructions.)
+/// vpdpbusd; then the step's sums go to bytes together (rq512_impl.h narrow4, clamp8), one store of 16 channel bytes
+/// per pixel into the codes. (Narrowed one pixel at a time with vpmovdb, the zero point and the clamp on int32 cost 5
+/// of a 3x3 pixel's ~18 vector instructions.)
 template <int kG, bool kWin, bool kRound32, bool kUnsigned>
 struct QuadPixels {
   const DwBlockQuad& b;
@@ -241,14 +237,7 @@ struct QuadPixels {
     }
     __m512i v[4];
     for (int j = 0; j < 4; ++j) v[j] = j < N ? rq.scaled<kRound32>(acc[j]) : v[N - 1];
-    const __m512i t0 = _mm512_adds_epi16(_mm512_packs_epi32(v[0], v[1]), rq.vz16);
-    const __m512i t1 = N > 2 ? _mm512_adds_epi16(_mm512_packs_epi32(v[2], v[3]), rq.vz16) : t0;
-    // (per 128-bit lane L: dword j holds pixel j's channels 4L .. 4L + 3)
-    __m512i r = kUnsigned ? _mm512_packus_epi16(t0, t1) : _mm512_packs_epi16(t0, t1);
-    const __m512i perm = _mm512_setr_epi32(0, 4, 8, 12, 1, 5, 9, 13, 2, 6, 10, 14, 3, 7, 11, 15);
-    r = _mm512_maskz_permutexvar_epi32(0xFFFF, perm, r);
-    r = kUnsigned ? _mm512_min_epu8(_mm512_max_epu8(r, rq.vlo8), rq.vhi8)
-                  : _mm512_min_epi8(_mm512_max_epi8(r, rq.vlo8), rq.vhi8);
+    const __m512i r = clamp8<kUnsigned>(narrow4<kUnsigned>(v[0], v[1], v[2], v[3], rq.vz16), rq.vlo8, rq.vhi8);
     if constexpr (N == 4)
       _mm512_storeu_si512(codes + i * kDwQuadCh, r);
     else

@@ -53,5 +53,28 @@ struct Rq512 {
   }
 };
 
+/// Bytes q + zp of four vectors of 16 scaled codes q (bytes 16i .. 16i + 15 from v_i): saturating packs to int16, the
+/// zero point added in int16 with saturation, a saturating byte pack (unsigned when Unsigned), one vpermd back to
+/// order (per 128-bit lane L the packs leave dword i = v_i's values 4L .. 4L + 3). Clamped to [lo, hi] inside the
+/// byte type afterwards, the same bytes as clamping q + zp in int32: a q saturated to int16 stays saturated after the
+/// zero point (|zp| <= 255). Shared by gemm_block_rq8 (ukernels_avx512vnni.cpp) and the depthwise kernels.
+template <bool Unsigned>
+inline __m512i narrow4(__m512i v0, __m512i v1, __m512i v2, __m512i v3, __m512i vz16) {
+  const __m512i perm = _mm512_setr_epi32(0, 4, 8, 12, 1, 5, 9, 13, 2, 6, 10, 14, 3, 7, 11, 15);
+  const __m512i t0 = _mm512_adds_epi16(_mm512_packs_epi32(v0, v1), vz16);
+  const __m512i t1 = _mm512_adds_epi16(_mm512_packs_epi32(v2, v3), vz16);
+  return _mm512_maskz_permutexvar_epi32(0xFFFF, perm,
+                                        Unsigned ? _mm512_packus_epi16(t0, t1) : _mm512_packs_epi16(t0, t1));
+}
+
+/// The clamp of narrow4's bytes to [lo, hi] (lo8 / hi8 broadcast); Lo / Hi false where lo / hi is the end of the
+/// byte type, which the saturating packs already give.
+template <bool Unsigned, bool Lo = true, bool Hi = true>
+inline __m512i clamp8(__m512i b, __m512i lo8, __m512i hi8) {
+  if constexpr (Lo) b = Unsigned ? _mm512_max_epu8(b, lo8) : _mm512_max_epi8(b, lo8);
+  if constexpr (Hi) b = Unsigned ? _mm512_min_epu8(b, hi8) : _mm512_min_epi8(b, hi8);
+  return b;
+}
+
 }  // namespace
 }  // namespace npukit::q8::detail

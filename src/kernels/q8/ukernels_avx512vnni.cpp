@@ -208,23 +208,16 @@ struct Rq16Row : Rq512 {
 };
 
 /// The 8-bit codes of two tile rows (32 sums each: a00 / a01 pixels 0-15 / 16-31 of row 0, a10 / a11 of row 1):
-/// bytes 0-31 row 0, 32-63 row 1. codes2rows' narrowing (ukernels_x86_impl.h: saturating packs, zero point added in
-/// int16, clamp on bytes; exact for the same reasons). Per 128-bit lane i the packs leave the dwords {row 0 pixels
-/// 4i.., row 0 pixels 16 + 4i.., row 1 pixels 4i.., row 1 pixels 16 + 4i..}; one vpermd restores pixel order.
+/// bytes 0-31 row 0, 32-63 row 1 (rq512_impl.h narrow4 and clamp8).
 /// ClampLo / ClampHi false: lo / hi is the end of the byte type's range, which the saturating packs already give
 /// (MobileNetV2's 1x1 layers: int8 ReLU6 outputs [0, 127] on the unsigned packs need the high side only, unclamped
 /// int8 outputs neither).
 template <bool Unsigned, bool Round32, bool ClampLo, bool ClampHi>
 inline __m512i codes2rows512(const Rq16Row& r0, const Rq16Row& r1, __m512i a00, __m512i a01, __m512i a10, __m512i a11,
                              __m512i vz16, __m512i vlo8, __m512i vhi8) {
-  const __m512i perm = _mm512_setr_epi32(0, 4, 8, 12, 1, 5, 9, 13, 2, 6, 10, 14, 3, 7, 11, 15);
-  const __m512i t0 = _mm512_adds_epi16(_mm512_packs_epi32(r0.scaled<Round32>(a00), r0.scaled<Round32>(a01)), vz16);
-  const __m512i t1 = _mm512_adds_epi16(_mm512_packs_epi32(r1.scaled<Round32>(a10), r1.scaled<Round32>(a11)), vz16);
-  __m512i b = Unsigned ? _mm512_packus_epi16(t0, t1) : _mm512_packs_epi16(t0, t1);
-  b = _mm512_maskz_permutexvar_epi32(0xFFFF, perm, b);
-  if constexpr (ClampLo) b = Unsigned ? _mm512_max_epu8(b, vlo8) : _mm512_max_epi8(b, vlo8);
-  if constexpr (ClampHi) b = Unsigned ? _mm512_min_epu8(b, vhi8) : _mm512_min_epi8(b, vhi8);
-  return b;
+  return clamp8<Unsigned, ClampLo, ClampHi>(narrow4<Unsigned>(r0.scaled<Round32>(a00), r0.scaled<Round32>(a01),
+                                                              r1.scaled<Round32>(a10), r1.scaled<Round32>(a11), vz16),
+                                            vlo8, vhi8);
 }
 
 /// gemm_tile over consecutive panels, each requantized in registers (codes2rows512) and stored as bytes: the same
