@@ -97,6 +97,8 @@ const ConvShape kShapes[] = {
     trained_pw("r50_pw_56x56_64to256_tw", 64, 56, 256),
     trained_pw("r50_pw_14x14_1024to256_tw", 1024, 14, 256),
     trained_pw("r50_pw_14x14_256to1024_tw", 256, 14, 1024),
+    trained_pw("r50_pw_56x56_256to64_tw", 256, 56, 64),
+    trained_pw("r50_pw_28x28_512to128_tw", 512, 28, 128),
 };
 
 /// Weights shaped like a trained layer's after per-channel quantization: normally distributed, each output channel
