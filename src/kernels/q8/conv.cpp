@@ -56,6 +56,7 @@ bool residual_ok(const qref::QConv2dParams& p, const Tensor& res, const Shape& o
 constexpr size_t kPanelBlockBytes = 128 * 1024;  // im2col bytes per task (L2-sized)
 constexpr int64_t kMinTasks = 8;                 // with 2+ threads split output channels until this many tasks,
 constexpr int64_t kMinChunkBlocks = 4;           // but keep >= 4 oc blocks per task
+constexpr int64_t kBalancedPanels = 2;           // or split the pixels evenly from this many panels per thread
 constexpr size_t kSharedPanelBytes = 4 << 20;    // whole-call im2col shared by the tasks up to this size
 constexpr size_t kRowsBytes = 16 << 20;          // im2row matrices of a call up to this size
 constexpr int64_t kWinoMin7BitChannels = 64;     // Winograd on 7-bit inputs from this many input channels
@@ -361,10 +362,6 @@ Status conv2d(const PackedConv& pc, const Tensor& x, Tensor* y, const Tensor* re
                            pc.oc_blocks_ >= 2 * kMinChunkBlocks &&  // (>= 2 chunk tasks)
                            static_cast<size_t>(n * group * panels) * panel_bytes <= kSharedPanelBytes &&  // (shared)
                            (kq > detail::kKBlockMin || static_cast<size_t>(panels) * panel_bytes <= kWholePlaneBytes);
-  const int64_t per_block =
-      whole_plane ? panels : std::clamp<int64_t>(static_cast<int64_t>(kPanelBlockBytes / panel_bytes), 1, 16);
-  const int64_t pblocks = (panels + per_block - 1) / per_block;
-  const int64_t units = n * group * pblocks;
   // Tail pixels: when the plane's last panel would hold at most kTailPixels valid pixels (7x7 planes: 1 of 16), those
   // pixels are computed with the tier's gemv on the unpacked weights instead of a tile on a mostly empty panel (a
   // half tile plus a byte-gathered panel: ~20 % of a 7x7 pointwise layer).
@@ -388,11 +385,39 @@ Status conv2d(const PackedConv& pc, const Tensor& x, Tensor* y, const Tensor* re
     if (rem <= max1px) return rem;
     return tile_half != nullptr && rem > nr / 2 && rem - nr / 2 <= max1px ? rem - nr / 2 : 0;
   }();
+  // Pixel blocks: L2-sized (kPanelBlockBytes of panels). With several threads and fewer such blocks than kMinTasks,
+  // when the plane has at least kBalancedPanels panels per thread and more bytes of panels than of weights, the panels
+  // are instead cut into a multiple of `threads` blocks of nearly equal size, and each task packs its own block and
+  // runs every output channel on it (chunks = 1): the panels stay in the core that built them, and each thread reads
+  // all weights plus its share of the panels instead of its share of the weights plus all panels. (Output-channel
+  // chunks over shared panels, as below, on 2 threads: ResNet-50's 1x1 reduction layers 1.14-1.28x slower,
+  // EfficientNet-B0's 14x14 672 -> 112 1.30x, the stride-2 3x3 56x56 -> 28x28 1.17x; bench/q8_bench.cpp. One inference
+  // on 2 threads: ResNet-50 0.91x, SqueezeNet 0.89x, MobileNetV2 0.95x.) From kMinTasks blocks the L2-sized blocks
+  // balance well enough, and smaller ones would read the weights more often (28x28 3x3 128 -> 128 in 10 blocks instead
+  // of 9: 1.07x slower).
+  const int64_t threads = par != nullptr ? par->threads() : 1;
+  const int64_t work_panels = (plane - tail + nr - 1) / nr;
+  const int64_t per_block_l2 = std::clamp<int64_t>(static_cast<int64_t>(kPanelBlockBytes / panel_bytes), 1, 16);
+  const int64_t l2_blocks = (work_panels + per_block_l2 - 1) / per_block_l2;
+  const bool balanced = !whole_plane && threads > 1 && n * group * l2_blocks < kMinTasks &&
+                        work_panels >= kBalancedPanels * threads &&
+                        static_cast<size_t>(work_panels) * panel_bytes >= static_cast<size_t>(pc.oc_blocks_) * bbytes;
+  const int64_t pblocks = whole_plane ? 1
+                          : balanced  ? std::min(work_panels, (l2_blocks + threads - 1) / threads * threads)
+                                      : (panels + per_block_l2 - 1) / per_block_l2;
+  const int64_t per_block = whole_plane ? panels : balanced ? (work_panels + pblocks - 1) / pblocks : per_block_l2;
+  const int64_t units = n * group * pblocks;
+  // Pixels [pix0, pix0 + npix) of pixel block pb (the tail pixels excluded).
+  auto block_pixels = [&](int64_t pb) -> std::pair<int64_t, int64_t> {
+    const int64_t p0 = balanced ? pb * work_panels / pblocks : pb * per_block;
+    const int64_t p1 = balanced ? (pb + 1) * work_panels / pblocks : p0 + per_block;
+    return {p0 * nr, std::min(plane - tail, p1 * nr) - p0 * nr};
+  };
   // Whole planes: at most kWholeTiles tiles per task (the K-blocked partial sums stay ~128 KiB). On one thread the
   // output channels are not split for balance: each chunk would read every panel again (ResNet-50's 56x56 256 -> 64
   // layers 0.87x, 28x28 512 -> 128 0.95x, 1.5 % end to end). Chunks only divide the output-channel blocks among
   // tasks, so the bytes are the same either way.
-  const int64_t min_tasks = par != nullptr && par->threads() > 1 ? kMinTasks : 1;
+  const int64_t min_tasks = threads > 1 && !balanced ? kMinTasks : 1;
   const int64_t min_chunks = std::max((min_tasks + units - 1) / units,
                                       whole_plane ? (pc.oc_blocks_ * panels + kWholeTiles - 1) / kWholeTiles : 1);
   const int64_t chunks = std::clamp<int64_t>(min_chunks, 1, std::max<int64_t>(1, pc.oc_blocks_ / kMinChunkBlocks));
@@ -429,7 +454,7 @@ Status conv2d(const PackedConv& pc, const Tensor& x, Tensor* y, const Tensor* re
   // Builds the im2col panels [j0, j1) of one unit (image, group, pixel block) at d0 (panel j at d0 + j * panel_bytes).
   auto pack_unit = [&](int64_t unit, uint8_t* d0, Scratch& s, int64_t j0, int64_t j1) {
     const int64_t pb = unit % pblocks, g = (unit / pblocks) % group, b = unit / (pblocks * group);
-    const int64_t pix0 = pb * per_block * nr, npix = std::min(plane - tail, pix0 + per_block * nr) - pix0;
+    const auto [pix0, npix] = block_pixels(pb);
     const int64_t np_ = std::min((npix + nr - 1) / nr, j1);
     s.base.resize(static_cast<size_t>(nr));
     const uint8_t* img = src + (b * c + g * pc.cg_) * hp * wp;
@@ -597,7 +622,7 @@ Status conv2d(const PackedConv& pc, const Tensor& x, Tensor* y, const Tensor* re
   auto task = [&](int64_t t) {
     const int64_t chunk = t % chunks, unit = t / chunks;
     const int64_t pb = unit % pblocks, g = (unit / pblocks) % group, b = unit / (pblocks * group);
-    const int64_t pix0 = pb * per_block * nr, npix = std::min(plane - tail, pix0 + per_block * nr) - pix0;
+    const auto [pix0, npix] = block_pixels(pb);
     Scratch& s = detail::scratch();
     const uint8_t* xbuf = nullptr;
     if (shared) {
