@@ -113,6 +113,8 @@ Status conv2d_depthwise(const PackedConv& pc, const Tensor& x, const RowStore& s
 /// Per-thread scratch buffers (grown on demand, reused across calls).
 struct Scratch {
   std::vector<uint8_t> x;
+  uint64_t x_call = 0;  ///< conv: x holds the panels of unit x_unit of conv call x_call (ids from 1; 0: nothing)
+  int64_t x_unit = -1;
   std::vector<int32_t> c, codes;
   std::vector<int16_t> dw, row;
   std::vector<int64_t> base, off, offp;  ///< conv: panel pixel bases; per-k input offsets (offp: the split7 order)
