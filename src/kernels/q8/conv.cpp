@@ -59,7 +59,7 @@ constexpr int64_t kMinTasks = 8;                 // with 2+ threads split output
 constexpr int64_t kMinChunkBlocks = 4;           // but keep >= 4 oc blocks per task
 constexpr int64_t kBalancedPanels = 2;           // or split the pixels evenly from this many panels per thread
 constexpr size_t kSharedPanelBytes = 4 << 20;    // whole-call im2col shared by the tasks up to this size
-constexpr int64_t kPrivatePanelThreads = 2;      // (from more threads; up to this many, each task packs its own)
+constexpr int64_t kPrivatePanelThreads = 2;      // (shared from more threads; up to this many, per-thread panels)
 constexpr size_t kRowsBytes = 16 << 20;          // im2row matrices of a call up to this size
 constexpr int64_t kWinoMin7BitChannels = 64;     // Winograd on 7-bit inputs from this many input channels
 constexpr int64_t kMaxNr = 64;                   // panel pixels of any tier (ukernels_*.cpp kNr)

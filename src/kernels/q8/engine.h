@@ -113,7 +113,9 @@ Status conv2d_depthwise(const PackedConv& pc, const Tensor& x, const RowStore& s
 /// Per-thread scratch buffers (grown on demand, reused across calls).
 struct Scratch {
   std::vector<uint8_t> x;
-  uint64_t x_call = 0;  ///< conv: x holds the panels of unit x_unit of conv call x_call (ids from 1; 0: nothing)
+  /// conv: x holds the panels of unit x_unit of conv call x_call (ids from 1, never reused; 0: nothing). A tag only
+  /// matches inside the call that set it, so other users of x (gemm.cpp) need not clear it.
+  uint64_t x_call = 0;
   int64_t x_unit = -1;
   std::vector<int32_t> c, codes;
   std::vector<int16_t> dw, row;
