@@ -144,35 +144,7 @@ Expected<PackedConv> PackedConv::create(const Tensor& w, const Tensor* bias, con
       pc.res_add_[i8res] = ops::make_add_row(p.residual_add, p.output_dtype, i8res ? DType::kI8 : DType::kU8, isa);
   pc.dw_ = pc.cg_ == 1;
   if (pc.dw_) {
-    // Taps in pairs (lo16 = even tap, hi16 = odd tap; a missing last tap has weight 0).
-    const int64_t taps = pc.kh_ * pc.kw_, pairs = (taps + 1) / 2;
-    pc.dw_w_.assign(static_cast<size_t>(co * pairs), 0);
-    for (int64_t o = 0; o < co; ++o)
-      for (int64_t t = 0; t < pairs; ++t) {
-        const int32_t a = wd[o * taps + 2 * t];
-        const int32_t b = 2 * t + 1 < taps ? wd[o * taps + 2 * t + 1] : 0;
-        pc.dw_w_[static_cast<size_t>(o * pairs + t)] =
-            static_cast<int32_t>((static_cast<uint32_t>(static_cast<uint16_t>(a))) |
-                                 (static_cast<uint32_t>(static_cast<uint16_t>(b)) << 16));
-      }
-    // The channel-blocked small-plane kernel's weight vectors (DwBlock::wpairs), one set per block of kDwBlockCh
-    // channels: per tap pair (ky, kx even) the int16 pairs (w(ky, kx), w(ky, kx + 1)) of the block's channels in
-    // lane order, 0 past the kernel and the last channel.
-    if (pc.cog_ == 1) {
-      constexpr int64_t kCh = detail::kDwBlockCh;
-      const int64_t nt = pc.kh_ * ((pc.kw_ + 1) / 2), cblocks = (co + kCh - 1) / kCh;
-      pc.dw_blockw_.assign(static_cast<size_t>(cblocks * nt * 2 * kCh), 0);
-      for (int64_t o = 0; o < co; ++o) {
-        const int64_t bl = o / kCh, l = o % kCh;
-        int64_t t = 0;
-        for (int64_t ky = 0; ky < pc.kh_; ++ky)
-          for (int64_t kx = 0; kx < pc.kw_; kx += 2, ++t) {
-            int16_t* v = pc.dw_blockw_.data() + ((bl * nt + t) * kCh + l) * 2;
-            v[0] = wd[o * taps + ky * pc.kw_ + kx];
-            v[1] = kx + 1 < pc.kw_ ? wd[o * taps + ky * pc.kw_ + kx + 1] : 0;
-          }
-      }
-    }
+    detail::pack_depthwise(pc);
     return pc;
   }
   pc.oc_blocks_ = (pc.cog_ + pc.uk_->mr - 1) / pc.uk_->mr;

@@ -45,7 +45,110 @@ struct DwTap {
   int64_t off, ka, kb;
 };
 
+/// The fused requantization (DwRq) of output channel oc when its preconditions hold: multiplier in (0, 1/2], the
+/// accumulator + bias inside int32 (the caller adds no residual).
+bool fused_dw_rq(const qref::QConv2dParams& p, const std::vector<int32_t>& bias_v, int64_t acc_bound, int64_t oc,
+                 DwRq* q) {
+  const quant::QuantizedMultiplier m = p.out_mult[p.out_mult.size() != 1 ? oc : 0];
+  const int32_t bias = bias_v[static_cast<size_t>(oc)];
+  const int64_t r = std::min<int64_t>(31 - static_cast<int64_t>(m.shift), 63);
+  if (m.mult <= 0 || r < 32 || !detail::no_saturation(acc_bound, bias)) return false;
+  q->corr = bias;
+  q->mult = m.mult;
+  q->r = static_cast<int32_t>(r);
+  q->zp = p.output_zero_point;
+  q->lo = p.out_range.qmin;
+  q->hi = p.out_range.qmax;
+  return true;
+}
+
 }  // namespace
+
+void pack_depthwise(PackedConv& pc) {
+  const int8_t* wd = pc.w_.data<int8_t>();
+  const qref::QConv2dParams& p = pc.p_;
+  const int64_t co = pc.cout_, kh = pc.kh_, kw = pc.kw_, taps = kh * kw;
+  // Taps in pairs (lo16 = even tap, hi16 = odd tap; a missing last tap has weight 0).
+  const int64_t pairs = (taps + 1) / 2;
+  pc.dw_w_.assign(static_cast<size_t>(co * pairs), 0);
+  for (int64_t o = 0; o < co; ++o)
+    for (int64_t t = 0; t < pairs; ++t) {
+      const int32_t a = wd[o * taps + 2 * t];
+      const int32_t b = 2 * t + 1 < taps ? wd[o * taps + 2 * t + 1] : 0;
+      pc.dw_w_[static_cast<size_t>(o * pairs + t)] = static_cast<int32_t>(
+          (static_cast<uint32_t>(static_cast<uint16_t>(a))) | (static_cast<uint32_t>(static_cast<uint16_t>(b)) << 16));
+    }
+  if (pc.cog_ != 1) return;
+  // The channel-blocked small-plane kernel's weight vectors (DwBlock::wpairs), one set per block of kDwBlockCh
+  // channels: per tap pair (ky, kx even) the int16 pairs (w(ky, kx), w(ky, kx + 1)) of the block's channels in
+  // lane order, 0 past the kernel and the last channel.
+  {
+    constexpr int64_t kCh = kDwBlockCh;
+    const int64_t nt = kh * ((kw + 1) / 2), cblocks = (co + kCh - 1) / kCh;
+    pc.dw_blockw_.assign(static_cast<size_t>(cblocks * nt * 2 * kCh), 0);
+    for (int64_t o = 0; o < co; ++o) {
+      const int64_t bl = o / kCh, l = o % kCh;
+      int64_t t = 0;
+      for (int64_t ky = 0; ky < kh; ++ky)
+        for (int64_t kx = 0; kx < kw; kx += 2, ++t) {
+          int16_t* v = pc.dw_blockw_.data() + ((bl * nt + t) * kCh + l) * 2;
+          v[0] = wd[o * taps + ky * kw + kx];
+          v[1] = kx + 1 < kw ? wd[o * taps + ky * kw + kx + 1] : 0;
+        }
+    }
+  }
+  pc.dw_fused_ = true;
+  for (int64_t oc = 0; pc.dw_fused_ && oc < co; ++oc) {
+    DwRq q;
+    pc.dw_fused_ = fused_dw_rq(p, pc.bias_v_, pc.acc_bound_, oc, &q);
+  }
+  // The AVX-512 VNNI quad blocks' constants (DwQuadLine; lanes past the last channel repeat it). Built here once
+  // instead of per call and block (from scalar stores that stalled the vector loads on store forwarding: MobileNetV2's
+  // 7x7 layers spent a quarter of their time there).
+  if (!pc.dw_fused_ || pc.isa_ != Isa::kAvx512Vnni || taps > 64) return;
+  const bool win = dw_quad_win(kh, kw, p.dilation_w);
+  const int64_t ng = dw_quad_groups(kh, kw, win), cblocks = (co + kDwQuadCh - 1) / kDwQuadCh;
+  pc.dw_quad_lines_ = kDwQuadHead + ng;
+  pc.dw_quad_.assign(static_cast<size_t>(cblocks * pc.dw_quad_lines_), Line64{});
+  for (int64_t bl = 0; bl < cblocks; ++bl) {
+    Line64* k = pc.dw_quad_.data() + bl * pc.dw_quad_lines_;
+    int32_t corr[2][kDwQuadCh], mult[kDwQuadCh], cnt[kDwQuadCh], r32[kDwQuadCh], flags[kDwQuadCh] = {1};
+    int64_t rnd[2][kDwQuadCh / 2];
+    for (int c = 0; c < kDwQuadCh; ++c) {
+      const int64_t ch = std::min<int64_t>(bl * kDwQuadCh + c, co - 1);
+      DwRq q;
+      fused_dw_rq(p, pc.bias_v_, pc.acc_bound_, ch, &q);
+      for (int i8 = 0; i8 < 2; ++i8) {
+        const auto zp_u = static_cast<uint8_t>(static_cast<uint8_t>(p.input_zero_point) ^ (i8 ? 0x80 : 0));
+        corr[i8][c] = dw_quad_corr(q.corr, zp_u, pc.sumw_[static_cast<size_t>(ch)]);
+      }
+      mult[c] = q.mult;
+      cnt[c] = q.r - 32;
+      r32[c] = q.r >= 33 ? 1 << (q.r - 33) : 0;
+      if (q.r < 33) flags[0] = 0;
+      rnd[c % 2][c / 2] = int64_t{1} << (q.r - 1);
+    }
+    static_assert(sizeof(corr[0]) == 64 && sizeof(rnd[0]) == 64 && sizeof(flags) == 64);
+    std::memcpy(k[kDwQuadCorrU8].b, corr[0], 64);
+    std::memcpy(k[kDwQuadCorrI8].b, corr[1], 64);
+    std::memcpy(k[kDwQuadMult].b, mult, 64);
+    std::memcpy(k[kDwQuadCnt].b, cnt, 64);
+    std::memcpy(k[kDwQuadR32].b, r32, 64);
+    std::memcpy(k[kDwQuadRndEven].b, rnd[0], 64);
+    std::memcpy(k[kDwQuadRndOdd].b, rnd[1], 64);
+    std::memcpy(k[kDwQuadFlags].b, flags, 64);
+    for (int64_t g = 0; g < ng; ++g)
+      for (int64_t j = 0; j < 4; ++j) {
+        int64_t ky = 0, kx = 0;
+        dw_quad_tap(g, j, kw, win, &ky, &kx);
+        for (int c = 0; c < kDwQuadCh; ++c) {
+          const int64_t ch = std::min<int64_t>(bl * kDwQuadCh + c, co - 1);
+          k[kDwQuadHead + g].b[4 * c + j] =
+              kx < kw && ky < kh ? static_cast<uint8_t>(wd[ch * taps + ky * kw + kx]) : uint8_t{0};
+        }
+      }
+  }
+}
 
 Status conv2d_depthwise(const PackedConv& pc, const Tensor& x, const RowStore& st, int64_t oh, int64_t ow,
                         const Parallel* par) {
@@ -87,17 +190,7 @@ Status conv2d_depthwise(const PackedConv& pc, const Tensor& x, const RowStore& s
 
   // Fused requantization (DwRq) of channel oc, when its preconditions hold.
   auto fused_rq = [&](int64_t oc, DwRq* q) {
-    const quant::QuantizedMultiplier m = p.out_mult[per_channel ? oc : 0];
-    const int32_t bias = pc.bias_v_[static_cast<size_t>(oc)];
-    const int64_t r = std::min<int64_t>(31 - static_cast<int64_t>(m.shift), 63);
-    if (st.residual != nullptr || m.mult <= 0 || r < 32 || !detail::no_saturation(pc.acc_bound_, bias)) return false;
-    q->corr = bias;
-    q->mult = m.mult;
-    q->r = static_cast<int32_t>(r);
-    q->zp = p.output_zero_point;
-    q->lo = p.out_range.qmin;
-    q->hi = p.out_range.qmax;
-    return true;
+    return st.residual == nullptr && fused_dw_rq(p, pc.bias_v_, pc.acc_bound_, oc, q);
   };
   const DwPlaneGeom& geom = g;  // (the channel-blocked and quad kernels')
   const int8_t* wts = pc.w_.data<int8_t>();
@@ -119,22 +212,26 @@ Status conv2d_depthwise(const PackedConv& pc, const Tensor& x, const RowStore& s
   // 112 -> 56 at stride 2, a 113x113 padded input, 1.04-1.07x: not taken).
   constexpr int64_t kBlockMaxOutputs = 256, kBlockMaxPadded = 400;
   constexpr int64_t kQuadMaxOutputs = 56 * 56, kQuadMaxPadded = 58 * 58;
-  const bool quad_tier = pc.isa() == Isa::kAvx512Vnni && kh * kw <= 64 && dw_block_quad_avx512_vnni() != nullptr;
+  // (Every channel's DwRq: PackedConv::dw_fused_, and no residual.)
+  const bool fused = pc.dw_fused_ && st.residual == nullptr;
+  const bool quad_tier = !pc.dw_quad_.empty() && dw_block_quad_avx512_vnni() != nullptr;
   const int64_t max_out = quad_tier ? kQuadMaxOutputs : kBlockMaxOutputs;
   const int64_t max_pad = quad_tier ? kQuadMaxPadded : kBlockMaxPadded;
-  bool use_block = dk.block != nullptr && cog == 1 && !pc.dw_blockw_.empty() && plane <= max_out &&
-                   g.hp * g.wp <= max_pad && kh * ((kw + 1) / 2) <= 64;
-  for (int64_t oc = 0; use_block && oc < pc.cout_; ++oc) {
-    DwRq q;
-    use_block = fused_rq(oc, &q);
-  }
+  const bool use_block = fused && dk.block != nullptr && cog == 1 && !pc.dw_blockw_.empty() && plane <= max_out &&
+                         g.hp * g.wp <= max_pad && kh * ((kw + 1) / 2) <= 64;
   // AVX-512 VNNI with VBMI: the same small planes in blocks of 16 channels on u8 quads (dw_avx512vnni.cpp).
   const DwBlockQuadFn block_quad = use_block && quad_tier ? dw_block_quad_avx512_vnni() : nullptr;
   if (block_quad != nullptr) {
     DwBlockQuad proto;
     static_cast<DwPlaneGeom&>(proto) = geom;
+    proto.i8 = i8;
+    proto.zp = p.output_zero_point;
+    proto.lo = p.out_range.qmin;
+    proto.hi = p.out_range.qmax;
     proto.mask = qmask;
     proto.zp_u = zp_u;
+    proto.x_stride = hw;
+    proto.y_stride = plane;
     const int64_t cblocks = (c + kDwQuadCh - 1) / kDwQuadCh, units = n * cblocks;
     const int64_t scratch_len = dw_block_quad_scratch(g.hp, g.wp, plane);
     auto unit = [&](int64_t u) {
@@ -144,14 +241,9 @@ Status conv2d_depthwise(const PackedConv& pc, const Tensor& x, const RowStore& s
       DwBlockQuad blk = proto;
       blk.nch = static_cast<int>(std::min<int64_t>(kDwQuadCh, c - c0));
       blk.scratch = reinterpret_cast<uint8_t*>((reinterpret_cast<uintptr_t>(s.quad.data()) + 63) / 64 * 64);
-      for (int l = 0; l < kDwQuadCh; ++l) {
-        const int64_t ch = c0 + std::min<int64_t>(l, blk.nch - 1);  // lanes past the block repeat its last channel
-        blk.x[l] = xb + (b * c + ch) * hw;
-        blk.wt[l] = wts + ch * taps;
-        fused_rq(ch, &blk.q[l]);
-        blk.corr[l] = dw_quad_corr(blk.q[l].corr, zp_u, pc.sumw_[static_cast<size_t>(ch)]);
-        blk.y[l] = static_cast<uint8_t*>(st.y) + (b * pc.cout_ + ch) * plane;
-      }
+      blk.k = pc.dw_quad_.data() + c0 / kDwQuadCh * pc.dw_quad_lines_;
+      blk.x = xb + (b * c + c0) * hw;
+      blk.y = static_cast<uint8_t*>(st.y) + (b * pc.cout_ + c0) * plane;
       block_quad(blk);
     };
     parallel_for(par, units, unit);
@@ -197,12 +289,8 @@ Status conv2d_depthwise(const PackedConv& pc, const Tensor& x, const RowStore& s
   // The small planes the channel-blocked kernel takes would be 1.05-1.8x slower here (per-plane setup, 16-lane vectors
   // 7 / 16 full on 7x7).
   const DwQuadFn quad = pc.isa() == Isa::kAvx512Vnni ? dw_quad_avx512_vnni() : nullptr;
-  bool use_quad =
-      quad != nullptr && p.dilation_h == 1 && p.dilation_w == 1 && g.sh <= 2 && g.sw <= 2 && kw <= 8 && kh <= 16;
-  for (int64_t oc = 0; use_quad && oc < pc.cout_; ++oc) {
-    DwRq q;
-    use_quad = fused_rq(oc, &q);
-  }
+  const bool use_quad = fused && quad != nullptr && p.dilation_h == 1 && p.dilation_w == 1 && g.sh <= 2 && g.sw <= 2 &&
+                        kw <= 8 && kh <= 16;
   if (use_quad) {
     DwQuadPlane proto;
     static_cast<DwPlaneGeom&>(proto) = geom;

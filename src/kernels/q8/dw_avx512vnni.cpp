@@ -165,39 +165,26 @@ __attribute__((target("avx512vbmi"))) inline __m512i four16(const uint8_t* p0, c
   return _mm512_mask_broadcast_i32x4(v, 0xF000, ld(p3));
 }
 
-/// Tap groups of block_quad_t: kWin (column dilation 1): per kernel row, ceil(kw / 4) groups of 4 consecutive columns
-/// (taps past kw: weight 0), each read as one 64-byte window of Q (4 pixels x 16 channels); otherwise the kh * kw taps
-/// packed densely, 4 per group, each group gathered from 4 pixels.
-inline int64_t quad_groups(const DwPlaneGeom& g, bool win) {
-  return win ? g.kh * ((g.kw + 3) / 4) : (g.kh * g.kw + 3) / 4;
-}
-
-/// Per-lane requantization constants of a quad block (16 channels, DwRq each: r = 31 - shift in [32, 63]).
+/// Per-lane requantization constants of a quad block (16 channels, DwRq each: r = 31 - shift in [32, 63]), from its
+/// packed lines (dw_kernels.h DwQuadLine).
 struct QuadRq {
   __m512i vc, vme, vmo, vcnt, vre, vro, vr32, vz16, vlo8, vhi8;
   bool round32 = true;  // every lane has r >= 33: the rounding term is added to the high halves (Rq512::scaled)
   explicit QuadRq(const DwBlockQuad& b) {
-    alignas(64) int32_t corr[16], mult[16], cnt[16], r32[16];
-    alignas(64) int64_t rnd_e[8], rnd_o[8];
-    for (int c = 0; c < kDwQuadCh; ++c) {
-      const int r = b.q[c].r;
-      corr[c] = b.corr[c];
-      mult[c] = b.q[c].mult;
-      cnt[c] = r - 32;
-      r32[c] = r >= 33 ? 1 << (r - 33) : 0;
-      round32 = round32 && r >= 33;
-      (c % 2 ? rnd_o : rnd_e)[c / 2] = int64_t{1} << (r - 1);
-    }
-    vc = _mm512_load_si512(corr);
-    vme = _mm512_load_si512(mult);
+    auto line = [&](int i) { return _mm512_load_si512(b.k[i].b); };
+    vc = line(b.i8 ? kDwQuadCorrI8 : kDwQuadCorrU8);
+    vme = line(kDwQuadMult);
     vmo = _mm512_maskz_srli_epi64(0xFF, vme, 32);
-    vcnt = _mm512_load_si512(cnt);
-    vre = _mm512_load_si512(rnd_e);
-    vro = _mm512_load_si512(rnd_o);
-    vr32 = _mm512_load_si512(r32);
-    vz16 = _mm512_set1_epi16(static_cast<int16_t>(b.q[0].zp));
-    vlo8 = _mm512_set1_epi8(static_cast<char>(b.q[0].lo));
-    vhi8 = _mm512_set1_epi8(static_cast<char>(b.q[0].hi));
+    vcnt = line(kDwQuadCnt);
+    vre = line(kDwQuadRndEven);
+    vro = line(kDwQuadRndOdd);
+    vr32 = line(kDwQuadR32);
+    int32_t flags = 0;
+    std::memcpy(&flags, b.k[kDwQuadFlags].b, sizeof flags);
+    round32 = flags != 0;
+    vz16 = _mm512_set1_epi16(static_cast<int16_t>(b.zp));
+    vlo8 = _mm512_set1_epi8(static_cast<char>(b.lo));
+    vhi8 = _mm512_set1_epi8(static_cast<char>(b.hi));
   }
   /// floor(a * mult / 2^r + 1/2) per lane (Rq512::scaled with per-lane constants).
   template <bool kRound32>
@@ -272,13 +259,15 @@ struct QuadPixels {
 template <int kG, bool kWin>
 __attribute__((target("avx512vbmi"))) void block_quad_t(const DwBlockQuad& b, int64_t g_rt) {
   constexpr int kMaxG = 16;  // (dw_block_quad)
-  const int64_t ng = kG > 0 ? kG : g_rt, hp = b.hp, wp = b.wp, gpr = (b.kw + 3) / 4;
+  const int64_t ng = kG > 0 ? kG : g_rt, hp = b.hp, wp = b.wp;
   uint8_t* const qb = b.scratch;
   uint8_t* const codes = qb + hp * wp * kDwQuadCh + 64;
   // Q: the padded planes, channel-minor. (The 64 bytes after them, which the last windows may read under weight 0,
   // hold the zero point too.)
   {
     const __m512i vz = _mm512_set1_epi8(static_cast<char>(b.zp_u)), vm = _mm512_set1_epi8(static_cast<char>(b.mask));
+    const uint8_t* xl[kDwQuadCh];
+    for (int l = 0; l < kDwQuadCh; ++l) xl[l] = b.lane_x(l);
     for (int64_t i = 0; i < hp * wp * kDwQuadCh + 64; i += 64) _mm512_storeu_si512(qb + i, vz);
     for (int64_t iy = 0; iy < b.h; ++iy) {
       uint8_t* qr = qb + ((iy + b.pad_top) * wp + b.pad_left) * kDwQuadCh;
@@ -287,7 +276,7 @@ __attribute__((target("avx512vbmi"))) void block_quad_t(const DwBlockQuad& b, in
         const __mmask16 km = static_cast<__mmask16>((1u << n) - 1);
         __m512i in[4], out[4];
         for (int r = 0; r < 4; ++r) {
-          auto ld = [&](int c) { return _mm_maskz_loadu_epi8(km, b.x[4 * r + c] + iy * b.w + ix); };
+          auto ld = [&](int c) { return _mm_maskz_loadu_epi8(km, xl[4 * r + c] + iy * b.w + ix); };
           __m512i v = _mm512_maskz_broadcast_i32x4(0x000F, ld(0));
           v = _mm512_mask_broadcast_i32x4(v, 0x00F0, ld(1));
           v = _mm512_mask_broadcast_i32x4(v, 0x0F00, ld(2));
@@ -302,28 +291,20 @@ __attribute__((target("avx512vbmi"))) void block_quad_t(const DwBlockQuad& b, in
       }
     }
   }
-  // Per-lane weight quads and tap offsets (taps past the kernel: weight 0, offset of tap 0).
-  alignas(64) uint8_t wbytes[kMaxG][64];
+  // Tap offsets (taps past the kernel: weight 0, offset of tap 0) and the packed weight quads.
   int64_t toff[kMaxG * 4];
   for (int64_t g = 0; g < ng; ++g)
     for (int j = 0; j < 4; ++j) {
-      int64_t ky, kx;  // the tap of lane byte j of group g, valid when kx < kw and ky < kh
-      if constexpr (kWin) {
-        ky = g / gpr, kx = g % gpr * 4 + j;
-      } else {
-        ky = (4 * g + j) / b.kw, kx = (4 * g + j) % b.kw;
-      }
-      const bool valid = kx < b.kw && ky < b.kh;
-      toff[4 * g + j] = valid ? (ky * b.dh * wp + kx * b.dw) * kDwQuadCh : 0;
-      for (int c = 0; c < kDwQuadCh; ++c)
-        wbytes[g][4 * c + j] = valid ? static_cast<uint8_t>(b.wt[c][ky * b.kw + kx]) : 0;
+      int64_t ky = 0, kx = 0;
+      dw_quad_tap(g, j, b.kw, kWin, &ky, &kx);
+      toff[4 * g + j] = kx < b.kw && ky < b.kh ? (ky * b.dh * wp + kx * b.dw) * kDwQuadCh : 0;
     }
   __m512i wq[kMaxG];
-  for (int64_t g = 0; g < ng; ++g) wq[g] = _mm512_load_si512(wbytes[g]);
+  for (int64_t g = 0; g < ng; ++g) wq[g] = _mm512_load_si512(b.k[kDwQuadHead + g].b);
   // Per-lane requantization (DwRq: 31 - shift = r in [32, 63]); the rounding term on the high halves when every
   // lane has r >= 33 (Rq512::scaled), and unsigned narrowing when the clamp's low end is not negative.
   const QuadRq rq(b);
-  const bool round32 = rq.round32, uns = b.q[0].lo >= 0;
+  const bool round32 = rq.round32, uns = b.lo >= 0;
   if (round32 && uns)
     QuadPixels<kG, kWin, true, true>{b, ng, qb, toff, wq, rq, codes}.run();
   else if (round32)
@@ -333,32 +314,33 @@ __attribute__((target("avx512vbmi"))) void block_quad_t(const DwBlockQuad& b, in
   else
     QuadPixels<kG, kWin, false, false>{b, ng, qb, toff, wq, rq, codes}.run();
   const int64_t npix = b.oh * b.ow;
-  // Back to the channel planes, 16 pixels per step.
+  // Back to the channel planes, 16 pixels per step (the block's fields in locals: the byte stores may alias them).
+  uint8_t* const y = b.y;
+  const int64_t ys = b.y_stride, nch = b.nch;
   for (int64_t i0 = 0; i0 < npix; i0 += 16) {
     const int64_t n = std::min<int64_t>(16, npix - i0);
     const __mmask16 km = static_cast<__mmask16>((1u << n) - 1);
     __m512i in[4], t[4];
     for (int r = 0; r < 4; ++r) in[r] = _mm512_loadu_si512(codes + (i0 + 4 * r) * kDwQuadCh);
     transpose16(in, t);
-    for (int c = 0; c < b.nch; ++c) {
-      const __m512i v = t[c / 4];
-      __m128i lane;
-      switch (c % 4) {
-        case 0: lane = _mm512_maskz_extracti32x4_epi32(0xF, v, 0); break;
-        case 1: lane = _mm512_maskz_extracti32x4_epi32(0xF, v, 1); break;
-        case 2: lane = _mm512_maskz_extracti32x4_epi32(0xF, v, 2); break;
-        default: lane = _mm512_maskz_extracti32x4_epi32(0xF, v, 3); break;
-      }
-      _mm_mask_storeu_epi8(b.y[c] + i0, km, lane);
-    }
+    // (Constant lane indices: with a switch on c % 4 in a loop over the channels, one build spent 13 % of a 56x56
+    // block there.)
+    auto store4 = [&](int c0, __m512i v) {
+      uint8_t* d = y + c0 * ys + i0;
+      _mm_mask_storeu_epi8(d, km, _mm512_maskz_extracti32x4_epi32(0xF, v, 0));
+      if (c0 + 1 < nch) _mm_mask_storeu_epi8(d + ys, km, _mm512_maskz_extracti32x4_epi32(0xF, v, 1));
+      if (c0 + 2 < nch) _mm_mask_storeu_epi8(d + 2 * ys, km, _mm512_maskz_extracti32x4_epi32(0xF, v, 2));
+      if (c0 + 3 < nch) _mm_mask_storeu_epi8(d + 3 * ys, km, _mm512_maskz_extracti32x4_epi32(0xF, v, 3));
+    };
+    for (int k = 0; k < 4 && 4 * k < nch; ++k) store4(4 * k, t[k]);
   }
 }
 
 /// Column dilation 1 with at most 16 row groups: the row windows (3x3: 3 groups, one load each, against 3 groups of
 /// four gathered pixels; 5x5: 10 against 7). Otherwise the dense taps.
 void dw_block_quad(const DwBlockQuad& b) {
-  const bool win = b.dw == 1 && quad_groups(b, true) <= 16;
-  const int64_t ng = quad_groups(b, win);
+  const bool win = dw_quad_win(b.kh, b.kw, b.dw);
+  const int64_t ng = dw_quad_groups(b.kh, b.kw, win);
   if (win && ng == 3)
     block_quad_t<3, true>(b, 3);  // 3x3
   else if (win && ng == 10)

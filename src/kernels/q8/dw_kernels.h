@@ -17,6 +17,8 @@
 #include <algorithm>
 #include <cstdint>
 
+#include "kernels/q8/line64.h"
+
 namespace npukit::q8::detail {
 
 enum class DwMode : int { kPairs1, kPairs2, kSingle };
@@ -138,15 +140,48 @@ DwQuadFn dw_quad_avx512_vnni();
 /// with vpdpbusd from the per-lane correction (bias - zp_u * sum(w), mod 2^32); per-lane fused requantization (DwRq
 /// preconditions), codes transposed back to the output planes.
 inline constexpr int kDwQuadCh = 16;
+/// Tap groups of the quad blocks: with column dilation 1 and at most 16 of them (win), per kernel row ceil(kw / 4)
+/// groups of 4 consecutive columns (taps past kw: weight 0), each read as one 64-byte window of Q (4 pixels x 16
+/// channels); otherwise the kh * kw taps packed densely, 4 per group, each group gathered from 4 pixels.
+inline bool dw_quad_win(int64_t kh, int64_t kw, int64_t dilation_w) {
+  return dilation_w == 1 && kh * ((kw + 3) / 4) <= 16;
+}
+inline int64_t dw_quad_groups(int64_t kh, int64_t kw, bool win) {
+  return win ? kh * ((kw + 3) / 4) : (kh * kw + 3) / 4;
+}
+/// The tap of byte j of group g: (ky, kx), a real tap when ky < kh and kx < kw (else weight 0).
+inline void dw_quad_tap(int64_t g, int64_t j, int64_t kw, bool win, int64_t* ky, int64_t* kx) {
+  const int64_t gpr = (kw + 3) / 4;
+  *ky = win ? g / gpr : (4 * g + j) / kw;
+  *kx = win ? g % gpr * 4 + j : (4 * g + j) % kw;
+}
+/// A block's constants, packed once per layer (PackedConv, conv_dw.cpp pack_dw_quad), in 64-byte lines: per-lane
+/// requantization (DwRq of each channel, lanes past the last channel repeat it) in the kDwQuad* lines below, then one
+/// line of weight quads per tap group (byte 4c + j: lane c's weight of tap byte j, 0 past the kernel).
+enum DwQuadLine : int {
+  kDwQuadCorrU8,   ///< int32 per lane: bias - zp_u * sum(w) mod 2^32 for uint8 input codes (zp_u = zp)
+  kDwQuadCorrI8,   ///< the same for int8 input codes (zp_u = zp ^ 0x80)
+  kDwQuadMult,     ///< int32 per lane: mult
+  kDwQuadCnt,      ///< int32 per lane: r - 32
+  kDwQuadR32,      ///< int32 per lane: 2^(r - 33) (0 when r = 32)
+  kDwQuadRndEven,  ///< int64 per even lane: 2^(r - 1)
+  kDwQuadRndOdd,   ///< int64 per odd lane: 2^(r - 1)
+  kDwQuadFlags,    ///< int32 [0]: 1 when every lane has r >= 33
+  kDwQuadHead      ///< lines before the weight quads
+};
 struct DwBlockQuad : DwPlaneGeom {
-  int nch = 0;                       ///< channels of the block, 1..kDwQuadCh
-  const uint8_t* x[kDwQuadCh] = {};  ///< input planes, h * w codes (lanes >= nch: any valid plane)
-  const int8_t* wt[kDwQuadCh] = {};  ///< kh * kw weights per lane
-  int32_t corr[kDwQuadCh] = {};      ///< per lane
-  DwRq q[kDwQuadCh];                 ///< per lane (q.corr unused)
-  uint8_t mask = 0, zp_u = 0;        ///< as DwQuadPlane
-  uint8_t* y[kDwQuadCh] = {};        ///< output planes, oh * ow codes (lanes >= nch: not written)
-  uint8_t* scratch = nullptr;        ///< dw_block_quad_scratch() bytes
+  int nch = 0;                     ///< channels of the block, 1..kDwQuadCh
+  const uint8_t* x = nullptr;      ///< the block's first input plane (h * w codes) ...
+  int64_t x_stride = 0;            ///< ... and the distance between its planes
+  const Line64* k = nullptr;       ///< the block's packed constants (DwQuadLine), 64-byte aligned
+  bool i8 = true;                  ///< int8 input codes (else uint8)
+  int32_t zp = 0, lo = 0, hi = 0;  ///< output zero point and clamp (DwRq, the same for every channel)
+  uint8_t mask = 0, zp_u = 0;      ///< as DwQuadPlane
+  uint8_t* y = nullptr;            ///< the first output plane (oh * ow codes) ...
+  int64_t y_stride = 0;            ///< ... and the distance between them (lanes >= nch: not written)
+  uint8_t* scratch = nullptr;      ///< dw_block_quad_scratch() bytes
+  /// Lane l's input plane (lanes past the block repeat its last channel).
+  const uint8_t* lane_x(int l) const { return x + (l < nch ? l : nch - 1) * x_stride; }
 };
 inline int64_t dw_block_quad_scratch(int64_t hp, int64_t wp, int64_t npix) {
   return hp * wp * kDwQuadCh + 64 + ((npix + 15) / 16 * 16) * kDwQuadCh + 64;

@@ -17,6 +17,7 @@
 #include "core/status.h"
 #include "core/tensor.h"
 #include "kernels/q8/isa.h"
+#include "kernels/q8/line64.h"
 #include "kernels/q8/pair_fix.h"
 #include "kernels/q8/parallel.h"
 #include "kernels/ref/qkernels.h"
@@ -33,7 +34,8 @@ struct RowStore;
 struct ChannelParams;
 Status conv2d_depthwise(const PackedConv& pc, const Tensor& x, const RowStore& st, int64_t oh, int64_t ow,
                         const Parallel* par);
-void pack_winograd(PackedConv& pc);  // conv_wino.h
+void pack_depthwise(PackedConv& pc);  // conv_dw.cpp
+void pack_winograd(PackedConv& pc);   // conv_wino.h
 Status conv2d_winograd(const PackedConv& pc, const Tensor& x, const RowStore& st, int64_t oh, int64_t ow,
                        const Parallel* par);
 }  // namespace detail
@@ -71,13 +73,14 @@ class PackedConv {
   /// Bytes of packed weights.
   size_t packed_bytes() const {
     return packed_.size() + packed7_.size() + packed7s_.size() + fixes_.size() * sizeof(detail::PairFix) +
-           dw_w_.size() * 4 + dw_blockw_.size() * 2 + wino_w_.size() * 2;
+           dw_w_.size() * 4 + dw_blockw_.size() * 2 + dw_quad_.size() * sizeof(detail::Line64) + wino_w_.size() * 2;
   }
 
  private:
   friend Status conv2d(const PackedConv& pc, const Tensor& x, Tensor* y, const Tensor* residual, const Parallel* par);
   friend Status detail::conv2d_depthwise(const PackedConv& pc, const Tensor& x, const detail::RowStore& st, int64_t oh,
                                          int64_t ow, const Parallel* par);
+  friend void detail::pack_depthwise(PackedConv& pc);
   friend void detail::pack_winograd(PackedConv& pc);
   friend Status detail::conv2d_winograd(const PackedConv& pc, const Tensor& x, const detail::RowStore& st, int64_t oh,
                                         int64_t ow, const Parallel* par);
@@ -108,7 +111,13 @@ class PackedConv {
   std::vector<int32_t> bias_v_;     ///< bias (0 when absent)
   std::vector<int32_t> dw_w_;       ///< depthwise: [Cout][ceil(KH*KW / 2)] int16 weight pairs
   std::vector<int16_t> dw_blockw_;  ///< depthwise, 1 channel per group: DwBlock::wpairs of every channel block
-  int64_t acc_bound_ = 0;           ///< K * 255 * max|w|: bound of |accumulator| before the bias
+  /// Depthwise: every channel's requantization has the fused form (DwRq; calls with a residual never use it).
+  bool dw_fused_ = false;
+  /// Depthwise on the AVX-512 VNNI tier, 1 channel per group, dw_fused_: the quad blocks' packed constants
+  /// (dw_kernels.h DwQuadLine), dw_quad_lines_ lines per block of kDwQuadCh channels.
+  std::vector<detail::Line64> dw_quad_;
+  int64_t dw_quad_lines_ = 0;
+  int64_t acc_bound_ = 0;  ///< K * 255 * max|w|: bound of |accumulator| before the bias
   /// Per output channel corrections / fused-requantization rows for u8 [0] and i8 [1] activations.
   std::shared_ptr<const detail::ChannelParams> chan_[2];
   /// Convolutions with a residual add (8-bit output): the add's vector row kernel for u8 [0] / i8 [1] residuals
