@@ -282,11 +282,15 @@ Status conv2d(const PackedConv& pc, const Tensor& x, Tensor* y, const Tensor* re
   {
     const int64_t cg = pc.cg_, kh = pc.kh_, kw = pc.kw_, dh = p.dilation_h * wp, dw = p.dilation_w, chan = hp * wp;
     int64_t* o = off.data();
-    for (int64_t ic = 0; ic < cg; ++ic)
-      for (int64_t ky = 0; ky < kh; ++ky) {
-        const int64_t row = ic * chan + ky * dh;
-        for (int64_t kx = 0; kx < kw; ++kx) *o++ = row + kx * dw;
-      }
+    if (kh == 1 && kw == 1) {  // (one flat loop: the nested ones of trip count 1 cost ~0.8 % of MobileNetV2)
+      for (int64_t ic = 0; ic < cg; ++ic) o[ic] = ic * chan;
+    } else {
+      for (int64_t ic = 0; ic < cg; ++ic)
+        for (int64_t ky = 0; ky < kh; ++ky) {
+          const int64_t row = ic * chan + ky * dh;
+          for (int64_t kx = 0; kx < kw; ++kx) *o++ = row + kx * dw;
+        }
+    }
   }
   // 7-bit panels: when every byte the panels can hold (the input's codes, and the zero point's code when there is
   // padding) lies in a window [o, o + 127] of u = code ^ mask, the panels store u - o in [0, 127] and the tier's 7-bit
