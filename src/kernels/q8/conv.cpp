@@ -585,6 +585,9 @@ Status conv2d(const PackedConv& pc, const Tensor& x, Tensor* y, const Tensor* re
     const uint8_t m8 = mask, s8 = sub;
     const int64_t* koffs = off.data();
     const int64_t k = pc.k_, tails = tail;
+    // Tail pixels one byte apart (one output row, stride 1): the tier's gather_px, one dword per tap for all of them.
+    const bool run = uk.gather_px != nullptr && p.stride_w == 1 && (plane - tails) % ow + tails <= ow;
+    const uint8_t* src_end = src + n * c * hp * wp + slack;
     for (int64_t bg = 0; bg < n * group; ++bg) {
       const uint8_t* img = src + ((bg / group) * c + (bg % group) * pc.cg_) * hp * wp;
       const uint8_t* at[kTail1pxWide];
@@ -593,6 +596,10 @@ Status conv2d(const PackedConv& pc, const Tensor& x, Tensor* y, const Tensor* re
         const int64_t pix = plane - tails + t, base = pix / ow * p.stride_h * wp + pix % ow * p.stride_w;
         at[t] = img + base;
         d[t] = caller.xq.data() + static_cast<size_t>((bg * tails + t) * kq * 4);
+      }
+      if (run) {
+        uk.gather_px(at[0], koffs, k, static_cast<int>(tails), m8, s8, d[0], kq * 4, src_end);
+        continue;
       }
       for (int64_t kk = 0; kk < k; ++kk) {
         const int64_t o = koffs[kk];

@@ -89,6 +89,11 @@ struct Ukernels {
   /// w[(q * MR + r) * 4 + j] * x[t * xs + 4q + j] for r < MR, t < n (pixel t: kq u8 quads at x + t * xs).
   void (*gemm_px)(int64_t kq, const void* w, const uint8_t* x, int64_t xs, int n, int32_t* c) = nullptr;
   static constexpr int kMaxPx = 4;
+  /// Optional: the bytes of n <= kMaxPx consecutive pixels at the offsets koff (gemm_px's tail pixels, one row of d
+  /// each): d[t * ds + kk] = (src[koff[kk] + t] ^ mask) - sub for t < n, kk < k. Reads only bytes in [src, end); the
+  /// caller guarantees src + koff[kk] + n <= end.
+  void (*gather_px)(const uint8_t* src, const int64_t* koff, int64_t k, int n, uint8_t mask, uint8_t sub, uint8_t* d,
+                    int64_t ds, const uint8_t* end) = nullptr;
   /// Optional (tiers with gemm_tile7): adds n fixes of one tile (ordered by row) to its sums: for each fix f and
   /// p < NR, c[f.coff + p] += sum_j x[f.xoff + p * 4 + j] * e_j(f). Exact: at most one nonzero e per byte pair,
   /// |e| <= 127, so a pair sum is at most 255 * 127 in magnitude.

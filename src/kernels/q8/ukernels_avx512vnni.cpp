@@ -4,6 +4,7 @@
 // (gemm_block_rq8); the other requantization, packing and depthwise code is the 256-bit code (AVX-512VL implies AVX2).
 #include "kernels/q8/ukernels.h"
 
+#include <cstring>
 #include <type_traits>
 
 #if defined(NPUKIT_Q8_HAVE_AVX512VNNI)
@@ -393,6 +394,39 @@ void gemm_block_rq8_avx512_vnni(int64_t kq, const void* wv, const uint8_t* x, in
     run2(F{});
 }
 
+/// gather_px (ukernels.h): per 8 offsets one vpgatherqd of the dwords at src + koff[kk] (pixels 0-3 of tap kk), the 8
+/// x 4 bytes transposed to pixel-major rows (vpshufb per 128-bit lane, vpermd), the byte map, one 8-byte store per
+/// pixel; offsets whose dword would reach past end (the last taps of the input), and the k % 8 last ones, byte by byte.
+/// Against the byte loop (conv.cpp's, which took ~0.6-0.8 % of ResNet-50 and MobileNetV2): 14x14 layers with 4 tail
+/// pixels 0.94-0.97x, 7x7 ones 0.97-0.99x; end to end MobileNetV2 0.984x, ResNet-50 0.987x (alternating runs).
+void gather_px_avx512_vnni(const uint8_t* src, const int64_t* koff, int64_t k, int n, uint8_t mask, uint8_t sub,
+                           uint8_t* d, int64_t ds, const uint8_t* end) {
+  const __m256i tr = _mm256_setr_epi8(0, 4, 8, 12, 1, 5, 9, 13, 2, 6, 10, 14, 3, 7, 11, 15,  //
+                                      0, 4, 8, 12, 1, 5, 9, 13, 2, 6, 10, 14, 3, 7, 11, 15);
+  const __m256i lanes = _mm256_setr_epi32(0, 4, 1, 5, 2, 6, 3, 7);
+  const __m256i vm = _mm256_set1_epi8(static_cast<char>(mask)), vs = _mm256_set1_epi8(static_cast<char>(sub));
+  const __m512i lim = _mm512_set1_epi64(end - src - 4);  // dword reads at offsets <= lim stay inside [src, end)
+  auto bytes = [&](int64_t kk) {
+    for (int t = 0; t < n; ++t) d[t * ds + kk] = static_cast<uint8_t>((src[koff[kk] + t] ^ mask) - sub);
+  };
+  int64_t kk = 0;
+  for (; kk + 8 <= k; kk += 8) {
+    const __m512i idx = _mm512_loadu_si512(koff + kk);
+    if (_mm512_cmpgt_epi64_mask(idx, lim) != 0) {
+      for (int64_t j = kk; j < kk + 8; ++j) bytes(j);
+      continue;
+    }
+    // dword j: pixels 0-3 of tap kk + j (the masked form: GCC bug 105593, as in rq512_impl.h)
+    const __m256i g = _mm512_mask_i64gather_epi32(_mm256_setzero_si256(), 0xFF, idx, src, 1);
+    // Per lane [tap][pixel] -> [pixel][tap], then the two lanes' pixel dwords side by side: qword t = pixel t's 8 taps.
+    const __m256i v = _mm256_permutevar8x32_epi32(_mm256_shuffle_epi8(g, tr), lanes);
+    alignas(32) uint8_t row[32];
+    _mm256_store_si256(reinterpret_cast<__m256i*>(row), _mm256_sub_epi8(_mm256_xor_si256(v, vm), vs));
+    for (int t = 0; t < n; ++t) std::memcpy(d + t * ds + kk, row + 8 * t, 8);
+  }
+  for (; kk < k; ++kk) bytes(kk);
+}
+
 }  // namespace
 
 const Ukernels* ukernels_avx512_vnni() {
@@ -407,6 +441,7 @@ const Ukernels* ukernels_avx512_vnni() {
     u.kblock = false;  // (engine.h run_tiles: whole-K tiles)
     u.gemm_block_rq8 = gemm_block_rq8_avx512_vnni;
     u.gemm_px = gemm_px_avx512_vnni;
+    u.gather_px = gather_px_avx512_vnni;
     u.requant = requant_avx2;
     u.dw_row = dw_row_avx2;
     u.pack_quad = pack_quad_avx2<kNr>;
