@@ -103,6 +103,8 @@ inline void run_case(const ConvCase& k, std::optional<bool> winograd = std::null
     p.out_mult[2] = {0, 0};                                            // zero multiplier
     p.out_mult[3] = quant::quantize_multiplier(std::ldexp(1.0, -40));  // 31 - shift > 63
   }
+  // An accumulator output takes no multipliers (as a lowered QConv with y_dtype INT32: ir/ops/qops.cpp).
+  if (k.out == DType::kI32) p.out_mult.clear();
   Tensor res;
   if (k.residual) {
     const int64_t oh = (k.h + k.pt + k.pb - ((k.kh - 1) * k.dh + 1)) / k.sh + 1;

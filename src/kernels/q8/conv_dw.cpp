@@ -45,10 +45,12 @@ struct DwTap {
   int64_t off, ka, kb;
 };
 
-/// The fused requantization (DwRq) of output channel oc when its preconditions hold: multiplier in (0, 1/2], the
-/// accumulator + bias inside int32 (the caller adds no residual).
+/// The fused requantization (DwRq) of output channel oc when its preconditions hold: an 8-bit output, multiplier in
+/// (0, 1/2], the accumulator + bias inside int32 (the caller adds no residual).
 bool fused_dw_rq(const qref::QConv2dParams& p, const std::vector<int32_t>& bias_v, int64_t acc_bound, int64_t oc,
                  DwRq* q) {
+  const bool out8 = p.output_dtype == DType::kI8 || p.output_dtype == DType::kU8;
+  if (!out8 || p.out_mult.empty()) return false;  // (int32 outputs have no multipliers)
   const quant::QuantizedMultiplier m = p.out_mult[p.out_mult.size() != 1 ? oc : 0];
   const int32_t bias = bias_v[static_cast<size_t>(oc)];
   const int64_t r = std::min<int64_t>(31 - static_cast<int64_t>(m.shift), 63);
