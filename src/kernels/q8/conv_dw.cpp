@@ -80,6 +80,12 @@ void pack_depthwise(PackedConv& pc) {
       pc.dw_w_[static_cast<size_t>(o * pairs + t)] = static_cast<int32_t>(
           (static_cast<uint32_t>(static_cast<uint16_t>(a))) | (static_cast<uint32_t>(static_cast<uint16_t>(b)) << 16));
     }
+  // (Any channel multiplier: the quad planes take it too.)
+  pc.dw_fused_ = true;
+  for (int64_t oc = 0; pc.dw_fused_ && oc < co; ++oc) {
+    DwRq q;
+    pc.dw_fused_ = fused_dw_rq(p, pc.bias_v_, pc.acc_bound_, oc, &q);
+  }
   if (pc.cog_ != 1) return;
   // The channel-blocked small-plane kernel's weight vectors (DwBlock::wpairs), one set per block of kDwBlockCh
   // channels: per tap pair (ky, kx even) the int16 pairs (w(ky, kx), w(ky, kx + 1)) of the block's channels in
@@ -98,11 +104,6 @@ void pack_depthwise(PackedConv& pc) {
           v[1] = kx + 1 < kw ? wd[o * taps + ky * kw + kx + 1] : 0;
         }
     }
-  }
-  pc.dw_fused_ = true;
-  for (int64_t oc = 0; pc.dw_fused_ && oc < co; ++oc) {
-    DwRq q;
-    pc.dw_fused_ = fused_dw_rq(p, pc.bias_v_, pc.acc_bound_, oc, &q);
   }
   // The AVX-512 VNNI quad blocks' constants (DwQuadLine; lanes past the last channel repeat it). Built here once
   // instead of per call and block (from scalar stores that stalled the vector loads on store forwarding: MobileNetV2's
