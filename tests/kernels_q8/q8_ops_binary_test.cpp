@@ -196,6 +196,43 @@ TEST(Q8Ops, QAddQSubEveryCodePairBitExact) {
   }
 }
 
+TEST(Q8Ops, AddRowInPlaceEveryCodePairBitExact) {
+  // The convolution's fused residual add runs the add's row kernel in place (y == a). Every code pair in one row:
+  // the elements the float form hands to the exact form must be computed from the inputs, not from the float
+  // results already stored over them.
+  std::mt19937 rng(16);
+  std::uniform_real_distribution<float> scale(-6.0f, 3.0f);
+  for (const q8::Isa isa : q8::available_isas()) {
+    int checked = 0;
+    for (int variant = 0; variant < 6; ++variant) {
+      const DType ta = variant % 2 ? DType::kU8 : DType::kI8, tb = variant % 3 ? DType::kI8 : DType::kU8;
+      const int32_t za = ta == DType::kU8 ? 100 + variant : -5 - variant, zb = tb == DType::kU8 ? 131 : 9;
+      const quant::AddParams p =
+          quant::make_add_params(std::exp2(scale(rng)), za, std::exp2(scale(rng)), zb, std::exp2(scale(rng)),
+                                 ta == DType::kU8 ? 120 : -3, qref::dtype_range(ta));
+      const auto k = q8::ops::make_add_row(p, ta, tb, isa);
+      if (k == nullptr) continue;
+      std::vector<uint8_t> a(65536), b(65536);
+      for (uint32_t i = 0; i < 65536; ++i) {
+        a[i] = static_cast<uint8_t>(i >> 8);
+        b[i] = static_cast<uint8_t>(i & 255);
+      }
+      std::vector<uint8_t> y = a;
+      k->run_rows(y.data(), b.data(), y.data(), 65536, 1, 65536);
+      auto code = [](DType t, uint8_t v) { return t == DType::kU8 ? int32_t{v} : int32_t{static_cast<int8_t>(v)}; };
+      for (uint32_t i = 0; i < 65536; ++i) {
+        const int32_t want = quant::add_quantized(code(ta, a[i]), code(tb, b[i]), p);
+        ASSERT_EQ(code(ta, y[i]), want) << q8::isa_name(isa) << " variant " << variant << " a " << code(ta, a[i])
+                                        << " b " << code(tb, b[i]) << " (element " << i << ")";
+      }
+      ++checked;
+    }
+    if (isa >= q8::Isa::kAvx2) {
+      EXPECT_GT(checked, 0) << q8::isa_name(isa) << ": no row kernel applied";
+    }
+  }
+}
+
 TEST(Q8Ops, QMulEveryCodePairBitExact) {
   std::mt19937 rng(15);
   std::uniform_real_distribution<float> scale(-9.0f, 2.0f);
