@@ -256,7 +256,15 @@ void run_tiles(const Ukernels& uk, void (*tile)(int64_t, const void*, const uint
           finish(s.c.data(), ob, j, fused, rows_here, ys);
         }
       }
-      if (ntail > 0) {  // (after the tiles: the block's weights are in L1)
+      if (ntail > 0 && fused && uk.requant_px != nullptr) {  // (after the tiles: the block's weights are in L1)
+        int32_t cp[Ukernels::kMaxPx * 16];
+        for (int64_t t0 = 0; t0 < ntail; t0 += Ukernels::kMaxPx) {
+          const int n = static_cast<int>(std::min<int64_t>(Ukernels::kMaxPx, ntail - t0));
+          uk.gemm_px(kq, wb, tail_x + t0 * kq * 4, kq * 4, n, cp);
+          uk.requant_px(cp, n, rows_here, rp.rowq + ob * mr, rp.zp, rp.lo, rp.hi,
+                        static_cast<uint8_t*>(st.y) + row_index(ob * mr) + pix0 + np_total + t0, ys);
+        }
+      } else if (ntail > 0) {
         tail_sums(wb, 0, kq, s.c.data(), true);
         finish_at(s.c.data(), ob, pix0 + np_total, ntail, fused, rows_here, ys);
       }

@@ -89,6 +89,11 @@ struct Ukernels {
   /// w[(q * MR + r) * 4 + j] * x[t * xs + 4q + j] for r < MR, t < n (pixel t: kq u8 quads at x + t * xs).
   void (*gemm_px)(int64_t kq, const void* w, const uint8_t* x, int64_t xs, int n, int32_t* c) = nullptr;
   static constexpr int kMaxPx = 4;
+  /// Optional (tiers with gemm_px): requant_rows8 of gemm_px's sums, c[t * MR + r] for t < n <= kMaxPx, r < rows:
+  /// y[r * ys + t] = byte of clamp(requantize(c[t * MR + r] + q[r].corr), lo, hi), with requant_rows8's
+  /// preconditions.
+  void (*requant_px)(const int32_t* c, int n, int rows, const RowQ* q, int32_t zp, int32_t lo, int32_t hi, uint8_t* y,
+                     int64_t ys) = nullptr;
   /// Optional: the bytes of n <= kMaxPx consecutive pixels at the offsets koff (gemm_px's tail pixels, one row of d
   /// each): d[t * ds + kk] = (src[koff[kk] + t] ^ mask) - sub for t < n, kk < k. Reads only bytes in [src, end); the
   /// caller guarantees src + koff[kk] + n <= end.
