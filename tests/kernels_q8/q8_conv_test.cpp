@@ -689,6 +689,32 @@ TEST(Q8Conv, FusedRequantizationAtTheByteLimits) {
         }
 }
 
+TEST(Q8Conv, FusedRequantizationWithSmallMultipliers) {
+  // Multipliers from about 2^-19 down to 2^-31 (31 - shift from 50 to 62, on both sides of the range where a tier may
+  // add the zero point to the rounding term in 32 bits) with the extreme zero points of each output type: every
+  // requantized value is near 0, so a zero point folded in where it does not fit int32 shows as wrong codes.
+  // Pointwise (GEMM tiles) and depthwise 3x3 on a small plane (channel blocks) and a large one (planes).
+  uint32_t seed = 1900;
+  for (double scale : {1.0 / 512, 1.0 / 2048, 1.0 / 8192, 1.0 / 32768, 1.0 / 262144})
+    for (int shape = 0; shape < 3; ++shape)
+      for (DType out : {DType::kI8, DType::kU8})
+        for (int32_t zp_pick : {0, 1}) {
+          ConvCase k;
+          k.seed = seed++;
+          if (shape == 0) {
+            k.c = 64, k.cout = 16, k.kh = k.kw = 1, k.h = 7, k.w = 9;
+          } else {
+            k.c = k.cout = k.group = 32, k.kh = k.kw = 3, k.pt = k.pl = k.pb = k.pr = 1;
+            k.h = shape == 1 ? 9 : 70, k.w = shape == 1 ? 7 : 71;
+          }
+          k.in = DType::kU8, k.in_zp = 3;
+          k.out = out;
+          k.out_zp = out == DType::kI8 ? (zp_pick ? 127 : -128) : (zp_pick ? 255 : 0);
+          k.mult_scale = shape == 0 ? scale : scale / 64;  // (K = 9: multipliers ~2^6 larger than at K = 64)
+          run_case(k);
+        }
+}
+
 TEST(Q8Conv, LargeKFallsBackToTheReference) {
   // K = 66400 > 66311: int32 sums could overflow, so the kernel runs the reference (exact int64 sums saturated
   // once). Inputs at the extreme make the accumulator exceed int32 and saturate.

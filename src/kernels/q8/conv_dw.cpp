@@ -127,8 +127,9 @@ void pack_depthwise(PackedConv& pc) {
       }
       mult[c] = q.mult;
       cnt[c] = q.r - 32;
-      r32[c] = q.r >= 33 ? 1 << (q.r - 33) : 0;
-      if (q.r < 33) flags[0] = 0;
+      // (with the zero point, as Rq512 in rq512_impl.h: only when every lane has 33 <= r <= kRq32MaxR)
+      r32[c] = q.r >= 33 && q.r <= kRq32MaxR ? (1 << (q.r - 33)) + q.zp * (1 << (q.r - 32)) : 0;
+      if (q.r < 33 || q.r > kRq32MaxR) flags[0] = 0;
       rnd[c % 2][c / 2] = int64_t{1} << (q.r - 1);
     }
     static_assert(sizeof(corr[0]) == 64 && sizeof(rnd[0]) == 64 && sizeof(flags) == 64);

@@ -75,7 +75,8 @@ __attribute__((target("avx512vbmi"))) void plane_t(const DwQuadPlane& p, int64_t
       wq[ky * ng + g] = _mm512_set1_epi32(v);
     }
   const __m512i idx = _mm512_load_si512(kQuadIdx.v[p.sw - 1]);
-  const Rq512 rq(p.corr, p.q.mult, p.q.r);  // (DwRq: r = min(31 - shift, 63) in [32, 63])
+  // (DwRq: r = min(31 - shift, 63) in [32, 63]; kRound32: the zero point in the rounding term, rq512_impl.h Rq512)
+  const Rq512 rq(p.corr, p.q.mult, p.q.r, kRound32 ? p.q.zp : 0);
   const __m512i vz16 = _mm512_set1_epi16(static_cast<int16_t>(p.q.zp));
   const __m512i vlo8 = _mm512_set1_epi8(static_cast<char>(p.q.lo)), vhi8 = _mm512_set1_epi8(static_cast<char>(p.q.hi));
   const bool uns = p.q.lo >= 0;  // (the clamp on unsigned bytes: codes in [lo, hi] with lo >= 0)
@@ -98,8 +99,8 @@ __attribute__((target("avx512vbmi"))) void plane_t(const DwQuadPlane& p, int64_t
     for (int64_t i0 = 0; i0 < ow; i0 += 32) {
       const __m512i v0 = sums(r0 + (i0 / 16) * cstep);
       const __m512i v1 = i0 + 16 < ow ? sums(r0 + (i0 / 16 + 1) * cstep) : v0;
-      const __m512i b = uns ? clamp8<true>(narrow4<true>(v0, v1, v0, v1, vz16), vlo8, vhi8)
-                            : clamp8<false>(narrow4<false>(v0, v1, v0, v1, vz16), vlo8, vhi8);
+      const __m512i b = uns ? clamp8<true>(narrow4<true, !kRound32>(v0, v1, v0, v1, vz16), vlo8, vhi8)
+                            : clamp8<false>(narrow4<false, !kRound32>(v0, v1, v0, v1, vz16), vlo8, vhi8);
       const int64_t n = std::min<int64_t>(32, ow - i0);
       const __mmask32 k = n == 32 ? ~__mmask32{0} : (__mmask32{1} << n) - 1;
       _mm256_mask_storeu_epi8(yr + i0, k, _mm512_maskz_extracti64x4_epi64(0xF, b, 0));
@@ -121,7 +122,7 @@ void plane_dispatch(const DwQuadPlane& p, const uint8_t* rows, int64_t len) {
 void dw_quad_plane(const DwQuadPlane& p) {
   const int64_t len = dw_quad_row(p);
   fill_rows(p, dw_quad_rows(p), len, p.scratch);
-  if (p.q.r >= 33)
+  if (p.q.r >= 33 && p.q.r <= kRq32MaxR)
     plane_dispatch<true>(p, p.scratch, len);
   else
     plane_dispatch<false>(p, p.scratch, len);
@@ -176,7 +177,9 @@ __attribute__((target("avx512vbmi"))) inline __m512i four16(const uint8_t* p0, c
 /// packed lines (dw_kernels.h DwQuadLine).
 struct QuadRq {
   __m512i vc, vme, vmo, vcnt, vre, vro, vr32, vz16, vlo8, vhi8;
-  bool round32 = true;  // every lane has r >= 33: the rounding term is added to the high halves (Rq512::scaled)
+  // Every lane has 33 <= r <= kRq32MaxR: the rounding term and the zero point are added to the high halves (the
+  // R32 line, Rq512::scaled).
+  bool round32 = true;
   explicit QuadRq(const DwBlockQuad& b) {
     auto line = [&](int i) { return _mm512_load_si512(b.k[i].b); };
     vc = line(b.i8 ? kDwQuadCorrI8 : kDwQuadCorrU8);
@@ -231,7 +234,8 @@ struct QuadPixels {
     }
     __m512i v[4];
     for (int j = 0; j < 4; ++j) v[j] = j < N ? rq.scaled<kRound32>(acc[j]) : v[N - 1];
-    const __m512i r = clamp8<kUnsigned>(narrow4<kUnsigned>(v[0], v[1], v[2], v[3], rq.vz16), rq.vlo8, rq.vhi8);
+    const __m512i r =
+        clamp8<kUnsigned>(narrow4<kUnsigned, !kRound32>(v[0], v[1], v[2], v[3], rq.vz16), rq.vlo8, rq.vhi8);
     if constexpr (N == 4)
       _mm512_storeu_si512(codes + i * kDwQuadCh, r);
     else

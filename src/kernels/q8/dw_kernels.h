@@ -163,10 +163,10 @@ enum DwQuadLine : int {
   kDwQuadCorrI8,   ///< the same for int8 input codes (zp_u = zp ^ 0x80)
   kDwQuadMult,     ///< int32 per lane: mult
   kDwQuadCnt,      ///< int32 per lane: r - 32
-  kDwQuadR32,      ///< int32 per lane: 2^(r - 33) (0 when r = 32)
+  kDwQuadR32,      ///< int32 per lane: 2^(r - 33) + zp * 2^(r - 32) (ukernels.h kRq32MaxR; 0 without the flag)
   kDwQuadRndEven,  ///< int64 per even lane: 2^(r - 1)
   kDwQuadRndOdd,   ///< int64 per odd lane: 2^(r - 1)
-  kDwQuadFlags,    ///< int32 [0]: 1 when every lane has r >= 33
+  kDwQuadFlags,    ///< int32 [0]: 1 when every lane has 33 <= r <= kRq32MaxR
   kDwQuadHead      ///< lines before the weight quads
 };
 struct DwBlockQuad : DwPlaneGeom {

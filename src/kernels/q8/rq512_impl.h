@@ -7,6 +7,8 @@
 
 #include <cstdint>
 
+#include "kernels/q8/ukernels.h"
+
 namespace npukit::q8::detail {
 namespace {
 
@@ -24,15 +26,16 @@ inline __m512i rq_high(__m512i a, __m512i me, __m512i mo, __m512i re, __m512i ro
 }
 
 /// Constants of one multiplier: mult and r = 31 - shift in [32, 63] (the fused forms' precondition), corr the start
-/// value of the accumulators.
+/// value of the accumulators. zp (only with 33 <= r <= kRq32MaxR, ukernels.h) is folded into the 32-bit rounding
+/// term, so that scaled<true> returns the code before the clamp, q + zp.
 struct Rq512 {
   __m512i vc, vm, vr, vr32;
   __m128i cnt;
-  Rq512(int32_t corr, int32_t mult, int r) {
+  Rq512(int32_t corr, int32_t mult, int r, int32_t zp = 0) {
     vc = _mm512_set1_epi32(corr);
     vm = _mm512_set1_epi64(mult);
     vr = _mm512_set1_epi64(int64_t{1} << (r - 1));
-    vr32 = _mm512_set1_epi32(r >= 33 ? 1 << (r - 33) : 0);
+    vr32 = _mm512_set1_epi32(r >= 33 ? (1 << (r - 33)) + (zp != 0 ? zp * (1 << (r - 32)) : 0) : 0);
     cnt = _mm_cvtsi32_si128(r - 32);
   }
   /// floor(a * mult / 2^r + 1/2) for a = acc + corr (the accumulators start at corr): the 32x32 -> 64-bit products P
@@ -58,11 +61,13 @@ struct Rq512 {
 /// order (per 128-bit lane L the packs leave dword i = v_i's values 4L .. 4L + 3). Clamped to [lo, hi] inside the
 /// byte type afterwards, the same bytes as clamping q + zp in int32: a q saturated to int16 stays saturated after the
 /// zero point (|zp| <= 255). Shared by gemm_block_rq8 (ukernels_avx512vnni.cpp) and the depthwise kernels.
-template <bool Unsigned>
+/// AddZp false: the v_i are q + zp already (Rq512 with the zero point folded in), so it is not added again: the same
+/// bytes, as every saturation is monotone and exact inside its range.
+template <bool Unsigned, bool AddZp = true>
 inline __m512i narrow4(__m512i v0, __m512i v1, __m512i v2, __m512i v3, __m512i vz16) {
   const __m512i perm = _mm512_setr_epi32(0, 4, 8, 12, 1, 5, 9, 13, 2, 6, 10, 14, 3, 7, 11, 15);
-  const __m512i t0 = _mm512_adds_epi16(_mm512_packs_epi32(v0, v1), vz16);
-  const __m512i t1 = _mm512_adds_epi16(_mm512_packs_epi32(v2, v3), vz16);
+  __m512i t0 = _mm512_packs_epi32(v0, v1), t1 = _mm512_packs_epi32(v2, v3);
+  if constexpr (AddZp) t0 = _mm512_adds_epi16(t0, vz16), t1 = _mm512_adds_epi16(t1, vz16);
   return _mm512_maskz_permutexvar_epi32(0xFFFF, perm,
                                         Unsigned ? _mm512_packus_epi16(t0, t1) : _mm512_packs_epi16(t0, t1));
 }

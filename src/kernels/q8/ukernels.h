@@ -29,6 +29,13 @@ struct RowQ {
   int32_t shift = 0;  ///< the spec's shift, in [-32, -1]
 };
 
+/// The AVX-512 tier's fused requantization (rq512_impl.h) adds the rounding term and the output zero point to the
+/// products' high halves H in 32 bits when 33 <= r = 31 - shift <= kRq32MaxR: floor((H + 2^(r-33)) / 2^(r-32)) + zp
+/// = floor((H + 2^(r-33) + zp * 2^(r-32)) / 2^(r-32)), and the sum stays inside int32 (|H| < 2^30 as |acc * mult| <
+/// 2^62, |zp| * 2^(r-32) <= 255 * 2^21 < 2^29). Otherwise the 64-bit products get the rounding term and the zero point
+/// is added after narrowing to int16.
+inline constexpr int kRq32MaxR = 53;
+
 struct Ukernels {
   Isa isa = Isa::kScalar;
   int mr = 4;  ///< output channels per tile

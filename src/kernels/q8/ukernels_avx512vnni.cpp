@@ -249,7 +249,7 @@ void requant_px_avx512_vnni(const int32_t* c, int n, int rows, const RowQ* q, in
 
 /// Requantization constants of one tile row (rq512_impl.h; RowQ: 31 - shift in [32, 63]).
 struct Rq16Row : Rq512 {
-  explicit Rq16Row(const RowQ& q) : Rq512(q.corr, q.mult, 31 - q.shift) {}
+  Rq16Row(const RowQ& q, int32_t zp) : Rq512(q.corr, q.mult, 31 - q.shift, zp) {}
 };
 
 /// The 8-bit codes of two tile rows (32 sums each: a00 / a01 pixels 0-15 / 16-31 of row 0, a10 / a11 of row 1):
@@ -260,9 +260,10 @@ struct Rq16Row : Rq512 {
 template <bool Unsigned, bool Round32, bool ClampLo, bool ClampHi>
 inline __m512i codes2rows512(const Rq16Row& r0, const Rq16Row& r1, __m512i a00, __m512i a01, __m512i a10, __m512i a11,
                              __m512i vz16, __m512i vlo8, __m512i vhi8) {
-  return clamp8<Unsigned, ClampLo, ClampHi>(narrow4<Unsigned>(r0.scaled<Round32>(a00), r0.scaled<Round32>(a01),
-                                                              r1.scaled<Round32>(a10), r1.scaled<Round32>(a11), vz16),
-                                            vlo8, vhi8);
+  return clamp8<Unsigned, ClampLo, ClampHi>(
+      narrow4<Unsigned, !Round32>(r0.scaled<Round32>(a00), r0.scaled<Round32>(a01), r1.scaled<Round32>(a10),
+                                  r1.scaled<Round32>(a11), vz16),
+      vlo8, vhi8);
 }
 
 /// gemm_tile over consecutive panels, each requantized in registers (codes2rows512) and stored as bytes: the same
@@ -275,14 +276,15 @@ __attribute__((noinline)) void gemm_block_rq8_impl(int64_t kq, const uint8_t* w,
                                                    uint8_t* y, int64_t ys) {
   const __m512i vz16 = _mm512_set1_epi16(static_cast<int16_t>(zp));
   const __m512i vlo8 = _mm512_set1_epi8(static_cast<char>(lo)), vhi8 = _mm512_set1_epi8(static_cast<char>(hi));
-  const Rq16Row rq[kMr] = {Rq16Row(q[0]),
-                           Rq16Row(q[rows > 1 ? 1 : 0]),
-                           Rq16Row(q[rows > 2 ? 2 : 0]),
-                           Rq16Row(q[rows > 3 ? 3 : 0]),
-                           Rq16Row(q[rows > 4 ? 4 : 0]),
-                           Rq16Row(q[rows > 5 ? 5 : 0]),
-                           Rq16Row(q[rows > 6 ? 6 : 0]),
-                           Rq16Row(q[rows > 7 ? 7 : 0])};
+  const int32_t zr = Round32 ? zp : 0;  // (the zero point in the rounding term: Rq512)
+  const Rq16Row rq[kMr] = {Rq16Row(q[0], zr),
+                           Rq16Row(q[rows > 1 ? 1 : 0], zr),
+                           Rq16Row(q[rows > 2 ? 2 : 0], zr),
+                           Rq16Row(q[rows > 3 ? 3 : 0], zr),
+                           Rq16Row(q[rows > 4 ? 4 : 0], zr),
+                           Rq16Row(q[rows > 5 ? 5 : 0], zr),
+                           Rq16Row(q[rows > 6 ? 6 : 0], zr),
+                           Rq16Row(q[rows > 7 ? 7 : 0], zr)};
   int32_t corr[kMr];
   for (int r = 0; r < kMr; ++r) corr[r] = q[r < rows ? r : 0].corr;
   const size_t panel_bytes = static_cast<size_t>(kq) * kNr * 4;
@@ -406,7 +408,7 @@ void gemm_block_rq8_avx512_vnni(int64_t kq, const void* wv, const uint8_t* x, in
                                 int64_t /*nfix*/) {
   const uint8_t* w = static_cast<const uint8_t*>(wv);  // (no split weights on this tier: fix is always null)
   bool r32 = true;
-  for (int r = 0; r < rows; ++r) r32 = r32 && q[r].shift <= -2;  // 31 - shift >= 33
+  for (int r = 0; r < rows; ++r) r32 = r32 && q[r].shift <= -2 && 31 - q[r].shift <= kRq32MaxR;  // 31 - shift >= 33
   // Unsigned packs when lo >= 0 (the codes in [lo, hi] are the same bytes either way), each side clamped only where
   // the packs do not already saturate there.
   const bool uns = lo >= 0, clo = lo > (uns ? 0 : -128), chi = hi < (uns ? 255 : 127);
