@@ -8,14 +8,20 @@
 # in parallel, FPS over all frames), 2-thread latency in the peers' mode (npukit: one inference, --intra_op_threads 2), GMAC/s (conv + gemm MACs of the peers' model_stats.json / median) and the
 # fraction of this CPU's measured int8 peak on one core (npukit_int8_peak, bench/int8_peak.cpp: the best of
 # vpmaddwd / vpmaddubsw / VNNI vpdpbusd sequences the CPU has, registers only).
-# Writes one JSON line per measurement to $OUT (default bench/results/runtime_vs_peers.jsonl) and prints the
-# markdown table (bench/lib/runtime_table.py) that goes into bench/RESULTS.md.
+# ROUNDS rounds (default 3), each measuring every model with every peer and npukit once, in the same order: on a
+# shared machine a single measurement per peer can land in a slow period of its own, so the table gives each figure as
+# the median over the rounds, and the spread of the per-round ratios against ORT int8.
+# Writes one JSON line per measurement (with its round) to $OUT (default bench/results/runtime_vs_peers.jsonl) and
+# prints the markdown table (bench/lib/runtime_table.py) that goes into bench/RESULTS.md.
 # usage: bench/runtime_vs_peers.sh [MODEL ...]   (default: the five models of issue 6)
-# Environment: NPUKIT (default ./build/src/npukit), PEERS_WORK (default ~/npukit-peers), FRAMES (default 200).
+# Environment: NPUKIT (default ./build/src/npukit), PEERS_WORK (default ~/npukit-peers), FRAMES (default 200),
+# ROUNDS (default 3).
 set -euo pipefail
 # shellcheck source=bench/lib/peers_env.sh
 source "$(dirname "$0")/lib/peers_env.sh"
 FRAMES="${FRAMES:-200}"
+ROUNDS="${ROUNDS:-3}"
+[[ "$ROUNDS" =~ ^[1-9][0-9]*$ ]] || { echo "runtime_vs_peers.sh: ROUNDS must be a positive integer" >&2; exit 2; }
 OUT="${OUT:-$ROOT/bench/results/runtime_vs_peers.jsonl}"
 PY=/usr/bin/python3
 [[ -f "$ROOT/../shared/peers/bench.sh" ]] || { echo "runtime_vs_peers.sh: ../shared/peers not found" >&2; exit 1; }
@@ -29,38 +35,44 @@ PEAK_JSON="$("$(dirname "$NPUKIT")/npukit_int8_peak")"
 echo "$PEAK_JSON" | sed 's/^{/{"peer":"cpu int8 peak",/' >>"$OUT"
 peak=$($PY -c "import json,sys; print(json.loads(sys.argv[1])['peak_gmacs'])" "$PEAK_JSON")
 for m in "${models[@]}"; do
-  echo "== $m" >&2
+  echo "== $m: setup and compile" >&2
   [[ -f "$PEERS_WORK/models/$m.done" ]] || bash "$ROOT/../shared/peers/setup.sh" "$m" >&2
   compile_fast_perf "$m" "$WORK/$m" || exit 1
-  npk="$WORK/$m/model_output/model.npk"
-  for t in 1 2; do
-    bash "$ROOT/../shared/peers/bench.sh" "$m" "$t" 2>/dev/null | sed "s/^{/{\"threads_mode\":\"intra-op\",/" >>"$OUT"
-    "$NPUKIT" exec perf --model_file "$npk" --thread_num "$t" --frame_count "$FRAMES" --warmup 10 \
-      --output_json "$WORK/$m/perf$t.json" >"$WORK/$m/perf$t.txt" 2>&1 ||
-      { cat "$WORK/$m/perf$t.txt" >&2; exit 1; }
-    $PY - "$m" "$t" "$WORK/$m/perf$t.json" "$PEERS_WORK/models/model_stats.json" "$peak" >>"$OUT" <<'PYEOF'
+done
+for r in $(seq 1 "$ROUNDS"); do
+  for m in "${models[@]}"; do
+    echo "== round $r/$ROUNDS: $m" >&2
+    npk="$WORK/$m/model_output/model.npk"
+    for t in 1 2; do
+      bash "$ROOT/../shared/peers/bench.sh" "$m" "$t" 2>/dev/null |
+        sed "s/^{/{\"round\":$r,\"threads_mode\":\"intra-op\",/" >>"$OUT"
+      "$NPUKIT" exec perf --model_file "$npk" --thread_num "$t" --frame_count "$FRAMES" --warmup 10 \
+        --output_json "$WORK/$m/perf$t.json" >"$WORK/$m/perf$t.txt" 2>&1 ||
+        { cat "$WORK/$m/perf$t.txt" >&2; exit 1; }
+      $PY - "$m" "$t" "$WORK/$m/perf$t.json" "$PEERS_WORK/models/model_stats.json" "$peak" "$r" >>"$OUT" <<'PYEOF'
 import json, sys
-m, t, perf, stats, peak = sys.argv[1], int(sys.argv[2]), sys.argv[3], sys.argv[4], float(sys.argv[5])
+m, t, perf, stats, peak, rnd = sys.argv[1], int(sys.argv[2]), sys.argv[3], sys.argv[4], float(sys.argv[5]), int(sys.argv[6])
 j = json.load(open(perf))
 macs = json.load(open(stats))[m]["macs"]["total"]
 lat = j["latency_ms"]
-print(json.dumps({"threads_mode": "inference threads", "model": m, "peer": "npukit int8", "threads": t,
-                  "median_ms": lat["p50"], "p90_ms": lat["p90"], "fps": j["fps"], "macs": macs,
+print(json.dumps({"round": rnd, "threads_mode": "inference threads", "model": m, "peer": "npukit int8",
+                  "threads": t, "median_ms": lat["p50"], "p90_ms": lat["p90"], "fps": j["fps"], "macs": macs,
                   "gmacs": macs / (lat["p50"] * 1e6), "isa": j["isa"], "int8_peak_gmacs": peak,
                   "frames": j["frame_count"]}))
 PYEOF
-  done
-  # The peers' own 2-thread mode: one inference whose operators are split over 2 threads (latency).
-  "$NPUKIT" exec perf --model_file "$npk" --thread_num 1 --intra_op_threads 2 --frame_count "$FRAMES" --warmup 10 \
-    --output_json "$WORK/$m/perf_intra2.json" >"$WORK/$m/perf_intra2.txt" 2>&1 ||
-    { cat "$WORK/$m/perf_intra2.txt" >&2; exit 1; }
-  $PY - "$m" "$WORK/$m/perf_intra2.json" >>"$OUT" <<'PYEOF'
+    done
+    # The peers' own 2-thread mode: one inference whose operators are split over 2 threads (latency).
+    "$NPUKIT" exec perf --model_file "$npk" --thread_num 1 --intra_op_threads 2 --frame_count "$FRAMES" --warmup 10 \
+      --output_json "$WORK/$m/perf_intra2.json" >"$WORK/$m/perf_intra2.txt" 2>&1 ||
+      { cat "$WORK/$m/perf_intra2.txt" >&2; exit 1; }
+    $PY - "$m" "$WORK/$m/perf_intra2.json" "$r" >>"$OUT" <<'PYEOF'
 import json, sys
 j = json.load(open(sys.argv[2]))
 lat = j["latency_ms"]
-print(json.dumps({"threads_mode": "intra-op", "model": sys.argv[1], "peer": "npukit int8 intra-op", "threads": 2,
-                  "median_ms": lat["p50"], "p90_ms": lat["p90"], "fps": j["fps"], "isa": j["isa"],
-                  "frames": j["frame_count"]}))
+print(json.dumps({"round": int(sys.argv[3]), "threads_mode": "intra-op", "model": sys.argv[1],
+                  "peer": "npukit int8 intra-op", "threads": 2, "median_ms": lat["p50"], "p90_ms": lat["p90"],
+                  "fps": j["fps"], "isa": j["isa"], "frames": j["frame_count"]}))
 PYEOF
+  done
 done
 $PY "$ROOT/bench/lib/runtime_table.py" "$OUT"

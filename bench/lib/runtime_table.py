@@ -2,8 +2,11 @@
 # SPDX-License-Identifier: Apache-2.0
 # Markdown tables from bench/runtime_vs_peers.sh's JSON lines: per model, 1-thread latency (median / p90) and
 # 2-thread throughput of npukit and each peer, npukit's speed as a ratio (peer time / npukit time: > 1 means
-# npukit is faster), GMAC/s and the fraction of the measured int8 peak.
+# npukit is faster), GMAC/s and the fraction of the measured int8 peak. With several rounds (the lines' "round";
+# files without it are one round), every figure is the median over the rounds, and a last table gives the spread
+# of the per-round ratios against ORT int8.
 import json
+import statistics
 import sys
 
 
@@ -21,11 +24,24 @@ def main(path):
             models.append(r["model"])
     peers = ["ort int8", "ort fp32", "torch int8 onednn", "torch fp32 jit"]
 
-    def get(m, peer, t):
-        for r in rows:
-            if r["model"] == m and r["peer"] == peer and r["threads"] == t:
-                return r
-        return None
+    rounds = sorted({r.get("round", 1) for r in rows})
+    if len(rounds) > 1:
+        print(f"Every figure is the median over {len(rounds)} rounds (each round measures every model with npukit "
+              "and every peer once).\n")
+
+    def get(m, peer, t, rnd=None):
+        """The measurement of (m, peer, t): in round rnd, or the median of each figure over the rounds."""
+        found = [r for r in rows if r["model"] == m and r["peer"] == peer and r["threads"] == t and
+                 (rnd is None or r.get("round", 1) == rnd)]
+        if not found:
+            return None
+        agg = dict(found[0])
+        for key in ("median_ms", "p90_ms", "fps"):
+            if all(key in r for r in found):
+                agg[key] = statistics.median(r[key] for r in found)
+        if "macs" in agg:
+            agg["gmacs"] = agg["macs"] / (agg["median_ms"] * 1e6)
+        return agg
 
     def latency_cell(r, us):
         if not r:
@@ -69,14 +85,33 @@ def main(path):
             fps = 1000.0 / r["median_ms"]
             cells.append(f"{fps:.1f} (**{us['fps'] / fps:.2f}x**)")
         print(f"| {m} | {us['fps']:.1f} | " + " | ".join(cells) + " |")
-    if not any(r["peer"] == "npukit int8 intra-op" for r in rows):
+    intra = any(r["peer"] == "npukit int8 intra-op" for r in rows)
+    if intra:
+        print("\n### 2 threads, one inference: latency median / p90 (ms); ratio = peer median / npukit median (> 1: "
+              "npukit faster)\n")
+        print("The peers' own 2-thread mode for everyone: npukit runs one inference with `--intra_op_threads 2`.\n")
+        print("| model | npukit int8 | " + " | ".join(peers) + " |")
+        print("|---|---|" + "---|" * len(peers))
+        latency_rows("npukit int8 intra-op", 2)
+    if len(rounds) < 2:
         return
-    print("\n### 2 threads, one inference: latency median / p90 (ms); ratio = peer median / npukit median (> 1: npukit"
-          " faster)\n")
-    print("The peers' own 2-thread mode for everyone: npukit runs one inference with `--intra_op_threads 2`.\n")
-    print("| model | npukit int8 | " + " | ".join(peers) + " |")
-    print("|---|---|" + "---|" * len(peers))
-    latency_rows("npukit int8 intra-op", 2)
+    print("\n### Against ORT int8, round by round: min / median / max of the per-round ratios\n")
+    print("| model | 1 thread (latency) | 2 threads (throughput) | 2 threads, one inference (latency) |")
+    print("|---|---|---|---|")
+
+    def spread(m, npukit_peer, t, fps):
+        ratios = []
+        for rnd in rounds:
+            us, ort = get(m, npukit_peer, t, rnd), get(m, "ort int8", t, rnd)
+            if us and ort:
+                ratios.append(us["fps"] * ort["median_ms"] / 1000.0 if fps else ort["median_ms"] / us["median_ms"])
+        if not ratios:
+            return "—"
+        return f"{min(ratios):.2f} / {statistics.median(ratios):.2f} / {max(ratios):.2f}"
+
+    for m in models:
+        print(f"| {m} | {spread(m, 'npukit int8', 1, False)} | {spread(m, 'npukit int8', 2, True)} | "
+              f"{spread(m, 'npukit int8 intra-op', 2, False)} |")
 
 if __name__ == "__main__":
     main(sys.argv[1])
