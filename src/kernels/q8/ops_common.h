@@ -182,7 +182,7 @@ inline Lut8RowFn lut8_row_fn(Isa isa) {
 PrepResult prepare_binary(std::string_view op, const Attrs& attrs, std::span<const TensorSig> ins,
                           std::span<const TensorSig> outs, Isa isa);
 PrepResult prepare_qavgpool(const Attrs& attrs, std::span<const TensorSig> ins, std::span<const TensorSig> outs,
-                            bool global);
+                            bool global, Isa isa);
 PrepResult prepare_maxpool(const Attrs& attrs, std::span<const TensorSig> ins, std::span<const TensorSig> outs,
                            bool global, Isa isa);
 PrepResult prepare_qconcat(const Attrs& attrs, std::span<const TensorSig> ins, std::span<const TensorSig> outs,

@@ -49,8 +49,10 @@ inline void store(void* y, int64_t i, int32_t v) {
 
 class QAvgPoolOp final : public PreparedOp {
  public:
-  QAvgPoolOp(qref::QPool2dParams p, DType xt, Shape xs, Shape ys, bool global, IoTypes io)
+  /// Global pools sum their planes with `isa`'s byte sum (AVX2 tiers: byte_sum_avx2; the caller checked the CPU).
+  QAvgPoolOp(qref::QPool2dParams p, DType xt, Shape xs, Shape ys, bool global, Isa isa, IoTypes io)
       : p_(p), xt_(xt), global_(global), io_(std::move(io)) {
+    if (global_ && isa >= Isa::kAvx2) byte_sum_ = &byte_sum_avx2;
     n_ = xs[0], c_ = xs[1], h_ = xs[2], w_ = xs[3];
     oh_ = ys[2], ow_ = ys[3];
     if (global_) {
@@ -93,6 +95,16 @@ class QAvgPoolOp final : public PreparedOp {
     OutT* y = static_cast<OutT*>(yv);
     const int64_t plane = h_ * w_, oplane = oh_ * ow_;
     const int64_t zp = p_.input_zero_point;
+    if (global_ && byte_sum_ != nullptr) {
+      // int8 codes as bytes x ^ 0x80 = x + 128
+      constexpr bool kI8 = std::is_same_v<InT, int8_t>;
+      const uint8_t* xb = reinterpret_cast<const uint8_t*>(x);
+      for_planes(par, n_ * c_, plane, [&](int64_t pl) {
+        const int64_t sum = byte_sum_(xb + pl * plane, plane, kI8 ? 0x80 : 0) - (kI8 ? 128 * plane : 0);
+        y[pl] = static_cast<OutT>(finish(sum - zp * plane, plane));
+      });
+      return Status::Ok();
+    }
     if (global_) {
       for_planes(par, n_ * c_, plane, [&](int64_t pl) {
         const InT* xp = x + pl * plane;
@@ -143,6 +155,7 @@ class QAvgPoolOp final : public PreparedOp {
   IoTypes io_;
   int64_t n_ = 0, c_ = 0, h_ = 0, w_ = 0, oh_ = 0, ow_ = 0;
   std::vector<quant::QuantizedMultiplier> mults_;  // by window count (rescale only)
+  int64_t (*byte_sum_)(const uint8_t*, int64_t, uint8_t) = nullptr;
 };
 
 // ---- max pools -------------------------------------------------------------------------------------------
@@ -207,7 +220,7 @@ class MaxPoolOp final : public PreparedOp {
 }  // namespace
 
 PrepResult prepare_qavgpool(const Attrs& attrs, std::span<const TensorSig> ins, std::span<const TensorSig> outs,
-                            bool global) {
+                            bool global, Isa isa) {
   if (ins.size() != 1 || !all_present(ins) || outs.size() != 1) return not_covered();
   const DType xt = ins[0].dtype, yt = outs[0].dtype;
   const Shape& xs = ins[0].shape;
@@ -239,7 +252,8 @@ PrepResult prepare_qavgpool(const Attrs& attrs, std::span<const TensorSig> ins, 
   if (outs[0].shape != Shape{xs[0], xs[1], oh, ow}) return not_covered();
   IoTypes io;
   io.set(ins, outs, 1);
-  return std::unique_ptr<PreparedOp>(std::make_unique<QAvgPoolOp>(p, xt, xs, outs[0].shape, global, std::move(io)));
+  return std::unique_ptr<PreparedOp>(
+      std::make_unique<QAvgPoolOp>(p, xt, xs, outs[0].shape, global, isa, std::move(io)));
 }
 
 PrepResult prepare_maxpool(const Attrs& attrs, std::span<const TensorSig> ins, std::span<const TensorSig> outs,

@@ -53,8 +53,8 @@ Expected<std::unique_ptr<PreparedOp>> prepare_op(std::string_view op, const Attr
   // The elementwise / table families use `isa`'s row kernels (ops_*_avx2.cpp); the others are portable C++.
   if (outputs.empty() || inputs.empty() || !ops::all_present(outputs)) return ops::not_covered();
   if (op == "QAdd" || op == "QSub" || op == "QMul") return ops::prepare_binary(op, attrs, inputs, outputs, isa);
-  if (op == "QAveragePool") return ops::prepare_qavgpool(attrs, inputs, outputs, false);
-  if (op == "QGlobalAveragePool") return ops::prepare_qavgpool(attrs, inputs, outputs, true);
+  if (op == "QAveragePool") return ops::prepare_qavgpool(attrs, inputs, outputs, false, isa);
+  if (op == "QGlobalAveragePool") return ops::prepare_qavgpool(attrs, inputs, outputs, true, isa);
   if (op == "MaxPool") return ops::prepare_maxpool(attrs, inputs, outputs, false, isa);
   if (op == "GlobalMaxPool") return ops::prepare_maxpool(attrs, inputs, outputs, true, isa);
   if (op == "QConcat") return ops::prepare_qconcat(attrs, inputs, outputs, isa);
