@@ -134,6 +134,7 @@ Attrs binary_attrs(const quant::AddParams* add, const quant::MulParams* mul, DTy
 void check_all_codes(OpKind kind, const Attrs& a, DType ta, DType tb, const std::string& note,
                      int* float_count = nullptr) {
   const bool avx2 = q8::available_isas().back() >= q8::Isa::kAvx2;
+  const bool lut512 = q8::available_isas().back() >= q8::Isa::kAvx512Vnni && q8::ops::have_lut8_row_avx512();
   check(kind, a,
         {rt(byte_pattern(ta, {256, 256}, [](int64_t i) { return i >> 8; })),
          rt(byte_pattern(tb, {256, 256}, [](int64_t i) { return i & 255; }))},
@@ -154,12 +155,12 @@ void check_all_codes(OpKind kind, const Attrs& a, DType ta, DType tb, const std:
   check(kind, a, {rt(byte_pattern(ta, {1, 256, 1, 1}, chan)), rt(byte_pattern(tb, wide, row))},
         note + " per-channel a");
   if (avx2 && !::testing::Test::HasFailure()) {
-    EXPECT_EQ(last_kernels().back(), "binary_row_lut_avx2") << note;
+    EXPECT_EQ(last_kernels().back(), lut512 ? "binary_row_lut_avx512" : "binary_row_lut_avx2") << note;
   }
   check(kind, a, {rt(byte_pattern(ta, wide, row)), rt(byte_pattern(tb, {1, 256, 1, 1}, chan))},
         note + " per-channel b");
   if (avx2 && !::testing::Test::HasFailure()) {
-    EXPECT_EQ(last_kernels().back(), "binary_row_lut_avx2") << note;
+    EXPECT_EQ(last_kernels().back(), lut512 ? "binary_row_lut_avx512" : "binary_row_lut_avx2") << note;
   }
 }
 
@@ -407,6 +408,7 @@ TEST(Q8Ops, BinaryInt16ConstantEveryCodeBitExact) {
   // vector lookup.
   std::mt19937 rng(31);
   const bool avx2 = q8::available_isas().back() >= q8::Isa::kAvx2;
+  const bool lut512 = q8::available_isas().back() >= q8::Isa::kAvx512Vnni && q8::ops::have_lut8_row_avx512();
   struct Case {
     Shape x, c;
     int64_t period;  // of the constant along the flat output (every_code)
@@ -438,7 +440,10 @@ TEST(Q8Ops, BinaryInt16ConstantEveryCodeBitExact) {
         const std::string note = "const variant " + std::to_string(variant) + (const_a ? " (constant a)" : "");
         check(kind, a, const_a ? std::vector<In>{cst(c), rt(x)} : std::vector<In>{rt(x), cst(c)}, note);
         if (avx2 && !::testing::Test::HasFailure()) {
-          EXPECT_EQ(last_kernels().back(), cs.lut ? "binary_const_rows_lut_avx2" : "binary_const_rows") << note;
+          EXPECT_EQ(
+              last_kernels().back(),
+              cs.lut ? (lut512 ? "binary_const_rows_lut_avx512" : "binary_const_rows_lut_avx2") : "binary_const_rows")
+              << note;
         }
       }
     }

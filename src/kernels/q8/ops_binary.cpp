@@ -155,7 +155,7 @@ class BinaryLutOp final : public PreparedOp {
                    ? (f512 ? "binary_float_avx512" : "binary_float_avx2")
                    : "binary_formula_avx2";
     } else if (((ia == 0 && ib == 1) || (ia == 1 && ib == 0)) && lut_ != nullptr)
-      kname_ = "binary_row_lut_avx2";
+      kname_ = lut8_kernel_name(lut_, "binary_row_lut_avx2", "binary_row_lut_avx512");
   }
 
   Status run(std::span<const Tensor* const> ins, std::span<Tensor> outs, const Parallel* par) const override {
@@ -444,8 +444,9 @@ class BinaryConstRowsOp final : public PreparedOp {
         var_slot_(var_slot),
         name_(name),
         lut_(lut) {
-    kname_ = plan_.sb.back() == 0 && plan_.sa.back() == 1 && lut_ != nullptr ? "binary_const_rows_lut_avx2"
-                                                                             : "binary_const_rows";
+    kname_ = plan_.sb.back() == 0 && plan_.sa.back() == 1 && lut_ != nullptr
+                 ? lut8_kernel_name(lut_, "binary_const_rows_lut_avx2", "binary_const_rows_lut_avx512")
+                 : "binary_const_rows";
   }
 
   Status run(std::span<const Tensor* const> ins, std::span<Tensor> outs, const Parallel* par) const override {

@@ -162,6 +162,10 @@ void binary_row_avx512(const BinaryFormula& f, const uint8_t* a, const uint8_t* 
 void add_rows_avx512(const BinaryFormula& f, const uint8_t* a, const uint8_t* b, uint8_t* y, int64_t n, int64_t rows,
                      int64_t stride);
 bool have_binary_row_avx512();
+/// The byte table lookup on AVX-512 with VBMI (ops_lut_avx512.cpp): only call it where have_lut8_row_avx512() (the
+/// build has the code and the CPU has VBMI) on the AVX-512 VNNI tier.
+void lut8_row_avx512(const uint8_t* table, const uint8_t* x, uint8_t* y, int64_t n);
+bool have_lut8_row_avx512();
 
 /// y[i] = quant::quantize_value(x[i], scale, zp, range of Q) for i < n (QuantizeLinear), Q = int8_t / uint8_t /
 /// int16_t. Requires the FPU rounding mode to be to-nearest (the caller checks, as the reference does).
@@ -174,7 +178,12 @@ inline BinaryRowFn binary_row_fn(Isa isa) {
   return isa >= Isa::kAvx2 ? &binary_row_avx2 : nullptr;
 }
 inline Lut8RowFn lut8_row_fn(Isa isa) {
+  if (isa >= Isa::kAvx512Vnni && have_lut8_row_avx512()) return &lut8_row_avx512;
   return isa >= Isa::kAvx2 ? &lut8_row_avx2 : nullptr;
+}
+/// Kernel names of a lookup row kernel (profiles): `avx512` when it is lut8_row_avx512, else `avx2`.
+inline const char* lut8_kernel_name(Lut8RowFn f, const char* avx2, const char* avx512) {
+  return f == &lut8_row_avx512 ? avx512 : avx2;
 }
 
 // Prepare entry points of the op families (nullptr result: not covered). `isa`: the tier whose row kernels

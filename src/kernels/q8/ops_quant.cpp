@@ -62,7 +62,9 @@ class TableOp final : public PreparedOp {
     });
     return Status::Ok();
   }
-  const char* kernel_name() const override { return lut_ != nullptr ? "lut_avx2" : kname_; }
+  const char* kernel_name() const override {
+    return lut_ != nullptr ? lut8_kernel_name(lut_, "lut_avx2", "lut_avx512") : kname_;
+  }
   size_t workspace_bytes() const override { return table_.size() * sizeof(OutT); }
 
  private:

@@ -18,7 +18,7 @@ if(CMAKE_SYSTEM_PROCESSOR MATCHES "x86_64|AMD64|amd64")
   check_cxx_compiler_flag("-mavx512vnni" NPUKIT_Q8_CXX_AVX512VNNI)
   if(NPUKIT_Q8_CXX_AVX512VNNI)
     set_source_files_properties(${_q8}/ukernels_avx512vnni.cpp ${_q8}/dw_avx512vnni.cpp
-      ${_q8}/ops_binary_avx512.cpp ${_q8}/ops_pool_avx512.cpp PROPERTIES
+      ${_q8}/ops_binary_avx512.cpp ${_q8}/ops_pool_avx512.cpp ${_q8}/ops_lut_avx512.cpp PROPERTIES
       COMPILE_OPTIONS "-mavx2;-mfma;-mavx512f;-mavx512bw;-mavx512vl;-mavx512vnni"
       COMPILE_DEFINITIONS NPUKIT_Q8_HAVE_AVX512VNNI=1)
   endif()
