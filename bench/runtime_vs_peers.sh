@@ -8,9 +8,10 @@
 # in parallel, FPS over all frames), 2-thread latency in the peers' mode (npukit: one inference, --intra_op_threads 2), GMAC/s (conv + gemm MACs of the peers' model_stats.json / median) and the
 # fraction of this CPU's measured int8 peak on one core (npukit_int8_peak, bench/int8_peak.cpp: the best of
 # vpmaddwd / vpmaddubsw / VNNI vpdpbusd sequences the CPU has, registers only).
-# ROUNDS rounds (default 3), each measuring every model with every peer and npukit once, in the same order: on a
-# shared machine a single measurement per peer can land in a slow period of its own, so the table gives each figure as
-# the median over the rounds, and the spread of the per-round ratios against ORT int8.
+# ROUNDS rounds (default 3), each measuring every model with every peer and npukit once (odd rounds the peers first,
+# even rounds npukit first): on a shared machine a single measurement per peer can land in a slow period of its own,
+# so the table gives each figure as the median over the rounds, and the spread of the per-round ratios against ORT
+# int8.
 # Writes one JSON line per measurement (with its round) to $OUT (default bench/results/runtime_vs_peers.jsonl) and
 # prints the markdown table (bench/lib/runtime_table.py) that goes into bench/RESULTS.md.
 # usage: bench/runtime_vs_peers.sh [MODEL ...]   (default: the five models of issue 6)
@@ -39,17 +40,16 @@ for m in "${models[@]}"; do
   [[ -f "$PEERS_WORK/models/$m.done" ]] || bash "$ROOT/../shared/peers/setup.sh" "$m" >&2
   compile_fast_perf "$m" "$WORK/$m" || exit 1
 done
-for r in $(seq 1 "$ROUNDS"); do
-  for m in "${models[@]}"; do
-    echo "== round $r/$ROUNDS: $m" >&2
-    npk="$WORK/$m/model_output/model.npk"
-    for t in 1 2; do
-      bash "$ROOT/../shared/peers/bench.sh" "$m" "$t" 2>/dev/null |
-        sed "s/^{/{\"round\":$r,\"threads_mode\":\"intra-op\",/" >>"$OUT"
-      "$NPUKIT" exec perf --model_file "$npk" --thread_num "$t" --frame_count "$FRAMES" --warmup 10 \
-        --output_json "$WORK/$m/perf$t.json" >"$WORK/$m/perf$t.txt" 2>&1 ||
-        { cat "$WORK/$m/perf$t.txt" >&2; exit 1; }
-      $PY - "$m" "$t" "$WORK/$m/perf$t.json" "$PEERS_WORK/models/model_stats.json" "$peak" "$r" >>"$OUT" <<'PYEOF'
+# One measurement each: the peers on t threads; npukit with t inference threads; npukit's one inference on 2 threads.
+peers() {  # MODEL THREADS ROUND
+  bash "$ROOT/../shared/peers/bench.sh" "$1" "$2" 2>/dev/null |
+    sed "s/^{/{\"round\":$3,\"threads_mode\":\"intra-op\",/" >>"$OUT"
+}
+npukit_threads() {  # MODEL THREADS ROUND
+  "$NPUKIT" exec perf --model_file "$WORK/$1/model_output/model.npk" --thread_num "$2" --frame_count "$FRAMES" \
+    --warmup 10 --output_json "$WORK/$1/perf$2.json" >"$WORK/$1/perf$2.txt" 2>&1 ||
+    { cat "$WORK/$1/perf$2.txt" >&2; exit 1; }
+  $PY - "$1" "$2" "$WORK/$1/perf$2.json" "$PEERS_WORK/models/model_stats.json" "$peak" "$3" >>"$OUT" <<'PYEOF'
 import json, sys
 m, t, perf, stats, peak, rnd = sys.argv[1], int(sys.argv[2]), sys.argv[3], sys.argv[4], float(sys.argv[5]), int(sys.argv[6])
 j = json.load(open(perf))
@@ -60,12 +60,12 @@ print(json.dumps({"round": rnd, "threads_mode": "inference threads", "model": m,
                   "gmacs": macs / (lat["p50"] * 1e6), "isa": j["isa"], "int8_peak_gmacs": peak,
                   "frames": j["frame_count"]}))
 PYEOF
-    done
-    # The peers' own 2-thread mode: one inference whose operators are split over 2 threads (latency).
-    "$NPUKIT" exec perf --model_file "$npk" --thread_num 1 --intra_op_threads 2 --frame_count "$FRAMES" --warmup 10 \
-      --output_json "$WORK/$m/perf_intra2.json" >"$WORK/$m/perf_intra2.txt" 2>&1 ||
-      { cat "$WORK/$m/perf_intra2.txt" >&2; exit 1; }
-    $PY - "$m" "$WORK/$m/perf_intra2.json" "$r" >>"$OUT" <<'PYEOF'
+}
+npukit_intra2() {  # MODEL ROUND: the peers' own 2-thread mode, one inference whose operators are split over 2 threads
+  "$NPUKIT" exec perf --model_file "$WORK/$1/model_output/model.npk" --thread_num 1 --intra_op_threads 2 \
+    --frame_count "$FRAMES" --warmup 10 --output_json "$WORK/$1/perf_intra2.json" >"$WORK/$1/perf_intra2.txt" 2>&1 ||
+    { cat "$WORK/$1/perf_intra2.txt" >&2; exit 1; }
+  $PY - "$1" "$WORK/$1/perf_intra2.json" "$2" >>"$OUT" <<'PYEOF'
 import json, sys
 j = json.load(open(sys.argv[2]))
 lat = j["latency_ms"]
@@ -73,6 +73,25 @@ print(json.dumps({"round": int(sys.argv[3]), "threads_mode": "intra-op", "model"
                   "peer": "npukit int8 intra-op", "threads": 2, "median_ms": lat["p50"], "p90_ms": lat["p90"],
                   "fps": j["fps"], "isa": j["isa"], "frames": j["frame_count"]}))
 PYEOF
+}
+# Odd rounds measure the peers first, even rounds npukit first, so that neither side always runs right after the
+# other's heavy 2-thread runs.
+for r in $(seq 1 "$ROUNDS"); do
+  for m in "${models[@]}"; do
+    echo "== round $r/$ROUNDS: $m" >&2
+    if ((r % 2 == 1)); then
+      peers "$m" 1 "$r"
+      npukit_threads "$m" 1 "$r"
+      peers "$m" 2 "$r"
+      npukit_threads "$m" 2 "$r"
+      npukit_intra2 "$m" "$r"
+    else
+      npukit_threads "$m" 1 "$r"
+      peers "$m" 1 "$r"
+      npukit_intra2 "$m" "$r"
+      npukit_threads "$m" 2 "$r"
+      peers "$m" 2 "$r"
+    fi
   done
 done
 $PY "$ROOT/bench/lib/runtime_table.py" "$OUT"
