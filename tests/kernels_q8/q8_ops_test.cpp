@@ -65,7 +65,9 @@ TEST(Q8Ops, QAveragePoolBitExact) {
 TEST(Q8Ops, QGlobalAveragePoolBitExact) {
   std::mt19937 rng(22);
   int variant = 0;
-  for (const Shape& x : {Shape{1, 13, 7, 7}, Shape{2, 3, 1, 1}, Shape{1, 5, 13, 17}, Shape{1, 64, 56, 56}})
+  // (2 x 200 planes of 15 codes: more planes per task than one call sums)
+  for (const Shape& x :
+       {Shape{1, 13, 7, 7}, Shape{2, 3, 1, 1}, Shape{1, 5, 13, 17}, Shape{1, 64, 56, 56}, Shape{2, 200, 3, 5}})
     for (DType xt : {DType::kU8, DType::kI8})
       for (int rescale : {0, 1}) {
         ++variant;

@@ -28,9 +28,9 @@ void maxpool_plane_avx2(const MaxPoolGeom& g, const uint8_t* xp, uint8_t* yp, ui
 /// on the AVX-512 VNNI tier where maxpool_s2_avx512_applies(g) (false when the build or the CPU lacks the code).
 void maxpool_s2_plane_avx512(const MaxPoolGeom& g, const uint8_t* xp, uint8_t* yp, uint8_t flip);
 bool maxpool_s2_avx512_applies(const MaxPoolGeom& g);
-/// Sum of x[i] ^ flip over i < n as unsigned bytes (the global average pool's plane sums; vpsadbw, ops_pool_avx2.cpp):
-/// only call it on a CPU with AVX2.
-int64_t byte_sum_avx2(const uint8_t* x, int64_t n, uint8_t flip);
+/// sums[p] = the sum of x[p * n + i] ^ flip over i < n as unsigned bytes, p < planes (the global average pool's plane
+/// sums; vpsadbw, ops_pool_avx2.cpp): only call it on a CPU with AVX2.
+void byte_sums_avx2(const uint8_t* x, int64_t planes, int64_t n, uint8_t flip, int64_t* sums);
 
 namespace {
 

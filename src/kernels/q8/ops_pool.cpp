@@ -49,10 +49,10 @@ inline void store(void* y, int64_t i, int32_t v) {
 
 class QAvgPoolOp final : public PreparedOp {
  public:
-  /// Global pools sum their planes with `isa`'s byte sum (AVX2 tiers: byte_sum_avx2; the caller checked the CPU).
+  /// Global pools sum their planes with `isa`'s byte sums (AVX2 tiers: byte_sums_avx2; the caller checked the CPU).
   QAvgPoolOp(qref::QPool2dParams p, DType xt, Shape xs, Shape ys, bool global, Isa isa, IoTypes io)
       : p_(p), xt_(xt), global_(global), io_(std::move(io)) {
-    if (global_ && isa >= Isa::kAvx2) byte_sum_ = &byte_sum_avx2;
+    if (global_ && isa >= Isa::kAvx2) byte_sums_ = &byte_sums_avx2;
     n_ = xs[0], c_ = xs[1], h_ = xs[2], w_ = xs[3];
     oh_ = ys[2], ow_ = ys[3];
     if (global_) {
@@ -95,13 +95,21 @@ class QAvgPoolOp final : public PreparedOp {
     OutT* y = static_cast<OutT*>(yv);
     const int64_t plane = h_ * w_, oplane = oh_ * ow_;
     const int64_t zp = p_.input_zero_point;
-    if (global_ && byte_sum_ != nullptr) {
-      // int8 codes as bytes x ^ 0x80 = x + 128
+    if (global_ && byte_sums_ != nullptr) {
+      // int8 codes as bytes x ^ 0x80 = x + 128; the sums of up to kSumPlanes planes per call
       constexpr bool kI8 = std::is_same_v<InT, int8_t>;
+      constexpr int64_t kSumPlanes = 64;
       const uint8_t* xb = reinterpret_cast<const uint8_t*>(x);
-      for_planes(par, n_ * c_, plane, [&](int64_t pl) {
-        const int64_t sum = byte_sum_(xb + pl * plane, plane, kI8 ? 0x80 : 0) - (kI8 ? 128 * plane : 0);
-        y[pl] = static_cast<OutT>(finish(sum - zp * plane, plane));
+      const int64_t planes = n_ * c_, per = planes_per_task(plane);
+      const int64_t tasks = (planes + per - 1) / per;
+      parallel_for(tasks > 1 ? par : nullptr, tasks, [&](int64_t t) {
+        int64_t sums[kSumPlanes];
+        for (int64_t p0 = t * per, p1 = std::min(planes, p0 + per); p0 < p1; p0 += kSumPlanes) {
+          const int64_t np = std::min(kSumPlanes, p1 - p0);
+          byte_sums_(xb + p0 * plane, np, plane, kI8 ? 0x80 : 0, sums);
+          for (int64_t i = 0; i < np; ++i)
+            y[p0 + i] = static_cast<OutT>(finish(sums[i] - (kI8 ? 128 * plane : 0) - zp * plane, plane));
+        }
       });
       return Status::Ok();
     }
@@ -155,7 +163,7 @@ class QAvgPoolOp final : public PreparedOp {
   IoTypes io_;
   int64_t n_ = 0, c_ = 0, h_ = 0, w_ = 0, oh_ = 0, ow_ = 0;
   std::vector<quant::QuantizedMultiplier> mults_;  // by window count (rescale only)
-  int64_t (*byte_sum_)(const uint8_t*, int64_t, uint8_t) = nullptr;
+  void (*byte_sums_)(const uint8_t*, int64_t, int64_t, uint8_t, int64_t*) = nullptr;
 };
 
 // ---- max pools -------------------------------------------------------------------------------------------

@@ -8,7 +8,8 @@
 
 namespace npukit::q8::ops {
 
-int64_t byte_sum_avx2(const uint8_t* x, int64_t n, uint8_t flip) {
+namespace {
+inline int64_t byte_sum(const uint8_t* x, int64_t n, uint8_t flip) {
   const __m256i vf = _mm256_set1_epi8(static_cast<char>(flip)), zero = _mm256_setzero_si256();
   __m256i acc = zero;
   int64_t i = 0;
@@ -25,6 +26,11 @@ int64_t byte_sum_avx2(const uint8_t* x, int64_t n, uint8_t flip) {
   int64_t sum = _mm_cvtsi128_si64(s) + _mm_extract_epi64(s, 1);
   for (; i < n; ++i) sum += x[i] ^ flip;
   return sum;
+}
+}  // namespace
+
+void byte_sums_avx2(const uint8_t* x, int64_t planes, int64_t n, uint8_t flip, int64_t* sums) {
+  for (int64_t p = 0; p < planes; ++p) sums[p] = byte_sum(x + p * n, n, flip);
 }
 
 void maxpool_plane_avx2(const MaxPoolGeom& g, const uint8_t* xp, uint8_t* yp, uint8_t flip) {
