@@ -190,17 +190,23 @@ void run_tiles(const Ukernels& uk, void (*tile)(int64_t, const void*, const uint
   if (tail_x == nullptr || uk.gemm_px == nullptr || fixes != nullptr) ntail = 0;
   // Adds the pixel sums of quads [q0, q0 + qn) of block wb (at quad q0) for the tail pixels into tile c (column t:
   // tail pixel t); `first`: c starts at them.
-  auto tail_sums = [&](const uint8_t* wb, int64_t q0, int64_t qn, int32_t* c, bool first) {
+  // gemm_px over the tail pixels in groups of up to kMaxPx: use(t0, n, cp) with cp[t * MR + r] (pixel t0 + t).
+  auto px_groups = [&](const uint8_t* wb, int64_t q0, int64_t qn, auto&& use) {
     int32_t cp[Ukernels::kMaxPx * 16];  // (MR <= 16 on every tier)
     for (int64_t t0 = 0; t0 < ntail; t0 += Ukernels::kMaxPx) {
       const int n = static_cast<int>(std::min<int64_t>(Ukernels::kMaxPx, ntail - t0));
       uk.gemm_px(qn, wb, tail_x + t0 * kq * 4 + q0 * 4, kq * 4, n, cp);
+      use(t0, n, cp);
+    }
+  };
+  auto tail_sums = [&](const uint8_t* wb, int64_t q0, int64_t qn, int32_t* c, bool first) {
+    px_groups(wb, q0, qn, [&](int64_t t0, int n, const int32_t* cp) {
       for (int t = 0; t < n; ++t)
         for (int r = 0; r < mr; ++r) {
           int32_t& d = c[r * nr + t0 + t];
           d = first ? cp[t * mr + r] : d + cp[t * mr + r];
         }
-    }
+    });
   };
   // Split 7-bit form: the tile sums of block ob on panel xp get the block's fixes before the requantization.
   auto fix = [&](int64_t ob, const uint8_t* xp, int32_t* c) {
@@ -257,13 +263,10 @@ void run_tiles(const Ukernels& uk, void (*tile)(int64_t, const void*, const uint
         }
       }
       if (ntail > 0 && fused && uk.requant_px != nullptr) {  // (after the tiles: the block's weights are in L1)
-        int32_t cp[Ukernels::kMaxPx * 16];
-        for (int64_t t0 = 0; t0 < ntail; t0 += Ukernels::kMaxPx) {
-          const int n = static_cast<int>(std::min<int64_t>(Ukernels::kMaxPx, ntail - t0));
-          uk.gemm_px(kq, wb, tail_x + t0 * kq * 4, kq * 4, n, cp);
+        px_groups(wb, 0, kq, [&](int64_t t0, int n, const int32_t* cp) {
           uk.requant_px(cp, n, rows_here, rp.rowq + ob * mr, rp.zp, rp.lo, rp.hi,
                         static_cast<uint8_t*>(st.y) + row_index(ob * mr) + pix0 + np_total + t0, ys);
-        }
+        });
       } else if (ntail > 0) {
         tail_sums(wb, 0, kq, s.c.data(), true);
         finish_at(s.c.data(), ob, pix0 + np_total, ntail, fused, rows_here, ys);

@@ -29,12 +29,17 @@ int64_t planes_per_task(int64_t plane_elems) {
   return std::max<int64_t>(1, (int64_t{1} << 16) / std::max<int64_t>(plane_elems, 1));
 }
 
+/// fn(p0, p1) over the planes [p0, p1) of each task.
 template <class Fn>
-void for_planes(const Parallel* par, int64_t planes, int64_t plane_elems, Fn&& fn) {
+void for_plane_ranges(const Parallel* par, int64_t planes, int64_t plane_elems, Fn&& fn) {
   const int64_t per = planes_per_task(plane_elems);
   const int64_t tasks = (planes + per - 1) / per;
-  parallel_for(tasks > 1 ? par : nullptr, tasks, [&](int64_t t) {
-    const int64_t p0 = t * per, p1 = std::min(planes, p0 + per);
+  parallel_for(tasks > 1 ? par : nullptr, tasks, [&](int64_t t) { fn(t * per, std::min(planes, t * per + per)); });
+}
+
+template <class Fn>
+void for_planes(const Parallel* par, int64_t planes, int64_t plane_elems, Fn&& fn) {
+  for_plane_ranges(par, planes, plane_elems, [&](int64_t p0, int64_t p1) {
     for (int64_t p = p0; p < p1; ++p) fn(p);
   });
 }
@@ -100,11 +105,9 @@ class QAvgPoolOp final : public PreparedOp {
       constexpr bool kI8 = std::is_same_v<InT, int8_t>;
       constexpr int64_t kSumPlanes = 64;
       const uint8_t* xb = reinterpret_cast<const uint8_t*>(x);
-      const int64_t planes = n_ * c_, per = planes_per_task(plane);
-      const int64_t tasks = (planes + per - 1) / per;
-      parallel_for(tasks > 1 ? par : nullptr, tasks, [&](int64_t t) {
+      for_plane_ranges(par, n_ * c_, plane, [&](int64_t p0, int64_t p1) {
         int64_t sums[kSumPlanes];
-        for (int64_t p0 = t * per, p1 = std::min(planes, p0 + per); p0 < p1; p0 += kSumPlanes) {
+        for (; p0 < p1; p0 += kSumPlanes) {
           const int64_t np = std::min(kSumPlanes, p1 - p0);
           byte_sums_(xb + p0 * plane, np, plane, kI8 ? 0x80 : 0, sums);
           for (int64_t i = 0; i < np; ++i)

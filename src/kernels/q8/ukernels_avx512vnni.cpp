@@ -203,6 +203,12 @@ void gemm_px_avx512_vnni(int64_t kq, const void* wv, const uint8_t* x, int64_t x
   }
 }
 
+/// vpshufb indices of a 4x4 byte transpose in each 128-bit lane: byte 4i + j <- byte 4j + i.
+inline __m256i transpose4x4_bytes() {
+  return _mm256_setr_epi8(0, 4, 8, 12, 1, 5, 9, 13, 2, 6, 10, 14, 3, 7, 11, 15,  //
+                          0, 4, 8, 12, 1, 5, 9, 13, 2, 6, 10, 14, 3, 7, 11, 15);
+}
+
 /// requant_px (ukernels.h): gemm_px's sums hold one pixel's 8 rows per 256-bit vector, so each pixel is requantized
 /// with per-lane constants (the rows' RowQ gathered once per call): the 64-bit products of the even and odd lanes, the
 /// rounding term 2^(sh-1) and an arithmetic shift by sh per lane (vpsravq), the zero point and the clamp in int32;
@@ -235,8 +241,7 @@ void requant_px_avx512_vnni(const int32_t* c, int n, int rows, const RowQ* q, in
   // Per 128-bit lane L: bytes 4t + i = pixel t's row 4L + i, then transposed to 4i + t.
   const __m256i w01 = _mm256_packs_epi32(v[0], v[1]), w23 = _mm256_packs_epi32(v[2], v[3]);
   __m256i b = lo >= 0 ? _mm256_packus_epi16(w01, w23) : _mm256_packs_epi16(w01, w23);
-  b = _mm256_shuffle_epi8(b, _mm256_setr_epi8(0, 4, 8, 12, 1, 5, 9, 13, 2, 6, 10, 14, 3, 7, 11, 15,  //
-                                              0, 4, 8, 12, 1, 5, 9, 13, 2, 6, 10, 14, 3, 7, 11, 15));
+  b = _mm256_shuffle_epi8(b, transpose4x4_bytes());
   alignas(32) uint8_t codes[32];
   _mm256_store_si256(reinterpret_cast<__m256i*>(codes), b);
   for (int r = 0; r < rows; ++r) {
@@ -447,8 +452,7 @@ void gemm_block_rq8_avx512_vnni(int64_t kq, const void* wv, const uint8_t* x, in
 /// pixels 0.94-0.97x, 7x7 ones 0.97-0.99x; end to end MobileNetV2 0.984x, ResNet-50 0.987x (alternating runs).
 void gather_px_avx512_vnni(const uint8_t* src, const int64_t* koff, int64_t k, int n, uint8_t mask, uint8_t sub,
                            uint8_t* d, int64_t ds, const uint8_t* end) {
-  const __m256i tr = _mm256_setr_epi8(0, 4, 8, 12, 1, 5, 9, 13, 2, 6, 10, 14, 3, 7, 11, 15,  //
-                                      0, 4, 8, 12, 1, 5, 9, 13, 2, 6, 10, 14, 3, 7, 11, 15);
+  const __m256i tr = transpose4x4_bytes();
   const __m256i lanes = _mm256_setr_epi32(0, 4, 1, 5, 2, 6, 3, 7);
   const __m256i vm = _mm256_set1_epi8(static_cast<char>(mask)), vs = _mm256_set1_epi8(static_cast<char>(sub));
   const __m512i lim = _mm512_set1_epi64(end - src - 4);  // dword reads at offsets <= lim stay inside [src, end)
