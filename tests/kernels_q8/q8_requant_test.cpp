@@ -7,6 +7,7 @@
 
 #include <algorithm>
 #include <atomic>
+#include <chrono>
 #include <limits>
 #include <random>
 #include <thread>
@@ -198,6 +199,31 @@ TEST(Q8Parallel, RunsEveryTaskOnce) {
       for (int rep = 0; rep < 3; ++rep) par.run(tasks, [&](int64_t i) { hits[static_cast<size_t>(i)]++; });
       for (int64_t i = 0; i < tasks; ++i) EXPECT_EQ(hits[static_cast<size_t>(i)].load(), 3) << threads << " " << i;
     }
+  }
+}
+
+// Each thread starts on its own range of tasks, but a thread that is done helps with the others: here the first task
+// of the last thread's range waits until every other task has run, so the run only finishes if the others take that
+// range's remaining tasks (or the waiting thread is not the one that took it). A deadline turns a hang into a failure.
+TEST(Q8Parallel, IdleThreadsTakeOverABlockedRange) {
+  for (int threads = 2; threads <= 4; ++threads) {
+    q8::Parallel par(threads);
+    const int64_t tasks = 6 * threads;
+    const int64_t blocker = (threads - 1) * tasks / threads;  // the first task of the last range
+    std::atomic<int64_t> done{0};
+    std::atomic<bool> timed_out{false};
+    par.run(tasks, [&](int64_t i) {
+      if (i == blocker) {
+        const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(5);
+        while (done.load() < tasks - 1 && !timed_out.load()) {
+          if (std::chrono::steady_clock::now() > deadline) timed_out = true;
+          std::this_thread::yield();
+        }
+      }
+      ++done;
+    });
+    EXPECT_FALSE(timed_out.load()) << threads << " threads: the blocked range's other tasks never ran";
+    EXPECT_EQ(done.load(), tasks);
   }
 }
 

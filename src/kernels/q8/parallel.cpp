@@ -1,5 +1,10 @@
 // SPDX-License-Identifier: Apache-2.0
-// kernels/q8: the thread pool. Tasks are claimed one at a time from an atomic counter. A run's start and end are
+// kernels/q8: the thread pool. A run's tasks are cut into one contiguous range per thread, in order (the caller
+// takes the first): each thread claims its own range's tasks one at a time from the front, then helps with the other
+// ranges the same way. Kernels number their tasks in output order (pixel blocks, planes, rows), so a thread mostly
+// computes the same part of every operator's output, and the next operator finds much of its input in the cache of
+// the core that wrote it, while a late or preempted thread still leaves its tasks to the others (against one counter
+// for all tasks: ResNet-18, one inference on 2 threads, 0.98x). A run's start and end are
 // signalled through atomics that the other side first polls for a short while (kSpin) before it sleeps on a
 // condition variable: an inference calls the pool once per operator, tens of times per millisecond, and a sleeping
 // thread takes several microseconds to wake, which is as long as a small operator's work.
@@ -32,8 +37,8 @@ bool spin_until(Done done) {
 
 }  // namespace
 
-Parallel::Parallel(int threads) : threads_(threads < 1 ? 1 : threads) {
-  for (int i = 1; i < threads_; ++i) workers_.emplace_back([this] { worker_loop(); });
+Parallel::Parallel(int threads) : threads_(threads < 1 ? 1 : threads), ranges_(static_cast<size_t>(threads_)) {
+  for (int i = 1; i < threads_; ++i) workers_.emplace_back([this, i] { worker_loop(i); });
 }
 
 Parallel::~Parallel() {
@@ -46,35 +51,36 @@ Parallel::~Parallel() {
   for (auto& t : workers_) t.join();
 }
 
-void Parallel::work(const std::function<void(int64_t)>& fn, int64_t tasks) const {
-  for (;;) {
-    const int64_t i = next_.fetch_add(1, std::memory_order_relaxed);
-    if (i >= tasks) return;
-    fn(i);
-    if (pending_.fetch_sub(1, std::memory_order_acq_rel) == 1) {
-      std::lock_guard<std::mutex> lk(mu_);  // the caller may be about to sleep: notify under its lock
-      cv_done_.notify_all();
+void Parallel::work(const std::function<void(int64_t)>& fn, int self) const {
+  for (int r = 0; r < threads_; ++r) {
+    Range& range = ranges_[static_cast<size_t>((self + r) % threads_)];
+    for (;;) {
+      const int64_t i = range.next.fetch_add(1, std::memory_order_relaxed);
+      if (i >= range.end) break;
+      fn(i);
+      if (pending_.fetch_sub(1, std::memory_order_acq_rel) == 1) {
+        std::lock_guard<std::mutex> lk(mu_);  // the caller may be about to sleep: notify under its lock
+        cv_done_.notify_all();
+      }
     }
   }
 }
 
-void Parallel::worker_loop() {
+void Parallel::worker_loop(int self) {
   uint64_t seen = 0;
   for (;;) {
     spin_until([&] { return generation_.load(std::memory_order_acquire) != seen; });
     const std::function<void(int64_t)>* fn;
-    int64_t tasks;
     {
       std::unique_lock<std::mutex> lk(mu_);
       cv_start_.wait(lk, [&] { return stop_ || generation_.load(std::memory_order_relaxed) != seen; });
       if (stop_) return;
       seen = generation_.load(std::memory_order_relaxed);
       fn = fn_;
-      tasks = tasks_;
       if (fn == nullptr) continue;  // woke up after that run() had already finished
       busy_.fetch_add(1, std::memory_order_relaxed);
     }
-    work(*fn, tasks);
+    work(*fn, self);
     std::lock_guard<std::mutex> lk(mu_);
     if (busy_.fetch_sub(1, std::memory_order_acq_rel) == 1) cv_done_.notify_all();
   }
@@ -86,13 +92,16 @@ void Parallel::run(int64_t tasks, const std::function<void(int64_t)>& fn) const 
   {
     std::lock_guard<std::mutex> lk(mu_);
     fn_ = &fn;
-    tasks_ = tasks;
-    next_.store(0, std::memory_order_relaxed);
+    for (int t = 0; t < threads_; ++t) {
+      Range& range = ranges_[static_cast<size_t>(t)];
+      range.next.store(t * tasks / threads_, std::memory_order_relaxed);
+      range.end = (t + 1) * tasks / threads_;
+    }
     pending_.store(tasks, std::memory_order_relaxed);
     generation_.fetch_add(1, std::memory_order_release);
   }
   cv_start_.notify_all();
-  work(fn, tasks);
+  work(fn, 0);
   // Wait until every task finished and no worker still holds a pointer to fn (busy_ only changes under mu_, so a
   // worker that has not yet taken fn will see fn_ == nullptr or the next run's).
   auto finished = [&] {

@@ -28,8 +28,15 @@ class Parallel {
   void run(int64_t tasks, const std::function<void(int64_t)>& fn) const;
 
  private:
-  void worker_loop();
-  void work(const std::function<void(int64_t)>& fn, int64_t tasks) const;
+  void worker_loop(int self);
+  void work(const std::function<void(int64_t)>& fn, int self) const;
+
+  /// Thread `self`'s share of a run's tasks, [next, end): claimed from the front by its owner first, then by the
+  /// other threads once their own are done.
+  struct alignas(64) Range {
+    std::atomic<int64_t> next{0};
+    int64_t end = 0;
+  };
 
   int threads_ = 1;
   std::vector<std::thread> workers_;
@@ -37,8 +44,7 @@ class Parallel {
   mutable std::mutex mu_;
   mutable std::condition_variable cv_start_, cv_done_;
   mutable const std::function<void(int64_t)>* fn_ = nullptr;  // under mu_
-  mutable int64_t tasks_ = 0;                                 // under mu_
-  mutable std::atomic<int64_t> next_{0};                      // next task index
+  mutable std::vector<Range> ranges_;                         // one per thread (index 0: the caller)
   mutable std::atomic<int64_t> pending_{0};                   // tasks not finished yet
   mutable std::atomic<uint64_t> generation_{0};               // changed under mu_; polled by idle workers
   mutable std::atomic<int> busy_{0};                          // workers inside the current run (changed under mu_)
