@@ -40,38 +40,50 @@ for m in "${models[@]}"; do
   [[ -f "$PEERS_WORK/models/$m.done" ]] || bash "$ROOT/../shared/peers/setup.sh" "$m" >&2
   compile_fast_perf "$m" "$WORK/$m" || exit 1
 done
+# The host's placement of the first two vCPUs: their cache-line round trip in ns (bench/core_latency.cpp), "null" on
+# one CPU. Each measurement's JSON line gets the value before and after it as "core_rt_ns".
+probe() { "$(dirname "$NPUKIT")/npukit_core_latency" | sed -E 's/.*"round_trip_ns":([0-9a-z]+).*/\1/'; }
 # One measurement each: the peers on t threads; npukit with t inference threads; npukit's one inference on 2 threads.
 peers() {  # MODEL THREADS ROUND
-  bash "$ROOT/../shared/peers/bench.sh" "$1" "$2" 2>/dev/null |
-    sed "s/^{/{\"round\":$3,\"threads_mode\":\"intra-op\",/" >>"$OUT"
+  local before
+  before=$(probe)
+  bash "$ROOT/../shared/peers/bench.sh" "$1" "$2" 2>/dev/null >"$WORK/peers.jsonl"
+  sed "s/^{/{\"round\":$3,\"threads_mode\":\"intra-op\",\"core_rt_ns\":[$before,$(probe)],/" "$WORK/peers.jsonl" >>"$OUT"
 }
 npukit_threads() {  # MODEL THREADS ROUND
+  local before
+  before=$(probe)
   "$NPUKIT" exec perf --model_file "$WORK/$1/model_output/model.npk" --thread_num "$2" --frame_count "$FRAMES" \
     --warmup 10 --output_json "$WORK/$1/perf$2.json" >"$WORK/$1/perf$2.txt" 2>&1 ||
     { cat "$WORK/$1/perf$2.txt" >&2; exit 1; }
-  $PY - "$1" "$2" "$WORK/$1/perf$2.json" "$PEERS_WORK/models/model_stats.json" "$peak" "$3" >>"$OUT" <<'PYEOF'
+  $PY - "$1" "$2" "$WORK/$1/perf$2.json" "$PEERS_WORK/models/model_stats.json" "$peak" "$3" "[$before,$(probe)]" \
+    >>"$OUT" <<'PYEOF'
 import json, sys
 m, t, perf, stats, peak, rnd = sys.argv[1], int(sys.argv[2]), sys.argv[3], sys.argv[4], float(sys.argv[5]), int(sys.argv[6])
+rt = json.loads(sys.argv[7])
 j = json.load(open(perf))
 macs = json.load(open(stats))[m]["macs"]["total"]
 lat = j["latency_ms"]
 print(json.dumps({"round": rnd, "threads_mode": "inference threads", "model": m, "peer": "npukit int8",
                   "threads": t, "median_ms": lat["p50"], "p90_ms": lat["p90"], "fps": j["fps"], "macs": macs,
                   "gmacs": macs / (lat["p50"] * 1e6), "isa": j["isa"], "int8_peak_gmacs": peak,
-                  "frames": j["frame_count"]}))
+                  "frames": j["frame_count"], "core_rt_ns": rt}))
 PYEOF
 }
 npukit_intra2() {  # MODEL ROUND: the peers' own 2-thread mode, one inference whose operators are split over 2 threads
+  local before
+  before=$(probe)
   "$NPUKIT" exec perf --model_file "$WORK/$1/model_output/model.npk" --thread_num 1 --intra_op_threads 2 \
     --frame_count "$FRAMES" --warmup 10 --output_json "$WORK/$1/perf_intra2.json" >"$WORK/$1/perf_intra2.txt" 2>&1 ||
     { cat "$WORK/$1/perf_intra2.txt" >&2; exit 1; }
-  $PY - "$1" "$WORK/$1/perf_intra2.json" "$2" >>"$OUT" <<'PYEOF'
+  $PY - "$1" "$WORK/$1/perf_intra2.json" "$2" "[$before,$(probe)]" >>"$OUT" <<'PYEOF'
 import json, sys
 j = json.load(open(sys.argv[2]))
 lat = j["latency_ms"]
 print(json.dumps({"round": int(sys.argv[3]), "threads_mode": "intra-op", "model": sys.argv[1],
                   "peer": "npukit int8 intra-op", "threads": 2, "median_ms": lat["p50"], "p90_ms": lat["p90"],
-                  "fps": j["fps"], "isa": j["isa"], "frames": j["frame_count"]}))
+                  "fps": j["fps"], "isa": j["isa"], "frames": j["frame_count"],
+                  "core_rt_ns": json.loads(sys.argv[4])}))
 PYEOF
 }
 # Odd rounds measure the peers first, even rounds npukit first, so that neither side always runs right after the

@@ -4,7 +4,8 @@
 # 2-thread throughput of npukit and each peer, npukit's speed as a ratio (peer time / npukit time: > 1 means
 # npukit is faster), GMAC/s and the fraction of the measured int8 peak. With several rounds (the lines' "round";
 # files without it are one round), every figure is the median over the rounds, and a last table gives the spread
-# of the per-round ratios against ORT int8.
+# of the per-round ratios against ORT int8, then the one-inference 2-thread ratios per round with the host's vCPU
+# placement during each run (core_rt_ns, bench/core_latency.cpp).
 import json
 import statistics
 import sys
@@ -112,6 +113,39 @@ def main(path):
     for m in models:
         print(f"| {m} | {spread(m, 'npukit int8', 1, False)} | {spread(m, 'npukit int8', 2, True)} | "
               f"{spread(m, 'npukit int8 intra-op', 2, False)} |")
+    placement_table(rows, models, rounds, get)
+
+
+def placement_table(rows, models, rounds, get):
+    """Per round, the one-inference 2-thread ratio against ORT int8 with the host's vCPU placement during each side's
+    run (the lines' core_rt_ns: the first two CPUs' cache-line round trip before and after the run; "apart" when one
+    of them exceeds twice the file's smallest, i.e. the vCPUs did not share a last-level cache for part of the run)."""
+    probes = [v for r in rows for v in r.get("core_rt_ns") or [] if v is not None]
+    if not probes:
+        return
+    near = min(probes)
+
+    def tag(r):
+        vals = [v for v in (r.get("core_rt_ns") or []) if v is not None]
+        if not vals:
+            return "?"
+        return ("apart" if max(vals) > 2 * near else "near") + " " + "/".join(f"{v:.0f}" for v in vals)
+
+    print(f"\n### 2 threads, one inference, round by round: ratio against ORT int8 and the vCPUs' placement\n")
+    print(f"Core-to-core round trip (ns) before / after each side's run; \"apart\": above twice the smallest "
+          f"({near:.0f} ns), the two vCPUs did not share a cache for part of the run. Ratios between runs in "
+          "different placements compare the host, not the runtimes.\n")
+    print("| model | " + " | ".join(f"round {rnd}: ratio (npukit; ORT)" for rnd in rounds) + " |")
+    print("|---|" + "---|" * len(rounds))
+    for m in models:
+        cells = []
+        for rnd in rounds:
+            us, ort = get(m, "npukit int8 intra-op", 2, rnd), get(m, "ort int8", 2, rnd)
+            if not us or not ort:
+                cells.append("—")
+                continue
+            cells.append(f"{ort['median_ms'] / us['median_ms']:.2f} ({tag(us)}; {tag(ort)})")
+        print(f"| {m} | " + " | ".join(cells) + " |")
 
 if __name__ == "__main__":
     main(sys.argv[1])

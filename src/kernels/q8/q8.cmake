@@ -30,6 +30,10 @@ endif()
 # This CPU's int8 multiply-accumulate peak per instruction sequence (bench/runtime_vs_peers.sh).
 add_executable(npukit_int8_peak ${PROJECT_SOURCE_DIR}/bench/int8_peak.cpp)
 target_compile_options(npukit_int8_peak PRIVATE -O2)
+# Core-to-core round trip of the first two CPUs (the host's vCPU placement; bench/runtime_vs_peers.sh).
+add_executable(npukit_core_latency ${PROJECT_SOURCE_DIR}/bench/core_latency.cpp)
+target_compile_options(npukit_core_latency PRIVATE -O2)
+target_link_libraries(npukit_core_latency PRIVATE Threads::Threads)
 
 # Benchmark (Google Benchmark from Debian libbenchmark-dev), only when it is installed.
 find_package(benchmark QUIET)
