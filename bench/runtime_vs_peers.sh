@@ -41,14 +41,19 @@ for m in "${models[@]}"; do
   compile_fast_perf "$m" "$WORK/$m" || exit 1
 done
 # The host's placement of the first two vCPUs: their cache-line round trip in ns (bench/core_latency.cpp), "null" on
-# one CPU. Each measurement's JSON line gets the value before and after it as "core_rt_ns".
-probe() { "$(dirname "$NPUKIT")/npukit_core_latency" | sed -E 's/.*"round_trip_ns":([0-9a-z]+).*/\1/'; }
+# one CPU or when it cannot pin its threads. Each measurement's JSON line gets the value before and after it as
+# "core_rt_ns".
+probe() {
+  "$(dirname "$NPUKIT")/npukit_core_latency" 2>/dev/null | sed -E 's/.*"round_trip_ns":([0-9a-z]+).*/\1/' ||
+    echo null
+}
 # One measurement each: the peers on t threads; npukit with t inference threads; npukit's one inference on 2 threads.
 peers() {  # MODEL THREADS ROUND
   local before
   before=$(probe)
   bash "$ROOT/../shared/peers/bench.sh" "$1" "$2" 2>/dev/null >"$WORK/peers.jsonl"
-  sed "s/^{/{\"round\":$3,\"threads_mode\":\"intra-op\",\"core_rt_ns\":[$before,$(probe)],/" "$WORK/peers.jsonl" >>"$OUT"
+  sed "s/^{/{\"round\":$3,\"threads_mode\":\"intra-op\",\"core_rt_ns\":[$before,$(probe)],/" "$WORK/peers.jsonl" \
+    >>"$OUT"
 }
 npukit_threads() {  # MODEL THREADS ROUND
   local before
