@@ -1,8 +1,9 @@
 // SPDX-License-Identifier: Apache-2.0
 // Benchmark of the kernels/q8 op kernels (q8_ops.h) against the reference kernel of the same node (what the
 // interpreter runs: ref::ref_<Op> from kernels/ref/ref_kernels.h), on the shapes that dominate the compiled
-// torchvision models. Run: build/bench/npukit_q8_ops_bench [--benchmark_filter=QAdd]. Single-threaded. The
-// elementwise / table ops also run on the scalar tier (_q8scalar) next to the active one (_q8).
+// torchvision models. Run: build/bench/npukit_q8_ops_bench [--benchmark_filter=QAdd]. Single-threaded (but for
+// parallel_run, the thread pool's cost per call). The elementwise / table ops also run on the scalar tier (_q8scalar)
+// next to the active one (_q8).
 #include <benchmark/benchmark.h>
 
 #include <cmath>
@@ -15,6 +16,7 @@
 
 #include "core/attrs.h"
 #include "core/tensor.h"
+#include "kernels/q8/parallel.h"
 #include "kernels/q8/q8_ops.h"
 #include "kernels/ref/ref_kernels.h"
 #include "quant/arith.h"
@@ -296,6 +298,15 @@ NPUKIT_OPS_BENCH(MaxPool3x3s2_1x64x112x112, maxpool)
 NPUKIT_OPS_BENCH(QConcat_2x1x64x28x28, qconcat)
 NPUKIT_OPS_BENCH(QConcat_2x1x64x28x28_rescale, qconcat_rescale)
 NPUKIT_OPS_BENCH(Transpose_1x2x58x28x28_p02134, transpose)
+
+// The thread pool's own cost per operator call (parallel.h): one run of `tasks` empty tasks on 2 threads, as an
+// inference with --intra_op_threads 2 makes one or two per operator (tens per inference). Real time, both threads.
+void parallel_run(benchmark::State& state) {
+  static const q8::Parallel par(2);
+  const int64_t tasks = state.range(0);
+  for (auto _ : state) par.run(tasks, [](int64_t i) { benchmark::DoNotOptimize(i); });
+}
+BENCHMARK(parallel_run)->Arg(2)->Arg(8)->Arg(24)->Arg(64)->Unit(benchmark::kMicrosecond)->UseRealTime()->MinTime(0.3);
 
 }  // namespace
 }  // namespace npukit
