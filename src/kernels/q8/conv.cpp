@@ -78,6 +78,19 @@ constexpr int64_t kWholePanels = 16;             // planes of up to this many pa
 constexpr size_t kWholePlaneBytes = 384 * 1024;  // (im2col up to this size unless K > kKBlockMin quads)
 constexpr int64_t kWholeTiles = 512;             // take every panel, at most this many tiles per task
 
+/// The output-channel chunks per pixel block on `threads` threads: `chunks`, or the largest smaller count, not below
+/// min_chunks, that makes the tasks (units * chunks) a multiple of the threads. The thread pool gives each thread a
+/// contiguous range of equal size (parallel.cpp), so with tasks of equal work an even count balances: 5 chunks of a
+/// 7x7 960 -> 160 layer on 2 threads are 3 tasks for one thread and 2 for the other, 4 chunks are 2 and 2 (0.85x,
+/// bench/q8_bench.cpp). (Not more chunks instead: ResNet-18's 28x28 3x3 layers, 9 pixel blocks, as 18 tasks of half
+/// the output channels each were 1.04x slower; every task reads its block's panels once more.)
+int64_t even_chunks(int64_t chunks, int64_t units, int64_t threads, int64_t min_chunks) {
+  if (threads <= 1 || (units * chunks) % threads == 0) return chunks;
+  for (int64_t c = chunks - 1; c >= std::max<int64_t>(1, min_chunks); --c)
+    if ((units * c) % threads == 0) return c;
+  return chunks;
+}
+
 /// True when every byte the im2col panels of x can hold (x's codes as u = code ^ mask, and the zero point's u when
 /// there is padding) lies in a window [lo, lo + 127]; *lo_out = lo.
 bool seven_bit_window(const Tensor& x, const qref::QConv2dParams& p, uint8_t* lo_out) {
@@ -396,9 +409,11 @@ Status conv2d(const PackedConv& pc, const Tensor& x, Tensor* y, const Tensor* re
   // layers 0.87x, 28x28 512 -> 128 0.95x, 1.5 % end to end). Chunks only divide the output-channel blocks among
   // tasks, so the bytes are the same either way.
   const int64_t min_tasks = threads > 1 && !balanced ? kMinTasks : 1;
-  const int64_t min_chunks = std::max((min_tasks + units - 1) / units,
-                                      whole_plane ? (pc.oc_blocks_ * panels + kWholeTiles - 1) / kWholeTiles : 1);
-  const int64_t chunks = std::clamp<int64_t>(min_chunks, 1, std::max<int64_t>(1, pc.oc_blocks_ / kMinChunkBlocks));
+  const int64_t whole_chunks = whole_plane ? (pc.oc_blocks_ * panels + kWholeTiles - 1) / kWholeTiles : 1;
+  const int64_t min_chunks = std::max((min_tasks + units - 1) / units, whole_chunks);
+  const int64_t max_chunks = std::max<int64_t>(1, pc.oc_blocks_ / kMinChunkBlocks);
+  const int64_t chunks0 = std::clamp<int64_t>(min_chunks, 1, max_chunks);
+  const int64_t chunks = even_chunks(chunks0, units, threads, std::min(whole_chunks, chunks0));
   // Row-crossing panels (output rows not a multiple of NR pixels) and strides above 2 would be gathered byte by byte.
   // Instead, per (image, group), the im2row matrix R[k][pixel] of raw codes is built first (for every k and output row
   // a contiguous copy at stride 1, a strided copy otherwise; rows padded to whole panels with a valid code), and every
