@@ -55,40 +55,29 @@ peers() {  # MODEL THREADS ROUND
   sed "s/^{/{\"round\":$3,\"threads_mode\":\"intra-op\",\"core_rt_ns\":[$before,$(probe)],/" "$WORK/peers.jsonl" \
     >>"$OUT"
 }
-npukit_threads() {  # MODEL THREADS ROUND
-  local before
+# npukit: `exec perf` with T inference threads and I intra-op threads per inference (I = 2: the peers' own 2-thread
+# mode, one inference whose operators are split over 2 threads), one JSON line.
+npukit_perf() {  # MODEL T I ROUND
+  local before tag="perf_t$2_i$3"
   before=$(probe)
-  "$NPUKIT" exec perf --model_file "$WORK/$1/model_output/model.npk" --thread_num "$2" --frame_count "$FRAMES" \
-    --warmup 10 --output_json "$WORK/$1/perf$2.json" >"$WORK/$1/perf$2.txt" 2>&1 ||
-    { cat "$WORK/$1/perf$2.txt" >&2; exit 1; }
-  $PY - "$1" "$2" "$WORK/$1/perf$2.json" "$PEERS_WORK/models/model_stats.json" "$peak" "$3" "[$before,$(probe)]" \
+  "$NPUKIT" exec perf --model_file "$WORK/$1/model_output/model.npk" --thread_num "$2" --intra_op_threads "$3" \
+    --frame_count "$FRAMES" --warmup 10 --output_json "$WORK/$1/$tag.json" >"$WORK/$1/$tag.txt" 2>&1 ||
+    { cat "$WORK/$1/$tag.txt" >&2; exit 1; }
+  $PY - "$1" "$2" "$3" "$WORK/$1/$tag.json" "$PEERS_WORK/models/model_stats.json" "$peak" "$4" "[$before,$(probe)]" \
     >>"$OUT" <<'PYEOF'
 import json, sys
-m, t, perf, stats, peak, rnd = sys.argv[1], int(sys.argv[2]), sys.argv[3], sys.argv[4], float(sys.argv[5]), int(sys.argv[6])
-rt = json.loads(sys.argv[7])
+m, t, intra, perf, stats, peak, rnd = (sys.argv[1], int(sys.argv[2]), int(sys.argv[3]), sys.argv[4], sys.argv[5],
+                                       float(sys.argv[6]), int(sys.argv[7]))
 j = json.load(open(perf))
-macs = json.load(open(stats))[m]["macs"]["total"]
 lat = j["latency_ms"]
-print(json.dumps({"round": rnd, "threads_mode": "inference threads", "model": m, "peer": "npukit int8",
-                  "threads": t, "median_ms": lat["p50"], "p90_ms": lat["p90"], "fps": j["fps"], "macs": macs,
-                  "gmacs": macs / (lat["p50"] * 1e6), "isa": j["isa"], "int8_peak_gmacs": peak,
-                  "frames": j["frame_count"], "core_rt_ns": rt}))
-PYEOF
-}
-npukit_intra2() {  # MODEL ROUND: the peers' own 2-thread mode, one inference whose operators are split over 2 threads
-  local before
-  before=$(probe)
-  "$NPUKIT" exec perf --model_file "$WORK/$1/model_output/model.npk" --thread_num 1 --intra_op_threads 2 \
-    --frame_count "$FRAMES" --warmup 10 --output_json "$WORK/$1/perf_intra2.json" >"$WORK/$1/perf_intra2.txt" 2>&1 ||
-    { cat "$WORK/$1/perf_intra2.txt" >&2; exit 1; }
-  $PY - "$1" "$WORK/$1/perf_intra2.json" "$2" "[$before,$(probe)]" >>"$OUT" <<'PYEOF'
-import json, sys
-j = json.load(open(sys.argv[2]))
-lat = j["latency_ms"]
-print(json.dumps({"round": int(sys.argv[3]), "threads_mode": "intra-op", "model": sys.argv[1],
-                  "peer": "npukit int8 intra-op", "threads": 2, "median_ms": lat["p50"], "p90_ms": lat["p90"],
-                  "fps": j["fps"], "isa": j["isa"], "frames": j["frame_count"],
-                  "core_rt_ns": json.loads(sys.argv[4])}))
+line = {"round": rnd, "threads_mode": "intra-op" if intra > 1 else "inference threads", "model": m,
+        "peer": "npukit int8 intra-op" if intra > 1 else "npukit int8", "threads": intra if intra > 1 else t,
+        "median_ms": lat["p50"], "p90_ms": lat["p90"], "fps": j["fps"], "isa": j["isa"], "frames": j["frame_count"],
+        "core_rt_ns": json.loads(sys.argv[8])}
+if intra == 1:  # (GMAC/s and the peak: the inference-thread rows of the table)
+    macs = json.load(open(stats))[m]["macs"]["total"]
+    line.update({"macs": macs, "gmacs": macs / (lat["p50"] * 1e6), "int8_peak_gmacs": peak})
+print(json.dumps(line))
 PYEOF
 }
 # Odd rounds measure the peers first, even rounds npukit first, so that neither side always runs right after the
@@ -98,15 +87,15 @@ for r in $(seq 1 "$ROUNDS"); do
     echo "== round $r/$ROUNDS: $m" >&2
     if ((r % 2 == 1)); then
       peers "$m" 1 "$r"
-      npukit_threads "$m" 1 "$r"
+      npukit_perf "$m" 1 1 "$r"
       peers "$m" 2 "$r"
-      npukit_threads "$m" 2 "$r"
-      npukit_intra2 "$m" "$r"
+      npukit_perf "$m" 2 1 "$r"
+      npukit_perf "$m" 1 2 "$r"
     else
-      npukit_threads "$m" 1 "$r"
+      npukit_perf "$m" 1 1 "$r"
       peers "$m" 1 "$r"
-      npukit_intra2 "$m" "$r"
-      npukit_threads "$m" 2 "$r"
+      npukit_perf "$m" 1 2 "$r"
+      npukit_perf "$m" 2 1 "$r"
       peers "$m" 2 "$r"
     fi
   done

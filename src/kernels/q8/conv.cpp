@@ -81,7 +81,7 @@ constexpr int64_t kWholeTiles = 512;             // take every panel, at most th
 /// The output-channel chunks per pixel block on `threads` threads: `chunks`, or the largest smaller count, not below
 /// min_chunks, that makes the tasks (units * chunks) a multiple of the threads. The thread pool gives each thread a
 /// contiguous range of equal size (parallel.cpp), so with tasks of equal work an even count balances: 5 chunks of a
-/// 7x7 960 -> 160 layer on 2 threads are 3 tasks for one thread and 2 for the other, 4 chunks are 2 and 2 (0.85x,
+/// 7x7 960 -> 160 layer on 2 threads are 3 tasks for one thread and 2 for the other, 4 chunks are 2 and 2 (0.91x,
 /// bench/q8_bench.cpp). (Not more chunks instead: ResNet-18's 28x28 3x3 layers, 9 pixel blocks, as 18 tasks of half
 /// the output channels each were 1.04x slower; every task reads its block's panels once more.)
 int64_t even_chunks(int64_t chunks, int64_t units, int64_t threads, int64_t min_chunks) {

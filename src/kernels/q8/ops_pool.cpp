@@ -105,13 +105,13 @@ class QAvgPoolOp final : public PreparedOp {
       constexpr bool kI8 = std::is_same_v<InT, int8_t>;
       constexpr int64_t kSumPlanes = 64;
       const uint8_t* xb = reinterpret_cast<const uint8_t*>(x);
+      const int64_t off = ((kI8 ? 128 : 0) + zp) * plane;  // (the byte sums minus this: the sums of x - zp)
       for_plane_ranges(par, n_ * c_, plane, [&](int64_t p0, int64_t p1) {
         int64_t sums[kSumPlanes];
         for (; p0 < p1; p0 += kSumPlanes) {
           const int64_t np = std::min(kSumPlanes, p1 - p0);
           byte_sums_(xb + p0 * plane, np, plane, kI8 ? 0x80 : 0, sums);
-          for (int64_t i = 0; i < np; ++i)
-            y[p0 + i] = static_cast<OutT>(finish(sums[i] - (kI8 ? 128 * plane : 0) - zp * plane, plane));
+          for (int64_t i = 0; i < np; ++i) y[p0 + i] = static_cast<OutT>(finish(sums[i] - off, plane));
         }
       });
       return Status::Ok();
