@@ -40,20 +40,24 @@ for m in "${models[@]}"; do
   [[ -f "$PEERS_WORK/models/$m.done" ]] || bash "$ROOT/../shared/peers/setup.sh" "$m" >&2
   compile_fast_perf "$m" "$WORK/$m" || exit 1
 done
-# The host's placement of the first two vCPUs: their cache-line round trip in ns (bench/core_latency.cpp), "null" on
-# one CPU or when it cannot pin its threads. Each measurement's JSON line gets the value before and after it as
-# "core_rt_ns".
+# The host's placement of the first two vCPUs (bench/core_latency.cpp): one JSON object with their cache-line round
+# trip (ns), the cost of taking over 150 KiB the other one wrote (us) and their compute rate when both are busy; "null"
+# on one CPU or when it cannot pin its threads. Each measurement's JSON line gets the objects before and after it as
+# "core_probe".
 probe() {
-  "$(dirname "$NPUKIT")/npukit_core_latency" 2>/dev/null | sed -E 's/.*"round_trip_ns":([0-9a-z]+).*/\1/' ||
-    echo null
+  "$(dirname "$NPUKIT")/npukit_core_latency" 2>/dev/null | grep '^{' || echo null
 }
 # One measurement each: the peers on t threads; npukit with t inference threads; npukit's one inference on 2 threads.
 peers() {  # MODEL THREADS ROUND
   local before
   before=$(probe)
   bash "$ROOT/../shared/peers/bench.sh" "$1" "$2" 2>/dev/null >"$WORK/peers.jsonl"
-  sed "s/^{/{\"round\":$3,\"threads_mode\":\"intra-op\",\"core_rt_ns\":[$before,$(probe)],/" "$WORK/peers.jsonl" \
-    >>"$OUT"
+  local after
+  after=$(probe)
+  while IFS= read -r line; do
+    [[ "$line" == "{"* ]] || continue
+    printf '{"round":%s,"threads_mode":"intra-op","core_probe":[%s,%s],%s\n' "$3" "$before" "$after" "${line#\{}"
+  done <"$WORK/peers.jsonl" >>"$OUT"
 }
 # npukit: `exec perf` with T inference threads and I intra-op threads per inference (I = 2: the peers' own 2-thread
 # mode, one inference whose operators are split over 2 threads), one JSON line.
@@ -73,7 +77,7 @@ lat = j["latency_ms"]
 line = {"round": rnd, "threads_mode": "intra-op" if intra > 1 else "inference threads", "model": m,
         "peer": "npukit int8 intra-op" if intra > 1 else "npukit int8", "threads": intra if intra > 1 else t,
         "median_ms": lat["p50"], "p90_ms": lat["p90"], "fps": j["fps"], "isa": j["isa"], "frames": j["frame_count"],
-        "core_rt_ns": json.loads(sys.argv[8])}
+        "core_probe": json.loads(sys.argv[8])}
 if intra == 1:  # (GMAC/s and the peak: the inference-thread rows of the table)
     macs = json.load(open(stats))[m]["macs"]["total"]
     line.update({"macs": macs, "gmacs": macs / (lat["p50"] * 1e6), "int8_peak_gmacs": peak})

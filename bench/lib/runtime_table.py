@@ -5,7 +5,7 @@
 # npukit is faster), GMAC/s and the fraction of the measured int8 peak. With several rounds (the lines' "round";
 # files without it are one round), every figure is the median over the rounds, and a last table gives the spread
 # of the per-round ratios against ORT int8, then the one-inference 2-thread ratios per round with the host's vCPU
-# placement during each run (core_rt_ns, bench/core_latency.cpp).
+# placement during each run (core_probe, or core_rt_ns in older files; bench/core_latency.cpp).
 import json
 import statistics
 import sys
@@ -116,25 +116,38 @@ def main(path):
     placement_table(rows, models, rounds, get)
 
 
+def probes_of(r):
+    """The line's placement probes before / after its run as dicts (round_trip_ns, and in core_probe lines
+    handoff_us, own_us, compute_ratio); files before round 18 hold only the round trips (core_rt_ns)."""
+    if "core_probe" in r:
+        return [p for p in r["core_probe"] or [] if p and p.get("round_trip_ns") is not None]
+    return [{"round_trip_ns": v} for v in r.get("core_rt_ns") or [] if v is not None]
+
+
 def placement_table(rows, models, rounds, get):
     """Per round, the one-inference 2-thread ratio against ORT int8 with the host's vCPU placement during each side's
-    run (the lines' core_rt_ns: the first two CPUs' cache-line round trip before and after the run; "apart" when one
-    of them exceeds twice the file's smallest, i.e. the vCPUs did not share a last-level cache for part of the run)."""
-    probes = [v for r in rows for v in r.get("core_rt_ns") or [] if v is not None]
-    if not probes:
+    run, from the probes before and after it: "shared" when the two vCPUs ran on one core's execution units (a
+    compute_ratio below 0.75: 2 threads compute no faster than 1), else "apart" when a round trip exceeds twice the
+    file's smallest (the vCPUs did not share a last-level cache for part of the run, and each hand-over of data between
+    them cost ~3x more), else "near"."""
+    rts = [p["round_trip_ns"] for r in rows for p in probes_of(r)]
+    if not rts:
         return
-    near = min(probes)
+    near = min(rts)
 
     def tag(r):
-        vals = [v for v in (r.get("core_rt_ns") or []) if v is not None]
-        if not vals:
+        ps = probes_of(r)
+        if not ps:
             return "?"
-        return ("apart" if max(vals) > 2 * near else "near") + " " + "/".join(f"{v:.0f}" for v in vals)
+        state = ("shared" if any(p.get("compute_ratio", 1.0) < 0.75 for p in ps)
+                 else "apart" if any(p["round_trip_ns"] > 2 * near for p in ps) else "near")
+        return state + " " + "/".join(f"{p['round_trip_ns']:.0f}" for p in ps)
 
     print(f"\n### 2 threads, one inference, round by round: ratio against ORT int8 and the vCPUs' placement\n")
-    print(f"Core-to-core round trip (ns) before / after each side's run; \"apart\": above twice the smallest "
-          f"({near:.0f} ns), the two vCPUs did not share a cache for part of the run. Ratios between runs in "
-          "different placements compare the host, not the runtimes.\n")
+    print(f"Core-to-core round trip (ns) before / after each side's run. \"shared\": the two vCPUs ran on one core "
+          f"(a compute ratio below 0.75 in a probe); \"apart\": a round trip above twice the smallest ({near:.0f} ns), "
+          "the two vCPUs did not share a cache for part of the run. Ratios between runs in different placements "
+          "compare the host, not the runtimes.\n")
     print("| model | " + " | ".join(f"round {rnd}: ratio (npukit; ORT)" for rnd in rounds) + " |")
     print("|---|" + "---|" * len(rounds))
     for m in models:
@@ -146,6 +159,7 @@ def placement_table(rows, models, rounds, get):
                 continue
             cells.append(f"{ort['median_ms'] / us['median_ms']:.2f} ({tag(us)}; {tag(ort)})")
         print(f"| {m} | " + " | ".join(cells) + " |")
+
 
 if __name__ == "__main__":
     main(sys.argv[1])
