@@ -165,7 +165,7 @@ int main() {
   std::vector<int> cpus;
   for (int c = 0; c < CPU_SETSIZE && cpus.size() < 2; ++c)
     if (CPU_ISSET(c, &allowed)) cpus.push_back(c);
-  if (cpus.size() < 2) {
+  if (cpus.size() < 2) {  // one CPU: nothing to measure
     std::printf("{\"cpus\":[],\"round_trip_ns\":null,\"handoff_us\":null,\"own_us\":null,\"compute_ratio\":null}\n");
     return 0;
   }

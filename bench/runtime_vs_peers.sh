@@ -52,12 +52,9 @@ peers() {  # MODEL THREADS ROUND
   local before
   before=$(probe)
   bash "$ROOT/../shared/peers/bench.sh" "$1" "$2" 2>/dev/null >"$WORK/peers.jsonl"
-  local after
-  after=$(probe)
-  while IFS= read -r line; do
-    [[ "$line" == "{"* ]] || continue
-    printf '{"round":%s,"threads_mode":"intra-op","core_probe":[%s,%s],%s\n' "$3" "$before" "$after" "${line#\{}"
-  done <"$WORK/peers.jsonl" >>"$OUT"
+  # (The probe's JSON holds no '|', '&' or backslash, so it goes into the replacement as is.)
+  sed "s|^{|{\"round\":$3,\"threads_mode\":\"intra-op\",\"core_probe\":[$before,$(probe)],|" "$WORK/peers.jsonl" \
+    >>"$OUT"
 }
 # npukit: `exec perf` with T inference threads and I intra-op threads per inference (I = 2: the peers' own 2-thread
 # mode, one inference whose operators are split over 2 threads), one JSON line.
