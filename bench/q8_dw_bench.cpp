@@ -85,14 +85,21 @@ void bench_dw(benchmark::State& state, DwShape s, q8::Isa isa, int threads) {
 int main(int argc, char** argv) {
   // NPUKIT_DW_BENCH_ITERS=N: exactly N iterations per benchmark (e.g. for instruction counts under callgrind).
   const char* fixed_iters = std::getenv("NPUKIT_DW_BENCH_ITERS");
+  // NPUKIT_DW_BENCH_THREADS=N: N threads in the kernel's pool (wall time is reported then).
+  const char* threads_env = std::getenv("NPUKIT_DW_BENCH_THREADS");
+  const int threads = threads_env != nullptr ? std::max(1, std::atoi(threads_env)) : 1;
   for (q8::Isa isa : q8::available_isas()) {
-    const int threads = 1;
     const std::string suffix = std::string("/") + q8::isa_name(isa) + "/threads:" + std::to_string(threads);
     for (const DwShape& s : kShapes) {
       auto* b = benchmark::RegisterBenchmark((std::string("dw/") + s.name + suffix).c_str(), bench_dw, s, isa, threads);
       if (fixed_iters != nullptr) b->Iterations(std::max(1, std::atoi(fixed_iters)));
-      b->Unit(benchmark::kMicrosecond)
-          ->MeasureProcessCPUTime()
+      b->Unit(benchmark::kMicrosecond);
+      if (threads > 1) {
+        b->UseRealTime();
+      } else {
+        b->MeasureProcessCPUTime();
+      }
+      b
           // With --benchmark_repetitions: the fastest repetition (robust on a loaded machine).
           ->ComputeStatistics("min",
                               [](const std::vector<double>& v) { return *std::min_element(v.begin(), v.end()); });
