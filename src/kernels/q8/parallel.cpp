@@ -6,8 +6,9 @@
 // the core that wrote it, while a late or preempted thread still leaves its tasks to the others (against one counter
 // for all tasks: ResNet-18, one inference on 2 threads, 0.98x). Each thread counts the tasks it ran and takes them off
 // the shared pending count once, when no task is left to claim: a decrement per task moved that cache line between
-// the cores once per task (36 tasks of ~0.34 us on 2 threads: 8.4 us per run against 7.0 us counted once; ideal 6.1;
-// an inference runs ~700-1200 tasks in ~50-110 runs). A run's start and end are
+// the cores once per task (bench/pool_bench.cpp on 2 threads, tasks that load and store: 36 tasks of ~0.4 us 10.3-10.8
+// -> 8.3-9.0 us per run, serial 15.5; 64 tiny ones 1.9-4.1 -> 1.0 us; an inference runs ~700-1200 tasks in ~50-110
+// runs). A run's start and end are
 // signalled through atomics that the other side first polls for a short while (kSpin) before it sleeps on a
 // condition variable: an inference calls the pool once per operator, tens of times per millisecond, and a sleeping
 // thread takes several microseconds to wake, which is as long as a small operator's work.
