@@ -1,7 +1,8 @@
 // SPDX-License-Identifier: Apache-2.0
 // Google Benchmark of the int8 depthwise convolution (kernels/q8 conv_dw.cpp) per ISA tier on the depthwise
-// layers of MobileNetV2 (3x3) and EfficientNet-B0 (5x5, SiLU inputs: int8 codes of both signs), 1 thread.
-// Reports GMAC/s = multiply-accumulates (padding taps included) per second of process CPU time.
+// layers of MobileNetV2 (3x3) and EfficientNet-B0 (5x5, SiLU inputs: int8 codes of both signs), 1 thread (or N with
+// NPUKIT_DW_BENCH_THREADS=N). Reports GMAC/s = multiply-accumulates (padding taps included) per second of process CPU
+// time (on N > 1 threads: of wall time).
 //   build-*/src/npukit_q8_dw_bench [--benchmark_filter=avx2] [--benchmark_repetitions=10 (adds a _min row)]
 #include <benchmark/benchmark.h>
 
