@@ -227,6 +227,43 @@ TEST(Q8Parallel, IdleThreadsTakeOverABlockedRange) {
   }
 }
 
+// More tasks than one run's range word holds (65535): the pool publishes them as several runs, each task still once.
+TEST(Q8Parallel, MoreTasksThanOneRunHolds) {
+  q8::Parallel par(2);
+  const int64_t tasks = 3 * 65535 + 17;
+  std::vector<std::atomic<uint8_t>> hits(static_cast<size_t>(tasks));
+  par.run(tasks, [&](int64_t i) { hits[static_cast<size_t>(i)]++; });
+  int64_t wrong = 0;
+  for (auto& h : hits) wrong += h.load() != 1;
+  EXPECT_EQ(wrong, 0);
+}
+
+// Runs further apart than the workers' polling time (200 us), so that they are asleep when the next run starts: the
+// run must wake them. The caller's first task waits until a task ran on another thread; a deadline turns a lost
+// wake-up into a failure instead of a hang.
+TEST(Q8Parallel, RunsWakeSleepingWorkers) {
+  q8::Parallel par(3);
+  const auto caller = std::this_thread::get_id();
+  for (int rep = 0; rep < 4; ++rep) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(3));
+    std::vector<std::atomic<int>> hits(30);
+    std::atomic<bool> other{false}, timed_out{false};
+    par.run(30, [&](int64_t i) {
+      if (std::this_thread::get_id() != caller) other = true;
+      if (i == 0) {
+        const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(5);
+        while (!other.load() && !timed_out.load()) {
+          if (std::chrono::steady_clock::now() > deadline) timed_out = true;
+          std::this_thread::yield();
+        }
+      }
+      hits[static_cast<size_t>(i)]++;
+    });
+    EXPECT_FALSE(timed_out.load()) << "rep " << rep << ": no worker woke up for the run";
+    for (auto& h : hits) EXPECT_EQ(h.load(), 1) << "rep " << rep;
+  }
+}
+
 // Back-to-back runs, each with its own short-lived task function, from two calling threads at once: every task of
 // every run runs exactly once, on that run's function (a worker still spinning on an earlier run must never pick up
 // a later run's tasks with the earlier function).

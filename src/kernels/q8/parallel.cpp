@@ -8,10 +8,17 @@
 // the shared pending count once, when no task is left to claim: a decrement per task moved that cache line between
 // the cores once per task (bench/pool_bench.cpp on 2 threads, tasks that load and store: 36 tasks of ~0.4 us 10.3-10.8
 // -> 8.3-9.0 us per run, serial 15.5; 64 tiny ones 1.9-4.1 -> 1.0 us; an inference runs ~700-1200 tasks in ~50-110
-// runs). A run's start and end are
-// signalled through atomics that the other side first polls for a short while (kSpin) before it sleeps on a
-// condition variable: an inference calls the pool once per operator, tens of times per millisecond, and a sleeping
-// thread takes several microseconds to wake, which is as long as a small operator's work.
+// runs).
+//
+// A run is published by writing its function, pending count and ranges and then its generation; idle workers poll
+// the generation for a short while (kSpin) before they sleep on a condition variable (an inference calls the pool once
+// per operator, tens of times per millisecond, and a sleeping thread takes several microseconds to wake, as long as a
+// small operator's work). The run returns as soon as its pending count is zero: it does not wait for the workers to
+// leave it. That is safe because a task is claimed by a compare-and-swap on a range word that carries the run's
+// generation, so a worker late for a run (or still inside the last one) claims nothing of a later run, and a worker
+// that did claim a task of this run holds the pending count above zero until it has run it. Neither side takes a
+// lock unless the other one sleeps (sleepers_, caller_asleep_: each side writes its flag, then reads the other
+// side's state, so at least one of the two sees the other).
 #include "kernels/q8/parallel.h"
 
 #include <chrono>
@@ -39,6 +46,14 @@ bool spin_until(Done done) {
   }
 }
 
+constexpr int kIdxBits = 16;
+constexpr uint64_t kIdxMask = (uint64_t{1} << kIdxBits) - 1;
+constexpr int64_t kMaxRunTasks = static_cast<int64_t>(kIdxMask);  // tasks per published run (more: several runs)
+
+uint64_t range_word(uint32_t gen, int64_t next, int64_t end) {
+  return (uint64_t{gen} << 32) | (static_cast<uint64_t>(end) << kIdxBits) | static_cast<uint64_t>(next);
+}
+
 }  // namespace
 
 Parallel::Parallel(int threads) : threads_(threads < 1 ? 1 : threads), ranges_(static_cast<size_t>(threads_)) {
@@ -46,77 +61,83 @@ Parallel::Parallel(int threads) : threads_(threads < 1 ? 1 : threads), ranges_(s
 }
 
 Parallel::~Parallel() {
+  stop_.store(true);
+  generation_.fetch_add(1);
   {
-    std::lock_guard<std::mutex> lk(mu_);
-    stop_ = true;
-    generation_.fetch_add(1, std::memory_order_release);
+    std::lock_guard<std::mutex> lk(mu_);  // a worker between its check and its wait holds mu_
   }
   cv_start_.notify_all();
   for (auto& t : workers_) t.join();
 }
 
-void Parallel::work(const std::function<void(int64_t)>& fn, int self) const {
+int64_t Parallel::work(const Fn& fn, uint32_t gen, int self) const {
   int64_t done = 0;
   for (int r = 0; r < threads_; ++r) {
     Range& range = ranges_[static_cast<size_t>((self + r) % threads_)];
+    uint64_t w = range.word.load(std::memory_order_relaxed);
     for (;;) {
-      const int64_t i = range.next.fetch_add(1, std::memory_order_relaxed);
-      if (i >= range.end) break;
-      fn(i);
+      const int64_t next = static_cast<int64_t>(w & kIdxMask), end = static_cast<int64_t>((w >> kIdxBits) & kIdxMask);
+      if (static_cast<uint32_t>(w >> 32) != gen || next >= end) break;
+      if (!range.word.compare_exchange_weak(w, w + 1, std::memory_order_relaxed)) continue;  // w reloaded
+      fn(next);
       ++done;
+      w = range.word.load(std::memory_order_relaxed);
     }
   }
-  if (done > 0 && pending_.fetch_sub(done, std::memory_order_acq_rel) == done) {
-    std::lock_guard<std::mutex> lk(mu_);  // the caller may be about to sleep: notify under its lock
-    cv_done_.notify_all();
-  }
+  return done;
 }
 
 void Parallel::worker_loop(int self) {
   uint64_t seen = 0;
   for (;;) {
-    spin_until([&] { return generation_.load(std::memory_order_acquire) != seen; });
-    const std::function<void(int64_t)>* fn;
-    {
+    if (!spin_until([&] { return generation_.load(std::memory_order_acquire) != seen; })) {
       std::unique_lock<std::mutex> lk(mu_);
-      cv_start_.wait(lk, [&] { return stop_ || generation_.load(std::memory_order_relaxed) != seen; });
-      if (stop_) return;
-      seen = generation_.load(std::memory_order_relaxed);
-      fn = fn_;
-      if (fn == nullptr) continue;  // woke up after that run() had already finished
-      busy_.fetch_add(1, std::memory_order_relaxed);
+      sleepers_.fetch_add(1);
+      cv_start_.wait(lk, [&] { return generation_.load() != seen; });
+      sleepers_.fetch_sub(1);
     }
-    work(*fn, self);
-    std::lock_guard<std::mutex> lk(mu_);
-    if (busy_.fetch_sub(1, std::memory_order_acq_rel) == 1) cv_done_.notify_all();
+    if (stop_.load()) return;
+    seen = generation_.load(std::memory_order_acquire);
+    // The function of run `seen` or of a later one; work() only calls it on a task claimed in run `seen`, which
+    // cannot have been claimed if a later run had begun.
+    const Fn* fn = fn_.load(std::memory_order_acquire);
+    const int64_t done = work(*fn, static_cast<uint32_t>(seen), self);
+    if (done > 0 && pending_.fetch_sub(done) == done && caller_asleep_.load()) {
+      std::lock_guard<std::mutex> lk(mu_);
+      cv_done_.notify_all();
+    }
   }
 }
 
-void Parallel::run(int64_t tasks, const std::function<void(int64_t)>& fn) const {
+void Parallel::run(int64_t tasks, const Fn& fn) const {
   if (tasks <= 0) return;
   std::lock_guard<std::mutex> run_lk(run_mu_);
-  {
-    std::lock_guard<std::mutex> lk(mu_);
-    fn_ = &fn;
-    for (int t = 0; t < threads_; ++t) {
-      Range& range = ranges_[static_cast<size_t>(t)];
-      range.next.store(t * tasks / threads_, std::memory_order_relaxed);
-      range.end = (t + 1) * tasks / threads_;
-    }
-    pending_.store(tasks, std::memory_order_relaxed);
-    generation_.fetch_add(1, std::memory_order_release);
+  if (tasks <= kMaxRunTasks) return run_once(tasks, fn);
+  for (int64_t base = 0; base < tasks; base += kMaxRunTasks)
+    run_once(std::min(kMaxRunTasks, tasks - base), [&fn, base](int64_t i) { fn(base + i); });
+}
+
+void Parallel::run_once(int64_t tasks, const Fn& fn) const {
+  const uint64_t gen = generation_.load(std::memory_order_relaxed) + 1;
+  fn_.store(&fn, std::memory_order_relaxed);
+  pending_.store(tasks, std::memory_order_relaxed);
+  for (int t = 0; t < threads_; ++t)
+    ranges_[static_cast<size_t>(t)].word.store(
+        range_word(static_cast<uint32_t>(gen), t * tasks / threads_, (t + 1) * tasks / threads_),
+        std::memory_order_relaxed);
+  generation_.store(gen);  // (seq_cst: publishes the above, and is ordered before the sleepers_ read)
+  if (sleepers_.load() > 0) {
+    { std::lock_guard<std::mutex> lk(mu_); }  // a worker between its check and its wait holds mu_
+    cv_start_.notify_all();
   }
-  cv_start_.notify_all();
-  work(fn, 0);
-  // Wait until every task finished and no worker still holds a pointer to fn (busy_ only changes under mu_, so a
-  // worker that has not yet taken fn will see fn_ == nullptr or the next run's).
-  auto finished = [&] {
-    return pending_.load(std::memory_order_acquire) == 0 && busy_.load(std::memory_order_acquire) == 0;
-  };
-  spin_until(finished);
+  const int64_t done = work(fn, static_cast<uint32_t>(gen), 0);
+  if (done > 0) pending_.fetch_sub(done);
+  auto finished = [&] { return pending_.load(std::memory_order_acquire) == 0; };
+  if (spin_until(finished)) return;
   std::unique_lock<std::mutex> lk(mu_);
-  cv_done_.wait(lk, finished);
-  fn_ = nullptr;
+  caller_asleep_.store(true);
+  cv_done_.wait(lk, [&] { return pending_.load() == 0; });
+  caller_asleep_.store(false);
 }
 
 }  // namespace npukit::q8

@@ -28,27 +28,31 @@ class Parallel {
   void run(int64_t tasks, const std::function<void(int64_t)>& fn) const;
 
  private:
+  using Fn = std::function<void(int64_t)>;
+  void run_once(int64_t tasks, const Fn& fn) const;
   void worker_loop(int self);
-  void work(const std::function<void(int64_t)>& fn, int self) const;
+  /// Claims and runs tasks of run `gen` (its own range first, then the others'); returns how many it ran.
+  int64_t work(const Fn& fn, uint32_t gen, int self) const;
 
-  /// Thread `self`'s share of a run's tasks, [next, end): claimed from the front by its owner first, then by the
-  /// other threads once their own are done.
+  /// Thread `self`'s share of a run: one word holding the run's generation (high 32 bits), the range's end and the
+  /// next unclaimed task (16 bits each), claimed by compare-and-swap, so a thread still holding an earlier run's
+  /// function can never claim a later run's task with it.
   struct alignas(64) Range {
-    std::atomic<int64_t> next{0};
-    int64_t end = 0;
+    std::atomic<uint64_t> word{0};
   };
 
   int threads_ = 1;
   std::vector<std::thread> workers_;
   mutable std::mutex run_mu_;  // one run() at a time
-  mutable std::mutex mu_;
+  mutable std::mutex mu_;      // only for sleeping and waking
   mutable std::condition_variable cv_start_, cv_done_;
-  mutable const std::function<void(int64_t)>* fn_ = nullptr;  // under mu_
-  mutable std::vector<Range> ranges_;                         // one per thread (index 0: the caller)
-  mutable std::atomic<int64_t> pending_{0};                   // tasks not finished yet
-  mutable std::atomic<uint64_t> generation_{0};               // changed under mu_; polled by idle workers
-  mutable std::atomic<int> busy_{0};                          // workers inside the current run (changed under mu_)
-  bool stop_ = false;                                         // under mu_
+  mutable std::vector<Range> ranges_;  // one per thread (index 0: the caller)
+  mutable std::atomic<const Fn*> fn_{nullptr};
+  alignas(64) mutable std::atomic<uint64_t> generation_{0};  // the current run; polled by idle workers
+  mutable std::atomic<int> sleepers_{0};                     // workers asleep on cv_start_ (or about to be)
+  mutable std::atomic<bool> stop_{false};
+  alignas(64) mutable std::atomic<int64_t> pending_{0};  // tasks of the current run not finished yet
+  mutable std::atomic<bool> caller_asleep_{false};       // the caller waits on cv_done_ (or is about to)
 };
 
 /// Runs fn over [0, tasks) on `par`, or serially on the calling thread when par is null.
