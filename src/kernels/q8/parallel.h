@@ -36,7 +36,8 @@ class Parallel {
 
   /// Thread `self`'s share of a run: one word holding the run's generation (high 32 bits), the range's end and the
   /// next unclaimed task (16 bits each), claimed by compare-and-swap, so a thread still holding an earlier run's
-  /// function can never claim a later run's task with it.
+  /// function can never claim a later run's task with it (unless it stalled between reading the generation and its
+  /// claim for 2^32 runs, when the 32-bit generation comes round again).
   struct alignas(64) Range {
     std::atomic<uint64_t> word{0};
   };
