@@ -94,16 +94,15 @@ int main(int argc, char** argv) {
     for (const DwShape& s : kShapes) {
       auto* b = benchmark::RegisterBenchmark((std::string("dw/") + s.name + suffix).c_str(), bench_dw, s, isa, threads);
       if (fixed_iters != nullptr) b->Iterations(std::max(1, std::atoi(fixed_iters)));
-      b->Unit(benchmark::kMicrosecond);
+      // With --benchmark_repetitions: the fastest repetition (robust on a loaded machine).
+      b->Unit(benchmark::kMicrosecond)->ComputeStatistics("min", [](const std::vector<double>& v) {
+        return *std::min_element(v.begin(), v.end());
+      });
       if (threads > 1) {
         b->UseRealTime();
       } else {
         b->MeasureProcessCPUTime();
       }
-      b
-          // With --benchmark_repetitions: the fastest repetition (robust on a loaded machine).
-          ->ComputeStatistics("min",
-                              [](const std::vector<double>& v) { return *std::min_element(v.begin(), v.end()); });
     }
   }
   benchmark::Initialize(&argc, argv);
