@@ -5,7 +5,8 @@
 # npukit is faster), GMAC/s and the fraction of the measured int8 peak. With several rounds (the lines' "round";
 # files without it are one round), every figure is the median over the rounds, and a last table gives the spread
 # of the per-round ratios against ORT int8, then the one-inference 2-thread ratios per round with the host's vCPU
-# placement during each run (core_probe, or core_rt_ns in older files; bench/core_latency.cpp).
+# placement during each run (core_probe, or core_rt_ns in older files; bench/core_latency.cpp). Lines with a "pair"
+# (npukit and ORT int8 alone, back to back) give the last table: per model and mode, the pairs' ratios.
 import json
 import statistics
 import sys
@@ -19,6 +20,9 @@ def main(path):
                   f"{r['avx2_vpmaddwd_gmacs']:.1f}, vpmaddubsw {r['avx2_vpmaddubsw_gmacs']:.1f}, AVX-VNNI "
                   f"{r['avx_vnni_gmacs']:.1f}, AVX-512 VNNI {r['avx512_vnni_gmacs']:.1f} GMAC/s).\n")
     rows = [r for r in rows if r.get("peer") != "cpu int8 peak"]
+    tag = placement_tagger(rows)  # (one "near" baseline for the rounds and the pairs)
+    pairs = [r for r in rows if "pair" in r]
+    rows = [r for r in rows if "pair" not in r]
     models = []
     for r in rows:
         if r["model"] not in models:
@@ -94,8 +98,13 @@ def main(path):
         print("| model | npukit int8 | " + " | ".join(peers) + " |")
         print("|---|---|" + "---|" * len(peers))
         latency_rows("npukit int8 intra-op", 2)
-    if len(rounds) < 2:
-        return
+    if len(rounds) >= 2:
+        round_tables(rows, models, rounds, get, tag)
+    if pairs:
+        pair_table(pairs, list(dict.fromkeys(r["model"] for r in pairs)), tag)
+
+
+def round_tables(rows, models, rounds, get, tag):
     print("\n### Against ORT int8, round by round: min / median / max of the per-round ratios\n")
     print("| model | 1 thread (latency) | 2 threads (throughput) | 2 threads, one inference (latency) |")
     print("|---|---|---|---|")
@@ -113,7 +122,7 @@ def main(path):
     for m in models:
         print(f"| {m} | {spread(m, 'npukit int8', 1, False)} | {spread(m, 'npukit int8', 2, True)} | "
               f"{spread(m, 'npukit int8 intra-op', 2, False)} |")
-    placement_table(rows, models, rounds, get)
+    placement_table(rows, models, rounds, get, tag)
 
 
 def probes_of(r):
@@ -124,25 +133,32 @@ def probes_of(r):
     return [{"round_trip_ns": v} for v in r.get("core_rt_ns") or [] if v is not None]
 
 
-def placement_table(rows, models, rounds, get):
-    """Per round, the one-inference 2-thread ratio against ORT int8 with the host's vCPU placement during each side's
-    run, from the probes before and after it: "shared" when the two vCPUs ran on one core's execution units (a
-    compute_ratio below 0.75: 2 threads compute no faster than 1), else "apart" when a round trip exceeds twice the
-    file's smallest (the vCPUs did not share a last-level cache for part of the run, and each hand-over of data between
-    them cost ~3x more), else "near"."""
+def placement_tagger(rows):
+    """tag(line) -> (state, text): the host's vCPU placement during the line's run, from the probes before and after
+    it: "shared" when the two vCPUs ran on one core's execution units (a compute_ratio below 0.75: 2 threads compute
+    no faster than 1), else "apart" when a round trip exceeds twice the smallest of `rows` (the vCPUs did not share a
+    last-level cache for part of the run, and each hand-over of data between them cost ~3x more), else "near"; "?"
+    without probes. text adds the round trips (ns)."""
     rts = [p["round_trip_ns"] for r in rows for p in probes_of(r)]
-    if not rts:
-        return
-    near = min(rts)
+    near = min(rts) if rts else 0.0
 
     def tag(r):
         ps = probes_of(r)
         if not ps:
-            return "?"
+            return "?", "?"
         state = ("shared" if any(p.get("compute_ratio", 1.0) < 0.75 for p in ps)
                  else "apart" if any(p["round_trip_ns"] > 2 * near for p in ps) else "near")
-        return state + " " + "/".join(f"{p['round_trip_ns']:.0f}" for p in ps)
+        return state, state + " " + "/".join(f"{p['round_trip_ns']:.0f}" for p in ps)
 
+    tag.near = near
+    return tag
+
+
+def placement_table(rows, models, rounds, get, tag):
+    """Per round, the one-inference 2-thread ratio against ORT int8 with the placement during each side's run."""
+    if not any(probes_of(r) for r in rows):
+        return
+    near = tag.near
     print(f"\n### 2 threads, one inference, round by round: ratio against ORT int8 and the vCPUs' placement\n")
     print(f"Core-to-core round trip (ns) before / after each side's run. \"shared\": the two vCPUs ran on one core "
           f"(a compute ratio below 0.75 in a probe); \"apart\": a round trip above twice the smallest ({near:.0f} ns), "
@@ -157,7 +173,43 @@ def placement_table(rows, models, rounds, get):
             if not us or not ort:
                 cells.append("—")
                 continue
-            cells.append(f"{ort['median_ms'] / us['median_ms']:.2f} ({tag(us)}; {tag(ort)})")
+            cells.append(f"{ort['median_ms'] / us['median_ms']:.2f} ({tag(us)[1]}; {tag(ort)[1]})")
+        print(f"| {m} | " + " | ".join(cells) + " |")
+
+
+def pair_table(pairs, models, tag):
+    """Per model and mode, the ratios of the pairs (ORT int8 time / npukit time; throughput: npukit FPS / ORT FPS):
+    min / median / max over all pairs, and the median over the pairs whose two runs saw the same placement."""
+    nums = sorted({r["pair"] for r in pairs})
+    print(f"\n### Against ORT int8 in {len(nums)} pairs (npukit and ORT int8 alone, back to back): ratio min / median "
+          "/ max over the pairs; same placement: median over the pairs whose two runs saw the same vCPU placement "
+          "(count)\n")
+    modes = [("1 thread (latency)", "npukit int8", 1, False), ("2 threads (throughput)", "npukit int8", 2, True),
+             ("2 threads, one inference (latency)", "npukit int8 intra-op", 2, False)]
+    print("| model | " + " | ".join(f"{name} | same placement" for name, *_ in modes) + " |")
+    print("|---|" + "---|---|" * len(modes))
+
+    def one(m, peer, t, pair):
+        found = [r for r in pairs if r["model"] == m and r["peer"] == peer and r["threads"] == t and r["pair"] == pair]
+        return found[0] if found else None
+
+    for m in models:
+        cells = []
+        for _, peer, t, fps in modes:
+            ratios, same = [], []
+            for n in nums:
+                us, ort = one(m, peer, t, n), one(m, "ort int8", t, n)
+                if not us or not ort:
+                    continue
+                ratio = us["fps"] * ort["median_ms"] / 1000.0 if fps else ort["median_ms"] / us["median_ms"]
+                ratios.append(ratio)
+                if tag(us)[0] == tag(ort)[0] != "?":
+                    same.append(ratio)
+            if not ratios:
+                cells += ["—", "—"]
+                continue
+            cells.append(f"{min(ratios):.2f} / **{statistics.median(ratios):.2f}** / {max(ratios):.2f}")
+            cells.append(f"{statistics.median(same):.2f} ({len(same)})" if same else "— (0)")
         print(f"| {m} | " + " | ".join(cells) + " |")
 
 
