@@ -483,6 +483,7 @@ class PyRuntime {
     d["fast_nodes"] = rt().fast_nodes();
     d["reference_nodes"] = rt().reference_nodes();
     d["view_nodes"] = rt().view_nodes();
+    d["in_place_concat_inputs"] = rt().in_place_inputs();
     return d;
   }
 

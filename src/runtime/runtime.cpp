@@ -35,7 +35,8 @@ struct Runtime::ValueSlot {
   DType dtype = DType::kUndefined;
   Shape shape;
   const Tensor* constant = nullptr;
-  int root = -1;  ///< kView: the arena value whose bytes this one shares
+  int root = -1;           ///< kView: the value whose bytes this one shares (itself an arena value or a view) ...
+  size_t view_offset = 0;  ///< ... from this byte of it (a concat input placed in its output; 0 for reshapes)
   size_t offset = 0;
   int64_t first = -1, last = -1;  ///< kArena: steps that write / last read it
   size_t bytes() const { return static_cast<size_t>(numel(shape)) * dtype_size(dtype); }
@@ -236,12 +237,43 @@ Status Runtime::prepare() {
   return Status::Ok();
 }
 
+void Runtime::place_concat_inputs() {
+  // A concat that copies an input unchanged (same codes) into one contiguous block of its output: the input's producer
+  // writes there directly, and the concat skips it. Only values that would get their own arena range (not inputs,
+  // constants or views), in blocks at a multiple of 64 bytes (the arena's alignment); a value placed in one concat
+  // (or in its first slot, when it fills several) is copied as usual everywhere else.
+  for (const Step& st : steps_) {
+    if (st.kind != NodeKernel::kOp || st.out.size() != 1) continue;
+    const std::vector<int64_t> at = st.op->in_place_inputs();
+    for (size_t k = 0; k < at.size() && k < st.in.size(); ++k) {
+      const int id = st.in[k];
+      if (at[k] < 0 || at[k] % 64 != 0 || id < 0) continue;
+      ValueSlot& v = values_[static_cast<size_t>(id)];
+      if (v.where != ValueSlot::Where::kArena) continue;
+      v.where = ValueSlot::Where::kView;
+      v.root = st.out[0];
+      v.view_offset = static_cast<size_t>(at[k]);
+      ++in_place_inputs_;
+    }
+  }
+}
+
 Status Runtime::plan_memory() {
+  place_concat_inputs();
   const int64_t end = static_cast<int64_t>(steps_.size());
   auto root_of = [&](int id) {
-    const ValueSlot& v = values_[static_cast<size_t>(id)];
-    return v.where == ValueSlot::Where::kView ? v.root : id;
+    while (values_[static_cast<size_t>(id)].where == ValueSlot::Where::kView)
+      id = values_[static_cast<size_t>(id)].root;
+    return id;
   };
+  // A view's bytes live from the first step that writes any of them: a concat input placed in its output is written
+  // before the concat.
+  for (size_t id = 0; id < values_.size(); ++id) {
+    const ValueSlot& v = values_[id];
+    if (v.where != ValueSlot::Where::kView || v.first < 0) continue;
+    ValueSlot& r = values_[static_cast<size_t>(root_of(static_cast<int>(id)))];
+    r.first = std::min(r.first, v.first);
+  }
   for (size_t i = 0; i < steps_.size(); ++i)
     for (int id : steps_[i].in) {
       if (id < 0) continue;
@@ -262,8 +294,14 @@ Status Runtime::plan_memory() {
   }
   const ArenaPlan plan = plan_arena(req);
   for (size_t r = 0; r < req.size(); ++r) values_[static_cast<size_t>(req_value[r])].offset = plan.offsets[r];
-  for (ValueSlot& v : values_)
-    if (v.where == ValueSlot::Where::kView) v.offset = values_[static_cast<size_t>(v.root)].offset;
+  for (ValueSlot& v : values_) {
+    if (v.where != ValueSlot::Where::kView) continue;
+    size_t off = v.view_offset;
+    int r = v.root;
+    for (; values_[static_cast<size_t>(r)].where == ValueSlot::Where::kView; r = values_[static_cast<size_t>(r)].root)
+      off += values_[static_cast<size_t>(r)].view_offset;
+    v.offset = values_[static_cast<size_t>(r)].offset + off;
+  }
 
   // Memory report.
   MemoryReport& m = memory_;

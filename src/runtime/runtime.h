@@ -88,6 +88,8 @@ class Runtime {
   int64_t fast_nodes() const;
   int64_t reference_nodes() const;
   int64_t view_nodes() const;
+  /// Concat inputs placed in their concat's output (their producers write there; the concat skips them).
+  int64_t in_place_inputs() const { return in_place_inputs_; }
   /// How node i (graph order) runs, and the kernel's name (e.g. "conv", "add_lut2d", "reference").
   NodeKernel node_kernel(size_t i) const;
   std::string node_kernel_label(size_t i) const;
@@ -103,6 +105,7 @@ class Runtime {
   struct ValueSlot;
   struct Context;
   Status prepare();
+  void place_concat_inputs();
   Status plan_memory();
   Expected<std::unique_ptr<Context>> make_context() const;
   std::unique_ptr<Context> acquire() const;
@@ -116,6 +119,7 @@ class Runtime {
   std::vector<ValueSlot> values_;
   std::vector<int> input_ids_, output_ids_;
   MemoryReport memory_;
+  int64_t in_place_inputs_ = 0;
   struct Pool;
   std::unique_ptr<Pool> pool_;
   mutable std::mutex ctx_mu_;

@@ -61,9 +61,11 @@ Status run_perf(const PerfArgs& a) {
     NPUKIT_ASSIGN_OR_RETURN(inputs, read_runtime_inputs(rt->model(), a.input_files, a.runtime_inputs));
   }
   std::printf(
-      "model %s: int8 CPU runtime (%s), %lld nodes on the q8 kernels, %lld views, %lld on the reference kernels\n",
+      "model %s: int8 CPU runtime (%s), %lld nodes on the q8 kernels, %lld views, %lld on the reference kernels, "
+      "%lld concat inputs written in place\n",
       a.model_file.c_str(), q8::isa_name(rt->isa()), static_cast<long long>(rt->fast_nodes()),
-      static_cast<long long>(rt->view_nodes()), static_cast<long long>(rt->reference_nodes()));
+      static_cast<long long>(rt->view_nodes()), static_cast<long long>(rt->reference_nodes()),
+      static_cast<long long>(rt->in_place_inputs()));
   if (a.eval_memory) print_memory(*rt);
   Progress progress("perf", a.frame_count);
   runtime::MeasureOptions mo;
@@ -111,6 +113,7 @@ Status run_perf(const PerfArgs& a) {
     j["fast_nodes"] = rt->fast_nodes();
     j["reference_nodes"] = rt->reference_nodes();
     j["view_nodes"] = rt->view_nodes();
+    j["in_place_concat_inputs"] = rt->in_place_inputs();
     j["rss_bytes"] = {
         {"before", m.rss_before}, {"at_10_percent", m.rss_at_10_percent}, {"after", m.rss_after}, {"peak", m.rss_peak}};
     j["execution_contexts"] = rt->contexts_created();

@@ -84,6 +84,54 @@ TEST(Runtime, BitExactWithTheReferenceOnEveryTierAndThreadCount) {
   }
 }
 
+// Concats on the channel axis: pooled copies of one tensor (the concat's own codes: copied parts), a convolution of one
+// of them (rescaled), an input read again after its concat, a concat of a concat, and 392-byte blocks (7 x 7 x 8: only
+// the first is at a multiple of 64 bytes).
+ir::Model concat_net() {
+  Net n;
+  Value* x = n.input({1, 3, 16, 16});
+  Value* c = n.relu(n.conv(x, 8, 3, 3));
+  Value* p = n.maxpool(c, 2, 2);     // 8 x 8 x 8: 512-byte blocks
+  Value* q = n.maxpool(c, 3, 2, 1);  // (other windows: other codes in each block)
+  Value* r = n.relu(n.conv(q, 8, 1, 1));
+  Value* cat1 = n.concat({p, q, r}, 1);
+  Value* u = n.conv(p, 4, 1, 1);  // p read after cat1
+  Value* w = n.maxpool(c, 4, 2, 1);
+  Value* cat2 = n.concat({w, cat1}, 1);  // (cat1 at byte 512: p, q at 512, 1024)
+  n.out(n.gemm(n.flatten(n.gap(n.conv(cat2, 6, 3, 3))), 5));
+  n.out(u);
+  n.out(n.concat({n.maxpool(c, 4, 2), n.maxpool(c, 3, 2)}, 1));
+  return testing::integer_of(n);
+}
+
+TEST(Runtime, ConcatInputsWrittenInPlaceStayBitExact) {
+  const ir::Model integer = concat_net();
+  const npk::NpkModel compiled = compile_for(integer, "tiny");
+  auto bytes = npk::serialize_npk(compiled);
+  ASSERT_TRUE(bytes.ok());
+  for (q8::Isa isa : q8::available_isas()) {
+    for (int threads : {1, 3}) {
+      SCOPED_TRACE(std::string(q8::isa_name(isa)) + " x" + std::to_string(threads));
+      auto m = npk::deserialize_npk(*bytes);
+      ASSERT_TRUE(m.ok());
+      runtime::RuntimeOptions ro;
+      ro.isa = isa;
+      ro.intra_op_threads = threads;
+      auto rt = runtime::Runtime::create(std::move(m).value(), ro);
+      ASSERT_TRUE(rt.ok()) << rt.status().message();
+      EXPECT_EQ((*rt)->in_place_inputs(), 5) << "p, q (not r: rescaled), cat1, w and the first 7 x 7 block";
+      for (uint32_t seed : {3u, 4u}) {
+        const std::vector<Tensor> in = testing::random_inputs((*rt)->model().model.graph, seed);
+        auto want = interp::Interpreter((*rt)->model().model.graph).run(in);
+        ASSERT_TRUE(want.ok()) << want.status().message();
+        auto got = (*rt)->run(in);
+        ASSERT_TRUE(got.ok()) << got.status().message();
+        expect_same(*got, *want, "seed " + std::to_string(seed));
+      }
+    }
+  }
+}
+
 TEST(Runtime, ConcurrentRunsGiveIdenticalOutputs) {
   auto rt = runtime::Runtime::create(compile_for(mixed_net(), "nash-e"));
   ASSERT_TRUE(rt.ok()) << rt.status().message();

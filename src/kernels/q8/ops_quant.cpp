@@ -136,7 +136,7 @@ class QConcatOp final : public PreparedOp {
           } else {
             uint8_t* y = static_cast<uint8_t*>(outs[0].raw()) + off;
             if (p.copy) {
-              if (p.chunk) std::memcpy(y, x, static_cast<size_t>(p.chunk));
+              if (p.chunk && x != y) std::memcpy(y, x, static_cast<size_t>(p.chunk));  // (x == y: placed in y)
             } else {
               const uint8_t* tab = tables_.data() + p.table;
               if (lut_ != nullptr && p.chunk >= 16)
@@ -153,6 +153,17 @@ class QConcatOp final : public PreparedOp {
   }
   const char* kernel_name() const override { return "qconcat"; }
   size_t workspace_bytes() const override { return tables_.size() + 2 * tables16_.size(); }
+  /// With one outer index (the channel axis of one image), each copied input is one block of the output.
+  std::vector<int64_t> in_place_inputs() const override {
+    if (outer_ != 1 || out16_) return {};
+    std::vector<int64_t> at;
+    int64_t off = 0;
+    for (const Part& p : parts_) {
+      at.push_back(p.copy ? off : -1);
+      off += p.chunk;
+    }
+    return at;
+  }
 
  private:
   std::vector<Part> parts_;

@@ -12,9 +12,11 @@
 #pragma once
 
 #include <cstddef>
+#include <cstdint>
 #include <memory>
 #include <span>
 #include <string_view>
+#include <vector>
 
 #include "core/attrs.h"
 #include "core/status.h"
@@ -45,6 +47,10 @@ class PreparedOp {
   virtual const char* kernel_name() const = 0;
   /// Bytes of the tables / index data built at prepare time.
   virtual size_t workspace_bytes() const { return 0; }
+  /// Inputs the op copies unchanged into output 0 as one contiguous block each: per input slot, the block's byte
+  /// offset in output 0, or -1 (empty: none). The runtime may place such an input at that spot of the output, where
+  /// run() then finds it in place and skips its copy (QConcat on the channel axis of one image).
+  virtual std::vector<int64_t> in_place_inputs() const { return {}; }
 };
 
 /// Prepares a node. Returns nullptr (not an error) when no fast kernel covers this op / type combination: the
