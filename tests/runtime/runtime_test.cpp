@@ -5,6 +5,8 @@
 #include <gtest/gtest.h>
 
 #include <cstring>
+#include <functional>
+#include <initializer_list>
 #include <thread>
 
 #include "interp/interpreter.h"
@@ -54,8 +56,9 @@ ir::Model mixed_net() {
   return testing::integer_of(n);
 }
 
-TEST(Runtime, BitExactWithTheReferenceOnEveryTierAndThreadCount) {
-  const ir::Model integer = mixed_net();
+/// Runs `check` on a runtime of `integer` (compiled for "tiny") on every instruction-set tier this machine has, with 1
+/// and 3 intra-op threads.
+void on_every_tier(const ir::Model& integer, const std::function<void(const runtime::Runtime&)>& check) {
   const npk::NpkModel compiled = compile_for(integer, "tiny");
   auto bytes = npk::serialize_npk(compiled);
   ASSERT_TRUE(bytes.ok());
@@ -69,19 +72,30 @@ TEST(Runtime, BitExactWithTheReferenceOnEveryTierAndThreadCount) {
       ro.intra_op_threads = threads;
       auto rt = runtime::Runtime::create(std::move(m).value(), ro);
       ASSERT_TRUE(rt.ok()) << rt.status().message();
-      EXPECT_GE((*rt)->fast_nodes(), 6) << "the convolutions and the gemm run on the q8 kernels";
-      for (uint32_t seed : {1u, 2u}) {
-        const std::vector<Tensor> in = testing::random_inputs((*rt)->model().model.graph, seed);
-        auto want = interp::Interpreter((*rt)->model().model.graph).run(in);
-        ASSERT_TRUE(want.ok()) << want.status().message();
-        runtime::NodeTiming timing;
-        auto got = (*rt)->run(in, &timing);
-        ASSERT_TRUE(got.ok()) << got.status().message();
-        expect_same(*got, *want, "seed " + std::to_string(seed));
-        EXPECT_EQ(timing.us.size(), (*rt)->model().model.graph.num_nodes());
-      }
+      check(**rt);
     }
   }
+}
+
+/// The runtime's outputs equal the reference interpreter's, byte for byte, on random inputs from each seed.
+void expect_bit_exact(const runtime::Runtime& rt, std::initializer_list<uint32_t> seeds) {
+  for (uint32_t seed : seeds) {
+    const std::vector<Tensor> in = testing::random_inputs(rt.model().model.graph, seed);
+    auto want = interp::Interpreter(rt.model().model.graph).run(in);
+    ASSERT_TRUE(want.ok()) << want.status().message();
+    runtime::NodeTiming timing;
+    auto got = rt.run(in, &timing);
+    ASSERT_TRUE(got.ok()) << got.status().message();
+    expect_same(*got, *want, "seed " + std::to_string(seed));
+    EXPECT_EQ(timing.us.size(), rt.model().model.graph.num_nodes());
+  }
+}
+
+TEST(Runtime, BitExactWithTheReferenceOnEveryTierAndThreadCount) {
+  on_every_tier(mixed_net(), [](const runtime::Runtime& rt) {
+    EXPECT_GE(rt.fast_nodes(), 6) << "the convolutions and the gemm run on the q8 kernels";
+    expect_bit_exact(rt, {1u, 2u});
+  });
 }
 
 // Concats on the channel axis: pooled copies of one tensor (the concat's own codes: copied parts), a convolution of one
@@ -105,31 +119,10 @@ ir::Model concat_net() {
 }
 
 TEST(Runtime, ConcatInputsWrittenInPlaceStayBitExact) {
-  const ir::Model integer = concat_net();
-  const npk::NpkModel compiled = compile_for(integer, "tiny");
-  auto bytes = npk::serialize_npk(compiled);
-  ASSERT_TRUE(bytes.ok());
-  for (q8::Isa isa : q8::available_isas()) {
-    for (int threads : {1, 3}) {
-      SCOPED_TRACE(std::string(q8::isa_name(isa)) + " x" + std::to_string(threads));
-      auto m = npk::deserialize_npk(*bytes);
-      ASSERT_TRUE(m.ok());
-      runtime::RuntimeOptions ro;
-      ro.isa = isa;
-      ro.intra_op_threads = threads;
-      auto rt = runtime::Runtime::create(std::move(m).value(), ro);
-      ASSERT_TRUE(rt.ok()) << rt.status().message();
-      EXPECT_EQ((*rt)->in_place_inputs(), 5) << "p, q (not r: rescaled), cat1, w and the first 7 x 7 block";
-      for (uint32_t seed : {3u, 4u}) {
-        const std::vector<Tensor> in = testing::random_inputs((*rt)->model().model.graph, seed);
-        auto want = interp::Interpreter((*rt)->model().model.graph).run(in);
-        ASSERT_TRUE(want.ok()) << want.status().message();
-        auto got = (*rt)->run(in);
-        ASSERT_TRUE(got.ok()) << got.status().message();
-        expect_same(*got, *want, "seed " + std::to_string(seed));
-      }
-    }
-  }
+  on_every_tier(concat_net(), [](const runtime::Runtime& rt) {
+    EXPECT_EQ(rt.in_place_inputs(), 5) << "p, q (not r: rescaled), cat1, w and the first 7 x 7 block";
+    expect_bit_exact(rt, {3u, 4u});
+  });
 }
 
 TEST(Runtime, ConcurrentRunsGiveIdenticalOutputs) {
