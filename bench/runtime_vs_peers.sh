@@ -134,24 +134,27 @@ per_frame_ms = 1000.0 / r["fps"] if t > 1 else r["median_ms"]
 print(min(2000, max(least, math.ceil(2000.0 / per_frame_ms))))
 PYEOF
 }
+declare -A f1 f2 fi2  # per model: the pairs' npukit frames (1 thread, 2 inference threads, one inference on 2)
+for m in "${models[@]}"; do
+  f1[$m]=$(pair_frames "$m" 1 1) f2[$m]=$(pair_frames "$m" 2 1) fi2[$m]=$(pair_frames "$m" 1 2)
+done
 # Pairs: per pair and model, 1 thread (npukit, ORT) then 2 threads (npukit 2 inference threads, ORT on 2 threads,
 # npukit one inference on 2 threads: the ORT run is the partner of both), in the reverse order in even pairs.
 for p in $(seq 1 "$PAIRS"); do
   for m in "${models[@]}"; do
     echo "== pair $p/$PAIRS: $m (npukit and ORT int8)" >&2
-    f1=$(pair_frames "$m" 1 1) f2=$(pair_frames "$m" 2 1) fi2=$(pair_frames "$m" 1 2)
     if ((p % 2 == 1)); then
-      npukit_perf "$m" 1 1 pair "$p" "$f1"
+      npukit_perf "$m" 1 1 pair "$p" "${f1[$m]}"
       ort_int8 "$m" 1 pair "$p"
-      npukit_perf "$m" 2 1 pair "$p" "$f2"
+      npukit_perf "$m" 2 1 pair "$p" "${f2[$m]}"
       ort_int8 "$m" 2 pair "$p"
-      npukit_perf "$m" 1 2 pair "$p" "$fi2"
+      npukit_perf "$m" 1 2 pair "$p" "${fi2[$m]}"
     else
       ort_int8 "$m" 1 pair "$p"
-      npukit_perf "$m" 1 1 pair "$p" "$f1"
-      npukit_perf "$m" 1 2 pair "$p" "$fi2"
+      npukit_perf "$m" 1 1 pair "$p" "${f1[$m]}"
+      npukit_perf "$m" 1 2 pair "$p" "${fi2[$m]}"
       ort_int8 "$m" 2 pair "$p"
-      npukit_perf "$m" 2 1 pair "$p" "$f2"
+      npukit_perf "$m" 2 1 pair "$p" "${f2[$m]}"
     fi
   done
 done

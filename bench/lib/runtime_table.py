@@ -114,7 +114,7 @@ def round_tables(rows, models, rounds, get, tag):
         for rnd in rounds:
             us, ort = get(m, npukit_peer, t, rnd), get(m, "ort int8", t, rnd)
             if us and ort:
-                ratios.append(us["fps"] * ort["median_ms"] / 1000.0 if fps else ort["median_ms"] / us["median_ms"])
+                ratios.append(ratio_vs_ort(us, ort, fps))
         if not ratios:
             return "—"
         return f"{min(ratios):.2f} / {statistics.median(ratios):.2f} / {max(ratios):.2f}"
@@ -123,6 +123,12 @@ def round_tables(rows, models, rounds, get, tag):
         print(f"| {m} | {spread(m, 'npukit int8', 1, False)} | {spread(m, 'npukit int8', 2, True)} | "
               f"{spread(m, 'npukit int8 intra-op', 2, False)} |")
     placement_table(rows, models, rounds, get, tag)
+
+
+def ratio_vs_ort(us, ort, fps):
+    """npukit's speed against ORT int8 from one line each: ORT time / npukit time, or (fps: npukit's 2 inference
+    threads against ORT's one inference on 2 threads) npukit FPS / ORT FPS."""
+    return us["fps"] * ort["median_ms"] / 1000.0 if fps else ort["median_ms"] / us["median_ms"]
 
 
 def probes_of(r):
@@ -201,7 +207,7 @@ def pair_table(pairs, models, tag):
                 us, ort = one(m, peer, t, n), one(m, "ort int8", t, n)
                 if not us or not ort:
                     continue
-                ratio = us["fps"] * ort["median_ms"] / 1000.0 if fps else ort["median_ms"] / us["median_ms"]
+                ratio = ratio_vs_ort(us, ort, fps)
                 ratios.append(ratio)
                 if tag(us)[0] == tag(ort)[0] != "?":
                     same.append(ratio)

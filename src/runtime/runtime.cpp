@@ -7,6 +7,7 @@
 #include <optional>
 #include <unordered_map>
 #include <unordered_set>
+#include <utility>
 
 #include "interp/interpreter.h"
 #include "kernels/q8/parallel.h"
@@ -261,11 +262,15 @@ void Runtime::place_concat_inputs() {
 Status Runtime::plan_memory() {
   place_concat_inputs();
   const int64_t end = static_cast<int64_t>(steps_.size());
-  auto root_of = [&](int id) {
-    while (values_[static_cast<size_t>(id)].where == ValueSlot::Where::kView)
-      id = values_[static_cast<size_t>(id)].root;
-    return id;
+  // A view's arena value and its byte offset in it (views of views add their offsets).
+  auto resolve = [&](int id) {
+    size_t off = 0;
+    for (; values_[static_cast<size_t>(id)].where == ValueSlot::Where::kView;
+         id = values_[static_cast<size_t>(id)].root)
+      off += values_[static_cast<size_t>(id)].view_offset;
+    return std::pair<int, size_t>(id, off);
   };
+  auto root_of = [&](int id) { return resolve(id).first; };
   // A view's bytes live from the first step that writes any of them: a concat input placed in its output is written
   // before the concat.
   for (size_t id = 0; id < values_.size(); ++id) {
@@ -294,13 +299,10 @@ Status Runtime::plan_memory() {
   }
   const ArenaPlan plan = plan_arena(req);
   for (size_t r = 0; r < req.size(); ++r) values_[static_cast<size_t>(req_value[r])].offset = plan.offsets[r];
-  for (ValueSlot& v : values_) {
-    if (v.where != ValueSlot::Where::kView) continue;
-    size_t off = v.view_offset;
-    int r = v.root;
-    for (; values_[static_cast<size_t>(r)].where == ValueSlot::Where::kView; r = values_[static_cast<size_t>(r)].root)
-      off += values_[static_cast<size_t>(r)].view_offset;
-    v.offset = values_[static_cast<size_t>(r)].offset + off;
+  for (size_t id = 0; id < values_.size(); ++id) {
+    if (values_[id].where != ValueSlot::Where::kView) continue;
+    const auto [root, off] = resolve(static_cast<int>(id));
+    values_[id].offset = values_[static_cast<size_t>(root)].offset + off;
   }
 
   // Memory report.
